@@ -1,0 +1,89 @@
+"""Metrics of a binary classifier computed from saved out-of-fold scores, with no refitting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.metrics import precision_recall_curve, roc_auc_score, roc_curve
+
+
+def fold_accuracies(fold: np.ndarray, target: np.ndarray, predicted: np.ndarray) -> list[float]:
+    """Accuracy on each fold's held-out rows, in fold order (``cross_val_score``'s array)."""
+    return [float(np.mean(predicted[fold == number] == target[fold == number])) for number in np.unique(fold)]
+
+
+def per_fold(values: list[float]) -> dict[str, float]:
+    """Per-fold values as ``fold_1..fold_k`` (zero-padded past 9 so keys sort) plus their mean."""
+    width = len(str(len(values)))
+    named = {f"fold_{number:0{width}d}": float(value) for number, value in enumerate(values, start=1)}
+    return {**named, "mean": float(np.mean(values))}
+
+
+def confusion_counts(target: np.ndarray, predicted: np.ndarray) -> dict[str, int]:
+    """tn, fp, fn, tp of boolean predictions."""
+    return {
+        "tn": int(np.sum(~target & ~predicted)),
+        "fp": int(np.sum(~target & predicted)),
+        "fn": int(np.sum(target & ~predicted)),
+        "tp": int(np.sum(target & predicted)),
+    }
+
+
+def rates(counts: dict[str, int]) -> dict[str, float]:
+    """Accuracy, precision, recall and F1 from confusion counts (0 where undefined, as scikit-learn)."""
+    tp, fp, fn, tn = counts["tp"], counts["fp"], counts["fn"], counts["tn"]
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"accuracy": (tp + tn) / (tp + fp + fn + tn), "precision": precision, "recall": recall, "f1": f1}
+
+
+@dataclass(frozen=True)
+class Curve:
+    """The precision-recall curve of scikit-learn: ``precision``/``recall`` have one more point."""
+
+    precision: np.ndarray
+    recall: np.ndarray
+    thresholds: np.ndarray
+
+
+def pr_curve(target: np.ndarray, score: np.ndarray) -> Curve:
+    """``precision_recall_curve`` of the scores."""
+    precision, recall, thresholds = precision_recall_curve(target, score)
+    return Curve(precision, recall, thresholds)
+
+
+def threshold_for_precision(curve: Curve, target_precision: float) -> dict[str, float] | None:
+    """The lowest threshold whose precision reaches the target, and the recall there.
+
+    As the seed's book does: ``thresholds[np.argmax(precisions >= target)]``. None when no
+    threshold reaches the target.
+    """
+    reached = curve.precision[:-1] >= target_precision
+    if not reached.any():
+        return None
+    index = int(np.argmax(reached))
+    return {
+        "threshold": float(curve.thresholds[index]),
+        "precision": float(curve.precision[index]),
+        "recall": float(curve.recall[index]),
+    }
+
+
+def roc_auc(target: np.ndarray, score: np.ndarray) -> float:
+    """Area under the ROC curve."""
+    return float(roc_auc_score(target, score))
+
+
+def roc_points(target: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """False- and true-positive rates of the ROC curve."""
+    fpr, tpr, _ = roc_curve(target, score)
+    return fpr, tpr
+
+
+def thin_indices(length: int, max_points: int) -> np.ndarray:
+    """At most ``max_points`` evenly spread indices of a curve, ends included, deterministic."""
+    if length <= max_points:
+        return np.arange(length)
+    return np.unique(np.linspace(0, length - 1, max_points).round().astype(int))

@@ -1,0 +1,26 @@
+"""Expected failures (bad input, bad params) and the stage entry point that reports them.
+
+Expected errors end a stage with one line on stderr and exit status 2; anything else is
+a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+
+class PipelineError(Exception):
+    """An expected failure: bad input data, a bad parameter, a missing source."""
+
+
+def run_stage(main: Callable[[], None]) -> None:
+    """Run a stage's ``main``; turn a PipelineError into one line and exit status 2."""
+    try:
+        main()
+    except PipelineError as error:
+        print(f"error: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        raise SystemExit(130) from None

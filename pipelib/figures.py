@@ -1,0 +1,89 @@
+"""The seed notebook's figures, drawn with matplotlib's Agg backend into PNG files.
+
+PNGs are written with fixed metadata and resolution, so the same data gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import os
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+
+from pipelib.atomic import atomic_path
+
+SIDE = 28
+DPI = 100
+
+
+def save_figure(figure: Figure, target: str | os.PathLike[str]) -> None:
+    """Save a figure as PNG atomically, without the software-version tag, and close it."""
+    figure.tight_layout()
+    with atomic_path(target) as tmp:
+        figure.savefig(tmp, format="png", dpi=DPI, metadata={"Software": None})
+    plt.close(figure)
+
+
+def digit_grid(images: np.ndarray, per_row: int = 10) -> np.ndarray:
+    """Images (n, 784) tiled into one picture, empty cells left blank, as the seed's plot_digits."""
+    rows = (len(images) - 1) // per_row + 1
+    grid = np.zeros((rows * per_row, SIDE, SIDE), dtype=images.dtype)
+    grid[: len(images)] = images.reshape(-1, SIDE, SIDE)
+    return grid.reshape(rows, per_row, SIDE, SIDE).transpose(0, 2, 1, 3).reshape(rows * SIDE, per_row * SIDE)
+
+
+def single_digit(image: np.ndarray) -> Figure:
+    """One digit, black on white (the seed's ``some_digit_plot``)."""
+    figure, axes = plt.subplots(figsize=(3, 3))
+    axes.imshow(image.reshape(SIDE, SIDE), cmap="binary", interpolation="nearest")
+    axes.axis("off")
+    return figure
+
+
+def digits(images: np.ndarray, per_row: int = 10) -> Figure:
+    """The first digits in a grid (the seed's ``more_digits_plot``)."""
+    figure, axes = plt.subplots(figsize=(9, 9))
+    axes.imshow(digit_grid(images, per_row), cmap="binary", interpolation="nearest")
+    axes.axis("off")
+    return figure
+
+
+def precision_vs_recall(precision: np.ndarray, recall: np.ndarray, marker: tuple[float, float] | None) -> Figure:
+    """Precision against recall (the seed's ``precision_vs_recall_plot``), with an optional operating point."""
+    figure, axes = plt.subplots(figsize=(8, 6))
+    axes.plot(recall, precision, "b-", linewidth=2)
+    if marker is not None:
+        axes.plot([marker[0]], [marker[1]], "ro", label=f"recall {marker[0]:.3f}, precision {marker[1]:.3f}")
+        axes.legend(loc="lower left")
+    axes.set_xlabel("Recall", fontsize=16)
+    axes.set_ylabel("Precision", fontsize=16)
+    axes.axis([0, 1, 0, 1])
+    axes.grid(True)
+    return figure
+
+
+def precision_recall_vs_threshold(thresholds: np.ndarray, precision: np.ndarray, recall: np.ndarray) -> Figure:
+    """Precision and recall as the decision threshold moves (the trade-off)."""
+    figure, axes = plt.subplots(figsize=(8, 4))
+    axes.plot(thresholds, precision, "b--", linewidth=2, label="Precision")
+    axes.plot(thresholds, recall, "g-", linewidth=2, label="Recall")
+    axes.set_xlabel("Threshold", fontsize=16)
+    axes.legend(loc="center right", fontsize=14)
+    axes.grid(True)
+    axes.set_ylim(0, 1)
+    return figure
+
+
+def shifted_panel(original: np.ndarray, down: np.ndarray, left: np.ndarray) -> Figure:
+    """Original, shifted down and shifted left side by side (the seed's augmentation figure)."""
+    figure, axes = plt.subplots(1, 3, figsize=(12, 3))
+    for axis, image, title in zip(
+        axes, (original, down, left), ("Original", "Shifted down", "Shifted left"), strict=True
+    ):
+        axis.set_title(title, fontsize=14)
+        axis.imshow(image.reshape(SIDE, SIDE), interpolation="nearest", cmap="Greys")
+    return figure

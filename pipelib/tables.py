@@ -1,0 +1,94 @@
+"""Parquet files between stages: fixed writer settings and checked schemas.
+
+Writer settings are pinned (no timestamps, fixed compression and row-group size), so the
+same data always gives the same bytes and DVC's cache is hit.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipelib.atomic import atomic_path
+from pipelib.errors import PipelineError
+
+PIXELS = 28 * 28
+MNIST_SCHEMA = pa.schema([("label", pa.uint8()), ("pixels", pa.list_(pa.uint8(), PIXELS))])
+ROW_GROUP_SIZE = 65536
+
+
+def write_table(table: pa.Table, target: str | os.PathLike[str]) -> None:
+    """Write ``table`` to parquet atomically with the project's fixed writer settings."""
+    with atomic_path(target) as tmp:
+        pq.write_table(
+            table,
+            tmp,
+            compression="zstd",
+            compression_level=3,
+            row_group_size=ROW_GROUP_SIZE,
+            use_dictionary=True,
+            write_statistics=True,
+        )
+
+
+def read_table(source: str | os.PathLike[str], schema: pa.Schema, columns: list[str] | None = None) -> pa.Table:
+    """Read a parquet file and check it has ``schema``'s columns and types (extra columns are refused)."""
+    source = Path(source)
+    try:
+        found = pq.read_schema(source)
+    except FileNotFoundError:
+        raise PipelineError(f"{source}: file not found (run the stage that writes it: dvc repro)") from None
+    except (pa.ArrowInvalid, OSError) as error:
+        raise PipelineError(f"{source}: not a readable parquet file ({error})") from None
+    expected = {item.name: item.type for item in schema}
+    got = {item.name: item.type for item in found}
+    if list(got) != list(expected):
+        raise PipelineError(f"{source}: columns {list(got)}, expected {list(expected)}")
+    for name, kind in expected.items():
+        if got[name] != kind:
+            raise PipelineError(f"{source}: column '{name}' has type {got[name]}, expected {kind}")
+    try:
+        return pq.read_table(source, columns=columns)
+    except (pa.ArrowInvalid, OSError) as error:
+        raise PipelineError(f"{source}: corrupt parquet data ({error})") from None
+
+
+def mnist_table(pixels: np.ndarray, labels: np.ndarray) -> pa.Table:
+    """Images (n, 784) uint8 and labels (n,) uint8 as an MNIST table."""
+    if pixels.dtype != np.uint8 or labels.dtype != np.uint8:
+        raise TypeError("MNIST pixels and labels must be uint8")
+    if pixels.ndim != 2 or pixels.shape[1] != PIXELS or len(labels) != len(pixels):
+        raise ValueError(f"MNIST pixels must be (n, {PIXELS}) with n labels, got {pixels.shape}, {labels.shape}")
+    flat = pa.array(np.ascontiguousarray(pixels).reshape(-1), type=pa.uint8())
+    return pa.table(
+        {"label": pa.array(labels, type=pa.uint8()), "pixels": pa.FixedSizeListArray.from_arrays(flat, PIXELS)},
+        schema=MNIST_SCHEMA,
+    )
+
+
+def write_mnist(pixels: np.ndarray, labels: np.ndarray, target: str | os.PathLike[str]) -> None:
+    """Write MNIST images and labels to parquet."""
+    write_table(mnist_table(pixels, labels), target)
+
+
+def read_mnist_labels(source: str | os.PathLike[str]) -> np.ndarray:
+    """Only the label column of an MNIST parquet file."""
+    table = read_table(source, MNIST_SCHEMA, columns=["label"])
+    return table.column("label").to_numpy()
+
+
+def read_mnist(source: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Images as a (n, 784) uint8 array and labels as (n,) uint8, checked for consistency."""
+    table = read_table(source, MNIST_SCHEMA)
+    pixels_column = table.column("pixels").combine_chunks()
+    if pixels_column.null_count or table.column("label").null_count:
+        raise PipelineError(f"{source}: MNIST table has missing values")
+    pixels = pixels_column.flatten().to_numpy().reshape(-1, PIXELS)
+    labels = table.column("label").to_numpy()
+    if labels.size and labels.max() > 9:
+        raise PipelineError(f"{source}: label {int(labels.max())} is not a digit 0-9")
+    return pixels, labels

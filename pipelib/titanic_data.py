@@ -1,0 +1,183 @@
+"""The Kaggle Titanic CSVs: fetched, checksummed, validated and typed.
+
+Each value is checked as it is converted, so a bad file fails with one line naming the
+file, the row (1 = first data row, line 2 of the file) and the column.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import math
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from pipelib.errors import PipelineError
+from pipelib.mirror import MIRROR_ENV, find_mirror, mirror_checksums, verify_file
+
+# sha256 of ageron/handson-ml2 datasets/titanic/{train,test}.csv (../shared/data/README.md).
+PUBLISHED_SHA256 = {
+    "train.csv": "14769fb1850e2d26d8e6db0ee49c213878040432827e39b13caaa15603c6598f",
+    "test.csv": "d88facfbcf53fe855b1c15290521aee9c61b3a6283631fa953983a95bacf1399",
+}
+DOWNLOAD_TIMEOUT_SECONDS = 30
+DOWNLOAD_ATTEMPTS = 3
+SEXES = ("female", "male")
+PORTS = ("C", "Q", "S")
+CLASSES = (1, 2, 3)
+
+PASSENGER_FIELDS = [
+    ("PassengerId", pa.int32()),
+    ("Survived", pa.int8()),
+    ("Pclass", pa.int8()),
+    ("Name", pa.string()),
+    ("Sex", pa.string()),
+    ("Age", pa.float64()),
+    ("SibSp", pa.int16()),
+    ("Parch", pa.int16()),
+    ("Ticket", pa.string()),
+    ("Fare", pa.float64()),
+    ("Cabin", pa.string()),
+    ("Embarked", pa.string()),
+]
+TRAIN_SCHEMA = pa.schema(PASSENGER_FIELDS)
+TEST_SCHEMA = pa.schema([item for item in PASSENGER_FIELDS if item[0] != "Survived"])
+
+
+def _integer(text: str) -> int:
+    number = float(text)
+    if not number.is_integer():
+        raise ValueError("not a whole number")
+    return int(number)
+
+
+def _number(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number) or number < 0:
+        raise ValueError("not a finite number >= 0")
+    return number
+
+
+def _one_of(allowed: tuple[Any, ...], convert: Callable[[str], Any] = str) -> Callable[[str], Any]:
+    def check(text: str) -> Any:
+        value = convert(text)
+        if value not in allowed:
+            raise ValueError(f"not one of {', '.join(map(str, allowed))}")
+        return value
+
+    return check
+
+
+# column -> (converter, may be empty)
+CONVERTERS: dict[str, tuple[Callable[[str], Any], bool]] = {
+    "PassengerId": (_integer, False),
+    "Survived": (_one_of((0, 1), _integer), False),
+    "Pclass": (_one_of(CLASSES, _integer), False),
+    "Name": (str, False),
+    "Sex": (_one_of(SEXES), False),
+    "Age": (_number, True),
+    "SibSp": (_integer, False),
+    "Parch": (_integer, False),
+    "Ticket": (str, True),
+    "Fare": (_number, True),
+    "Cabin": (str, True),
+    "Embarked": (_one_of(PORTS), True),
+}
+
+
+def parse_passengers(text: str, source: str, schema: pa.Schema) -> pa.Table:
+    """Validate a Titanic CSV's text and convert it to a typed table with ``schema``."""
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, None)
+    if not header:
+        raise PipelineError(f"{source}: empty file, expected a header row")
+    missing = [name for name in schema.names if name not in header]
+    if missing:
+        raise PipelineError(f"{source}: missing required column(s) {', '.join(missing)}")
+    positions = {name: header.index(name) for name in schema.names}
+    columns: dict[str, list[Any]] = {name: [] for name in schema.names}
+    for row_number, row in enumerate(reader, start=1):
+        if not row:
+            continue
+        if len(row) != len(header):
+            raise PipelineError(f"{source}: row {row_number} has {len(row)} fields, the header has {len(header)}")
+        for name in schema.names:
+            text = row[positions[name]].strip()
+            convert, optional = CONVERTERS[name]
+            if text == "":
+                if not optional:
+                    raise PipelineError(f"{source}: row {row_number}, column '{name}': missing value")
+                columns[name].append(None)
+                continue
+            try:
+                columns[name].append(convert(text))
+            except ValueError as error:
+                raise PipelineError(f"{source}: row {row_number}, column '{name}': {text!r} is {error}") from None
+    if not columns[schema.names[0]]:
+        raise PipelineError(f"{source}: no data rows")
+    ids = columns["PassengerId"]
+    if len(set(ids)) != len(ids):
+        raise PipelineError(f"{source}: column 'PassengerId' has duplicate values")
+    try:
+        return pa.table({name: pa.array(columns[name], type=schema.field(name).type) for name in schema.names})
+    except (pa.ArrowInvalid, OverflowError) as error:
+        raise PipelineError(f"{source}: value out of range for its column type ({error})") from None
+
+
+def download(url: str) -> bytes:
+    """GET an https URL with a timeout and a bounded number of attempts."""
+    if not url.startswith("https://"):
+        raise PipelineError(f"refusing to download {url}: only https:// URLs are used")
+    last_error: Exception | None = None
+    for attempt in range(DOWNLOAD_ATTEMPTS):
+        try:
+            with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_SECONDS) as response:
+                return response.read()
+        except urllib.error.HTTPError as error:
+            if error.code == 404:
+                raise
+            last_error = error
+        except (urllib.error.URLError, TimeoutError, OSError) as error:
+            last_error = error
+        time.sleep(2**attempt)
+    raise PipelineError(
+        f"cannot download {url} ({last_error}); offline, set {MIRROR_ENV} to a directory holding titanic/train.csv"
+    )
+
+
+def _expected_sha256(directory: Path | None) -> dict[str, str]:
+    own = mirror_checksums(directory) if directory is not None else None
+    return own if own is not None else PUBLISHED_SHA256
+
+
+def fetch_csv(name: str, base_url: str, required: bool) -> tuple[str, str] | None:
+    """(text, source) of ``train.csv`` or ``test.csv`` from the mirror or the URL, checksum verified.
+
+    None when an optional file is absent from the mirror or the server.
+    """
+    mirror = find_mirror("titanic")
+    expected = _expected_sha256(mirror)
+    if mirror is not None:
+        path = mirror / name
+        if not path.exists() and not required:
+            return None
+        verify_file(path, expected, "sha256")
+        return path.read_text(encoding="utf-8"), str(path)
+    url = base_url.rstrip("/") + "/" + name
+    try:
+        payload = download(url)
+    except urllib.error.HTTPError as error:
+        if required:
+            raise PipelineError(f"cannot download {url} (HTTP {error.code})") from None
+        return None
+    actual = hashlib.sha256(payload).hexdigest()
+    if actual != expected[name]:
+        raise PipelineError(f"{url}: sha256 {actual} does not match the recorded {expected[name]}")
+    return payload.decode("utf-8"), url

@@ -1,0 +1,1 @@
+"""DVC stage scripts: each reads its params, calls ``pipelib``, writes its outputs."""

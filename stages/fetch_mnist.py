@@ -1,0 +1,23 @@
+"""fetch: MNIST (70,000 x 784 uint8, OpenML row order) into one parquet file."""
+
+from __future__ import annotations
+
+import argparse
+
+from pipelib.errors import run_stage
+from pipelib.mnist_source import load_mnist
+from pipelib.params import load_params
+from pipelib.tables import write_mnist
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", required=True, help="parquet file to write")
+    args = parser.parse_args()
+    params = load_params().mnist
+    pixels, labels, _ = load_mnist(params.openml.name, params.openml.version)
+    write_mnist(pixels, labels, args.out)
+
+
+if __name__ == "__main__":
+    run_stage(main)

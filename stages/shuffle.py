@@ -1,0 +1,24 @@
+"""shuffle: the augmented set in a seeded random order (``mnist.shuffle.seed``)."""
+
+from __future__ import annotations
+
+import argparse
+
+from pipelib.augment import shuffle_order
+from pipelib.errors import run_stage
+from pipelib.params import load_params
+from pipelib.tables import MNIST_SCHEMA, read_table, write_table
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", required=True)
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args()
+    seed = load_params().mnist.shuffle.seed
+    table = read_table(args.data, MNIST_SCHEMA)
+    write_table(table.take(shuffle_order(table.num_rows, seed)), args.out)
+
+
+if __name__ == "__main__":
+    run_stage(main)

@@ -1,0 +1,42 @@
+"""train (binary): the 5-vs-rest logistic regression and its k-fold out-of-fold scores.
+
+Each cross-validation fold is fitted once here; evaluation derives per-fold accuracy,
+predictions, the confusion matrix and the precision-recall curve from the saved scores.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from pipelib.errors import PipelineError, run_stage
+from pipelib.linear import as_features, cross_validated_scores, fit_logistic, save_model
+from pipelib.params import load_params
+from pipelib.scores import write_scores
+from pipelib.tables import read_mnist
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--train", required=True)
+    parser.add_argument("--model", required=True)
+    parser.add_argument("--scores", required=True)
+    args = parser.parse_args()
+    params = load_params().mnist
+    pixels, labels = read_mnist(args.train)
+    target = labels == params.positive_digit
+    smallest_class = int(min(target.sum(), (~target).sum()))
+    if params.binary.cv_folds > smallest_class:
+        raise PipelineError(
+            f"params.yaml: 'mnist.binary.cv_folds' must be at most {smallest_class} "
+            f"(members of the smallest class in {args.train}), got {params.binary.cv_folds}"
+        )
+    features = as_features(pixels, params.binary.dtype)
+    del pixels
+    out_of_fold = cross_validated_scores(features, target, params.binary, params.binary.cv_folds)
+    model = fit_logistic(features, target, params.binary, "binary (all rows)")
+    write_scores(args.scores, out_of_fold, target)
+    save_model(args.model, model, params.binary, len(target))
+
+
+if __name__ == "__main__":
+    run_stage(main)

@@ -1,0 +1,35 @@
+"""train (softmax): multinomial logistic regression on all ten digits.
+
+One script for both softmax models; ``--name`` picks the params section
+(``mnist.softmax`` or ``mnist.softmax_augmented``), so changing one model's ``C``
+retrains that model only.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from pipelib.errors import run_stage
+from pipelib.linear import as_features, fit_logistic, save_model
+from pipelib.params import load_params
+from pipelib.tables import read_mnist
+
+MODEL_NAMES = ("softmax", "softmax_augmented")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--name", required=True, choices=MODEL_NAMES)
+    parser.add_argument("--train", required=True)
+    parser.add_argument("--model", required=True)
+    args = parser.parse_args()
+    params = getattr(load_params().mnist, args.name)
+    pixels, labels = read_mnist(args.train)
+    features = as_features(pixels, params.dtype)
+    del pixels
+    model = fit_logistic(features, labels, params, args.name)
+    save_model(args.model, model, params, len(labels))
+
+
+if __name__ == "__main__":
+    run_stage(main)
