@@ -17,7 +17,9 @@ from pipelib.atomic import atomic_path
 from pipelib.errors import PipelineError
 
 PIXELS = 28 * 28
-MNIST_SCHEMA = pa.schema([("label", pa.uint8()), ("pixels", pa.list_(pa.uint8(), PIXELS))])
+# One fixed-width binary cell of 784 bytes per image: parquet stores it without list
+# levels, which reads and writes about ten times faster than a list<uint8> column.
+MNIST_SCHEMA = pa.schema([("label", pa.uint8()), ("pixels", pa.binary(PIXELS))])
 ROW_GROUP_SIZE = 65536
 
 
@@ -30,7 +32,7 @@ def write_table(table: pa.Table, target: str | os.PathLike[str]) -> None:
             compression="zstd",
             compression_level=3,
             row_group_size=ROW_GROUP_SIZE,
-            use_dictionary=True,
+            use_dictionary=False,
             write_statistics=True,
         )
 
@@ -63,11 +65,9 @@ def mnist_table(pixels: np.ndarray, labels: np.ndarray) -> pa.Table:
         raise TypeError("MNIST pixels and labels must be uint8")
     if pixels.ndim != 2 or pixels.shape[1] != PIXELS or len(labels) != len(pixels):
         raise ValueError(f"MNIST pixels must be (n, {PIXELS}) with n labels, got {pixels.shape}, {labels.shape}")
-    flat = pa.array(np.ascontiguousarray(pixels).reshape(-1), type=pa.uint8())
-    return pa.table(
-        {"label": pa.array(labels, type=pa.uint8()), "pixels": pa.FixedSizeListArray.from_arrays(flat, PIXELS)},
-        schema=MNIST_SCHEMA,
-    )
+    buffer = pa.py_buffer(np.ascontiguousarray(pixels))
+    images = pa.FixedSizeBinaryArray.from_buffers(pa.binary(PIXELS), len(pixels), [None, buffer])
+    return pa.table({"label": pa.array(labels, type=pa.uint8()), "pixels": images}, schema=MNIST_SCHEMA)
 
 
 def write_mnist(pixels: np.ndarray, labels: np.ndarray, target: str | os.PathLike[str]) -> None:
@@ -87,7 +87,10 @@ def read_mnist(source: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray]:
     pixels_column = table.column("pixels").combine_chunks()
     if pixels_column.null_count or table.column("label").null_count:
         raise PipelineError(f"{source}: MNIST table has missing values")
-    pixels = pixels_column.flatten().to_numpy().reshape(-1, PIXELS)
+    data_buffer = pixels_column.buffers()[1]
+    start = pixels_column.offset * PIXELS
+    pixels = np.frombuffer(data_buffer, dtype=np.uint8, count=len(pixels_column) * PIXELS, offset=start)
+    pixels = pixels.reshape(-1, PIXELS)
     labels = table.column("label").to_numpy()
     if labels.size and labels.max() > 9:
         raise PipelineError(f"{source}: label {int(labels.max())} is not a digit 0-9")

@@ -22,6 +22,7 @@ from pipelib.binary_metrics import (
     roc_points,
     thin_indices,
     threshold_for_precision,
+    unstratified_folds,
 )
 from pipelib.errors import run_stage
 from pipelib.linear import LinearModel, as_features, load_model
@@ -49,7 +50,7 @@ def binary_metrics(fold: np.ndarray, target: np.ndarray, score: np.ndarray, thre
     }
     baseline_counts = confusion_counts(target, never)
     baseline = {
-        "cv_accuracy": per_fold(fold_accuracies(fold, target, never)),
+        "cv_accuracy": per_fold(fold_accuracies(unstratified_folds(len(target), fold.max() + 1), target, never)),
         **baseline_counts,
         **rates(baseline_counts),
     }
