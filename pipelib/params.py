@@ -74,6 +74,8 @@ class ImageLogisticParams(LogisticParams):
         default="float64",
         metadata=_rule(lambda value: value in ("float32", "float64"), "float32 or float64"),
     )
+    matrix: str = field(default="sparse", metadata=_rule(lambda value: value in ("sparse", "dense"), "sparse or dense"))
+    n_jobs: int = field(default=2, metadata=_rule(_in_range(1, 64), "an integer in [1, 64]"))
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,7 @@ def binary_metrics(fold: np.ndarray, target: np.ndarray, score: np.ndarray, thre
     }
     baseline_counts = confusion_counts(target, never)
     baseline = {
-        "cv_accuracy": per_fold(fold_accuracies(unstratified_folds(len(target), fold.max() + 1), target, never)),
+        "cv_accuracy": per_fold(fold_accuracies(unstratified_folds(len(target), int(fold.max()) + 1), target, never)),
         **baseline_counts,
         **rates(baseline_counts),
     }
@@ -80,7 +80,7 @@ def main() -> None:
     binary, baseline, curve = binary_metrics(fold, target, score, settings.threshold, settings.target_precision)
 
     test_pixels, test_labels = read_mnist(args.test)
-    features = as_features(test_pixels, "float64")
+    features = as_features(test_pixels, "float64", "dense")
     binary_model = load_model(args.binary_model, features.shape[1])
     test_target = test_labels == params.positive_digit
     test_counts = confusion_counts(test_target, binary_model.decision_function(features) > settings.threshold)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 
 from pipelib.errors import PipelineError, run_stage
-from pipelib.linear import as_features, cross_validated_scores, fit_logistic, save_model
+from pipelib.linear import as_features, fit_with_cross_validation, save_model
 from pipelib.params import load_params
 from pipelib.scores import write_scores
 from pipelib.tables import read_mnist
@@ -30,10 +30,10 @@ def main() -> None:
             f"params.yaml: 'mnist.binary.cv_folds' must be at most {smallest_class} "
             f"(members of the smallest class in {args.train}), got {params.binary.cv_folds}"
         )
-    features = as_features(pixels, params.binary.dtype)
+    features = as_features(pixels, params.binary.dtype, params.binary.matrix)
     del pixels
-    out_of_fold = cross_validated_scores(features, target, params.binary, params.binary.cv_folds)
-    model = fit_logistic(features, target, params.binary, "binary (all rows)")
+    settings = params.binary
+    model, out_of_fold = fit_with_cross_validation(features, target, settings, settings.cv_folds, settings.n_jobs)
     write_scores(args.scores, out_of_fold, target)
     save_model(args.model, model, params.binary, len(target))
 

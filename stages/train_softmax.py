@@ -25,7 +25,7 @@ def main() -> None:
     args = parser.parse_args()
     params = getattr(load_params().mnist, args.name)
     pixels, labels = read_mnist(args.train)
-    features = as_features(pixels, params.dtype)
+    features = as_features(pixels, params.dtype, params.matrix, params.n_jobs)
     del pixels
     model = fit_logistic(features, labels, params, args.name)
     save_model(args.model, model, params, len(labels))
