@@ -154,10 +154,21 @@ def _type_matches(value: Any, expected: Any) -> bool:
     if origin is types.UnionType:
         return any(_type_matches(value, option) for option in typing.get_args(expected))
     if expected is float:
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
+        return (isinstance(value, (int, float)) and not isinstance(value, bool)) or _float_text(value)
     if expected is int:
         return isinstance(value, int) and not isinstance(value, bool)
     return isinstance(value, expected)
+
+
+def _float_text(value: Any) -> bool:
+    """YAML 1.1 reads ``1e-3`` (no dot) as a string; accept such exponent notation as a number."""
+    if not isinstance(value, str) or not any(char in value for char in "eE"):
+        return False
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _type_name(expected: Any) -> str:
@@ -174,7 +185,7 @@ def _build(cls: type, raw: Any, prefix: str) -> Any:
         raise PipelineError(f"params.yaml: '{where}' must be a mapping, got {type(raw).__name__}")
     hints = typing.get_type_hints(cls)
     fields = {item.name: item for item in dataclasses.fields(cls)}
-    unknown = sorted(set(raw) - set(fields))
+    unknown = sorted(str(key) for key in set(raw) - set(fields))
     if unknown:
         key = f"{prefix}.{unknown[0]}" if prefix else unknown[0]
         raise PipelineError(f"params.yaml: unknown key '{key}' (allowed: {', '.join(fields)})")

@@ -382,7 +382,10 @@ class Summary:
     def notes(self) -> list[str]:
         """New and removed metrics, and warnings (e.g. a stale workspace or an unreadable metrics file)."""
         notes = []
-        for status, label in (("new", "New metrics (not in the base)"), ("removed", "Removed metrics (not now)")):
+        for status, label in (
+            ("new", "New metrics (not in the base)"),
+            ("removed", "Removed metrics (in the base, not now)"),
+        ):
             names = [f"{v.change.file} {v.change.key}" for v in self.verdicts if v.status == status]
             if names:
                 notes.append(f"{label}: {', '.join(names)}.")

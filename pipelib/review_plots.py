@@ -138,7 +138,7 @@ def threshold_tradeoff(pair: Pair) -> Figure:
         )
     axes.set(xlabel="Threshold", ylim=(0, 1.02), title="Precision and recall vs decision threshold")
     axes.grid(True)
-    axes.legend(loc="center left", fontsize="small")
+    axes.legend(loc="best", fontsize="small")
     return figure
 
 
@@ -180,7 +180,7 @@ def _heatmap(axes: Axes, counts: np.ndarray, labels: np.ndarray, title: str, sig
     axes.set(xlabel="predicted", ylabel="actual", title=title, aspect="equal")
 
 
-def test_confusion(pair: Pair) -> Figure:
+def confusion_panels(pair: Pair) -> Figure:
     """Test-set confusion matrices side by side: base, current and (with a base) the change in counts."""
     current = pair.current
     actual = [current["actual"]] + ([pair.base["actual"]] if pair.base is not None else [])
@@ -200,7 +200,9 @@ def test_confusion(pair: Pair) -> Figure:
     return figure
 
 
-def coefficients(base: tuple[list[str], np.ndarray] | None, current: tuple[list[str], np.ndarray], base_label: str):
+def coefficients(
+    base: tuple[list[str], np.ndarray] | None, current: tuple[list[str], np.ndarray], base_label: str
+) -> Figure:
     """Titanic coefficients as horizontal bars, base and current side by side per feature."""
     names = list(current[0])
     if base is not None:
@@ -295,7 +297,7 @@ def draw_all(
 
     charts = [Chart(name, title, draw(parsed(path, columns))) for name, (title, path, columns, draw) in CURVES.items()]
     confusion = parsed(CONFUSION[1], ("actual", "predicted"), int)
-    charts.append(Chart("test_confusion", CONFUSION[0], test_confusion(confusion)))
+    charts.append(Chart("test_confusion", CONFUSION[0], confusion_panels(confusion)))
     path = COEFFICIENTS[1]
     old = base.get(path)
     old_bars = None if old is None else parse_labels(old, source(path, base_label), ("feature", "coefficient"))

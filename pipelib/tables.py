@@ -34,6 +34,7 @@ def write_table(table: pa.Table, target: str | os.PathLike[str]) -> None:
             row_group_size=ROW_GROUP_SIZE,
             use_dictionary=False,
             write_statistics=True,
+            write_page_checksum=True,
         )
 
 
@@ -54,7 +55,7 @@ def read_table(source: str | os.PathLike[str], schema: pa.Schema, columns: list[
         if got[name] != kind:
             raise PipelineError(f"{source}: column '{name}' has type {got[name]}, expected {kind}")
     try:
-        return pq.read_table(source, columns=columns)
+        return pq.read_table(source, columns=columns, page_checksum_verification=True)
     except (pa.ArrowInvalid, OSError) as error:
         raise PipelineError(f"{source}: corrupt parquet data ({error})") from None
 

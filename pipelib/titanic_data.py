@@ -58,6 +58,13 @@ def _integer(text: str) -> int:
     return int(number)
 
 
+def _count(text: str) -> int:
+    number = _integer(text)
+    if number < 0:
+        raise ValueError("not a count >= 0")
+    return number
+
+
 def _number(text: str) -> float:
     number = float(text)
     if not math.isfinite(number) or number < 0:
@@ -83,8 +90,8 @@ CONVERTERS: dict[str, tuple[Callable[[str], Any], bool]] = {
     "Name": (str, False),
     "Sex": (_one_of(SEXES), False),
     "Age": (_number, True),
-    "SibSp": (_integer, False),
-    "Parch": (_integer, False),
+    "SibSp": (_count, False),
+    "Parch": (_count, False),
     "Ticket": (str, True),
     "Fare": (_number, True),
     "Cabin": (str, True),

@@ -1,0 +1,288 @@
+"""Helpers shared by the tests: small synthetic data, mirrors, project copies and DVC runs."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from pipelib.idx import write_idx_images, write_idx_labels
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+SIDE = 28
+MNIST_FILES = (
+    "train-images-idx3-ubyte.gz",
+    "train-labels-idx1-ubyte.gz",
+    "t10k-images-idx3-ubyte.gz",
+    "t10k-labels-idx1-ubyte.gz",
+)
+TITANIC_COLUMNS = [
+    "PassengerId",
+    "Survived",
+    "Pclass",
+    "Name",
+    "Sex",
+    "Age",
+    "SibSp",
+    "Parch",
+    "Ticket",
+    "Fare",
+    "Cabin",
+    "Embarked",
+]
+PROJECT_FILES = ("dvc.yaml", "params.yaml", ".dvcignore")
+PROJECT_PACKAGES = ("pipelib", "stages")
+
+
+# --- synthetic images -------------------------------------------------------------------------
+
+
+def blob_images(n: int, seed: int) -> np.ndarray:
+    """``n`` digit-like (n, 28, 28) uint8 images: a few bright Gaussian strokes on a zero background."""
+    rng = np.random.default_rng(seed)
+    rows, cols = np.mgrid[0:SIDE, 0:SIDE]
+    images = np.zeros((n, SIDE, SIDE), dtype=np.float64)
+    for index in range(n):
+        for _ in range(rng.integers(2, 6)):
+            centre = rng.uniform(3, SIDE - 3, size=2)
+            width = rng.uniform(1.0, 3.5)
+            blob = np.exp(-((rows - centre[0]) ** 2 + (cols - centre[1]) ** 2) / (2 * width**2))
+            images[index] += rng.uniform(150, 400) * blob
+    images[images < 25] = 0  # MNIST-like: most pixels exactly 0
+    return np.clip(np.rint(images), 0, 255).astype(np.uint8)
+
+
+def _digit_templates(seed: int) -> np.ndarray:
+    """One fixed (28, 28) float pattern of three blobs per digit 0-9."""
+    rng = np.random.default_rng(seed)
+    rows, cols = np.mgrid[0:SIDE, 0:SIDE]
+    templates = np.zeros((10, SIDE, SIDE))
+    for digit in range(10):
+        for _ in range(3):
+            centre = rng.uniform(6, SIDE - 6, size=2)
+            templates[digit] += 255 * np.exp(-((rows - centre[0]) ** 2 + (cols - centre[1]) ** 2) / (2 * 2.5**2))
+    return np.clip(templates, 0, 255)
+
+
+def synthetic_digits(n: int, seed: int, five_share: float = 0.15) -> tuple[np.ndarray, np.ndarray]:
+    """Learnable MNIST stand-ins: (n, 784) uint8 label-dependent blob patterns plus jitter and noise.
+
+    About ``five_share`` of the labels are 5; the other digits share the rest evenly.
+    """
+    rng = np.random.default_rng(seed)
+    others = (1 - five_share) / 9
+    labels = rng.choice(10, size=n, p=[five_share if digit == 5 else others for digit in range(10)]).astype(np.uint8)
+    templates = _digit_templates(seed=12345)
+    images = np.empty((n, SIDE, SIDE))
+    for index, label in enumerate(labels):
+        moved = np.roll(templates[label], shift=tuple(rng.integers(-1, 2, size=2)), axis=(0, 1))
+        images[index] = moved + rng.normal(0, 25, size=(SIDE, SIDE))
+    images[images < 30] = 0
+    return np.clip(np.rint(images), 0, 255).astype(np.uint8).reshape(n, SIDE * SIDE), labels
+
+
+# --- mirrors -------------------------------------------------------------------------------------
+
+
+def write_sha256sums(directory: Path, names: Iterable[str] | None = None) -> None:
+    """Write ``directory/SHA256SUMS`` in ``sha256sum`` format for ``names`` (default: every file there)."""
+    if names is None:
+        names = sorted(path.name for path in directory.iterdir() if path.is_file() and path.name != "SHA256SUMS")
+    lines = [f"{hashlib.sha256((directory / name).read_bytes()).hexdigest()}  {name}" for name in names]
+    (directory / "SHA256SUMS").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def write_mnist_mirror(root: Path, n_train: int, n_test: int, seed: int, checksums: bool = True) -> Path:
+    """Write ``root/mnist/`` with the four IDX files of synthetic digits (and SHA256SUMS); return that dir."""
+    directory = root / "mnist"
+    directory.mkdir(parents=True, exist_ok=True)
+    pixels, labels = synthetic_digits(n_train + n_test, seed)
+    write_idx_images(directory / "train-images-idx3-ubyte.gz", pixels[:n_train])
+    write_idx_labels(directory / "train-labels-idx1-ubyte.gz", labels[:n_train])
+    write_idx_images(directory / "t10k-images-idx3-ubyte.gz", pixels[n_train:])
+    write_idx_labels(directory / "t10k-labels-idx1-ubyte.gz", labels[n_train:])
+    if checksums:
+        write_sha256sums(directory, MNIST_FILES)
+    return directory
+
+
+def titanic_rows(n: int, seed: int, first_id: int = 1) -> list[dict[str, str]]:
+    """``n`` Kaggle-layout passengers as CSV strings; every Pclass/Sex/Embarked value appears.
+
+    Every seventh Age and every eleventh Embarked is missing; survival follows sex and class
+    with some noise, so both classes are well represented.
+    """
+    rng = np.random.default_rng(seed)
+    rows = []
+    for index in range(n):
+        pclass = index % 3 + 1
+        female = index % 2 == 0
+        chance = (0.85 if female else 0.2) - 0.15 * (pclass - 1)
+        rows.append(
+            {
+                "PassengerId": str(first_id + index),
+                "Survived": str(int(rng.random() < chance)),
+                "Pclass": str(pclass),
+                "Name": f'Surname{index}, {"Mrs." if female else "Mr."} Given "Nick" Name',
+                "Sex": "female" if female else "male",
+                "Age": "" if index % 7 == 3 else f"{float(rng.integers(1, 70))}",
+                "SibSp": str(int(rng.integers(0, 3))),
+                "Parch": str(int(rng.integers(0, 3))),
+                "Ticket": f"A/5 {21000 + index}",
+                "Fare": f"{float(np.round(rng.uniform(5, 100) * (4 - pclass), 4))}",
+                "Cabin": f"C{index}" if pclass == 1 else "",
+                "Embarked": "" if index % 11 == 5 else "CQS"[(index // 3) % 3],
+            }
+        )
+    return rows
+
+
+def titanic_csv_text(rows: list[dict[str, str]], labelled: bool, drop: Iterable[str] = ()) -> str:
+    """Rows as Titanic CSV text (LF line endings), without ``Survived`` when not ``labelled``, nor ``drop``."""
+    dropped = set(drop) | (set() if labelled else {"Survived"})
+    columns = [name for name in TITANIC_COLUMNS if name not in dropped]
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def write_titanic_mirror(root: Path, n_train: int, n_test: int, seed: int) -> Path:
+    """Write ``root/titanic/`` with train.csv, test.csv and SHA256SUMS; return that dir."""
+    directory = root / "titanic"
+    directory.mkdir(parents=True, exist_ok=True)
+    train = titanic_rows(n_train, seed)
+    test = titanic_rows(n_test, seed + 1, first_id=n_train + 1)
+    (directory / "train.csv").write_text(titanic_csv_text(train, labelled=True), encoding="utf-8")
+    (directory / "test.csv").write_text(titanic_csv_text(test, labelled=False), encoding="utf-8")
+    write_sha256sums(directory, ["train.csv", "test.csv"])
+    return directory
+
+
+# --- params --------------------------------------------------------------------------------------
+
+
+def set_dotted(mapping: dict[str, Any], dotted: str, value: Any) -> None:
+    """Set ``mapping[a][b][c] = value`` for ``dotted == "a.b.c"``, creating nothing but the last key."""
+    *parents, last = dotted.split(".")
+    for key in parents:
+        mapping = mapping[key]
+    mapping[last] = value
+
+
+def edit_params(path: Path, updates: dict[str, Any]) -> None:
+    """Rewrite a params.yaml with dotted-key ``updates`` applied."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for dotted, value in updates.items():
+        set_dotted(raw, dotted, value)
+    path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+
+
+# --- project copies and DVC ----------------------------------------------------------------------
+
+
+def _run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False
+    )
+
+
+def _checked(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
+    if result.returncode != 0:
+        raise AssertionError(f"{' '.join(result.args)} exited {result.returncode}:\n{result.stdout}")
+    return result
+
+
+def stage_env(mirror: Path, cwd: Path) -> dict[str, str]:
+    """The environment for stage scripts and DVC: this venv first on PATH, the mirror, no analytics."""
+    env = {key: value for key, value in os.environ.items() if key not in ("PROGRESS", "PYTHONPATH")}
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    env["DATA_MIRROR"] = str(mirror)
+    env["DVC_NO_ANALYTICS"] = "1"
+    env["DVC_SITE_CACHE_DIR"] = str(cwd.parent / f".{cwd.name}-dvc-site-cache")
+    return env
+
+
+def copy_sources(dest: Path) -> Path:
+    """Copy dvc.yaml, params.yaml, .dvcignore, pipelib/ and stages/ into ``dest`` (enough to run a stage)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in PROJECT_FILES:
+        shutil.copy2(REPO_ROOT / name, dest / name)
+    for package in PROJECT_PACKAGES:
+        shutil.copytree(REPO_ROOT / package, dest / package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    return dest
+
+
+def copy_project(dest: Path) -> Path:
+    """Copy the project's pipeline files into a fresh git + DVC repository at ``dest``."""
+    dest.mkdir(parents=True)
+    _checked(_run(["git", "init", "-q"], dest))
+    _checked(_run([sys.executable, "-m", "dvc", "init", "-q"], dest, stage_env(dest, dest)))
+    shutil.copy2(REPO_ROOT / ".dvc" / "config", dest / ".dvc" / "config")
+    return copy_sources(dest)
+
+
+def clone_project(source: Path, dest: Path) -> Path:
+    """Copy a whole project copy (workspace, git, DVC cache and lock) except DVC's temporary state."""
+
+    def ignore(directory: str, names: list[str]) -> set[str]:
+        return {"tmp"} & set(names) if Path(directory).name == ".dvc" else set()
+
+    shutil.copytree(source, dest, symlinks=True, ignore=ignore)
+    return dest
+
+
+def run_dvc(project: Path, mirror: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run ``dvc ARGS`` with this venv's DVC in ``project``; output is stdout and stderr merged."""
+    result = _run([sys.executable, "-m", "dvc", *args], project, stage_env(mirror, project))
+    return _checked(result) if check else result
+
+
+def run_stage_script(project: Path, mirror: Path, stage: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m stages.<stage> ARGS`` in ``project``, stdout and stderr kept apart."""
+    return subprocess.run(
+        [sys.executable, "-m", f"stages.{stage}", *args],
+        cwd=project,
+        env=stage_env(mirror, project),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+RUNNING_STAGE = re.compile(r"Running stage '([^']+)'")
+
+
+def stages_run(output: str) -> set[str]:
+    """Names of the stages a ``dvc repro`` output says it ran."""
+    return set(RUNNING_STAGE.findall(output))
+
+
+def pipeline_stage_deps(dvc_yaml: Path) -> dict[str, set[str]]:
+    """Every stage of a dvc.yaml (``foreach`` expanded to ``name@key``) with its dependency paths, unexpanded."""
+    stages = yaml.safe_load(dvc_yaml.read_text(encoding="utf-8"))["stages"]
+    found: dict[str, set[str]] = {}
+    for name, definition in stages.items():
+        body = definition.get("do", definition)
+        deps = {dep if isinstance(dep, str) else next(iter(dep)) for dep in body.get("deps", [])}
+        keys = [f"{name}@{key}" for key in definition["foreach"]] if "foreach" in definition else [name]
+        found |= dict.fromkeys(keys, deps)
+    return found
+
+
+def pipeline_stage_names(dvc_yaml: Path) -> set[str]:
+    """Every stage name of a dvc.yaml, ``foreach`` stages expanded to ``name@key``."""
+    return set(pipeline_stage_deps(dvc_yaml))

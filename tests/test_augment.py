@@ -1,0 +1,115 @@
+"""Whole-pixel shifts against scipy's spline shift, the augmented set's layout, and the seeded shuffle."""
+
+from __future__ import annotations
+
+import helpers
+import numpy as np
+import pytest
+from scipy import ndimage
+
+from pipelib.augment import augment_with_shifts, shift_images, shuffle_order
+
+SHIFTS = [(1, 0), (-1, 0), (0, 1), (0, -1), (2, -3), (-4, 5), (27, 0), (0, -27), (-27, 27), (0, 0)]
+
+
+@pytest.fixture(scope="module")
+def images() -> np.ndarray:
+    """300 digit-like images, flat (n, 784) as the pipeline stores them."""
+    return helpers.blob_images(300, seed=7).reshape(300, 784)
+
+
+def scipy_shift(image: np.ndarray, dx: int, dy: int) -> np.ndarray:
+    """The seed's per-image shift: ``scipy.ndimage.shift(image, [dy, dx], cval=0, mode="constant")``, rounded."""
+    moved = ndimage.shift(image.reshape(28, 28).astype(float), [dy, dx], cval=0, mode="constant")
+    return np.rint(moved).astype(np.uint8).reshape(image.shape)
+
+
+@pytest.mark.parametrize(("dx", "dy"), SHIFTS)
+def test_shift_matches_scipy(images: np.ndarray, dx: int, dy: int) -> None:
+    expected = np.stack([scipy_shift(image, dx, dy) for image in images])
+    shifted = shift_images(images, dx, dy)
+    assert shifted.dtype == np.uint8
+    assert shifted.shape == images.shape
+    np.testing.assert_array_equal(shifted, expected)
+
+
+def test_shift_directions() -> None:
+    """dx > 0 moves right, dy > 0 moves down; pixels shifted out are lost, zeros shifted in."""
+    image = np.zeros((1, 28, 28), dtype=np.uint8)
+    image[0, 10, 20] = 200
+    image[0, 0, 27] = 99
+    right = shift_images(image.reshape(1, 784), 1, 0).reshape(28, 28)
+    down = shift_images(image.reshape(1, 784), 0, 1).reshape(28, 28)
+    assert right[10, 21] == 200
+    assert down[11, 20] == 200
+    assert down[1, 27] == 99
+    assert right.sum() == 200  # the pixel at column 27 left the image
+
+
+def test_shift_accepts_square_images() -> None:
+    square = helpers.blob_images(5, seed=8)
+    np.testing.assert_array_equal(
+        shift_images(square, 2, -1).reshape(5, 784), shift_images(square.reshape(5, 784), 2, -1)
+    )
+
+
+def test_shift_does_not_modify_input(images: np.ndarray) -> None:
+    before = images.copy()
+    shift_images(images, 3, 3)
+    np.testing.assert_array_equal(images, before)
+
+
+@pytest.mark.parametrize(("dx", "dy"), [(28, 0), (0, -28), (100, 100)])
+def test_shift_out_of_the_frame_is_blank(images: np.ndarray, dx: int, dy: int) -> None:
+    assert not shift_images(images[:10], dx, dy).any()
+
+
+def test_augment_layout(images: np.ndarray) -> None:
+    labels = np.random.default_rng(0).integers(0, 10, size=len(images)).astype(np.uint8)
+    shifts = [[1, 0], [-1, 0], [0, 1], [0, -1]]
+    out_images, out_labels = augment_with_shifts(images, labels, shifts)
+    n = len(images)
+    assert out_images.shape == ((len(shifts) + 1) * n, 784)
+    assert out_images.dtype == np.uint8
+    np.testing.assert_array_equal(out_images[:n], images)
+    for block, (dx, dy) in enumerate(shifts, start=1):
+        np.testing.assert_array_equal(out_images[block * n : (block + 1) * n], shift_images(images, dx, dy))
+    np.testing.assert_array_equal(out_labels, np.tile(labels, len(shifts) + 1))
+
+
+def test_augment_without_shifts(images: np.ndarray) -> None:
+    labels = np.arange(len(images)) % 10
+    out_images, out_labels = augment_with_shifts(images, labels, [])
+    np.testing.assert_array_equal(out_images, images)
+    np.testing.assert_array_equal(out_labels, labels)
+
+
+def test_shuffle_deterministic_permutation() -> None:
+    first = shuffle_order(1000, 42)
+    np.testing.assert_array_equal(first, shuffle_order(1000, 42))
+    np.testing.assert_array_equal(np.sort(first), np.arange(1000))
+    assert not np.array_equal(first, np.arange(1000))
+    assert not np.array_equal(first, shuffle_order(1000, 43))
+
+
+@pytest.mark.parametrize(("n", "seed"), [(1000, 42), (300_000, 42), (17, 0)])
+def test_shuffle_equals_global_numpy_seed(n: int, seed: int) -> None:
+    """The seed notebook's ``np.random.seed(42); np.random.permutation(n)``."""
+    saved = np.random.get_state()
+    try:
+        np.random.seed(seed)
+        expected = np.random.permutation(n)
+    finally:
+        np.random.set_state(saved)
+    np.testing.assert_array_equal(shuffle_order(n, seed), expected)
+
+
+def test_shuffle_leaves_global_state_alone() -> None:
+    saved = np.random.get_state()
+    try:
+        np.random.seed(5)
+        before = np.random.get_state()[1].copy()
+        shuffle_order(100, 42)
+        np.testing.assert_array_equal(np.random.get_state()[1], before)
+    finally:
+        np.random.set_state(saved)

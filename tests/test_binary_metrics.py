@@ -1,0 +1,170 @@
+"""Binary metrics from saved scores, checked against scikit-learn's own functions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.base import BaseEstimator
+from sklearn.metrics import (
+    accuracy_score,
+    confusion_matrix,
+    f1_score,
+    precision_recall_curve,
+    precision_score,
+    recall_score,
+    roc_auc_score,
+    roc_curve,
+)
+from sklearn.model_selection import KFold, cross_val_score
+
+from pipelib.binary_metrics import (
+    confusion_counts,
+    fold_accuracies,
+    per_fold,
+    pr_curve,
+    rates,
+    roc_auc,
+    roc_points,
+    thin_indices,
+    threshold_for_precision,
+    unstratified_folds,
+)
+
+
+def random_scores(n: int, seed: int, ties: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Boolean targets (about 10% positive) and scores that separate them imperfectly."""
+    rng = np.random.default_rng(seed)
+    target = rng.random(n) < 0.1
+    score = rng.normal(size=n) + 2.0 * target - 1.5
+    if ties:
+        score = np.round(score, 1)
+    return target, score
+
+
+CASES = [(500, 0, False), (2000, 1, True), (3000, 2, False)]
+
+
+@pytest.mark.parametrize(("n", "seed", "ties"), CASES)
+@pytest.mark.parametrize("threshold", [-1.0, 0.0, 0.7])
+def test_counts_and_rates_match_sklearn(n: int, seed: int, ties: bool, threshold: float) -> None:
+    target, score = random_scores(n, seed, ties)
+    predicted = score > threshold
+    counts = confusion_counts(target, predicted)
+    tn, fp, fn, tp = confusion_matrix(target, predicted, labels=[False, True]).ravel()
+    assert counts == {"tn": tn, "fp": fp, "fn": fn, "tp": tp}
+    assert all(isinstance(value, int) for value in counts.values())
+    got = rates(counts)
+    assert got["accuracy"] == pytest.approx(accuracy_score(target, predicted), abs=1e-12)
+    assert got["precision"] == pytest.approx(precision_score(target, predicted, zero_division=0), abs=1e-12)
+    assert got["recall"] == pytest.approx(recall_score(target, predicted, zero_division=0), abs=1e-12)
+    assert got["f1"] == pytest.approx(f1_score(target, predicted, zero_division=0), abs=1e-12)
+
+
+def test_rates_of_never_positive_are_zero_like_sklearn() -> None:
+    target, _ = random_scores(400, 3)
+    never = np.zeros_like(target)
+    got = rates(confusion_counts(target, never))
+    assert got["precision"] == precision_score(target, never, zero_division=0) == 0
+    assert got["recall"] == 0
+    assert got["f1"] == 0
+    assert got["accuracy"] == pytest.approx(accuracy_score(target, never))
+
+
+@pytest.mark.parametrize(("n", "seed", "ties"), CASES)
+def test_pr_curve_matches_sklearn(n: int, seed: int, ties: bool) -> None:
+    target, score = random_scores(n, seed, ties)
+    curve = pr_curve(target, score)
+    precision, recall, thresholds = precision_recall_curve(target, score)
+    np.testing.assert_array_equal(curve.precision, precision)
+    np.testing.assert_array_equal(curve.recall, recall)
+    np.testing.assert_array_equal(curve.thresholds, thresholds)
+    assert len(curve.precision) == len(curve.thresholds) + 1
+
+
+@pytest.mark.parametrize(("n", "seed", "ties"), CASES)
+def test_roc_matches_sklearn(n: int, seed: int, ties: bool) -> None:
+    target, score = random_scores(n, seed, ties)
+    assert roc_auc(target, score) == pytest.approx(roc_auc_score(target, score), abs=1e-12)
+    fpr, tpr = roc_points(target, score)
+    expected_fpr, expected_tpr, _ = roc_curve(target, score)
+    np.testing.assert_array_equal(fpr, expected_fpr)
+    np.testing.assert_array_equal(tpr, expected_tpr)
+
+
+@pytest.mark.parametrize(("n", "seed", "ties"), CASES)
+@pytest.mark.parametrize("target_precision", [0.5, 0.8, 0.9])
+def test_threshold_for_precision(n: int, seed: int, ties: bool, target_precision: float) -> None:
+    """The lowest curve threshold whose predictions (score >= threshold) reach the target precision."""
+    target, score = random_scores(n, seed, ties)
+    found = threshold_for_precision(pr_curve(target, score), target_precision)
+    assert found is not None
+    predicted = score >= found["threshold"]
+    assert found["precision"] == pytest.approx(precision_score(target, predicted), abs=1e-12)
+    assert found["recall"] == pytest.approx(recall_score(target, predicted), abs=1e-12)
+    assert found["precision"] >= target_precision
+    lower = np.unique(score[score < found["threshold"]])
+    for candidate in lower[-20:]:  # no lower threshold reaches the target
+        assert precision_score(target, score >= candidate) < target_precision
+
+
+def test_threshold_for_unreachable_precision_is_none() -> None:
+    target = np.array([True, False, True, False])
+    score = np.array([0.0, 1.0, 0.0, 1.0])  # the negatives score highest
+    assert threshold_for_precision(pr_curve(target, score), 1.0) is None
+
+
+def test_fold_accuracies_match_sklearn() -> None:
+    target, score = random_scores(999, 4)
+    fold = np.repeat(np.arange(3, dtype=np.uint8), 333)
+    predicted = score > 0
+    got = fold_accuracies(fold, target, predicted)
+    expected = [accuracy_score(target[fold == k], predicted[fold == k]) for k in range(3)]
+    assert got == pytest.approx(expected, abs=1e-12)
+
+
+def test_per_fold_keys_sort_and_mean() -> None:
+    values = [0.1 * k for k in range(1, 11)]
+    named = per_fold(values)
+    folds = [key for key in named if key.startswith("fold_")]
+    assert folds == sorted(folds) == [f"fold_{k:02d}" for k in range(1, 11)]
+    assert named["mean"] == pytest.approx(np.mean(values))
+    assert list(per_fold([0.5, 0.7])) == ["fold_1", "fold_2", "mean"]
+
+
+@pytest.mark.parametrize(("length", "max_points"), [(5, 10), (10, 10), (59_896, 2000), (12_345, 7), (3, 2)])
+def test_thin_indices(length: int, max_points: int) -> None:
+    keep = thin_indices(length, max_points)
+    assert len(keep) <= max_points
+    assert keep[0] == 0
+    assert keep[-1] == length - 1
+    assert np.all(np.diff(keep) > 0)
+    if length <= max_points:
+        np.testing.assert_array_equal(keep, np.arange(length))
+    np.testing.assert_array_equal(keep, thin_indices(length, max_points))
+
+
+@pytest.mark.parametrize(("n_rows", "n_folds"), [(9, 3), (10, 3), (400, 3), (1001, 10), (60000, 3), (5, 5)])
+def test_unstratified_folds_match_kfold(n_rows: int, n_folds: int) -> None:
+    expected = np.empty(n_rows, dtype=int)
+    for number, (_, test_rows) in enumerate(KFold(n_splits=n_folds).split(np.zeros(n_rows))):
+        expected[test_rows] = number
+    np.testing.assert_array_equal(unstratified_folds(n_rows, n_folds), expected)
+
+
+class NeverPositive(BaseEstimator):
+    """The seed's ``Never5Classifier``: a bare estimator, so ``cross_val_score`` splits it with plain KFold."""
+
+    def fit(self, features: np.ndarray, target: np.ndarray | None = None) -> NeverPositive:
+        return self
+
+    def predict(self, features: np.ndarray) -> np.ndarray:
+        return np.zeros(len(features), dtype=bool)
+
+
+def test_never_positive_baseline_matches_seed_cross_val_score() -> None:
+    target, _ = random_scores(1500, 6)
+    target[:150] = True  # positives bunched at the start, so stratified and plain folds differ
+    features = np.zeros((len(target), 1))
+    expected = cross_val_score(NeverPositive(), features, target, cv=3, scoring="accuracy")
+    got = fold_accuracies(unstratified_folds(len(target), 3), target, np.zeros_like(target))
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)

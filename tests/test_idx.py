@@ -1,0 +1,227 @@
+"""IDX parsing and the MNIST mirror: round trips, every header check, checksums."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import re
+import struct
+from pathlib import Path
+
+import helpers
+import numpy as np
+import pytest
+
+from pipelib.errors import PipelineError
+from pipelib.idx import (
+    IMAGES_MAGIC,
+    LABELS_MAGIC,
+    read_idx_images,
+    read_idx_labels,
+    write_idx_images,
+    write_idx_labels,
+)
+from pipelib.mnist_source import load_mirror
+
+
+def write_gzip(path: Path, payload: bytes) -> Path:
+    """Gzip raw bytes into ``path``."""
+    with gzip.GzipFile(path, "wb", mtime=0) as stream:
+        stream.write(payload)
+    return path
+
+
+def raises_naming(path: Path, pattern: str = "") -> pytest.RaisesExc:
+    """``pytest.raises(PipelineError)`` whose message contains the file name (and ``pattern``)."""
+    return pytest.raises(PipelineError, match=re.escape(path.name) + ".*" + pattern)
+
+
+def test_images_round_trip(tmp_path: Path) -> None:
+    images = helpers.blob_images(25, seed=0)
+    path = tmp_path / "images.gz"
+    write_idx_images(path, images)
+    read = read_idx_images(path)
+    assert read.dtype == np.uint8
+    assert read.shape == (25, 784)
+    np.testing.assert_array_equal(read, images.reshape(25, 784))
+
+
+def test_images_round_trip_flat_input(tmp_path: Path) -> None:
+    images = helpers.blob_images(3, seed=1).reshape(3, 784)
+    path = tmp_path / "images.gz"
+    write_idx_images(path, images)
+    np.testing.assert_array_equal(read_idx_images(path), images)
+
+
+def test_labels_round_trip(tmp_path: Path) -> None:
+    labels = np.random.default_rng(0).integers(0, 10, size=101).astype(np.uint8)
+    path = tmp_path / "labels.gz"
+    write_idx_labels(path, labels)
+    read = read_idx_labels(path)
+    assert read.dtype == np.uint8
+    np.testing.assert_array_equal(read, labels)
+
+
+def test_written_header_is_the_idx_format(tmp_path: Path) -> None:
+    path = tmp_path / "images.gz"
+    write_idx_images(path, np.zeros((4, 28, 28), dtype=np.uint8))
+    payload = gzip.decompress(path.read_bytes())
+    assert struct.unpack(">IIII", payload[:16]) == (IMAGES_MAGIC, 4, 28, 28)
+    assert len(payload) == 16 + 4 * 784
+
+
+def test_empty_files_round_trip(tmp_path: Path) -> None:
+    write_idx_images(tmp_path / "i.gz", np.zeros((0, 784), dtype=np.uint8))
+    write_idx_labels(tmp_path / "l.gz", np.zeros(0, dtype=np.uint8))
+    assert read_idx_images(tmp_path / "i.gz").shape == (0, 784)
+    assert read_idx_labels(tmp_path / "l.gz").shape == (0,)
+
+
+def test_wrong_magic_images(tmp_path: Path) -> None:
+    path = tmp_path / "labels-as-images.gz"
+    write_idx_labels(path, np.arange(10, dtype=np.uint8))
+    with raises_naming(path, "magic"):
+        read_idx_images(path)
+
+
+def test_wrong_magic_labels(tmp_path: Path) -> None:
+    path = tmp_path / "images-as-labels.gz"
+    write_idx_images(path, np.zeros((2, 784), dtype=np.uint8))
+    with raises_naming(path, "magic"):
+        read_idx_labels(path)
+
+
+@pytest.mark.parametrize(("rows", "cols"), [(27, 28), (28, 29), (784, 1)])
+def test_wrong_dims(tmp_path: Path, rows: int, cols: int) -> None:
+    path = write_gzip(tmp_path / "odd-shape.gz", struct.pack(">IIII", IMAGES_MAGIC, 2, rows, cols) + bytes(2 * 784))
+    with raises_naming(path, f"{rows}x{cols}"):
+        read_idx_images(path)
+
+
+def test_truncated_image_payload(tmp_path: Path) -> None:
+    path = write_gzip(tmp_path / "short.gz", struct.pack(">IIII", IMAGES_MAGIC, 3, 28, 28) + bytes(2 * 784 + 5))
+    with raises_naming(path, "3 images"):
+        read_idx_images(path)
+
+
+def test_image_payload_too_long(tmp_path: Path) -> None:
+    path = write_gzip(tmp_path / "long.gz", struct.pack(">IIII", IMAGES_MAGIC, 1, 28, 28) + bytes(2 * 784))
+    with raises_naming(path):
+        read_idx_images(path)
+
+
+def test_truncated_label_payload(tmp_path: Path) -> None:
+    path = write_gzip(tmp_path / "short-labels.gz", struct.pack(">II", LABELS_MAGIC, 10) + bytes(9))
+    with raises_naming(path, "10 labels"):
+        read_idx_labels(path)
+
+
+@pytest.mark.parametrize("size", [0, 7, 15])
+def test_truncated_header(tmp_path: Path, size: int) -> None:
+    path = write_gzip(tmp_path / "header.gz", struct.pack(">IIII", IMAGES_MAGIC, 1, 28, 28)[:size])
+    with raises_naming(path, "header"):
+        read_idx_images(path)
+    if size < 8:
+        with raises_naming(path, "header"):
+            read_idx_labels(path)
+
+
+def test_label_above_nine(tmp_path: Path) -> None:
+    path = tmp_path / "labels.gz"
+    write_idx_labels(path, np.array([1, 2, 10], dtype=np.uint8))
+    with raises_naming(path, "10"):
+        read_idx_labels(path)
+
+
+@pytest.mark.parametrize("cut", [1, 8, 100])
+def test_truncated_gzip(tmp_path: Path, cut: int) -> None:
+    path = tmp_path / "cut.gz"
+    write_idx_images(path, helpers.blob_images(20, seed=2))
+    data = path.read_bytes()
+    path.write_bytes(data[:-cut])
+    with raises_naming(path, "gzip"):
+        read_idx_images(path)
+
+
+def test_not_gzip(tmp_path: Path) -> None:
+    path = tmp_path / "plain.gz"
+    path.write_bytes(struct.pack(">IIII", IMAGES_MAGIC, 0, 28, 28))
+    with raises_naming(path, "gzip"):
+        read_idx_images(path)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "absent.gz"
+    with raises_naming(path, "not found"):
+        read_idx_labels(path)
+
+
+# --- the mirror ----------------------------------------------------------------------------------
+
+
+def test_load_mirror(mnist_mirror: Path) -> None:
+    pixels, labels = load_mirror(mnist_mirror / "mnist")
+    expected_pixels, expected_labels = helpers.synthetic_digits(80, seed=1)
+    assert pixels.shape == (80, 784)
+    assert pixels.dtype == np.uint8
+    assert labels.dtype == np.uint8
+    np.testing.assert_array_equal(pixels, expected_pixels)  # train rows then test rows
+    np.testing.assert_array_equal(labels, expected_labels)
+
+
+def test_label_count_differs_from_image_count(mnist_mirror: Path) -> None:
+    directory = mnist_mirror / "mnist"
+    labels = read_idx_labels(directory / "t10k-labels-idx1-ubyte.gz")
+    write_idx_labels(directory / "t10k-labels-idx1-ubyte.gz", labels[:-1])
+    helpers.write_sha256sums(directory, helpers.MNIST_FILES)
+    with raises_naming(directory / "t10k-labels-idx1-ubyte.gz", f"{len(labels) - 1} labels for {len(labels)} images"):
+        load_mirror(directory)
+
+
+def test_sha256_mismatch(mnist_mirror: Path) -> None:
+    directory = mnist_mirror / "mnist"
+    path = directory / "train-labels-idx1-ubyte.gz"
+    labels = read_idx_labels(path).copy()
+    labels[0] = (labels[0] + 1) % 10
+    write_idx_labels(path, labels)  # SHA256SUMS still lists the old file
+    with raises_naming(path, "sha256"):
+        load_mirror(directory)
+
+
+def test_file_missing_from_sha256sums(mnist_mirror: Path) -> None:
+    directory = mnist_mirror / "mnist"
+    helpers.write_sha256sums(directory, helpers.MNIST_FILES[:3])
+    with raises_naming(directory / helpers.MNIST_FILES[3], "no recorded sha256"):
+        load_mirror(directory)
+
+
+def test_malformed_sha256sums(mnist_mirror: Path) -> None:
+    directory = mnist_mirror / "mnist"
+    (directory / "SHA256SUMS").write_text("not a checksum line\n", encoding="utf-8")
+    with pytest.raises(PipelineError, match=r"SHA256SUMS: line 1"):
+        load_mirror(directory)
+
+
+def test_md5_mismatch_without_sha256sums(tmp_path: Path) -> None:
+    """Without its own SHA256SUMS a mirror is checked against the published md5s, which small files fail."""
+    directory = helpers.write_mnist_mirror(tmp_path, n_train=10, n_test=5, seed=4, checksums=False)
+    with pytest.raises(PipelineError, match=r"train-images-idx3-ubyte\.gz: md5 [0-9a-f]{32} does not match"):
+        load_mirror(directory)
+
+
+def test_missing_mirror_file(mnist_mirror: Path) -> None:
+    directory = mnist_mirror / "mnist"
+    (directory / "t10k-images-idx3-ubyte.gz").unlink()
+    with raises_naming(directory / "t10k-images-idx3-ubyte.gz", "not found"):
+        load_mirror(directory)
+
+
+def test_uppercase_and_binary_mode_sha256sums_lines(mnist_mirror: Path) -> None:
+    """``sha256sum -b`` writes ``<hash> *<name>``; both forms and upper-case hex are accepted."""
+    directory = mnist_mirror / "mnist"
+    lines = [
+        f"{hashlib.sha256((directory / name).read_bytes()).hexdigest().upper()} *{name}" for name in helpers.MNIST_FILES
+    ]
+    (directory / "SHA256SUMS").write_text("\n".join(lines) + "\n\n", encoding="utf-8")
+    pixels, _ = load_mirror(directory)
+    assert pixels.shape == (80, 784)

@@ -1,0 +1,275 @@
+"""The real ``dvc repro`` on small synthetic data in a temporary copy of the project.
+
+One module-scoped full run; every test that changes something works on its own clone of it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import helpers
+import pytest
+import yaml
+
+N_TRAIN, N_TEST = 400, 100
+N_PASSENGERS, N_TEST_PASSENGERS = 60, 20
+SMALL_PARAMS = {
+    "mnist.n_train": N_TRAIN,
+    "mnist.figures.shift_example": 123,  # the default row 1000 is past the small training set
+    "titanic.model.cv_folds": 3,
+}
+MNIST_STAGES = {
+    "fetch_mnist",
+    "split_mnist",
+    "augment",
+    "shuffle",
+    "train_binary",
+    "train_softmax@softmax",
+    "train_softmax@softmax_augmented",
+    "evaluate_mnist",
+    "figures_mnist",
+}
+TITANIC_STAGES = {"fetch_titanic", "train_titanic", "evaluate_titanic"}
+FIGURES = ["more_digits", "precision_recall_vs_threshold", "precision_vs_recall", "shifted_digit", "some_digit"]
+
+
+@dataclass(frozen=True)
+class Project:
+    """A project copy, the data mirror it reads, and the output of its first ``dvc repro``."""
+
+    path: Path
+    mirror: Path
+    output: str
+
+    def read_json(self, relative: str) -> dict[str, Any]:
+        """A JSON file of the project."""
+        return json.loads((self.path / relative).read_text(encoding="utf-8"))
+
+    def lock(self) -> dict[str, Any]:
+        """The project's dvc.lock."""
+        return yaml.safe_load((self.path / "dvc.lock").read_text(encoding="utf-8"))
+
+
+def small_project(dest: Path) -> Path:
+    """A project copy with the small-data params."""
+    helpers.copy_project(dest)
+    helpers.edit_params(dest / "params.yaml", SMALL_PARAMS)
+    return dest
+
+
+@pytest.fixture(scope="module")
+def mirror(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small mirror: 400 + 100 learnable synthetic digits and 60 + 20 Titanic passengers."""
+    root = tmp_path_factory.mktemp("mirror")
+    helpers.write_mnist_mirror(root, N_TRAIN, N_TEST, seed=0)
+    helpers.write_titanic_mirror(root, N_PASSENGERS, N_TEST_PASSENGERS, seed=0)
+    return root
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory, mirror: Path) -> Project:
+    """The project after one full ``dvc repro``; tests must not change it (clone it first)."""
+    path = small_project(tmp_path_factory.mktemp("base") / "project")
+    result = helpers.run_dvc(path, mirror, "repro")
+    return Project(path, mirror, result.stdout)
+
+
+@pytest.fixture
+def clone(base: Project, tmp_path: Path) -> Project:
+    """A private copy of the fully reproduced project."""
+    return Project(helpers.clone_project(base.path, tmp_path / "project"), base.mirror, "")
+
+
+def repro(project: Project, *args: str) -> set[str]:
+    """Run ``dvc repro ARGS``; the stages that ran. The pipeline must be up to date afterwards."""
+    ran = helpers.stages_run(helpers.run_dvc(project.path, project.mirror, "repro", *args).stdout)
+    if not args:
+        assert_up_to_date(project)
+    return ran
+
+
+def assert_up_to_date(project: Project) -> None:
+    """``dvc status`` reports nothing to do."""
+    status = helpers.run_dvc(project.path, project.mirror, "status", "--json").stdout
+    assert json.loads(status) == {}, status
+
+
+def test_every_stage_ran(base: Project) -> None:
+    expected = helpers.pipeline_stage_names(base.path / "dvc.yaml")
+    assert expected >= MNIST_STAGES | TITANIC_STAGES | {"report"}
+    assert helpers.stages_run(base.output) == expected, base.output
+    assert_up_to_date(base)
+
+
+def test_mnist_metrics(base: Project) -> None:
+    metrics = base.read_json("metrics/mnist.json")
+    binary = metrics["binary"]
+    for key in ("accuracy", "precision", "recall", "f1", "roc_auc"):
+        assert 0 <= binary[key] <= 1, key
+    assert set(binary["cv_accuracy"]) == {"fold_1", "fold_2", "fold_3", "mean"}
+    assert binary["tn"] + binary["fp"] + binary["fn"] + binary["tp"] == N_TRAIN
+    assert binary["test"]["tn"] + binary["test"]["fp"] + binary["test"]["fn"] + binary["test"]["tp"] == N_TEST
+    assert binary["threshold"] == 0.0
+    # The synthetic digits are learnable, so the models must have learned them.
+    assert binary["cv_accuracy"]["mean"] > 0.9
+    assert binary["precision"] > 0.7
+    assert binary["recall"] > 0.7
+    assert metrics["softmax"]["test_accuracy"] > 0.8
+    assert metrics["softmax_augmented"]["test_accuracy"] > 0.8
+    baseline = metrics["baseline_never_positive"]
+    assert baseline["precision"] == 0
+    assert baseline["tp"] == 0
+
+
+def test_titanic_metrics(base: Project) -> None:
+    titanic = base.read_json("metrics/titanic.json")["titanic"]
+    assert titanic["n_rows"] == N_PASSENGERS
+    assert titanic["n_features"] == 12
+    assert 0.5 < titanic["train_accuracy"] <= 1
+    assert set(titanic["cv_accuracy"]) == {"fold_1", "fold_2", "fold_3", "mean"}
+    assert titanic["tn"] + titanic["fp"] + titanic["fn"] + titanic["tp"] == N_PASSENGERS
+
+
+def read_csv_lines(path: Path) -> list[str]:
+    """Lines of a CSV output."""
+    return path.read_text(encoding="utf-8").splitlines()
+
+
+def test_plot_data(base: Project) -> None:
+    headers = {
+        "plots/mnist/precision_recall.csv": "recall,precision",
+        "plots/mnist/threshold.csv": "threshold,precision,recall",
+        "plots/mnist/roc.csv": "fpr,tpr",
+        "plots/mnist/test_confusion.csv": "actual,predicted",
+        "plots/titanic/coefficients.csv": "feature,coefficient",
+    }
+    for relative, header in headers.items():
+        lines = read_csv_lines(base.path / relative)
+        assert lines[0] == header, relative
+        assert len(lines) > 2, relative
+    assert len(read_csv_lines(base.path / "plots/mnist/test_confusion.csv")) == N_TEST + 1
+    coefficients = read_csv_lines(base.path / "plots/titanic/coefficients.csv")
+    assert [line.split(",")[0] for line in coefficients[1:]][:4] == ["Age", "SibSp", "Parch", "Fare"]
+    assert len(coefficients) == 13
+
+
+def test_figures(base: Project) -> None:
+    figures = base.path / "plots" / "figures"
+    assert sorted(path.stem for path in figures.glob("*.png")) == FIGURES
+    for name in FIGURES:
+        assert (figures / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_report(base: Project) -> None:
+    report = (base.path / "reports" / "report.md").read_text(encoding="utf-8")
+    assert "## MNIST" in report
+    assert "## Titanic" in report
+    for name in FIGURES:
+        assert f"../plots/figures/{name}.png" in report
+
+
+def test_titanic_outputs(base: Project) -> None:
+    submission = read_csv_lines(base.path / "data" / "titanic" / "submission.csv")
+    assert submission[0] == "PassengerId,Survived"
+    assert len(submission) == N_TEST_PASSENGERS + 1
+    assert {line.split(",")[1] for line in submission[1:]} <= {"0", "1"}
+    extremes = read_csv_lines(base.path / "reports" / "titanic_extremes.csv")
+    assert extremes[0].startswith("group,PassengerId,Score,Survived,Age")
+
+
+def test_dvc_metrics_show(base: Project) -> None:
+    shown = json.loads(helpers.run_dvc(base.path, base.mirror, "metrics", "show", "--json").stdout)
+    text = json.dumps(shown)
+    for key in ("accuracy", "precision", "recall", "test_accuracy", "train_accuracy"):
+        assert f'"{key}"' in text, key
+    assert "metrics/mnist.json" in text
+    assert "metrics/titanic.json" in text
+
+
+def test_dvc_plots_show(clone: Project) -> None:
+    helpers.run_dvc(clone.path, clone.mirror, "plots", "show", "--json")
+
+
+def test_second_repro_runs_nothing(clone: Project) -> None:
+    before = (clone.path / "dvc.lock").read_bytes()
+    result = helpers.run_dvc(clone.path, clone.mirror, "repro")
+    assert helpers.stages_run(result.stdout) == set(), result.stdout
+    assert "didn't change" in result.stdout or "up to date" in result.stdout, result.stdout
+    assert (clone.path / "dvc.lock").read_bytes() == before
+
+
+def test_forced_rerun_gives_identical_outputs(clone: Project, base: Project) -> None:
+    """Every stage rerun from scratch writes byte-identical outputs (so DVC's cache and run cache hold)."""
+    assert repro(clone, "--force") == helpers.pipeline_stage_names(clone.path / "dvc.yaml")
+    rerun, first = clone.lock()["stages"], base.lock()["stages"]
+    changed = sorted(stage for stage in first if rerun[stage]["outs"] != first[stage]["outs"])
+    assert not changed, f"outputs of {changed} differ between two runs on the same inputs"
+    assert_up_to_date(clone)
+
+
+def test_threshold_change_reruns_only_evaluation_and_report(clone: Project) -> None:
+    helpers.edit_params(clone.path / "params.yaml", {"mnist.evaluate.threshold": -1.5})
+    assert repro(clone) == {"evaluate_mnist", "report"}
+    assert clone.read_json("metrics/mnist.json")["binary"]["threshold"] == -1.5
+    assert "threshold -1.5" in (clone.path / "reports" / "report.md").read_text(encoding="utf-8")
+
+
+def test_softmax_c_change_retrains_only_that_model(clone: Project) -> None:
+    before = clone.lock()["stages"]
+    helpers.edit_params(clone.path / "params.yaml", {"mnist.softmax.C": 0.01})
+    ran = repro(clone)
+    assert {"train_softmax@softmax", "evaluate_mnist"} <= ran <= {"train_softmax@softmax", "evaluate_mnist", "report"}
+    after = clone.lock()["stages"]
+    assert after["train_softmax@softmax"]["outs"] != before["train_softmax@softmax"]["outs"]
+    assert after["train_softmax@softmax_augmented"] == before["train_softmax@softmax_augmented"]
+
+
+def test_augment_change_reruns_augmented_branch_only(clone: Project) -> None:
+    helpers.edit_params(clone.path / "params.yaml", {"mnist.augment.shifts": [[2, 0], [0, -2]]})
+    ran = repro(clone)
+    assert {"augment", "shuffle", "train_softmax@softmax_augmented", "evaluate_mnist"} <= ran
+    assert ran <= {"augment", "shuffle", "train_softmax@softmax_augmented", "evaluate_mnist", "report"}
+
+
+def test_titanic_change_reruns_no_mnist_stage(clone: Project) -> None:
+    helpers.edit_params(clone.path / "params.yaml", {"titanic.model.C": 0.1, "titanic.evaluate.top_n": 5})
+    ran = repro(clone)
+    assert {"train_titanic", "evaluate_titanic"} <= ran <= TITANIC_STAGES | {"report"}
+    assert not ran & MNIST_STAGES
+    assert len(read_csv_lines(clone.path / "reports" / "titanic_extremes.csv")) == 2 * 5 + 1
+
+
+def test_library_change_reruns_its_stages(clone: Project) -> None:
+    """A comment added to pipelib/augment.py reruns the stages listing it; their outputs stay the same, so no more."""
+    listing = {
+        name
+        for name, deps in helpers.pipeline_stage_deps(clone.path / "dvc.yaml").items()
+        if "pipelib/augment.py" in deps
+    }
+    assert "augment" in listing
+    with open(clone.path / "pipelib" / "augment.py", "a", encoding="utf-8") as stream:
+        stream.write("\n# touched by the test\n")
+    assert repro(clone) == listing
+
+
+def test_repro_single_target_in_fresh_copy(tmp_path: Path, base: Project) -> None:
+    project = Project(small_project(tmp_path / "fresh"), base.mirror, "")
+    assert repro(project, "evaluate_titanic") == TITANIC_STAGES
+    assert project.read_json("metrics/titanic.json") == base.read_json("metrics/titanic.json")
+    assert not (project.path / "data" / "mnist").exists()
+    # Same inputs, same bytes: the fresh run's titanic outputs hash as the base run's.
+    fresh, full = project.lock()["stages"], base.lock()["stages"]
+    for stage in TITANIC_STAGES:
+        assert fresh[stage]["outs"] == full[stage]["outs"], stage
+
+
+def test_stage_error_fails_repro_with_one_line(tmp_path: Path, base: Project) -> None:
+    project = small_project(tmp_path / "broken")
+    helpers.edit_params(project / "params.yaml", {"titanic.model.cv_folds": 1})
+    result = helpers.run_dvc(project, base.mirror, "repro", "train_titanic", check=False)
+    assert result.returncode != 0
+    assert "error: params.yaml: 'titanic.model.cv_folds' must be an integer >= 2, got 1" in result.stdout
+    assert "Traceback" not in result.stdout

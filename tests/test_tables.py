@@ -1,0 +1,208 @@
+"""Parquet files between stages: round trips, byte-identical rewrites, schema checks, atomic writes."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import helpers
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from pipelib.atomic import atomic_path, write_json, write_text
+from pipelib.errors import PipelineError
+from pipelib.tables import MNIST_SCHEMA, mnist_table, read_mnist, read_mnist_labels, read_table, write_mnist
+
+
+@pytest.fixture
+def digits() -> tuple[np.ndarray, np.ndarray]:
+    """200 synthetic digits and labels."""
+    return helpers.synthetic_digits(200, seed=0)
+
+
+@pytest.fixture
+def mnist_file(tmp_path: Path, digits: tuple[np.ndarray, np.ndarray]) -> Path:
+    """The digits written with :func:`write_mnist`."""
+    path = tmp_path / "mnist.parquet"
+    write_mnist(*digits, path)
+    return path
+
+
+def raises_naming(path: Path, pattern: str = "") -> pytest.RaisesExc:
+    """``pytest.raises(PipelineError)`` whose message names the file (and matches ``pattern``)."""
+    return pytest.raises(PipelineError, match=re.escape(str(path)) + ".*" + pattern)
+
+
+def test_round_trip(mnist_file: Path, digits: tuple[np.ndarray, np.ndarray]) -> None:
+    pixels, labels = read_mnist(mnist_file)
+    assert pixels.dtype == np.uint8
+    assert labels.dtype == np.uint8
+    assert pixels.shape == (200, 784)
+    assert labels.shape == (200,)
+    np.testing.assert_array_equal(pixels, digits[0])
+    np.testing.assert_array_equal(labels, digits[1])
+    np.testing.assert_array_equal(read_mnist_labels(mnist_file), digits[1])
+
+
+def test_round_trip_of_empty_and_sliced_tables(tmp_path: Path, digits: tuple[np.ndarray, np.ndarray]) -> None:
+    pixels, labels = digits
+    write_mnist(pixels[:0], labels[:0], tmp_path / "empty.parquet")
+    empty_pixels, empty_labels = read_mnist(tmp_path / "empty.parquet")
+    assert empty_pixels.shape == (0, 784)
+    assert empty_labels.shape == (0,)
+    write_mnist(pixels[::3], labels[::3], tmp_path / "strided.parquet")  # a non-contiguous view
+    np.testing.assert_array_equal(read_mnist(tmp_path / "strided.parquet")[0], pixels[::3])
+
+
+def test_written_schema(mnist_file: Path) -> None:
+    assert pq.read_schema(mnist_file).remove_metadata() == MNIST_SCHEMA
+
+
+def test_same_data_gives_same_bytes(tmp_path: Path, digits: tuple[np.ndarray, np.ndarray]) -> None:
+    write_mnist(*digits, tmp_path / "a.parquet")
+    write_mnist(digits[0].copy(), digits[1].copy(), tmp_path / "b.parquet")
+    write_mnist(*digits, tmp_path / "a.parquet")  # overwrite in place
+    assert (tmp_path / "a.parquet").read_bytes() == (tmp_path / "b.parquet").read_bytes()
+
+
+def test_mnist_table_refuses_wrong_arrays(digits: tuple[np.ndarray, np.ndarray]) -> None:
+    pixels, labels = digits
+    with pytest.raises(TypeError):
+        mnist_table(pixels.astype(np.int64), labels)
+    with pytest.raises(ValueError, match="784"):
+        mnist_table(pixels[:, :783], labels)
+    with pytest.raises(ValueError):
+        mnist_table(pixels, labels[:-1])
+
+
+def test_extra_column_refused(tmp_path: Path, digits: tuple[np.ndarray, np.ndarray]) -> None:
+    table = mnist_table(*digits).append_column("extra", pa.array(np.zeros(200, dtype=np.uint8)))
+    path = tmp_path / "extra.parquet"
+    pq.write_table(table, path)
+    with raises_naming(path, "extra"):
+        read_mnist(path)
+
+
+def test_missing_column_refused(tmp_path: Path, digits: tuple[np.ndarray, np.ndarray]) -> None:
+    path = tmp_path / "labels-only.parquet"
+    pq.write_table(mnist_table(*digits).select(["label"]), path)
+    with raises_naming(path, "pixels"):
+        read_mnist(path)
+
+
+def test_wrong_dtype_refused(tmp_path: Path, digits: tuple[np.ndarray, np.ndarray]) -> None:
+    table = mnist_table(*digits)
+    table = table.set_column(0, "label", pa.array(digits[1].astype(np.int64)))
+    path = tmp_path / "int64-labels.parquet"
+    pq.write_table(table, path)
+    with raises_naming(path, "'label' has type int64"):
+        read_mnist(path)
+
+
+def test_variable_length_pixels_refused(tmp_path: Path, digits: tuple[np.ndarray, np.ndarray]) -> None:
+    table = pa.table(
+        {"label": pa.array(digits[1]), "pixels": pa.array([list(row) for row in digits[0]], pa.list_(pa.uint8()))}
+    )
+    path = tmp_path / "list-pixels.parquet"
+    pq.write_table(table, path)
+    with raises_naming(path, "'pixels'"):
+        read_mnist(path)
+
+
+def test_label_above_nine_refused(tmp_path: Path, digits: tuple[np.ndarray, np.ndarray]) -> None:
+    labels = digits[1].copy()
+    labels[7] = 12
+    path = tmp_path / "bad-label.parquet"
+    write_mnist(digits[0], labels, path)
+    with raises_naming(path, "12"):
+        read_mnist(path)
+
+
+def test_missing_values_refused(tmp_path: Path, digits: tuple[np.ndarray, np.ndarray]) -> None:
+    table = mnist_table(*digits)
+    labels = pa.array([None, *digits[1][1:].tolist()], type=pa.uint8())
+    path = tmp_path / "null-label.parquet"
+    pq.write_table(table.set_column(0, "label", labels), path)
+    with raises_naming(path, "missing"):
+        read_mnist(path)
+
+
+@pytest.mark.parametrize("keep", [0, 10, 1000, -8])
+def test_truncated_file_refused(mnist_file: Path, keep: int) -> None:
+    data = mnist_file.read_bytes()
+    mnist_file.write_bytes(data[:keep])
+    with raises_naming(mnist_file):
+        read_mnist(mnist_file)
+
+
+def test_corrupt_bytes_never_read_back_as_other_data(mnist_file: Path, digits: tuple[np.ndarray, np.ndarray]) -> None:
+    """Flipping any 8 bytes gives a PipelineError naming the file, or (metadata hit) the same data."""
+    original = mnist_file.read_bytes()
+    silently_wrong = []
+    for start in range(4, len(original) - 12, len(original) // 150):
+        data = bytearray(original)
+        data[start : start + 8] = bytes(byte ^ 0xFF for byte in data[start : start + 8])
+        mnist_file.write_bytes(bytes(data))
+        try:
+            pixels, labels = read_mnist(mnist_file)
+        except PipelineError as error:
+            assert str(mnist_file) in str(error)
+            continue
+        if not (np.array_equal(pixels, digits[0]) and np.array_equal(labels, digits[1])):
+            silently_wrong.append(start)
+    assert not silently_wrong, f"corrupt bytes at {len(silently_wrong)} offsets read back as different data"
+
+
+def test_not_parquet_refused(tmp_path: Path) -> None:
+    path = tmp_path / "notes.parquet"
+    path.write_text("label,pixels\n1,2\n", encoding="utf-8")
+    with raises_naming(path, "not a readable parquet"):
+        read_mnist(path)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "absent.parquet"
+    with raises_naming(path, "not found"):
+        read_table(path, MNIST_SCHEMA)
+
+
+# --- atomic writes -------------------------------------------------------------------------------
+
+
+def test_atomic_writes_leave_no_temp_files(tmp_path: Path, digits: tuple[np.ndarray, np.ndarray]) -> None:
+    write_mnist(*digits, tmp_path / "out" / "mnist.parquet")
+    write_text(tmp_path / "out" / "note.txt", "hello\n")
+    write_json(tmp_path / "out" / "m.json", {"b": 1, "a": [1.5]})
+    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["m.json", "mnist.parquet", "note.txt"]
+    assert (tmp_path / "out" / "m.json").read_text(encoding="utf-8") == '{\n  "a": [\n    1.5\n  ],\n  "b": 1\n}\n'
+
+
+def test_failure_inside_atomic_path_keeps_old_file(tmp_path: Path) -> None:
+    target = tmp_path / "result.txt"
+    target.write_text("old\n", encoding="utf-8")
+    with pytest.raises(RuntimeError, match="killed"), atomic_path(target) as tmp:
+        tmp.write_text("new but incomplete", encoding="utf-8")
+        raise RuntimeError("killed mid-write")
+    assert target.read_text(encoding="utf-8") == "old\n"
+    assert [path.name for path in tmp_path.iterdir()] == ["result.txt"]
+
+
+def test_failed_parquet_write_keeps_old_file(mnist_file: Path) -> None:
+    before = mnist_file.read_bytes()
+    with pytest.raises(ValueError):
+        write_mnist(np.zeros((3, 784), dtype=np.uint8), np.zeros(2, dtype=np.uint8), mnist_file)
+    assert mnist_file.read_bytes() == before
+    assert [path.name for path in mnist_file.parent.iterdir()] == [mnist_file.name]
+
+
+def test_atomic_path_replaces_on_success(tmp_path: Path) -> None:
+    target = tmp_path / "sub" / "result.txt"
+    with atomic_path(target) as tmp:
+        assert tmp.parent == target.parent
+        assert tmp != target
+        tmp.write_text("new\n", encoding="utf-8")
+        assert not target.exists()
+    assert target.read_text(encoding="utf-8") == "new\n"
+    assert (target.stat().st_mode & 0o777) == 0o644

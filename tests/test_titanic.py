@@ -1,0 +1,291 @@
+"""Titanic: CSV validation, the preprocessing and model against the fitted scikit-learn pipeline."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+
+import helpers
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import cross_val_predict
+
+from pipelib.errors import PipelineError
+from pipelib.params import LogisticParams
+from pipelib.tables import write_table
+from pipelib.titanic_data import PUBLISHED_SHA256, TEST_SCHEMA, TRAIN_SCHEMA, fetch_csv, parse_passengers
+from pipelib.titanic_frames import read_passengers
+from pipelib.titanic_model import TitanicModel, classifier, fit_quietly, model_inputs, out_of_fold_scores
+
+FEATURES = [
+    "Age",
+    "SibSp",
+    "Parch",
+    "Fare",
+    "Pclass_1",
+    "Pclass_2",
+    "Pclass_3",
+    "Female",
+    "Male",
+    "Embarked_C",
+    "Embarked_Q",
+    "Embarked_S",
+]
+PARAMS = LogisticParams(C=1.0, max_iter=100, random_state=0)
+REAL_TRAIN = helpers.SHARED_DATA / "titanic" / "train.csv"
+
+
+@pytest.fixture
+def passengers(titanic_text: str) -> pd.DataFrame:
+    """The small training CSV parsed to a frame."""
+    return parse_passengers(titanic_text, "small.csv", TRAIN_SCHEMA).to_pandas()
+
+
+def fit(passengers: pd.DataFrame) -> tuple[object, TitanicModel]:
+    """The fitted scikit-learn pipeline and the TitanicModel taken from it."""
+    target = passengers["Survived"].to_numpy().astype(np.int64)
+    fitted = fit_quietly(classifier(PARAMS), model_inputs(passengers), target)
+    return fitted, TitanicModel.from_pipeline(fitted)
+
+
+def test_small_csv_covers_every_category(passengers: pd.DataFrame) -> None:
+    assert set(passengers["Pclass"]) == {1, 2, 3}
+    assert set(passengers["Sex"]) == {"female", "male"}
+    assert set(passengers["Embarked"].dropna()) == {"C", "Q", "S"}
+    assert passengers["Age"].isna().any()
+    assert passengers["Embarked"].isna().any()
+    assert set(passengers["Survived"]) == {0, 1}
+
+
+def test_parse_types(passengers: pd.DataFrame, titanic_text: str) -> None:
+    table = parse_passengers(titanic_text, "small.csv", TRAIN_SCHEMA)
+    assert table.schema == TRAIN_SCHEMA
+    assert len(passengers) == 48
+    assert passengers["Name"].iloc[0] == 'Surname0, Mrs. Given "Nick" Name'
+    assert passengers["PassengerId"].tolist() == list(range(1, 49))
+
+
+def test_feature_names(passengers: pd.DataFrame) -> None:
+    _, model = fit(passengers)
+    assert model.feature_names == FEATURES
+
+
+def test_transform_equals_column_transformer(passengers: pd.DataFrame) -> None:
+    fitted, model = fit(passengers)
+    expected = fitted.named_steps["preprocess"].transform(model_inputs(passengers))
+    got = model.transform(passengers)
+    assert got.shape == (48, 12)
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_decision_function_equals_pipeline(passengers: pd.DataFrame) -> None:
+    fitted, model = fit(passengers)
+    expected = fitted.decision_function(model_inputs(passengers))
+    np.testing.assert_allclose(model.decision_function(passengers), expected, rtol=1e-12, atol=1e-12)
+
+
+def test_imputation_uses_training_statistics(passengers: pd.DataFrame) -> None:
+    _, model = fit(passengers)
+    rows = passengers["Age"].isna().to_numpy()
+    np.testing.assert_array_equal(model.transform(passengers)[rows, 0], np.nanmedian(passengers["Age"]))
+    assert model.most_frequent.tolist()[2] == passengers["Embarked"].mode().iloc[0]
+
+
+def unusual_passengers() -> pd.DataFrame:
+    """Passengers the training data never showed: an unseen Sex, missing Embarked and Fare."""
+    return pd.DataFrame(
+        {
+            "PassengerId": [900, 901, 902],
+            "Pclass": pd.array([3, 1, 2], dtype="int8"),
+            "Sex": ["unknown", "female", None],
+            "Age": [30.0, None, 4.0],
+            "SibSp": pd.array([0, 1, 2], dtype="int16"),
+            "Parch": pd.array([0, 0, 1], dtype="int16"),
+            "Fare": [None, 80.0, 20.0],
+            "Embarked": [None, "C", "X"],
+        }
+    )
+
+
+def test_unseen_and_missing_categories(passengers: pd.DataFrame) -> None:
+    fitted, model = fit(passengers)
+    frame = unusual_passengers()
+    got = model.transform(frame)
+    assert got.shape == (3, 12)
+    assert np.isfinite(got).all()
+    sex = got[:, FEATURES.index("Female") : FEATURES.index("Male") + 1]
+    assert sex[0].tolist() == [0.0, 0.0]  # unseen: all zeros, as handle_unknown="ignore"
+    embarked = got[:, FEATURES.index("Embarked_C") :]
+    assert embarked[2].tolist() == [0.0, 0.0, 0.0]
+    assert embarked[0].sum() == 1.0  # missing: the most frequent port
+    expected = fitted.named_steps["preprocess"].transform(model_inputs(frame))
+    np.testing.assert_array_equal(got, expected)
+    expected_scores = fitted.decision_function(model_inputs(frame))
+    np.testing.assert_allclose(model.decision_function(frame), expected_scores, rtol=1e-12, atol=1e-12)
+
+
+def test_model_file_round_trip(tmp_path: Path, passengers: pd.DataFrame) -> None:
+    _, model = fit(passengers)
+    model.save(tmp_path / "titanic.npz", PARAMS)
+    loaded = TitanicModel.load(tmp_path / "titanic.npz")
+    assert loaded.feature_names == FEATURES
+    np.testing.assert_array_equal(loaded.coef, model.coef)
+    assert loaded.intercept == model.intercept
+    np.testing.assert_array_equal(loaded.decision_function(passengers), model.decision_function(passengers))
+    np.testing.assert_array_equal(loaded.transform(unusual_passengers()), model.transform(unusual_passengers()))
+    model.save(tmp_path / "again.npz", PARAMS)
+    assert (tmp_path / "titanic.npz").read_bytes() == (tmp_path / "again.npz").read_bytes()
+
+
+def test_out_of_fold_scores_are_fold_models(passengers: pd.DataFrame) -> None:
+    target = passengers["Survived"].to_numpy().astype(np.int64)
+    inputs = model_inputs(passengers)
+    fold, score = out_of_fold_scores(inputs, target, PARAMS, 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        expected = cross_val_predict(classifier(PARAMS), inputs, target, cv=3, method="decision_function")
+    np.testing.assert_allclose(score, expected, rtol=1e-9, atol=1e-9)
+    assert sorted(set(fold.tolist())) == [0, 1, 2]
+
+
+def test_typed_parquet_round_trip(tmp_path: Path, titanic_text: str) -> None:
+    path = tmp_path / "train.parquet"
+    write_table(parse_passengers(titanic_text, "small.csv", TRAIN_SCHEMA), path)
+    frame = read_passengers(path, labelled=True)
+    assert len(frame) == 48
+    with pytest.raises(PipelineError, match=r"train\.parquet: columns"):
+        read_passengers(path, labelled=False)
+
+
+def test_test_csv_without_survived(titanic_text: str) -> None:
+    rows = helpers.titanic_rows(12, seed=9, first_id=100)
+    table = parse_passengers(helpers.titanic_csv_text(rows, labelled=False), "test.csv", TEST_SCHEMA)
+    assert table.schema == TEST_SCHEMA
+    assert table.num_rows == 12
+
+
+@pytest.mark.skipif(not REAL_TRAIN.is_file(), reason="no ../shared/data/titanic/train.csv")
+def test_real_training_file() -> None:
+    passengers = parse_passengers(REAL_TRAIN.read_text(encoding="utf-8"), str(REAL_TRAIN), TRAIN_SCHEMA).to_pandas()
+    fitted, model = fit(passengers)
+    matrix = model.transform(passengers)
+    assert matrix.shape == (891, 12)
+    assert model.feature_names == FEATURES
+    target = passengers["Survived"].to_numpy() == 1
+    accuracy = float(np.mean((model.decision_function(passengers) > 0) == target))
+    assert accuracy == pytest.approx(0.8047, abs=0.005)
+    assert accuracy == pytest.approx(float(np.mean(fitted.predict(model_inputs(passengers)) == target)))
+
+
+# --- schema errors -------------------------------------------------------------------------------
+
+
+def broken_csv(column: str, row: int, value: str, n: int = 20) -> str:
+    """The small CSV with data row ``row`` (1-based) holding ``value`` in ``column``."""
+    rows = helpers.titanic_rows(n, seed=5)
+    rows[row - 1][column] = value
+    return helpers.titanic_csv_text(rows, labelled=True)
+
+
+@pytest.mark.parametrize(
+    ("column", "row", "value"),
+    [
+        ("Age", 4, "twenty"),
+        ("Age", 12, "-3"),
+        ("Fare", 2, "nan"),
+        ("Sex", 7, "Female"),
+        ("Sex", 1, "x"),
+        ("Survived", 13, "2"),
+        ("Survived", 3, ""),
+        ("Pclass", 9, "4"),
+        ("Embarked", 6, "X"),
+        ("SibSp", 5, "1.5"),
+        ("PassengerId", 20, "abc"),
+        ("Name", 8, ""),
+    ],
+)
+def test_bad_value_names_file_row_and_column(column: str, row: int, value: str) -> None:
+    with pytest.raises(PipelineError) as caught:
+        parse_passengers(broken_csv(column, row, value), "mirror/titanic/train.csv", TRAIN_SCHEMA)
+    message = str(caught.value)
+    assert message.startswith("mirror/titanic/train.csv: ")
+    assert re.search(rf"\brow {row}\b", message), message
+    assert f"'{column}'" in message
+
+
+@pytest.mark.parametrize("column", ["Age", "Survived", "Embarked", "PassengerId"])
+def test_missing_required_column(column: str) -> None:
+    text = helpers.titanic_csv_text(helpers.titanic_rows(10, seed=5), labelled=True, drop=[column])
+    assert column not in text.splitlines()[0].split(",")
+    with pytest.raises(PipelineError, match=rf"^train\.csv: missing required column\(s\) {column}$"):
+        parse_passengers(text, "train.csv", TRAIN_SCHEMA)
+
+
+def test_short_row_names_row() -> None:
+    text = broken_csv("Age", 1, "30.0")
+    lines = text.splitlines()
+    lines[3] = lines[3].rsplit(",", 1)[0]
+    with pytest.raises(PipelineError, match=r"^train\.csv: row 3 has 11 fields"):
+        parse_passengers("\n".join(lines) + "\n", "train.csv", TRAIN_SCHEMA)
+
+
+@pytest.mark.parametrize(
+    ("text", "pattern"), [("", "empty file"), (",".join(helpers.TITANIC_COLUMNS) + "\n", "no data rows")]
+)
+def test_empty_inputs(text: str, pattern: str) -> None:
+    with pytest.raises(PipelineError, match=rf"^train\.csv: {pattern}"):
+        parse_passengers(text, "train.csv", TRAIN_SCHEMA)
+
+
+def test_duplicate_passenger_ids() -> None:
+    text = broken_csv("PassengerId", 2, "1")
+    with pytest.raises(PipelineError, match=r"^train\.csv: column 'PassengerId' has duplicate"):
+        parse_passengers(text, "train.csv", TRAIN_SCHEMA)
+
+
+# --- the mirror ----------------------------------------------------------------------------------
+
+
+def test_fetch_from_mirror_with_sha256sums(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    directory = helpers.write_titanic_mirror(tmp_path, n_train=30, n_test=10, seed=2)
+    monkeypatch.setenv("DATA_MIRROR", str(tmp_path))
+    fetched = fetch_csv("train.csv", "https://invalid.example/", required=True)
+    assert fetched is not None
+    text, source = fetched
+    assert source == str(directory / "train.csv")
+    assert parse_passengers(text, source, TRAIN_SCHEMA).num_rows == 30
+
+
+def test_fetch_sha256_mismatch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    directory = helpers.write_titanic_mirror(tmp_path, n_train=30, n_test=10, seed=2)
+    with open(directory / "train.csv", "a", encoding="utf-8") as stream:
+        stream.write("\n")
+    monkeypatch.setenv("DATA_MIRROR", str(tmp_path))
+    with pytest.raises(PipelineError, match=r"train\.csv: sha256 [0-9a-f]{64} does not match"):
+        fetch_csv("train.csv", "https://invalid.example/", required=True)
+
+
+def test_fetch_checks_published_sha256_without_sha256sums(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    directory = helpers.write_titanic_mirror(tmp_path, n_train=30, n_test=10, seed=2)
+    (directory / "SHA256SUMS").unlink()
+    monkeypatch.setenv("DATA_MIRROR", str(tmp_path))
+    with pytest.raises(PipelineError, match=f"does not match the recorded {PUBLISHED_SHA256['train.csv']}"):
+        fetch_csv("train.csv", "https://invalid.example/", required=True)
+
+
+def test_fetch_optional_test_csv_absent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    directory = helpers.write_titanic_mirror(tmp_path, n_train=30, n_test=10, seed=2)
+    (directory / "test.csv").unlink()
+    monkeypatch.setenv("DATA_MIRROR", str(tmp_path))
+    assert fetch_csv("test.csv", "https://invalid.example/", required=False) is None
+    with pytest.raises(PipelineError, match=r"test\.csv: file not found"):
+        fetch_csv("test.csv", "https://invalid.example/", required=True)
+
+
+def test_mirror_without_titanic_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATA_MIRROR", str(tmp_path))
+    with pytest.raises(PipelineError, match=r"^DATA_MIRROR=.*: no 'titanic' directory"):
+        fetch_csv("train.csv", "https://invalid.example/", required=True)
