@@ -3,7 +3,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: repro test lint
+.PHONY: repro test lint review
+BASE ?= main
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	python3 -m venv $(VENV)
@@ -19,3 +20,7 @@ test: $(VENV)/.installed
 
 lint: $(VENV)/.installed
 	ruff check . && ruff format --check .
+
+# The pull-request review against BASE: reports/review.md (+ .html); exit 1 on a regression.
+review: $(VENV)/.installed
+	python -m stages.review --base $(BASE) --out reports/review.md --html reports/review.html --tolerances review_tolerances.yaml

@@ -89,7 +89,7 @@ def main() -> None:
     for chart in charts:
         with atomic_path(image_dir / f"{chart.name}.png") as tmp:
             tmp.write_bytes(png_bytes(chart.figure))
-        images.append((chart.title, Path(os.path.relpath(image_dir, out.parent), f"{chart.name}.png").as_posix()))
+        images.append((chart.title, f"{image_dir.name}/{chart.name}.png"))  # relative to the Markdown file
         svgs.append((chart.name, chart.title, svg_text(chart.figure)))
         plt.close(chart.figure)
     link = args.plots_link or Path(os.path.relpath(page, out.parent)).as_posix()
