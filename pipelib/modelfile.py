@@ -11,6 +11,7 @@ import io
 import json
 import os
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,9 @@ from pipelib.errors import PipelineError
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 META_KEY = "meta_json"
+ZIP_START = b"PK\x03\x04"
+PICKLE_START = b"\x80"  # pickle protocol 2 and later
+PLAIN_KINDS = "biufUS"  # bool, integers, floats, text: no objects, no structured or raw bytes
 
 
 def save_arrays(target: str | os.PathLike[str], arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
@@ -41,19 +45,45 @@ def save_arrays(target: str | os.PathLike[str], arrays: dict[str, np.ndarray], m
 
 
 def load_arrays(source: str | os.PathLike[str], required: list[str]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """Read a model file written by :func:`save_arrays`; refuse pickled or incomplete ones."""
+    """Read a model file written by :func:`save_arrays`; refuse pickled, foreign or incomplete ones.
+
+    The file must be a zip archive of ``.npy`` arrays; nothing in it is unpickled, so a
+    crafted file can at worst be refused, never run code.
+    """
     source = Path(source)
     try:
-        with np.load(source, allow_pickle=False) as archive:
-            arrays = {name: archive[name] for name in archive.files}
+        with open(source, "rb") as stream:
+            head = stream.read(4)
     except FileNotFoundError:
         raise PipelineError(f"{source}: model file not found (run the training stage: dvc repro)") from None
-    except ValueError as error:  # numpy refuses object arrays when allow_pickle=False
-        raise PipelineError(f"{source}: refused, the model file holds pickled objects ({error})") from None
-    except (OSError, zipfile.BadZipFile, EOFError) as error:
+    except OSError as error:
+        raise PipelineError(f"{source}: not a readable model file ({error.strerror or error})") from None
+    if head[:1] == PICKLE_START:
+        raise PipelineError(f"{source}: refused, a pickle file (model files hold plain arrays only)")
+    if head != ZIP_START:
+        raise PipelineError(f"{source}: not a model file (expected a zip archive of .npy arrays)")
+    arrays: dict[str, np.ndarray] = {}
+    name = ""
+    try:
+        with np.load(source, allow_pickle=False) as archive:
+            for name in archive.files:
+                arrays[name] = archive[name]
+    except ValueError as error:
+        if "Object arrays cannot be loaded" in str(error):  # numpy refuses pickled arrays with allow_pickle=False
+            raise PipelineError(f"{source}: refused, array '{name}' holds pickled objects") from None
+        raise PipelineError(f"{source}: array '{name}' is not a readable .npy array ({error})") from None
+    except (OSError, zipfile.BadZipFile, EOFError, zlib.error) as error:
         raise PipelineError(f"{source}: not a readable model file ({error})") from None
-    missing = [name for name in [*required, META_KEY] if name not in arrays]
+    for key, value in arrays.items():
+        if not isinstance(value, np.ndarray) or value.dtype.kind not in PLAIN_KINDS:
+            raise PipelineError(f"{source}: entry '{key}' is not a plain numeric or text array")
+    missing = [key for key in [*required, META_KEY] if key not in arrays]
     if missing:
         raise PipelineError(f"{source}: model file lacks {', '.join(missing)}")
-    meta = json.loads(str(arrays.pop(META_KEY)))
+    try:
+        meta = json.loads(str(arrays.pop(META_KEY)))
+    except json.JSONDecodeError:
+        meta = None
+    if not isinstance(meta, dict):
+        raise PipelineError(f"{source}: '{META_KEY}' is not a JSON object")
     return arrays, meta

@@ -26,11 +26,10 @@ def row_block_views(matrix: sp.csr_matrix, n_blocks: int) -> tuple[np.ndarray, l
     for start, stop in itertools.pairwise(bounds):
         first, last = matrix.indptr[start], matrix.indptr[stop]
         indptr = matrix.indptr[start : stop + 1] - first
-        block = sp.csr_matrix(
-            (matrix.data[first:last], matrix.indices[first:last], indptr),
-            shape=(int(stop - start), matrix.shape[1]),
-            copy=False,
-        )
+        data, indices = matrix.data[first:last], matrix.indices[first:last]
+        block = sp.csr_matrix((data, indices, indptr), shape=(int(stop - start), matrix.shape[1]), copy=False)
+        # scipy copies a view smaller than half its base ("pruning"); put the views back.
+        block.data, block.indices = data, indices
         blocks.append(block)
     return bounds, blocks
 

@@ -212,15 +212,51 @@ def _build(cls: type, raw: Any, prefix: str) -> Any:
     return cls(**values)
 
 
+def _duplicate_key(node: yaml.Node, prefix: str, seen_nodes: set[int]) -> str | None:
+    """The first mapping key given twice in a composed YAML document (PyYAML keeps the last silently)."""
+    if id(node) in seen_nodes:  # anchors and aliases can make the node graph cyclic
+        return None
+    seen_nodes.add(id(node))
+    children: list[tuple[str, yaml.Node]] = []
+    if isinstance(node, yaml.MappingNode):
+        keys: set[str] = set()
+        for key_node, value_node in node.value:
+            key = f"{prefix}{key_node.value}" if isinstance(key_node, yaml.ScalarNode) else prefix
+            if isinstance(key_node, yaml.ScalarNode):
+                if key in keys:
+                    return f"line {key_node.start_mark.line + 1}: key '{key}' is given twice"
+                keys.add(key)
+            children.append((f"{key}.", value_node))
+    elif isinstance(node, yaml.SequenceNode):
+        children = [(prefix, item) for item in node.value]
+    for child_prefix, child in children:
+        found = _duplicate_key(child, child_prefix, seen_nodes)
+        if found:
+            return found
+    return None
+
+
 def load_params(path: str | Path = "params.yaml") -> Params:
     """Read and validate the whole params file (safe YAML loader; no code runs)."""
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        document = yaml.compose(text, Loader=yaml.SafeLoader)  # nodes only: nothing is constructed
+        raw = yaml.safe_load(text)
     except FileNotFoundError:
         raise PipelineError(f"{path}: parameter file not found") from None
+    except UnicodeDecodeError:
+        raise PipelineError(f"{path}: not UTF-8 text") from None
+    except OSError as error:
+        raise PipelineError(f"{path}: cannot read the parameter file ({error.strerror or error})") from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = f" at line {mark.line + 1}" if mark is not None else ""
-        raise PipelineError(f"{path}: not valid YAML{line}") from None
+        problem = getattr(error, "problem", None)
+        if isinstance(error, yaml.constructor.ConstructorError):
+            problem = f"{problem} (only plain YAML values are allowed; nothing in the file is run)"
+        raise PipelineError(f"{path}: not valid YAML{line}" + (f": {problem}" if problem else "")) from None
+    duplicate = _duplicate_key(document, "", set()) if document is not None else None
+    if duplicate:
+        raise PipelineError(f"{path}: {duplicate}")
     return _build(Params, raw if raw is not None else {}, "")

@@ -14,8 +14,9 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from email.message import Message
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pyarrow as pa
 
@@ -29,6 +30,7 @@ PUBLISHED_SHA256 = {
 }
 DOWNLOAD_TIMEOUT_SECONDS = 30
 DOWNLOAD_ATTEMPTS = 3
+DOWNLOAD_MAX_BYTES = 10 * 1024 * 1024  # the real train.csv is 61 kB
 SEXES = ("female", "male")
 PORTS = ("C", "Q", "S")
 CLASSES = (1, 2, 3)
@@ -51,8 +53,15 @@ TRAIN_SCHEMA = pa.schema(PASSENGER_FIELDS)
 TEST_SCHEMA = pa.schema([item for item in PASSENGER_FIELDS if item[0] != "Survived"])
 
 
+def _float(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError("not a number") from None
+
+
 def _integer(text: str) -> int:
-    number = float(text)
+    number = _float(text)
     if not number.is_integer():
         raise ValueError("not a whole number")
     return int(number)
@@ -66,7 +75,7 @@ def _count(text: str) -> int:
 
 
 def _number(text: str) -> float:
-    number = float(text)
+    number = _float(text)
     if not math.isfinite(number) or number < 0:
         raise ValueError("not a finite number >= 0")
     return number
@@ -138,24 +147,48 @@ def parse_passengers(text: str, source: str, schema: pa.Schema) -> pa.Table:
         raise PipelineError(f"{source}: value out of range for its column type ({error})") from None
 
 
+class _HttpsOnlyRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow redirects only to https:// URLs: a downgrade to http:// is refused, not followed."""
+
+    def redirect_request(
+        self, req: urllib.request.Request, fp: IO[bytes], code: int, msg: str, headers: Message, newurl: str
+    ) -> urllib.request.Request | None:
+        if not newurl.startswith("https://"):
+            raise PipelineError(f"refusing the redirect of {req.full_url} to {newurl}: only https:// URLs are used")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+_OPENER = urllib.request.build_opener(_HttpsOnlyRedirects)
+
+
 def download(url: str) -> bytes:
-    """GET an https URL with a timeout and a bounded number of attempts."""
+    """GET an https URL with a timeout, a size limit and a bounded number of attempts.
+
+    Nothing is written to disk here: the bytes are checked (sha256) before anything is stored,
+    so a failed or cut-off download leaves no partial file behind.
+    """
     if not url.startswith("https://"):
         raise PipelineError(f"refusing to download {url}: only https:// URLs are used")
     last_error: Exception | None = None
     for attempt in range(DOWNLOAD_ATTEMPTS):
+        if attempt:
+            time.sleep(2 ** (attempt - 1))
         try:
-            with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_SECONDS) as response:
-                return response.read()
+            with _OPENER.open(url, timeout=DOWNLOAD_TIMEOUT_SECONDS) as response:
+                payload = response.read(DOWNLOAD_MAX_BYTES + 1)
         except urllib.error.HTTPError as error:
             if error.code == 404:
                 raise
             last_error = error
         except (urllib.error.URLError, TimeoutError, OSError) as error:
             last_error = error
-        time.sleep(2**attempt)
+        else:
+            if len(payload) > DOWNLOAD_MAX_BYTES:
+                raise PipelineError(f"{url}: larger than {DOWNLOAD_MAX_BYTES:,} bytes, not the expected CSV")
+            return payload
     raise PipelineError(
-        f"cannot download {url} ({last_error}); offline, set {MIRROR_ENV} to a directory holding titanic/train.csv"
+        f"cannot download {url} after {DOWNLOAD_ATTEMPTS} attempts ({last_error}); "
+        f"offline, set {MIRROR_ENV} to a directory holding titanic/train.csv"
     )
 
 

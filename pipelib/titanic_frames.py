@@ -1,4 +1,4 @@
-"""Typed Titanic parquet files read back as pandas frames."""
+"""Typed Titanic parquet files read back as pandas frames, their values checked again."""
 
 from __future__ import annotations
 
@@ -8,14 +8,41 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from pipelib.errors import PipelineError
 from pipelib.tables import read_table, write_table
-from pipelib.titanic_data import TEST_SCHEMA, TRAIN_SCHEMA
+from pipelib.titanic_data import CLASSES, PORTS, SEXES, TEST_SCHEMA, TRAIN_SCHEMA
+
+# column -> allowed values of the categorical columns (missing only where the CSV allows it)
+ALLOWED = {"Survived": (0, 1), "Pclass": CLASSES, "Sex": SEXES, "Embarked": PORTS}
+OPTIONAL = {"Age", "Ticket", "Fare", "Cabin", "Embarked"}
+NON_NEGATIVE = ("Age", "SibSp", "Parch", "Fare")
+
+
+def check_passengers(frame: pd.DataFrame, source: str | os.PathLike[str]) -> None:
+    """The checks the CSV parser made, repeated on a parquet file another stage wrote."""
+    for name in frame.columns:
+        if name not in OPTIONAL and frame[name].isna().any():
+            raise PipelineError(f"{source}: column '{name}' has missing values")
+    for name, allowed in ALLOWED.items():
+        if name in frame.columns:
+            bad = sorted({value for value in frame[name].dropna() if value not in allowed}, key=str)
+            if bad:
+                raise PipelineError(
+                    f"{source}: column '{name}' has value {bad[0]!r} (allowed: {', '.join(map(str, allowed))})"
+                )
+    for name in NON_NEGATIVE:
+        values = frame[name].dropna().to_numpy(dtype=np.float64)
+        if not (np.isfinite(values) & (values >= 0)).all():
+            raise PipelineError(f"{source}: column '{name}' has a value that is not a finite number >= 0")
+    if frame["PassengerId"].duplicated().any():
+        raise PipelineError(f"{source}: column 'PassengerId' has duplicate values")
 
 
 def read_passengers(source: str | os.PathLike[str], labelled: bool) -> pd.DataFrame:
-    """A passengers table (train with ``Survived`` when ``labelled``) with its schema checked."""
-    table = read_table(source, TRAIN_SCHEMA if labelled else TEST_SCHEMA)
-    return table.to_pandas()
+    """A passengers table (train with ``Survived`` when ``labelled``) with its schema and values checked."""
+    frame = read_table(source, TRAIN_SCHEMA if labelled else TEST_SCHEMA).to_pandas()
+    check_passengers(frame, source)
+    return frame
 
 
 SCORES_SCHEMA = pa.schema(
@@ -32,5 +59,11 @@ def write_scores(
 
 
 def read_scores(source: str | os.PathLike[str]) -> pd.DataFrame:
-    """A scores file written by :func:`write_scores`."""
-    return read_table(source, SCORES_SCHEMA).to_pandas()
+    """A scores file written by :func:`write_scores`: no missing values, finite scores."""
+    table = read_table(source, SCORES_SCHEMA)
+    if any(table.column(name).null_count for name in table.column_names):
+        raise PipelineError(f"{source}: scores file has missing values")
+    frame = table.to_pandas()
+    if not np.isfinite(frame["score"].to_numpy()).all():
+        raise PipelineError(f"{source}: scores file has non-finite scores")
+    return frame

@@ -9,6 +9,7 @@ and applied by :class:`TitanicModel`, so loading a model file never runs code fr
 
 from __future__ import annotations
 
+import math
 import os
 import warnings
 from dataclasses import dataclass
@@ -132,18 +133,28 @@ class TitanicModel:
 
     @classmethod
     def load(cls, source: str | os.PathLike[str]) -> TitanicModel:
-        """Read a model file written by :meth:`save`."""
+        """Read a model file written by :meth:`save`, checking every array's kind and shape."""
         names = ["medians", "most_frequent", "coef", "intercept", *(f"categories_{c}" for c in CATEGORICAL)]
         arrays, _ = load_arrays(source, names)
+        for name in names:
+            kind = "U" if name == "most_frequent" or name.startswith("categories_") else "f"
+            if arrays[name].dtype.kind != kind or arrays[name].ndim != 1:
+                wanted = "text" if kind == "U" else "floating-point"
+                raise PipelineError(f"{source}: array '{name}' is not a 1-d {wanted} array")
         model = cls(
             medians=arrays["medians"],
             most_frequent=arrays["most_frequent"],
             categories=[arrays[f"categories_{column}"] for column in CATEGORICAL],
             coef=arrays["coef"],
-            intercept=float(arrays["intercept"][0]),
+            intercept=float(arrays["intercept"][0]) if arrays["intercept"].shape == (1,) else math.nan,
         )
         width = len(NUMERIC) + sum(len(values) for values in model.categories)
-        if model.medians.shape != (len(NUMERIC),) or model.coef.shape != (width,):
+        if (
+            model.medians.shape != (len(NUMERIC),)
+            or model.most_frequent.shape != (len(CATEGORICAL),)
+            or model.coef.shape != (width,)
+            or arrays["intercept"].shape != (1,)
+        ):
             raise PipelineError(f"{source}: model arrays have inconsistent shapes")
         return model
 
