@@ -181,12 +181,18 @@ def save_model(target: str | os.PathLike[str], model: LinearModel, params: Logis
     save_arrays(target, {"coef": model.coef, "intercept": model.intercept, "classes": model.classes}, meta)
 
 
+def _as_int(value: object) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
 def load_model(source: str | os.PathLike[str], n_features: int) -> LinearModel:
     """Read a model file written by :func:`save_model` for data with ``n_features`` columns."""
     arrays, meta = load_arrays(source, MODEL_ARRAYS)
     coef, intercept, classes = arrays["coef"], arrays["intercept"], arrays["classes"]
+    if coef.dtype.kind != "f" or intercept.dtype.kind != "f" or classes.ndim != 1:
+        raise PipelineError(f"{source}: 'coef' and 'intercept' must be floating-point arrays and 'classes' 1-d")
     if coef.ndim != 2 or coef.shape[1] != n_features or intercept.shape != (coef.shape[0],):
         raise PipelineError(f"{source}: model shape {coef.shape} does not fit data with {n_features} features")
     if len(classes) != max(coef.shape[0], 2) or coef.shape[0] == 2:
         raise PipelineError(f"{source}: {len(classes)} classes for {coef.shape[0]} coefficient rows")
-    return LinearModel(arrays["coef"], arrays["intercept"], arrays["classes"], int(meta.get("n_iter", 0)))
+    return LinearModel(arrays["coef"], arrays["intercept"], arrays["classes"], _as_int(meta.get("n_iter", 0)))

@@ -52,8 +52,12 @@ def mirror_checksums(directory: Path) -> dict[str, str] | None:
     listing = directory / CHECKSUM_FILE
     if not listing.is_file():
         return None
+    try:
+        lines = listing.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise PipelineError(f"{listing}: not UTF-8 text, expected '<sha256>  <file name>' lines") from None
     sums: dict[str, str] = {}
-    for number, line in enumerate(listing.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         parts = line.split()

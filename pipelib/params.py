@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
 
 from pipelib.errors import PipelineError
@@ -260,3 +261,18 @@ def load_params(path: str | Path = "params.yaml") -> Params:
     if duplicate:
         raise PipelineError(f"{path}: {duplicate}")
     return _build(Params, raw if raw is not None else {}, "")
+
+
+def require_fold_count(n_folds: int, target: Any, key: str, source: str | Path) -> None:
+    """Refuse a k-fold count above the smallest class's size (stratified folds need one member each).
+
+    The class counts are in the data, not in params.yaml, so this is checked by the training
+    stages once they have read their input.
+    """
+    counts = np.unique(np.asarray(target), return_counts=True)[1]
+    smallest_class = int(counts.min()) if len(counts) > 1 else 0
+    if n_folds > smallest_class:
+        raise PipelineError(
+            f"params.yaml: '{key}' must be at most {smallest_class} "
+            f"(members of the smallest class in {source}), got {n_folds}"
+        )

@@ -111,7 +111,11 @@ CONVERTERS: dict[str, tuple[Callable[[str], Any], bool]] = {
 def parse_passengers(text: str, source: str, schema: pa.Schema) -> pa.Table:
     """Validate a Titanic CSV's text and convert it to a typed table with ``schema``."""
     reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
+    try:
+        rows = list(reader)
+    except csv.Error as error:
+        raise PipelineError(f"{source}: line {reader.line_num} is not readable as CSV ({error})") from None
+    header = rows[0] if rows else None
     if not header:
         raise PipelineError(f"{source}: empty file, expected a header row")
     missing = [name for name in schema.names if name not in header]
@@ -119,7 +123,7 @@ def parse_passengers(text: str, source: str, schema: pa.Schema) -> pa.Table:
         raise PipelineError(f"{source}: missing required column(s) {', '.join(missing)}")
     positions = {name: header.index(name) for name in schema.names}
     columns: dict[str, list[Any]] = {name: [] for name in schema.names}
-    for row_number, row in enumerate(reader, start=1):
+    for row_number, row in enumerate(rows[1:], start=1):
         if not row:
             continue
         if len(row) != len(header):
@@ -209,7 +213,10 @@ def fetch_csv(name: str, base_url: str, required: bool) -> tuple[str, str] | Non
         if not path.exists() and not required:
             return None
         verify_file(path, expected, "sha256")
-        return path.read_text(encoding="utf-8"), str(path)
+        try:
+            return path.read_text(encoding="utf-8"), str(path)
+        except UnicodeDecodeError as error:
+            raise PipelineError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
     url = base_url.rstrip("/") + "/" + name
     try:
         payload = download(url)
@@ -220,4 +227,4 @@ def fetch_csv(name: str, base_url: str, required: bool) -> tuple[str, str] | Non
     actual = hashlib.sha256(payload).hexdigest()
     if actual != expected[name]:
         raise PipelineError(f"{url}: sha256 {actual} does not match the recorded {expected[name]}")
-    return payload.decode("utf-8"), url
+    return payload.decode("utf-8"), url  # the recorded checksum is of a UTF-8 file

@@ -24,7 +24,7 @@ from pipelib.binary_metrics import (
     threshold_for_precision,
     unstratified_folds,
 )
-from pipelib.errors import run_stage
+from pipelib.errors import PipelineError, run_stage
 from pipelib.linear import LinearModel, as_features, load_model
 from pipelib.params import load_params
 from pipelib.plotdata import write_csv
@@ -63,6 +63,14 @@ def test_metrics(model: LinearModel, features: np.ndarray, labels: np.ndarray) -
     return {"test_accuracy": float(np.mean(predicted == labels)), "n_iter": model.n_iter}, predicted
 
 
+def load_softmax(source: str, n_features: int) -> LinearModel:
+    """A multinomial model file; a binary one given in its place is an error."""
+    model = load_model(source, n_features)
+    if model.coef.shape[0] == 1:
+        raise PipelineError(f"{source}: a binary model, expected a multiclass (softmax) one")
+    return model
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scores", required=True)
@@ -82,14 +90,16 @@ def main() -> None:
     test_pixels, test_labels = read_mnist(args.test)
     features = as_features(test_pixels, "float64", "dense")
     binary_model = load_model(args.binary_model, features.shape[1])
+    if binary_model.coef.shape[0] != 1:
+        raise PipelineError(f"{args.binary_model}: a {len(binary_model.classes)}-class model, expected a binary one")
+    softmax_model = load_softmax(args.softmax_model, features.shape[1])
+    augmented_model = load_softmax(args.softmax_augmented_model, features.shape[1])
     test_target = test_labels == params.positive_digit
     test_counts = confusion_counts(test_target, binary_model.decision_function(features) > settings.threshold)
     binary["test"] = {**test_counts, **rates(test_counts)}
 
-    softmax, _ = test_metrics(load_model(args.softmax_model, features.shape[1]), features, test_labels)
-    augmented, augmented_predicted = test_metrics(
-        load_model(args.softmax_augmented_model, features.shape[1]), features, test_labels
-    )
+    softmax, _ = test_metrics(softmax_model, features, test_labels)
+    augmented, augmented_predicted = test_metrics(augmented_model, features, test_labels)
 
     write_json(
         args.metrics,

@@ -41,13 +41,20 @@ def main() -> None:
     parser.add_argument("--predictions", required=True)
     args = parser.parse_args()
     settings = load_params().titanic.evaluate
+    # Every input is read and checked before the first output is written.
     passengers = read_passengers(args.train, labelled=True)
     model = TitanicModel.load(args.model)
     scores = read_scores(args.scores)
+    test = read_passengers(args.test, labelled=False)
     if not np.array_equal(scores["PassengerId"].to_numpy(), passengers["PassengerId"].to_numpy()):
-        raise PipelineError(f"{args.scores}: passengers do not match {args.train} (rerun dvc repro)")
-
+        raise PipelineError(
+            f"{args.scores}: its {len(scores)} passengers do not match the {len(passengers)} of {args.train} "
+            "(rerun dvc repro)"
+        )
     target = passengers["Survived"].to_numpy() == 1
+    if not np.array_equal(scores["target"].to_numpy(), target):
+        raise PipelineError(f"{args.scores}: column 'target' disagrees with 'Survived' in {args.train}")
+
     train_score = model.decision_function(passengers)
     score, fold = scores["score"].to_numpy(), scores["fold"].to_numpy()
     counts = confusion_counts(target, score > settings.threshold)
@@ -68,7 +75,6 @@ def main() -> None:
     write_csv(args.extremes, {name: table[name].to_numpy() for name in table.columns})
     write_csv(args.coefficients, {"feature": np.array(model.feature_names), "coefficient": model.coef})
 
-    test = read_passengers(args.test, labelled=False)
     survived = (model.decision_function(test) > settings.threshold).astype(int) if len(test) else np.array([], int)
     write_csv(args.predictions, {"PassengerId": test["PassengerId"].to_numpy(), "Survived": survived})
 

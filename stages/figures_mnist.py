@@ -23,11 +23,15 @@ def main() -> None:
     parser.add_argument("--out", required=True, help="directory for the PNG files")
     args = parser.parse_args()
     settings = load_params().mnist.figures
+    # Every input is read and checked before the first figure is written.
     pixels, _ = read_mnist(args.train)
     for key in ("some_digit", "shift_example"):
         row = getattr(settings, key)
         if row >= len(pixels):
             raise PipelineError(f"params.yaml: 'mnist.figures.{key}' must be below {len(pixels)}, got {row}")
+    _, target, score = read_scores(args.scores)
+    if len(score) != len(pixels):
+        raise PipelineError(f"{args.scores}: {len(score)} rows, but {args.train} has {len(pixels)} (rerun dvc repro)")
     out = Path(args.out)
 
     figures.save_figure(figures.single_digit(pixels[settings.some_digit]), out / "some_digit.png")
@@ -39,7 +43,6 @@ def main() -> None:
         out / "shifted_digit.png",
     )
 
-    _, target, score = read_scores(args.scores)
     curve = pr_curve(target, score)
     keep = thin_indices(len(curve.thresholds), CURVE_POINTS)
     figures.save_figure(

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import argparse
 
-from pipelib.errors import PipelineError, run_stage
+from pipelib.errors import run_stage
 from pipelib.linear import as_features, fit_with_cross_validation, save_model
-from pipelib.params import load_params
+from pipelib.params import load_params, require_fold_count
 from pipelib.scores import write_scores
 from pipelib.tables import read_mnist
 
@@ -24,12 +24,7 @@ def main() -> None:
     params = load_params().mnist
     pixels, labels = read_mnist(args.train)
     target = labels == params.positive_digit
-    smallest_class = int(min(target.sum(), (~target).sum()))
-    if params.binary.cv_folds > smallest_class:
-        raise PipelineError(
-            f"params.yaml: 'mnist.binary.cv_folds' must be at most {smallest_class} "
-            f"(members of the smallest class in {args.train}), got {params.binary.cv_folds}"
-        )
+    require_fold_count(params.binary.cv_folds, target, "mnist.binary.cv_folds", args.train)
     features = as_features(pixels, params.binary.dtype, params.binary.matrix)
     del pixels
     settings = params.binary

@@ -6,8 +6,8 @@ import argparse
 
 import numpy as np
 
-from pipelib.errors import PipelineError, run_stage
-from pipelib.params import load_params
+from pipelib.errors import run_stage
+from pipelib.params import load_params, require_fold_count
 from pipelib.titanic_frames import read_passengers, write_scores
 from pipelib.titanic_model import TitanicModel, classifier, fit_quietly, model_inputs, out_of_fold_scores
 
@@ -21,12 +21,7 @@ def main() -> None:
     params = load_params().titanic
     passengers = read_passengers(args.train, labelled=True)
     target = passengers["Survived"].to_numpy().astype(np.int64)
-    smallest_class = int(np.bincount(target, minlength=2).min())
-    if params.model.cv_folds > smallest_class:
-        raise PipelineError(
-            f"params.yaml: 'titanic.model.cv_folds' must be at most {smallest_class} "
-            f"(members of the smallest class in {args.train}), got {params.model.cv_folds}"
-        )
+    require_fold_count(params.model.cv_folds, target, "titanic.model.cv_folds", args.train)
     inputs = model_inputs(passengers)
     fold, score = out_of_fold_scores(inputs, target, params.model, params.model.cv_folds)
     model = TitanicModel.from_pipeline(fit_quietly(classifier(params.model), inputs, target))

@@ -26,3 +26,67 @@ def mnist_mirror(tmp_path: Path) -> Path:
 def titanic_text() -> str:
     """A small Kaggle-layout Titanic train.csv text (every category present, some Age/Embarked missing)."""
     return helpers.titanic_csv_text(helpers.titanic_rows(48, seed=3), labelled=True)
+
+
+# --- scratch projects for the hardening tests (bad inputs, untrusted files, kills, determinism) ---
+
+
+@pytest.fixture(scope="session")
+def stage_workspace(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(project, mirror): every stage's inputs, small and valid; copy it before changing anything.
+
+    The two evaluate stages are run on it once, which proves the prepared inputs are valid and
+    leaves the report stage's inputs in place.
+    """
+    import subprocess
+
+    import workspaces
+
+    root = tmp_path_factory.mktemp("stage-workspace")
+    mirror = workspaces.write_workspace_mirror(root / "mirror")
+    project = helpers.copy_sources(root / "project")
+    workspaces.write_stage_inputs(project, mirror)
+    commands = workspaces.stage_commands(project / "dvc.yaml")
+    running = [
+        subprocess.Popen(
+            [sys.executable, "-m", f"stages.{commands[name].module}", *commands[name].args],
+            cwd=project,
+            env=helpers.stage_env(mirror, project),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for name in ("evaluate_mnist", "evaluate_titanic")
+    ]
+    for process in running:
+        output, _ = process.communicate(timeout=120)
+        assert process.returncode == 0, output
+    return project, mirror
+
+
+@pytest.fixture(scope="session")
+def tiny_mirror(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny pipeline's data mirror (200 + 50 digits, 40 + 10 passengers)."""
+    import workspaces
+
+    return workspaces.write_tiny_mirror(tmp_path_factory.mktemp("tiny-mirror"))
+
+
+@pytest.fixture(scope="session")
+def clean_runs(tmp_path_factory: pytest.TempPathFactory, tiny_mirror: Path) -> tuple[Path, Path]:
+    """Two tiny project copies, each after one clean ``dvc repro``; tests must not change them.
+
+    The runs overlap (two cores), the second starts two seconds later in another time zone and
+    another directory, so a date, a time or a path in any output would make them differ.
+    """
+    import time
+
+    import workspaces
+
+    first = workspaces.tiny_project(tmp_path_factory.mktemp("clean-a") / "project")
+    second = workspaces.tiny_project(tmp_path_factory.mktemp("clean-b") / "project")
+    running = workspaces.start_dvc(first, tiny_mirror, "repro", env={"TZ": "UTC0"})
+    time.sleep(2)
+    workspaces.finish(workspaces.start_dvc(second, tiny_mirror, "repro", env={"TZ": "IST-5:30"}))
+    workspaces.finish(running)
+    return first, second

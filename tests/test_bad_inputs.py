@@ -1,0 +1,679 @@
+"""Every stage on bad parameters and corrupt inputs: refused with one line, nothing written or changed.
+
+Each case copies a prepared scratch project (every stage's inputs valid, see
+``workspaces.write_stage_inputs``), breaks one thing, runs the real stage script with the
+command line dvc.yaml gives it, and checks: exit status 2, exactly one final ``error: ...``
+line on stderr, no traceback, the line names the key or file and what is wrong, and not a
+byte of the project changed: outputs absent before stay absent, outputs present before
+(``existing=True``: stand-ins for a previous run's, bytes no stage writes) keep their bytes,
+and no temporary file is left.
+
+The stage runs are independent, so the module runs them two (or ``os.cpu_count()``) at a
+time up front; each case's test then checks its own result.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import os
+import shutil
+import struct
+import subprocess
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import helpers
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import workspaces
+
+from pipelib.modelfile import save_arrays
+from pipelib.tables import write_table
+
+Breaks = Callable[[Path, Path], None]  # (project, mirror) -> None: break one thing in place
+EARLIER_OUTPUT = b"the output of an earlier run\n"
+
+
+@dataclass(frozen=True)
+class Case:
+    """One bad input: the stage that reads it, how to break it, and what the error line must say."""
+
+    id: str
+    stage: str  # a dvc.yaml stage name
+    breaks: Breaks
+    expect: str  # text of the error line; ``{mirror}`` is the case's data mirror
+    existing: bool = False  # stand-ins for an earlier run's outputs are in place (else none are)
+    xfail: str = ""  # why the case still fails: a fix outside the files this test's author may change
+
+
+# --- ways to break things -------------------------------------------------------------------------
+
+
+def params(updates: dict[str, Any]) -> Breaks:
+    """params.yaml with dotted-key ``updates``."""
+    return lambda project, mirror: helpers.edit_params(project / "params.yaml", updates)
+
+
+def params_text(edit: Callable[[str], str]) -> Breaks:
+    """params.yaml's text edited."""
+
+    def breaks(project: Path, mirror: Path) -> None:
+        path = project / "params.yaml"
+        path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
+
+    return breaks
+
+
+def idx_payload(name: str, edit: Callable[[bytes], bytes]) -> Breaks:
+    """A mirror IDX file's decompressed bytes edited, recompressed and re-listed in SHA256SUMS."""
+
+    def breaks(project: Path, mirror: Path) -> None:
+        path = mirror / "mnist" / name
+        with gzip.open(path, "rb") as stream:
+            data = stream.read()
+        with gzip.GzipFile(path, "wb", mtime=0) as stream:
+            stream.write(edit(data))
+        helpers.write_sha256sums(path.parent, helpers.MNIST_FILES)
+
+    return breaks
+
+
+def file_bytes(relative: str, edit: Callable[[bytes], bytes], in_mirror: bool = False, resum: bool = False) -> Breaks:
+    """A project (or mirror) file's bytes edited; ``resum`` re-lists the mirror directory's SHA256SUMS."""
+
+    def breaks(project: Path, mirror: Path) -> None:
+        path = (mirror if in_mirror else project) / relative
+        path.write_bytes(edit(path.read_bytes()))
+        if resum:
+            names = sorted(item.name for item in path.parent.iterdir() if item.name != "SHA256SUMS")
+            helpers.write_sha256sums(path.parent, names)
+
+    return breaks
+
+
+def titanic_csv(name: str, edit: Callable[[list[dict[str, str]]], None], drop: tuple[str, ...] = ()) -> Breaks:
+    """A mirror Titanic CSV's rows edited in place (and columns dropped), re-listed in SHA256SUMS."""
+
+    def breaks(project: Path, mirror: Path) -> None:
+        path = mirror / "titanic" / name
+        reader = csv.DictReader(io.StringIO(path.read_text(encoding="utf-8")))
+        rows = list(reader)
+        edit(rows)
+        columns = [column for column in reader.fieldnames or [] if column not in drop]
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        path.write_text(buffer.getvalue(), encoding="utf-8")
+        helpers.write_sha256sums(path.parent, ["train.csv", "test.csv"])
+
+    return breaks
+
+
+def set_cell(row: int, column: str, value: str) -> Callable[[list[dict[str, str]]], None]:
+    """Set one CSV cell (row 1 is the first data row)."""
+
+    def edit(rows: list[dict[str, str]]) -> None:
+        rows[row - 1][column] = value
+
+    return edit
+
+
+def parquet(relative: str, edit: Callable[[pa.Table], pa.Table]) -> Breaks:
+    """A parquet file between stages rewritten (with the project's writer) after ``edit``."""
+
+    def breaks(project: Path, mirror: Path) -> None:
+        path = project / relative
+        write_table(edit(pq.read_table(path)), path)
+
+    return breaks
+
+
+def replace_column(name: str, values: Callable[[pa.Table], pa.Array]) -> Callable[[pa.Table], pa.Table]:
+    """A table edit: column ``name`` replaced by ``values(table)`` (field type from the new array)."""
+    return lambda table: table.set_column(table.schema.get_field_index(name), name, values(table))
+
+
+def model_file(relative: str, write: Callable[[Path], None]) -> Breaks:
+    """A model file replaced by what ``write`` puts at its path."""
+    return lambda project, mirror: write(project / relative)
+
+
+def text_file(relative: str, text: str) -> Breaks:
+    """A project file replaced by ``text``."""
+    return lambda project, mirror: (project / relative).write_text(text, encoding="utf-8")
+
+
+def csv_without(relative: str, column: str) -> Breaks:
+    """A CSV written by a stage, one column removed."""
+
+    def breaks(project: Path, mirror: Path) -> None:
+        path = project / relative
+        rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+        columns = [name for name in rows[0] if name != column]
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        path.write_text(buffer.getvalue(), encoding="utf-8")
+
+    return breaks
+
+
+Edit = Callable[[bytes], bytes]
+
+
+def header(magic: int | None = None, count: int | None = None, dims: tuple[int, int] | None = None) -> Edit:
+    """An IDX payload edit replacing header fields (the payload stays as it is)."""
+
+    def edit(data: bytes) -> bytes:
+        fields = list(struct.unpack(">II", data[:8]))
+        if magic is not None:
+            fields[0] = magic
+        if count is not None:
+            fields[1] = count
+        rest = data[8:]
+        if dims is not None:
+            rest = struct.pack(">II", *dims) + rest[8:]
+        return struct.pack(">II", *fields) + rest
+
+    return edit
+
+
+def flip_middle(data: bytes) -> bytes:
+    """Sixteen bytes in the middle of a file inverted (in a data page, for these files)."""
+    middle = len(data) // 2
+    return data[:middle] + bytes(byte ^ 0xFF for byte in data[middle : middle + 16]) + data[middle + 16 :]
+
+
+def with_nan_score(table: pa.Table) -> pa.Table:
+    scores = table.column("score").to_numpy().copy()
+    scores[3] = np.nan
+    return table.set_column(table.schema.get_field_index("score"), "score", pa.array(scores, pa.float64()))
+
+
+def plain_npy(path: Path) -> None:
+    """A bare ``.npy`` array where a zip of arrays belongs."""
+    with open(path, "wb") as stream:
+        np.save(stream, np.zeros((10, 784)))
+
+
+def coef_only(path: Path) -> None:
+    save_arrays(path, {"coef": np.zeros((10, 784))}, {"kind": "logistic_regression"})
+
+
+def softmax_as_binary(path: Path) -> None:
+    shutil.copyfile(path.parent / "softmax.npz", path)
+
+
+def narrow_binary_model(path: Path) -> None:
+    save_arrays(path, {"coef": np.zeros((1, 100)), "intercept": np.zeros(1), "classes": np.array([False, True])}, {})
+
+
+def with_text_coefficients(path: Path) -> None:
+    """The model file with its ``coef`` array stored as text."""
+    with np.load(path, allow_pickle=False) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    arrays["coef"] = arrays["coef"].astype(str)
+    save_arrays(path, arrays, json.loads(str(arrays.pop("meta_json"))))
+
+
+# --- the cases ------------------------------------------------------------------------------------
+
+TRAIN = "data/mnist/train.parquet"
+TITANIC_TRAIN = "data/titanic/train.parquet"
+IMAGES, LABELS = "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"
+TEST_IMAGES, TEST_LABELS = "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"
+
+CASES = [
+    # params.yaml: checked in one place (pipelib/params.py) before a stage reads anything
+    Case(
+        "params-unknown-key",
+        "train_binary",
+        params({"mnist.binary.foo": 1}),
+        "error: params.yaml: unknown key 'mnist.binary.foo' (allowed: C, max_iter, random_state, dtype",
+    ),
+    Case(
+        "params-binary-C-zero",
+        "train_binary",
+        params({"mnist.binary.C": 0}),
+        "error: params.yaml: 'mnist.binary.C' must be a number > 0, got 0.0",
+        existing=True,
+    ),
+    Case(
+        "params-softmax-C-negative",
+        "train_softmax@softmax",
+        params({"mnist.softmax.C": -1}),
+        "'mnist.softmax.C' must be a number > 0, got -1.0",
+    ),
+    Case(
+        "params-titanic-C-zero",
+        "train_titanic",
+        params({"titanic.model.C": 0.0}),
+        "'titanic.model.C' must be a number > 0, got 0.0",
+        existing=True,
+    ),
+    Case(
+        "params-threshold-not-a-number",
+        "evaluate_mnist",
+        params({"mnist.evaluate.threshold": "high"}),
+        "'mnist.evaluate.threshold' must be a finite number, got 'high'",
+        existing=True,
+    ),
+    Case(
+        "params-target-precision-0",
+        "evaluate_mnist",
+        params({"mnist.evaluate.target_precision": 0}),
+        "'mnist.evaluate.target_precision' must be a number in (0, 1], got 0.0",
+    ),
+    Case(
+        "params-target-precision-1.5",
+        "evaluate_mnist",
+        params({"mnist.evaluate.target_precision": 1.5}),
+        "'mnist.evaluate.target_precision' must be a number in (0, 1], got 1.5",
+    ),
+    Case(
+        "params-shift-larger-than-image",
+        "augment",
+        params({"mnist.augment.shifts": [[1, 0], [28, 0]]}),
+        "'mnist.augment.shifts' must be a list of [dx, dy] integer pairs with |dx|, |dy| < 28, got [[1, 0], [28, 0]]",
+        existing=True,
+    ),
+    Case(
+        "params-binary-cv-folds-1",
+        "train_binary",
+        params({"mnist.binary.cv_folds": 1}),
+        "'mnist.binary.cv_folds' must be an integer >= 2, got 1",
+    ),
+    Case(
+        "params-binary-cv-folds-above-class-count",
+        "train_binary",
+        params({"mnist.binary.cv_folds": 50}),
+        "'mnist.binary.cv_folds' must be at most",
+        existing=True,
+    ),
+    Case(
+        "params-titanic-cv-folds-above-class-count",
+        "train_titanic",
+        params({"titanic.model.cv_folds": 25}),
+        "'titanic.model.cv_folds' must be at most",
+    ),
+    Case(
+        "params-n-train-0",
+        "split_mnist",
+        params({"mnist.n_train": 0}),
+        "'mnist.n_train' must be an integer >= 1, got 0",
+    ),
+    Case(
+        "params-n-train-all-rows",
+        "split_mnist",
+        params({"mnist.n_train": 80}),
+        "'mnist.n_train' must be between 1 and 79 for data/mnist/mnist.parquet, got 80",
+        existing=True,
+    ),
+    Case(
+        "params-bool-as-int",
+        "split_mnist",
+        params({"mnist.n_train": True}),
+        "'mnist.n_train' must be an integer >= 1, got True",
+    ),
+    Case(
+        "params-invalid-yaml",
+        "shuffle",
+        params_text(lambda text: text.replace("shifts:", "shifts: [", 1)),
+        "error: params.yaml: not valid YAML at line",
+        existing=True,
+    ),
+    Case(
+        "params-duplicate-key",
+        "augment",
+        params_text(lambda text: text.replace("mnist:\n", "mnist:\n  n_train: 5\n", 1)),
+        "error: params.yaml: line 6: key 'mnist.n_train' is given twice",
+    ),
+    Case(
+        "params-http-url",
+        "fetch_titanic",
+        params({"titanic.source.url": "http://example.com/titanic/"}),
+        "'titanic.source.url' must be an https:// URL, got 'http://example.com/titanic/'",
+    ),
+    # the MNIST mirror: checksums, then every IDX header and length
+    Case(
+        "idx-wrong-magic",
+        "fetch_mnist",
+        idx_payload(IMAGES, header(magic=2049)),
+        f"error: {{mirror}}/mnist/{IMAGES}: IDX magic 2049, expected 2051 (an image file)",
+        existing=True,
+    ),
+    Case(
+        "idx-wrong-image-dims",
+        "fetch_mnist",
+        idx_payload(TEST_IMAGES, header(dims=(32, 24))),
+        f"error: {{mirror}}/mnist/{TEST_IMAGES}: images are 32x24, expected 28x28",
+    ),
+    Case(
+        "idx-truncated-gz",
+        "fetch_mnist",
+        file_bytes(f"mnist/{LABELS}", lambda data: data[: len(data) // 2], in_mirror=True, resum=True),
+        f"error: {{mirror}}/mnist/{LABELS}: not a complete gzip file",
+    ),
+    Case(
+        "idx-truncated-payload",
+        "fetch_mnist",
+        idx_payload(TEST_IMAGES, lambda data: data[:-100]),
+        f"error: {{mirror}}/mnist/{TEST_IMAGES}: 15596 bytes, header of 20 images needs 15696",
+        existing=True,
+    ),
+    Case(
+        "idx-label-count-not-image-count",
+        "fetch_mnist",
+        idx_payload(TEST_LABELS, lambda data: header(count=19)(data)[:-1]),
+        f"error: {{mirror}}/mnist/{TEST_LABELS}: 19 labels for 20 images",
+    ),
+    Case(
+        "idx-label-not-a-digit",
+        "fetch_mnist",
+        idx_payload(LABELS, lambda data: data[:8] + bytes([10]) + data[9:]),
+        f"error: {{mirror}}/mnist/{LABELS}: label 10 is not a digit 0-9",
+    ),
+    Case(
+        "mnist-mirror-checksum-mismatch",
+        "fetch_mnist",
+        file_bytes(f"mnist/{IMAGES}", flip_middle, in_mirror=True),
+        f"error: {{mirror}}/mnist/{IMAGES}: sha256 ",
+        existing=True,
+    ),
+    Case(
+        "mnist-mirror-file-missing",
+        "fetch_mnist",
+        lambda project, mirror: (mirror / "mnist" / TEST_LABELS).unlink(),
+        f"error: {{mirror}}/mnist/{TEST_LABELS}: file not found in the mirror",
+    ),
+    # the Titanic mirror: checksums, then every CSV value
+    Case(
+        "titanic-mirror-checksum-mismatch",
+        "fetch_titanic",
+        file_bytes("titanic/train.csv", lambda data: data.replace(b"female", b"male", 1), in_mirror=True),
+        "error: {mirror}/titanic/train.csv: sha256 ",
+        existing=True,
+    ),
+    Case(
+        "titanic-csv-missing-column",
+        "fetch_titanic",
+        titanic_csv("train.csv", lambda rows: None, drop=("Age",)),
+        "error: {mirror}/titanic/train.csv: missing required column(s) Age",
+    ),
+    Case(
+        "titanic-csv-age-not-a-number",
+        "fetch_titanic",
+        titanic_csv("train.csv", set_cell(3, "Age", "abc")),
+        "error: {mirror}/titanic/train.csv: row 3, column 'Age': 'abc' is not a number",
+    ),
+    Case(
+        "titanic-csv-unknown-sex",
+        "fetch_titanic",
+        titanic_csv("train.csv", set_cell(5, "Sex", "unknown")),
+        "error: {mirror}/titanic/train.csv: row 5, column 'Sex': 'unknown' is not one of female, male",
+        existing=True,
+    ),
+    Case(
+        "titanic-csv-survived-2",
+        "fetch_titanic",
+        titanic_csv("train.csv", set_cell(2, "Survived", "2")),
+        "error: {mirror}/titanic/train.csv: row 2, column 'Survived': '2' is not one of 0, 1",
+    ),
+    Case(
+        "titanic-csv-not-utf8",
+        "fetch_titanic",
+        file_bytes("titanic/train.csv", lambda data: data.replace(b"Surname4,", b"Surn\xe9me4,"), True, resum=True),
+        "error: {mirror}/titanic/train.csv: not UTF-8 text (invalid continuation byte at byte",
+    ),
+    Case(
+        "titanic-csv-field-too-large",
+        "fetch_titanic",
+        titanic_csv("train.csv", set_cell(4, "Ticket", "x" * 200_000)),
+        "error: {mirror}/titanic/train.csv: line 5 is not readable as CSV (field larger than field limit (131072))",
+    ),
+    Case(
+        "titanic-test-csv-bad-class",  # train.csv is fine: train.parquet must not be written either
+        "fetch_titanic",
+        titanic_csv("test.csv", set_cell(1, "Pclass", "4")),
+        "error: {mirror}/titanic/test.csv: row 1, column 'Pclass': '4' is not one of 1, 2, 3",
+        existing=True,
+    ),
+    # parquet files between stages: schema (names, types), bytes, values
+    Case(
+        "parquet-missing-column",
+        "augment",
+        parquet(TRAIN, lambda table: table.drop_columns(["pixels"])),
+        f"error: {TRAIN}: columns ['label'], expected ['label', 'pixels']",
+    ),
+    Case(
+        "parquet-wrong-dtype",
+        "shuffle",
+        parquet(
+            "data/mnist/train_augmented.parquet",
+            replace_column("label", lambda table: table.column("label").cast(pa.int64())),
+        ),
+        "error: data/mnist/train_augmented.parquet: column 'label' has type int64, expected uint8",
+        existing=True,
+    ),
+    Case(
+        "parquet-corrupt-bytes",
+        "train_softmax@softmax",
+        file_bytes(TRAIN, flip_middle),
+        f"error: {TRAIN}: corrupt parquet data",
+        existing=True,
+    ),
+    Case(
+        "parquet-truncated",
+        "split_mnist",
+        file_bytes("data/mnist/mnist.parquet", lambda data: data[: len(data) // 2]),
+        "error: data/mnist/mnist.parquet: not a readable parquet file",
+    ),
+    Case(
+        "parquet-label-not-a-digit",
+        "augment",
+        parquet(TRAIN, replace_column("label", lambda table: pa.array([12] * table.num_rows, pa.uint8()))),
+        f"error: {TRAIN}: label 12 is not a digit 0-9",
+    ),
+    Case(
+        "titanic-parquet-wrong-dtype",
+        "train_titanic",
+        parquet(TITANIC_TRAIN, replace_column("Age", lambda table: table.column("Age").cast(pa.string()))),
+        f"error: {TITANIC_TRAIN}: column 'Age' has type string, expected double",
+    ),
+    Case(
+        "titanic-parquet-survived-2",
+        "train_titanic",
+        parquet(
+            TITANIC_TRAIN,
+            replace_column("Survived", lambda table: pa.array([2] * table.num_rows, pa.int8())),
+        ),
+        f"error: {TITANIC_TRAIN}: column 'Survived' has value 2 (allowed: 0, 1)",
+        existing=True,
+    ),
+    # files that must agree with each other
+    Case(
+        "titanic-scores-passengers-differ",
+        "evaluate_titanic",
+        parquet("data/titanic/cv_scores.parquet", lambda table: table.slice(0, table.num_rows - 1)),
+        f"error: data/titanic/cv_scores.parquet: its 29 passengers do not match the 30 of {TITANIC_TRAIN}",
+        existing=True,
+    ),
+    Case(
+        "titanic-scores-nan",
+        "evaluate_titanic",
+        parquet("data/titanic/cv_scores.parquet", with_nan_score),
+        "error: data/titanic/cv_scores.parquet: scores file has non-finite scores",
+    ),
+    Case(
+        "titanic-test-parquet-truncated",  # read last; nothing may have been written before it
+        "evaluate_titanic",
+        file_bytes("data/titanic/test.parquet", lambda data: data[:100]),
+        "error: data/titanic/test.parquet: not a readable parquet file",
+        existing=True,
+    ),
+    Case(
+        "mnist-model-feature-count",
+        "evaluate_mnist",
+        model_file("models/binary.npz", narrow_binary_model),
+        "error: models/binary.npz: model shape (1, 100) does not fit data with 784 features",
+        existing=True,
+    ),
+    Case(
+        "mnist-softmax-model-as-binary",
+        "evaluate_mnist",
+        model_file("models/binary.npz", softmax_as_binary),
+        "error: models/binary.npz: a 10-class model, expected a binary one",
+    ),
+    Case(
+        "mnist-scores-nan",
+        "evaluate_mnist",
+        parquet("data/mnist/binary_cv_scores.parquet", with_nan_score),
+        "error: data/mnist/binary_cv_scores.parquet: scores file has non-finite scores",
+    ),
+    Case(
+        "figures-scores-rows-differ",
+        "figures_mnist",
+        parquet("data/mnist/binary_cv_scores.parquet", lambda table: table.slice(0, 59)),
+        f"error: data/mnist/binary_cv_scores.parquet: 59 rows, but {TRAIN} has 60",
+        existing=True,
+    ),
+    # model files
+    Case(
+        "model-not-a-zip",
+        "evaluate_titanic",
+        model_file("models/titanic.npz", lambda path: path.write_bytes(b"coef,intercept\n1,2\n")),
+        "error: models/titanic.npz: not a model file (expected a zip archive of .npy arrays)",
+    ),
+    Case(
+        "model-plain-npy",
+        "evaluate_mnist",
+        model_file("models/softmax_augmented.npz", plain_npy),
+        "error: models/softmax_augmented.npz: not a model file (expected a zip archive of .npy arrays)",
+        existing=True,
+    ),
+    Case(
+        "model-lacks-arrays",
+        "evaluate_mnist",
+        model_file("models/softmax.npz", coef_only),
+        "error: models/softmax.npz: model file lacks intercept, classes",
+    ),
+    Case(
+        "model-text-coefficients",
+        "evaluate_titanic",
+        model_file("models/titanic.npz", with_text_coefficients),
+        "error: models/titanic.npz: array 'coef' is not a 1-d floating-point array",
+        existing=True,
+    ),
+    Case(
+        "model-text-coefficients-linear",
+        "evaluate_mnist",
+        model_file("models/softmax.npz", with_text_coefficients),
+        "error: models/softmax.npz: ",
+    ),
+    # the report's inputs: metrics JSON and CSVs
+    Case(
+        "report-csv-missing-column",
+        "report",
+        csv_without("reports/titanic_extremes.csv", "Score"),
+        "error: reports/titanic_extremes.csv: columns ['group', 'PassengerId', 'Survived',",
+    ),
+    Case(
+        "report-metrics-not-json",
+        "report",
+        text_file("metrics/mnist.json", '{"binary": {'),
+        "error: metrics/mnist.json: not valid JSON",
+        existing=True,
+    ),
+    Case(
+        "report-metrics-lack-a-key",
+        "report",
+        text_file("metrics/titanic.json", '{"titanic": {}}\n'),
+        "error: metrics/titanic.json: lacks the metric 'cv_accuracy'",
+    ),
+]
+
+
+# --- running the cases ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A case's stage run and the project's files before and after it."""
+
+    result: subprocess.CompletedProcess[str]
+    before: dict[str, bytes]
+    after: dict[str, bytes]
+    mirror: Path
+
+
+def prepare_outputs(project: Path, outs: tuple[str, ...], existing: bool) -> None:
+    """Remove the stage's outputs, or (``existing``) put an earlier run's in place: bytes no stage would write."""
+    for relative in outs:
+        path = project / relative
+        if path.is_dir():
+            shutil.rmtree(path)
+        path.unlink(missing_ok=True)
+        if existing:
+            target = path / "earlier.png" if not Path(relative).suffix else path  # a directory output
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(EARLIER_OUTPUT)
+
+
+def run_case(case: Case, workspace: tuple[Path, Path], root: Path) -> Outcome:
+    """Copy the workspace, break it as the case says and run the case's stage."""
+    command = workspaces.stage_commands(workspace[0] / "dvc.yaml")[case.stage]
+    project = shutil.copytree(workspace[0], root / case.id / "project")
+    mirror = shutil.copytree(workspace[1], root / case.id / "mirror")
+    case.breaks(project, mirror)
+    prepare_outputs(project, command.outs, case.existing)
+    before = workspaces.snapshot(project)
+    result = helpers.run_stage_script(project, mirror, command.module, *command.args)
+    return Outcome(result, before, workspaces.snapshot(project), mirror)
+
+
+@pytest.fixture(scope="module")
+def outcomes(
+    request: pytest.FixtureRequest, stage_workspace: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Outcome]:
+    """The selected cases' outcomes, their stages run in parallel."""
+    selected = [
+        item.callspec.params["case"]
+        for item in request.session.items
+        if item.module is request.module and "case" in getattr(getattr(item, "callspec", None), "params", {})
+    ]
+    root = tmp_path_factory.mktemp("bad-inputs")
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        results = pool.map(lambda case: run_case(case, stage_workspace, root), selected)
+        return {case.id: outcome for case, outcome in zip(selected, results, strict=True)}
+
+
+def test_case_ids_are_unique() -> None:
+    assert len({case.id for case in CASES}) == len(CASES) >= 25
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        pytest.param(case, id=case.id, marks=[pytest.mark.xfail(reason=case.xfail, strict=True)] if case.xfail else [])
+        for case in CASES
+    ],
+)
+def test_bad_input_is_refused_and_nothing_is_written(case: Case, outcomes: dict[str, Outcome]) -> None:
+    outcome = outcomes[case.id]
+    line = workspaces.error_line(outcome.result)
+    assert case.expect.format(mirror=outcome.mirror) in line
+    changes = workspaces.snapshot_changes(outcome.before, outcome.after)
+    assert not changes, f"{case.stage} failed but touched files: {changes}"
+    if case.existing:
+        outs = workspaces.stage_commands()[case.stage].outs
+        assert any(name.startswith(outs) for name in outcome.before), "the case should have earlier outputs"

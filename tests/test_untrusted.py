@@ -1,0 +1,330 @@
+"""Untrusted files: a crafted model file or params.yaml never runs code; no shell, no plain-http download.
+
+A pickle runs whatever its ``__reduce__`` names when it is loaded. The crafted files below
+would create a marker file (through ``os.system``) if anything unpickled them; each test
+checks the file is refused with a PipelineError (or, for a stage, one line and exit 2) and
+the marker never appears. Statically: no stage command interpolates a parameter, and the
+library has no shell, eval, pickle or unsafe YAML call.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import os
+import pickle
+import re
+import shutil
+import socket
+import urllib.error
+import urllib.request
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+import helpers
+import numpy as np
+import pytest
+import workspaces
+import yaml
+
+from pipelib import mnist_source, titanic_data
+from pipelib.errors import PipelineError
+from pipelib.linear import load_model
+from pipelib.params import load_params
+from pipelib.titanic_model import CATEGORICAL, TitanicModel
+
+LINEAR_ARRAYS = ["coef", "intercept", "classes"]
+TITANIC_ARRAYS = ["medians", "most_frequent", "coef", "intercept", *(f"categories_{name}" for name in CATEGORICAL)]
+
+
+class ShellPayload:
+    """Unpickling this runs ``touch <marker>`` through ``os.system``: a stand-in for any code."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        return (os.system, (f"touch {self.marker}",))
+
+
+def craft_npz(path: Path, names: list[str], marker: Path) -> None:
+    """A model file with every array ``names`` wants, the first a pickled ShellPayload (np.savez pickles it)."""
+    arrays: dict[str, Any] = {name: np.zeros(1) for name in names}
+    arrays[names[0]] = np.array([ShellPayload(marker)], dtype=object)
+    with open(path, "wb") as stream:
+        np.savez(stream, **arrays, meta_json=np.array("{}"))
+
+
+def craft_pickle(path: Path, marker: Path) -> None:
+    """A bare pickle (what joblib.dump or pickle.dump of a model gives) named like a model file."""
+    path.write_bytes(pickle.dumps(ShellPayload(marker)))
+
+
+def test_the_crafted_file_is_live(tmp_path: Path) -> None:
+    """Control: loaded the unsafe way, the crafted file does run its command."""
+    marker = tmp_path / "marker"
+    craft_npz(tmp_path / "evil.npz", LINEAR_ARRAYS, marker)
+    with np.load(tmp_path / "evil.npz", allow_pickle=True) as archive:
+        archive["coef"]
+    assert marker.exists()
+
+
+@pytest.mark.parametrize("craft", [craft_npz, craft_pickle], ids=["npz-with-pickled-array", "bare-pickle"])
+@pytest.mark.parametrize("loader", ["linear", "titanic"])
+def test_crafted_model_file_is_refused_without_running(tmp_path: Path, loader: str, craft: Any) -> None:
+    marker = tmp_path / "marker"
+    path = tmp_path / "model.npz"
+    if craft is craft_npz:
+        craft(path, LINEAR_ARRAYS if loader == "linear" else TITANIC_ARRAYS, marker)
+    else:
+        craft(path, marker)
+    with pytest.raises(PipelineError, match=rf"^{re.escape(str(path))}: refused, .*pickle"):
+        if loader == "linear":
+            load_model(path, 1)
+        else:
+            TitanicModel.load(path)
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize(
+    ("stage", "model", "names"),
+    [
+        ("evaluate_titanic", "models/titanic.npz", TITANIC_ARRAYS),
+        ("evaluate_mnist", "models/softmax.npz", LINEAR_ARRAYS),
+    ],
+)
+def test_stage_refuses_crafted_model_file(
+    tmp_path: Path, stage_workspace: tuple[Path, Path], stage: str, model: str, names: list[str]
+) -> None:
+    project = shutil.copytree(stage_workspace[0], tmp_path / "project")
+    marker = tmp_path / "marker"
+    craft_npz(project / model, names, marker)
+    before = workspaces.snapshot(project)
+    command = workspaces.stage_commands()[stage]
+    result = helpers.run_stage_script(project, stage_workspace[1], command.module, *command.args)
+    assert workspaces.error_line(result) == f"error: {model}: refused, array '{names[0]}' holds pickled objects"
+    assert not marker.exists()
+    assert workspaces.snapshot_changes(before, workspaces.snapshot(project)) == []
+
+
+# --- YAML -------------------------------------------------------------------------------------------
+
+YAML_TAGS = [
+    "!!python/object/apply:os.system ['touch {marker}']",
+    "!!python/object/new:os.system ['touch {marker}']",
+    "!!python/name:os.system",
+    "!!python/module:os",
+]
+
+
+@pytest.mark.parametrize("tag", YAML_TAGS)
+def test_yaml_python_tags_are_refused(tmp_path: Path, tag: str) -> None:
+    marker = tmp_path / "marker"
+    path = tmp_path / "params.yaml"
+    path.write_text(f"mnist:\n  n_train: {tag.format(marker=marker)}\n", encoding="utf-8")
+    with pytest.raises(PipelineError, match=r"params\.yaml: not valid YAML at line 2: .*only plain YAML values"):
+        load_params(path)
+    assert not marker.exists()
+
+
+def test_stage_refuses_params_with_python_tag(tmp_path: Path, stage_workspace: tuple[Path, Path]) -> None:
+    project = shutil.copytree(stage_workspace[0], tmp_path / "project")
+    marker = tmp_path / "marker"
+    (project / "params.yaml").write_text(
+        f'mnist: !!python/object/apply:os.system ["touch {marker}"]\n', encoding="utf-8"
+    )
+    before = workspaces.snapshot(project)
+    command = workspaces.stage_commands()["split_mnist"]
+    result = helpers.run_stage_script(project, stage_workspace[1], command.module, *command.args)
+    line = workspaces.error_line(result)
+    assert line.startswith("error: params.yaml: not valid YAML at line 1: could not determine a constructor")
+    assert "only plain YAML values are allowed" in line
+    assert not marker.exists()
+    assert workspaces.snapshot_changes(before, workspaces.snapshot(project)) == []
+
+
+# --- commands, shells and calls that would run code, read statically ---------------------------------
+
+
+def test_no_stage_command_interpolates_a_parameter() -> None:
+    """``${...}`` in a cmd only names the foreach key and item (set in dvc.yaml itself), and no shell syntax."""
+    stages = yaml.safe_load((helpers.REPO_ROOT / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
+    for name, definition in stages.items():
+        command = definition.get("do", definition)["cmd"]
+        assert set(re.findall(r"\$\{([^}]*)\}", command)) <= ({"key", "item"} if "foreach" in definition else set())
+        bare = re.sub(r"\$\{(key|item)\}", "", command)
+        assert not re.search(r"[;&|`$<>(){}\\*?!~]", bare), f"{name}: shell syntax in {command!r}"
+        assert bare.startswith("python -m stages."), name
+
+
+UNSAFE_CALLS = {
+    ("os", "system"),
+    ("os", "popen"),
+    ("os", "execv"),
+    ("os", "execvp"),
+    ("yaml", "load"),
+    ("yaml", "load_all"),
+    ("yaml", "full_load"),
+    ("yaml", "unsafe_load"),
+    ("yaml", "unsafe_load_all"),
+    ("pickle", "load"),
+    ("pickle", "loads"),
+}
+UNSAFE_MODULES = {"pickle", "joblib", "dill", "marshal", "shelve", "cloudpickle"}
+
+
+def unsafe_uses(path: Path, root: Path = helpers.REPO_ROOT) -> list[str]:
+    """Calls and imports in a source file that could run code from data or through a shell."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            modules = [alias.name for alias in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            found += [f"imports {module}" for module in modules if module.split(".")[0] in UNSAFE_MODULES]
+        if not isinstance(node, ast.Call):
+            continue
+        function = node.func
+        if isinstance(function, ast.Name) and function.id in ("eval", "exec", "__import__"):
+            found.append(f"calls {function.id}")
+        if isinstance(function, ast.Attribute) and isinstance(function.value, ast.Name):
+            called = (function.value.id, function.attr)
+            found += [f"calls {'.'.join(called)}"] if called in UNSAFE_CALLS else []
+        for keyword in node.keywords:
+            value = keyword.value
+            if keyword.arg in ("shell", "allow_pickle") and not (isinstance(value, ast.Constant) and not value.value):
+                found.append(f"passes {keyword.arg}={ast.unparse(value)}")
+            if keyword.arg == "Loader" and ast.unparse(value) not in ("yaml.SafeLoader", "yaml.CSafeLoader"):
+                found.append(f"passes Loader={ast.unparse(value)}")
+    return [f"{path.relative_to(root)}: {item}" for item in found]
+
+
+def test_the_scan_finds_unsafe_code(tmp_path: Path) -> None:
+    """Control: each kind of unsafe use is caught."""
+    path = tmp_path / "control.py"
+    path.write_text(
+        "import pickle\nimport yaml, os, subprocess, numpy as np\nos.system('x')\neval('1')\n"
+        "yaml.load(t, Loader=yaml.Loader)\nsubprocess.run('x', shell=True)\nnp.load(p, allow_pickle=True)\n",
+        encoding="utf-8",
+    )
+    assert [item.removeprefix("control.py: ") for item in unsafe_uses(path, tmp_path)] == [
+        "imports pickle",
+        "calls os.system",
+        "calls eval",
+        "calls yaml.load",
+        "passes Loader=yaml.Loader",
+        "passes shell=True",
+        "passes allow_pickle=True",
+    ]
+
+
+def test_library_runs_no_code_from_data() -> None:
+    sources = sorted((helpers.REPO_ROOT / "pipelib").glob("*.py")) + sorted((helpers.REPO_ROOT / "stages").glob("*.py"))
+    assert len(sources) > 20
+    assert [item for path in sources for item in unsafe_uses(path)] == []
+
+
+# --- downloads ----------------------------------------------------------------------------------------
+
+
+class RecordingOpener:
+    """Stands in for urllib's opener: records each call, fails or answers as told; no network."""
+
+    def __init__(self, error: Exception | None = None, payload: bytes = b"") -> None:
+        self.calls: list[tuple[str, float]] = []
+        self.error = error
+        self.payload = payload
+
+    def open(self, url: str, timeout: float) -> Any:
+        self.calls.append((url, timeout))
+        if self.error is not None:
+            raise self.error
+        return _Response(self.payload)
+
+
+class _Response:
+    def __init__(self, payload: bytes) -> None:
+        self.payload = payload
+
+    def __enter__(self) -> _Response:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def read(self, size: int = -1) -> bytes:
+        return self.payload if size < 0 else self.payload[:size]
+
+
+@pytest.fixture
+def opener(monkeypatch: pytest.MonkeyPatch) -> RecordingOpener:
+    """A failing opener in place of the network; sleeps between attempts skipped."""
+    fake = RecordingOpener(error=urllib.error.URLError("no network in tests"))
+    monkeypatch.setattr(titanic_data, "_OPENER", fake)
+    monkeypatch.setattr(titanic_data.time, "sleep", lambda seconds: None)
+    return fake
+
+
+@pytest.mark.parametrize("url", ["http://example.com/train.csv", "ftp://example.com/train.csv", "file:///etc/passwd"])
+def test_download_refuses_anything_but_https(opener: RecordingOpener, url: str) -> None:
+    with pytest.raises(PipelineError, match=rf"^refusing to download {re.escape(url)}: only https://"):
+        titanic_data.download(url)
+    assert opener.calls == []
+
+
+def test_download_has_a_timeout_and_bounded_attempts(opener: RecordingOpener) -> None:
+    url = "https://example.invalid/train.csv"
+    with pytest.raises(PipelineError, match=rf"^cannot download {re.escape(url)} after 3 attempts"):
+        titanic_data.download(url)
+    assert opener.calls == [(url, titanic_data.DOWNLOAD_TIMEOUT_SECONDS)] * titanic_data.DOWNLOAD_ATTEMPTS
+    assert 0 < titanic_data.DOWNLOAD_TIMEOUT_SECONDS <= 60
+
+
+def test_download_refuses_an_oversized_answer(opener: RecordingOpener) -> None:
+    opener.error = None
+    opener.payload = b"x" * (titanic_data.DOWNLOAD_MAX_BYTES + 1)
+    with pytest.raises(PipelineError, match="larger than"):
+        titanic_data.download("https://example.invalid/train.csv")
+
+
+def test_redirect_to_http_is_refused() -> None:
+    handler = titanic_data._HttpsOnlyRedirects()
+    request = urllib.request.Request("https://example.invalid/train.csv")
+    with pytest.raises(PipelineError, match=r"refusing the redirect .* to http://example\.invalid/train\.csv"):
+        handler.redirect_request(request, io.BytesIO(), 302, "Found", Message(), "http://example.invalid/train.csv")
+    followed = handler.redirect_request(request, io.BytesIO(), 302, "Found", Message(), "https://mirror.invalid/x.csv")
+    assert followed is not None and followed.full_url == "https://mirror.invalid/x.csv"
+
+
+def test_fetch_of_a_corrupt_download_writes_nothing(
+    opener: RecordingOpener, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Downloaded bytes are checked in memory; a mismatch leaves no file anywhere."""
+    monkeypatch.delenv("DATA_MIRROR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(titanic_data, "find_mirror", lambda subdir: None)
+    opener.error = None
+    opener.payload = b"PassengerId,Survived\n1,0\n"
+    before = sorted(tmp_path.rglob("*"))
+    with pytest.raises(
+        PipelineError, match=r"^https://example\.invalid/train\.csv: sha256 [0-9a-f]{64} does not match"
+    ):
+        titanic_data.fetch_csv("train.csv", "https://example.invalid/", required=True)
+    assert sorted(tmp_path.rglob("*")) == before
+
+
+def test_openml_download_has_a_timeout_and_bounded_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: dict[str, Any] = {}
+
+    def fake_fetch_openml(name: str, **kwargs: Any) -> Any:
+        seen.update(kwargs, timeout=socket.getdefaulttimeout())
+        raise urllib.error.URLError("no network in tests")
+
+    import sklearn.datasets
+
+    monkeypatch.setattr(sklearn.datasets, "fetch_openml", fake_fetch_openml)
+    previous = socket.getdefaulttimeout()
+    with pytest.raises(PipelineError, match=r"^cannot download 'mnist_784' version 1 from OpenML"):
+        mnist_source.load_openml("mnist_784", 1)
+    assert seen["timeout"] == mnist_source.DOWNLOAD_TIMEOUT_SECONDS
+    assert seen["n_retries"] == mnist_source.DOWNLOAD_RETRIES <= 5
+    assert socket.getdefaulttimeout() == previous

@@ -1,0 +1,218 @@
+"""Scratch projects for the hardening tests (bad inputs, untrusted files, kills, determinism).
+
+* :func:`stage_commands`: each stage's command line and outputs, read from dvc.yaml, so the
+  tests run the stages exactly as ``dvc repro`` does;
+* :func:`write_stage_inputs`: every stage's inputs, small and valid, written with the library
+  (no stage runs), so a test can break one input and run one stage;
+* :func:`snapshot`: a project's files and bytes, to prove a failed stage wrote nothing;
+* tiny pipeline runs: a mirror, params and ``dvc repro`` started in the background.
+"""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import helpers
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import yaml
+
+from pipelib.linear import LinearModel, OutOfFold, save_model
+from pipelib.mnist_source import load_mirror
+from pipelib.params import BinaryParams, ImageLogisticParams, TitanicModelParams
+from pipelib.scores import write_scores
+from pipelib.tables import write_mnist, write_table
+from pipelib.titanic_data import TEST_SCHEMA, TRAIN_SCHEMA, parse_passengers
+from pipelib.titanic_frames import write_scores as write_titanic_scores
+from pipelib.titanic_model import TitanicModel, classifier, fit_quietly, model_inputs
+
+# --- stage command lines ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StageCommand:
+    """One stage of dvc.yaml: ``python -m <module> <args>`` and the paths it writes."""
+
+    name: str
+    module: str
+    args: tuple[str, ...]
+    outs: tuple[str, ...]
+
+
+def _path_of(entry: str | dict[str, Any]) -> str:
+    return entry if isinstance(entry, str) else next(iter(entry))
+
+
+def stage_commands(dvc_yaml: Path = helpers.REPO_ROOT / "dvc.yaml") -> dict[str, StageCommand]:
+    """Every stage (``foreach`` expanded to ``name@key``) with its command and outputs (metrics included)."""
+    found: dict[str, StageCommand] = {}
+    for name, definition in yaml.safe_load(dvc_yaml.read_text(encoding="utf-8"))["stages"].items():
+        body = definition.get("do", definition)
+        foreach = definition.get("foreach", {})
+        expansions = {f"{name}@{key}": {"key": key, "item": item} for key, item in foreach.items()}
+        for stage, values in (expansions or {name: {}}).items():
+
+            def expand(text: str, values: dict[str, str] = values) -> str:
+                for key, value in values.items():
+                    text = text.replace(f"${{{key}}}", value)
+                return text
+
+            argv = shlex.split(expand(body["cmd"]))
+            assert argv[:2] == ["python", "-m"] and argv[2].startswith("stages."), body["cmd"]
+            outs = [expand(_path_of(entry)) for entry in [*body.get("outs", []), *body.get("metrics", [])]]
+            found[stage] = StageCommand(stage, argv[2].removeprefix("stages."), tuple(argv[3:]), tuple(outs))
+    return found
+
+
+# --- every stage's inputs, written by the library ------------------------------------------------
+
+MNIST_TRAIN, MNIST_TEST = 60, 20
+PASSENGERS, TEST_PASSENGERS = 30, 10
+WORKSPACE_PARAMS = {"mnist.n_train": MNIST_TRAIN, "mnist.figures.shift_example": 10, "titanic.model.cv_folds": 3}
+
+
+def write_workspace_mirror(root: Path) -> Path:
+    """A mirror of 60 + 20 synthetic digits and 30 + 10 passengers, with SHA256SUMS; returns ``root``."""
+    helpers.write_mnist_mirror(root, MNIST_TRAIN, MNIST_TEST, seed=1)
+    helpers.write_titanic_mirror(root, PASSENGERS, TEST_PASSENGERS, seed=1)
+    return root
+
+
+def linear_model(n_classes: int, seed: int) -> LinearModel:
+    """A linear model over 784 pixels with small random coefficients: binary (1 row) or ``n_classes`` rows."""
+    rows = 1 if n_classes == 2 else n_classes
+    rng = np.random.default_rng(seed)
+    classes = np.array([False, True]) if n_classes == 2 else np.arange(n_classes, dtype=np.uint8)
+    return LinearModel(rng.normal(0, 0.01, (rows, 784)), rng.normal(0, 0.1, rows), classes, n_iter=1)
+
+
+def write_stage_inputs(project: Path, mirror: Path) -> None:
+    """Every input of every stage up to the evaluations, valid, in ``project`` (params shrunk to fit)."""
+    helpers.edit_params(project / "params.yaml", WORKSPACE_PARAMS)
+    pixels, labels = load_mirror(mirror / "mnist")
+    mnist = project / "data" / "mnist"
+    write_mnist(pixels, labels, mnist / "mnist.parquet")
+    train_pixels, train_labels = pixels[:MNIST_TRAIN], labels[:MNIST_TRAIN]
+    write_mnist(train_pixels, train_labels, mnist / "train.parquet")
+    write_mnist(pixels[MNIST_TRAIN:], labels[MNIST_TRAIN:], mnist / "test.parquet")
+    write_mnist(train_pixels, train_labels, mnist / "train_augmented.parquet")
+    write_mnist(train_pixels, train_labels, mnist / "train_shuffled.parquet")
+    models = project / "models"
+    save_model(models / "binary.npz", linear_model(2, seed=1), BinaryParams(), MNIST_TRAIN)
+    save_model(models / "softmax.npz", linear_model(10, seed=2), ImageLogisticParams(C=10.0), MNIST_TRAIN)
+    save_model(models / "softmax_augmented.npz", linear_model(10, seed=3), ImageLogisticParams(C=10.0), MNIST_TRAIN)
+    fold = (np.arange(MNIST_TRAIN) % 3).astype(np.uint8)
+    score = np.random.default_rng(4).normal(0, 1, MNIST_TRAIN)
+    write_scores(mnist / "binary_cv_scores.parquet", OutOfFold(fold, score, [1, 1, 1]), train_labels == 5)
+
+    titanic = project / "data" / "titanic"
+    train = parse_passengers((mirror / "titanic" / "train.csv").read_text(encoding="utf-8"), "train.csv", TRAIN_SCHEMA)
+    test = parse_passengers((mirror / "titanic" / "test.csv").read_text(encoding="utf-8"), "test.csv", TEST_SCHEMA)
+    write_table(train, titanic / "train.parquet")
+    write_table(test, titanic / "test.parquet")
+    passengers = train.to_pandas()
+    target = passengers["Survived"].to_numpy().astype(np.int64)
+    params = TitanicModelParams(cv_folds=3)
+    model = TitanicModel.from_pipeline(fit_quietly(classifier(params), model_inputs(passengers), target))
+    model.save(models / "titanic.npz", params)
+    titanic_fold = (np.arange(PASSENGERS) % 3).astype(np.uint8)
+    write_titanic_scores(
+        titanic / "cv_scores.parquet",
+        passengers["PassengerId"].to_numpy(),
+        titanic_fold,
+        target,
+        model.decision_function(passengers),
+    )
+
+
+def table_with(path: Path, **columns: pa.Array | None) -> None:
+    """Rewrite a parquet file with some columns replaced (or, given None, dropped)."""
+    table = pq.read_table(path)
+    for name, column in columns.items():
+        index = table.schema.get_field_index(name)
+        table = table.remove_column(index) if column is None else table.set_column(index, name, column)
+    write_table(table, path)
+
+
+# --- snapshots -----------------------------------------------------------------------------------
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` (``__pycache__`` aside) and its bytes."""
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+
+
+def snapshot_changes(before: dict[str, bytes], after: dict[str, bytes]) -> list[str]:
+    """Files created, removed or changed between two snapshots."""
+    created = [f"created {name}" for name in sorted(set(after) - set(before))]
+    removed = [f"removed {name}" for name in sorted(set(before) - set(after))]
+    changed = [f"changed {name}" for name in sorted(set(before) & set(after)) if before[name] != after[name]]
+    return created + removed + changed
+
+
+def error_line(result: subprocess.CompletedProcess[str]) -> str:
+    """The single ``error:`` line of a stage that failed as expected: exit 2, no traceback, nothing after it."""
+    assert result.returncode == 2, f"exit status {result.returncode}:\n{result.stderr}"
+    assert "Traceback" not in result.stderr, result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1, result.stderr
+    assert result.stderr.splitlines()[-1] == errors[0], result.stderr
+    return errors[0]
+
+
+# --- tiny pipeline runs --------------------------------------------------------------------------
+
+TINY_MNIST = (200, 50)
+TINY_TITANIC = (40, 10)
+TINY_PARAMS = {"mnist.n_train": TINY_MNIST[0], "mnist.figures.shift_example": 123, "titanic.model.cv_folds": 3}
+
+
+def write_tiny_mirror(root: Path) -> Path:
+    """200 + 50 synthetic digits and 40 + 10 passengers: the whole pipeline in about 17 s."""
+    helpers.write_mnist_mirror(root, *TINY_MNIST, seed=0)
+    helpers.write_titanic_mirror(root, *TINY_TITANIC, seed=0)
+    return root
+
+
+def tiny_project(dest: Path) -> Path:
+    """A git + DVC project copy with the tiny-data params."""
+    helpers.copy_project(dest)
+    helpers.edit_params(dest / "params.yaml", TINY_PARAMS)
+    return dest
+
+
+def start_dvc(project: Path, mirror: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """Start ``dvc ARGS`` in its own process group (so a test can signal the group); output merged."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "dvc", *args],
+        cwd=project,
+        env={**helpers.stage_env(mirror, project), **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def finish(process: subprocess.Popen[str], timeout: float = 300) -> str:
+    """Wait for a ``dvc`` started by :func:`start_dvc` to succeed; its output."""
+    output, _ = process.communicate(timeout=timeout)
+    assert process.returncode == 0, f"{' '.join(map(str, process.args))} exited {process.returncode}:\n{output}"
+    return output
+
+
+def lock_outs(project: Path) -> dict[str, dict[str, str]]:
+    """Each stage's outputs and their md5 from dvc.lock."""
+    lock = yaml.safe_load((project / "dvc.lock").read_text(encoding="utf-8"))
+    stages = lock["stages"]
+    return {stage: {out["path"]: out["md5"] for out in entry.get("outs", [])} for stage, entry in stages.items()}
