@@ -8,17 +8,14 @@ import numpy as np
 import pyarrow as pa
 
 from pipelib.errors import PipelineError
-from pipelib.linear import OutOfFold
 from pipelib.tables import read_table, write_table
 
 SCORES_SCHEMA = pa.schema([("fold", pa.uint8()), ("target", pa.bool_()), ("score", pa.float64())])
 
 
-def write_scores(target: str | os.PathLike[str], out_of_fold: OutOfFold, truth: np.ndarray) -> None:
+def write_scores(target: str | os.PathLike[str], fold: np.ndarray, truth: np.ndarray, score: np.ndarray) -> None:
     """Fold id, true class and out-of-fold decision score of every training row."""
-    table = pa.table(
-        {"fold": out_of_fold.fold, "target": truth.astype(bool), "score": out_of_fold.score}, schema=SCORES_SCHEMA
-    )
+    table = pa.table({"fold": fold, "target": truth.astype(bool), "score": score}, schema=SCORES_SCHEMA)
     write_table(table, target)
 
 

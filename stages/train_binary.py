@@ -29,7 +29,7 @@ def main() -> None:
     del pixels
     settings = params.binary
     model, out_of_fold = fit_with_cross_validation(features, target, settings, settings.cv_folds, settings.n_jobs)
-    write_scores(args.scores, out_of_fold, target)
+    write_scores(args.scores, out_of_fold.fold, target, out_of_fold.score)
     save_model(args.model, model, params.binary, len(target))
 
 

@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
-from pipelib.linear import LinearModel, OutOfFold, save_model
+from pipelib.linear import LinearModel, save_model
 from pipelib.mnist_source import load_mirror
 from pipelib.params import BinaryParams, ImageLogisticParams, TitanicModelParams
 from pipelib.scores import write_scores
@@ -109,7 +109,7 @@ def write_stage_inputs(project: Path, mirror: Path) -> None:
     save_model(models / "softmax_augmented.npz", linear_model(10, seed=3), ImageLogisticParams(C=10.0), MNIST_TRAIN)
     fold = (np.arange(MNIST_TRAIN) % 3).astype(np.uint8)
     score = np.random.default_rng(4).normal(0, 1, MNIST_TRAIN)
-    write_scores(mnist / "binary_cv_scores.parquet", OutOfFold(fold, score, [1, 1, 1]), train_labels == 5)
+    write_scores(mnist / "binary_cv_scores.parquet", fold, train_labels == 5, score)
 
     titanic = project / "data" / "titanic"
     train = parse_passengers((mirror / "titanic" / "train.csv").read_text(encoding="utf-8"), "train.csv", TRAIN_SCHEMA)
