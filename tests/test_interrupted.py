@@ -141,8 +141,32 @@ INTERRUPTIONS = [
 ]
 
 
-def stage_process(project: Path, parent: int, command: workspaces.StageCommand) -> int | None:
-    """The pid of ``command`` run by DVC (``parent``) in ``project``, read from /proc; None if not running."""
+def parent_pid(pid: int) -> int | None:
+    """The parent of ``pid`` from /proc; None once it has exited."""
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def descends_from(pid: int, ancestor: int) -> bool:
+    """Whether ``ancestor`` is a parent, grandparent... of ``pid``.
+
+    DVC runs a stage's cmd through ``$SHELL -c`` (``/bin/sh`` when SHELL is unset, as in CI);
+    bash execs the command in place, dash forks it, so the stage is DVC's child or grandchild.
+    """
+    while pid > 1:
+        parent = parent_pid(pid)
+        if parent is None:
+            return False
+        if parent == ancestor:
+            return True
+        pid = parent
+    return False
+
+
+def stage_process(project: Path, dvc: int, command: workspaces.StageCommand) -> int | None:
+    """The pid of ``command`` run under DVC (pid ``dvc``) in ``project``, read from /proc; None if not running."""
     wanted = ["-m", f"stages.{command.module}", *command.args]
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -150,10 +174,9 @@ def stage_process(project: Path, parent: int, command: workspaces.StageCommand) 
         try:
             argv = (entry / "cmdline").read_bytes().decode().split("\0")[:-1]
             cwd = os.readlink(entry / "cwd")
-            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
+        except (OSError, ValueError):
             continue
-        if argv[1:] == wanted and cwd == str(project) and ppid == parent:
+        if argv[1:] == wanted and cwd == str(project) and descends_from(int(entry.name), dvc):
             return int(entry.name)
     return None
 
