@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import gzip
+import math
 import struct
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -15,45 +17,65 @@ IMAGES_MAGIC = 2051
 LABELS_MAGIC = 2049
 
 
-def _payload(path: Path) -> bytes:
+MAX_ITEMS = 1_000_000  # far above MNIST's 60,000 (EMNIST's largest file has 697,932)
+
+
+def _read_idx(
+    path: Path, magic: int, kind: str, dims: int, check_shape: Callable[[list[int]], None]
+) -> tuple[list[int], bytes]:
+    """The header's dimensions and the payload of a gzipped IDX file, read no further than the header allows.
+
+    The header is read first and checked (magic, ``check_shape``, an item count of at most
+    MAX_ITEMS), then exactly the payload it announces, then one more byte to catch a
+    longer file: a corrupt or crafted ``.gz`` cannot make the reader decompress more than
+    the header's size, however much it would expand to.
+    """
+    header_size = 4 * (1 + dims)
     try:
         with gzip.open(path, "rb") as stream:
-            return stream.read()
+            header = stream.read(header_size)
+            if len(header) < header_size:
+                raise PipelineError(f"{path}: IDX {kind} header truncated ({len(header)} bytes)")
+            found, *shape = struct.unpack(f">{1 + dims}I", header)
+            if found != magic:
+                raise PipelineError(
+                    f"{path}: IDX magic {found}, expected {magic} (a{'n' if kind[0] in 'aeiou' else ''} {kind} file)"
+                )
+            check_shape(shape)
+            if shape[0] > MAX_ITEMS:
+                raise PipelineError(f"{path}: header says {shape[0]:,} {kind}s, more than the {MAX_ITEMS:,} allowed")
+            size = math.prod(shape)
+            payload = stream.read(size)
+            longer = stream.read(1) != b""
     except FileNotFoundError:
         raise PipelineError(f"{path}: file not found") from None
     except (OSError, EOFError, zlib.error) as error:
         raise PipelineError(f"{path}: not a complete gzip file ({error})") from None
+    announced = f"header of {shape[0]} {kind}{'' if shape[0] == 1 else 's'} needs"
+    if len(payload) < size:
+        raise PipelineError(f"{path}: {header_size + len(payload)} bytes, {announced} {header_size + size}")
+    if longer:
+        raise PipelineError(f"{path}: longer than the {header_size + size} bytes a {announced}")
+    return shape, payload
 
 
 def read_idx_images(path: str | Path, side: int = 28) -> np.ndarray:
     """An IDX3 image file as an (n, side*side) uint8 array."""
     path = Path(path)
-    data = _payload(path)
-    if len(data) < 16:
-        raise PipelineError(f"{path}: IDX image header truncated ({len(data)} bytes)")
-    magic, count, rows, cols = struct.unpack(">IIII", data[:16])
-    if magic != IMAGES_MAGIC:
-        raise PipelineError(f"{path}: IDX magic {magic}, expected {IMAGES_MAGIC} (an image file)")
-    if (rows, cols) != (side, side):
-        raise PipelineError(f"{path}: images are {rows}x{cols}, expected {side}x{side}")
-    expected = 16 + count * rows * cols
-    if len(data) != expected:
-        raise PipelineError(f"{path}: {len(data)} bytes, header of {count} images needs {expected}")
-    return np.frombuffer(data, dtype=np.uint8, offset=16).reshape(count, rows * cols)
+
+    def check_shape(shape: list[int]) -> None:
+        if (shape[1], shape[2]) != (side, side):
+            raise PipelineError(f"{path}: images are {shape[1]}x{shape[2]}, expected {side}x{side}")
+
+    (count, rows, cols), payload = _read_idx(path, IMAGES_MAGIC, "image", 3, check_shape)
+    return np.frombuffer(payload, dtype=np.uint8).reshape(count, rows * cols)
 
 
 def read_idx_labels(path: str | Path) -> np.ndarray:
     """An IDX1 label file as an (n,) uint8 array of digits."""
     path = Path(path)
-    data = _payload(path)
-    if len(data) < 8:
-        raise PipelineError(f"{path}: IDX label header truncated ({len(data)} bytes)")
-    magic, count = struct.unpack(">II", data[:8])
-    if magic != LABELS_MAGIC:
-        raise PipelineError(f"{path}: IDX magic {magic}, expected {LABELS_MAGIC} (a label file)")
-    if len(data) != 8 + count:
-        raise PipelineError(f"{path}: {len(data)} bytes, header of {count} labels needs {8 + count}")
-    labels = np.frombuffer(data, dtype=np.uint8, offset=8)
+    _, payload = _read_idx(path, LABELS_MAGIC, "label", 1, lambda shape: None)
+    labels = np.frombuffer(payload, dtype=np.uint8)
     if labels.size and labels.max() > 9:
         raise PipelineError(f"{path}: label {int(labels.max())} is not a digit 0-9")
     return labels

@@ -6,6 +6,7 @@ import gzip
 import hashlib
 import re
 import struct
+import tracemalloc
 from pathlib import Path
 
 import helpers
@@ -16,6 +17,7 @@ from pipelib.errors import PipelineError
 from pipelib.idx import (
     IMAGES_MAGIC,
     LABELS_MAGIC,
+    MAX_ITEMS,
     read_idx_images,
     read_idx_labels,
     write_idx_images,
@@ -225,3 +227,31 @@ def test_uppercase_and_binary_mode_sha256sums_lines(mnist_mirror: Path) -> None:
     (directory / "SHA256SUMS").write_text("\n".join(lines) + "\n\n", encoding="utf-8")
     pixels, _ = load_mirror(directory)
     assert pixels.shape == (80, 784)
+
+
+def test_a_count_above_the_cap_is_refused_before_reading(tmp_path: Path) -> None:
+    path = write_gzip(tmp_path / "huge.gz", struct.pack(">IIII", IMAGES_MAGIC, MAX_ITEMS + 1, 28, 28))
+    with raises_naming(path, f"{MAX_ITEMS + 1:,} images, more than the {MAX_ITEMS:,} allowed"):
+        read_idx_images(path)
+    labels = write_gzip(tmp_path / "huge-labels.gz", struct.pack(">II", LABELS_MAGIC, 2**32 - 1))
+    with raises_naming(labels, "more than"):
+        read_idx_labels(labels)
+
+
+def test_a_file_that_expands_far_beyond_its_header_is_not_decompressed(tmp_path: Path) -> None:
+    """A gzip bomb: 200 MB of zeros behind a header of one image; reading stops a byte past the image."""
+    path = tmp_path / "bomb.gz"
+    with gzip.GzipFile(path, "wb", mtime=0) as stream:
+        stream.write(struct.pack(">IIII", IMAGES_MAGIC, 1, 28, 28))
+        block = bytes(1 << 20)
+        for _ in range(200):
+            stream.write(block)
+    assert path.stat().st_size < 1 << 20
+    tracemalloc.start()
+    try:
+        with raises_naming(path, "longer than the 800 bytes a header of 1 image needs"):
+            read_idx_images(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 << 20, f"reading allocated {peak:,} bytes"
