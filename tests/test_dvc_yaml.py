@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import hashlib
 import re
 from pathlib import Path
 from typing import Any
@@ -90,3 +91,55 @@ def test_listed_library_deps_exist(name: str) -> None:
     for dep in dep_paths(STAGES[name]):
         if dep.startswith(("pipelib/", "stages/")):
             assert (helpers.REPO_ROOT / dep).is_file(), dep
+
+
+# --- the committed dvc.lock describes the committed code, params and tracked outputs ----------------
+
+LOCK = yaml.safe_load((helpers.REPO_ROOT / "dvc.lock").read_text(encoding="utf-8"))["stages"]
+PARAMS = yaml.safe_load((helpers.REPO_ROOT / "params.yaml").read_text(encoding="utf-8"))
+STALE = "dvc.lock is stale: run `dvc repro` (or `dvc commit` when outputs cannot change) and commit dvc.lock"
+
+
+def dotted(mapping: dict[str, Any], key: str) -> Any:
+    """``mapping["a"]["b"]`` for ``"a.b"``."""
+    for part in key.split("."):
+        mapping = mapping[part]
+    return mapping
+
+
+def test_lock_has_every_stage_and_command() -> None:
+    import workspaces
+
+    commands = workspaces.stage_commands()
+    assert sorted(LOCK) == sorted(commands), STALE
+    for stage, command in commands.items():
+        argv = ["python", "-m", f"stages.{command.module}", *command.args]
+        assert LOCK[stage]["cmd"].split() == argv, f"{stage}: {STALE}"
+
+
+@pytest.mark.parametrize("stage", sorted(LOCK))
+def test_lock_hashes_match_the_tracked_files(stage: str) -> None:
+    """Code deps, and outputs kept in git (cache: false), have the md5 and size dvc.lock records.
+
+    Data and models are DVC-cached and not in a checkout; directories are hashed by DVC as a
+    listing and are left to ``dvc status``.
+    """
+    entries = [*LOCK[stage].get("deps", []), *LOCK[stage].get("outs", [])]
+    checked = 0
+    for entry in entries:
+        path = helpers.REPO_ROOT / entry["path"]
+        if entry["path"].startswith(("data/", "models/")) or entry["md5"].endswith(".dir"):
+            continue
+        assert path.is_file(), f"{stage}: {entry['path']} is in dvc.lock but not in the checkout"
+        data = path.read_bytes()
+        assert (hashlib.md5(data).hexdigest(), len(data)) == (entry["md5"], entry["size"]), (
+            f"{stage}: {entry['path']} differs from dvc.lock; {STALE}"
+        )
+        checked += 1
+    assert checked >= 1  # every stage has at least its own script
+
+
+@pytest.mark.parametrize("stage", sorted(LOCK))
+def test_lock_params_match_params_yaml(stage: str) -> None:
+    for key, value in LOCK[stage].get("params", {}).get("params.yaml", {}).items():
+        assert dotted(PARAMS, key) == value, f"{stage}: {key} in params.yaml differs from dvc.lock; {STALE}"
