@@ -249,37 +249,36 @@ def test_duplicate_passenger_ids() -> None:
 # --- the mirror ----------------------------------------------------------------------------------
 
 
-def test_fetch_from_mirror_with_sha256sums(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    directory = helpers.write_titanic_mirror(tmp_path, n_train=30, n_test=10, seed=2)
+@pytest.fixture
+def titanic_mirror(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A mirror's titanic/ directory (30 + 10 passengers, with SHA256SUMS), named by DATA_MIRROR."""
     monkeypatch.setenv("DATA_MIRROR", str(tmp_path))
+    return helpers.write_titanic_mirror(tmp_path, n_train=30, n_test=10, seed=2)
+
+
+def test_fetch_from_mirror_with_sha256sums(titanic_mirror: Path) -> None:
     fetched = fetch_csv("train.csv", "https://invalid.example/", required=True)
     assert fetched is not None
     text, source = fetched
-    assert source == str(directory / "train.csv")
+    assert source == str(titanic_mirror / "train.csv")
     assert parse_passengers(text, source, TRAIN_SCHEMA).num_rows == 30
 
 
-def test_fetch_sha256_mismatch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    directory = helpers.write_titanic_mirror(tmp_path, n_train=30, n_test=10, seed=2)
-    with open(directory / "train.csv", "a", encoding="utf-8") as stream:
+def test_fetch_sha256_mismatch(titanic_mirror: Path) -> None:
+    with open(titanic_mirror / "train.csv", "a", encoding="utf-8") as stream:
         stream.write("\n")
-    monkeypatch.setenv("DATA_MIRROR", str(tmp_path))
     with pytest.raises(PipelineError, match=r"train\.csv: sha256 [0-9a-f]{64} does not match"):
         fetch_csv("train.csv", "https://invalid.example/", required=True)
 
 
-def test_fetch_checks_published_sha256_without_sha256sums(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    directory = helpers.write_titanic_mirror(tmp_path, n_train=30, n_test=10, seed=2)
-    (directory / "SHA256SUMS").unlink()
-    monkeypatch.setenv("DATA_MIRROR", str(tmp_path))
+def test_fetch_checks_published_sha256_without_sha256sums(titanic_mirror: Path) -> None:
+    (titanic_mirror / "SHA256SUMS").unlink()
     with pytest.raises(PipelineError, match=f"does not match the recorded {PUBLISHED_SHA256['train.csv']}"):
         fetch_csv("train.csv", "https://invalid.example/", required=True)
 
 
-def test_fetch_optional_test_csv_absent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    directory = helpers.write_titanic_mirror(tmp_path, n_train=30, n_test=10, seed=2)
-    (directory / "test.csv").unlink()
-    monkeypatch.setenv("DATA_MIRROR", str(tmp_path))
+def test_fetch_optional_test_csv_absent(titanic_mirror: Path) -> None:
+    (titanic_mirror / "test.csv").unlink()
     assert fetch_csv("test.csv", "https://invalid.example/", required=False) is None
     with pytest.raises(PipelineError, match=r"test\.csv: file not found"):
         fetch_csv("test.csv", "https://invalid.example/", required=True)
