@@ -175,6 +175,13 @@ def write_titanic_mirror(root: Path, n_train: int, n_test: int, seed: int) -> Pa
 # --- params --------------------------------------------------------------------------------------
 
 
+def get_dotted(mapping: dict[str, Any], dotted: str) -> Any:
+    """``mapping[a][b][c]`` for ``dotted == "a.b.c"`` (DVC's way of naming a param)."""
+    for key in dotted.split("."):
+        mapping = mapping[key]
+    return mapping
+
+
 def set_dotted(mapping: dict[str, Any], dotted: str, value: Any) -> None:
     """Set ``mapping[a][b][c] = value`` for ``dotted == "a.b.c"``, creating nothing but the last key."""
     *parents, last = dotted.split(".")

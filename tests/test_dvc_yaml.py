@@ -100,13 +100,6 @@ PARAMS = yaml.safe_load((helpers.REPO_ROOT / "params.yaml").read_text(encoding="
 STALE = "dvc.lock is stale: run `dvc repro` (or `dvc commit` when outputs cannot change) and commit dvc.lock"
 
 
-def dotted(mapping: dict[str, Any], key: str) -> Any:
-    """``mapping["a"]["b"]`` for ``"a.b"``."""
-    for part in key.split("."):
-        mapping = mapping[part]
-    return mapping
-
-
 def test_lock_has_every_stage_and_command() -> None:
     import workspaces
 
@@ -142,4 +135,4 @@ def test_lock_hashes_match_the_tracked_files(stage: str) -> None:
 @pytest.mark.parametrize("stage", sorted(LOCK))
 def test_lock_params_match_params_yaml(stage: str) -> None:
     for key, value in LOCK[stage].get("params", {}).get("params.yaml", {}).items():
-        assert dotted(PARAMS, key) == value, f"{stage}: {key} in params.yaml differs from dvc.lock; {STALE}"
+        assert helpers.get_dotted(PARAMS, key) == value, f"{stage}: {key} in params.yaml differs from dvc.lock; {STALE}"
