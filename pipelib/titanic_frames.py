@@ -8,13 +8,14 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from pipelib import scores
 from pipelib.errors import PipelineError
 from pipelib.tables import read_table, write_table
-from pipelib.titanic_data import CLASSES, PORTS, SEXES, TEST_SCHEMA, TRAIN_SCHEMA
+from pipelib.titanic_data import CLASSES, CONVERTERS, PORTS, SEXES, TEST_SCHEMA, TRAIN_SCHEMA
 
 # column -> allowed values of the categorical columns (missing only where the CSV allows it)
 ALLOWED = {"Survived": (0, 1), "Pclass": CLASSES, "Sex": SEXES, "Embarked": PORTS}
-OPTIONAL = {"Age", "Ticket", "Fare", "Cabin", "Embarked"}
+OPTIONAL = {name for name, (_, may_be_empty) in CONVERTERS.items() if may_be_empty}
 NON_NEGATIVE = ("Age", "SibSp", "Parch", "Fare")
 
 
@@ -45,25 +46,17 @@ def read_passengers(source: str | os.PathLike[str], labelled: bool) -> pd.DataFr
     return frame
 
 
-SCORES_SCHEMA = pa.schema(
-    [("PassengerId", pa.int32()), ("fold", pa.uint8()), ("target", pa.bool_()), ("score", pa.float64())]
-)
+SCORES_SCHEMA = pa.schema([pa.field("PassengerId", pa.int32()), *scores.SCORES_SCHEMA])
 
 
 def write_scores(
     target: str | os.PathLike[str], passenger_ids: np.ndarray, fold: np.ndarray, truth: np.ndarray, score: np.ndarray
 ) -> None:
     """Out-of-fold decision scores of each passenger, with its fold and true class."""
-    columns = {"PassengerId": passenger_ids, "fold": fold, "target": truth.astype(bool), "score": score}
+    columns = {"PassengerId": passenger_ids, **scores.scores_columns(fold, truth, score)}
     write_table(pa.table(columns, schema=SCORES_SCHEMA), target)
 
 
 def read_scores(source: str | os.PathLike[str]) -> pd.DataFrame:
     """A scores file written by :func:`write_scores`: no missing values, finite scores."""
-    table = read_table(source, SCORES_SCHEMA)
-    if any(table.column(name).null_count for name in table.column_names):
-        raise PipelineError(f"{source}: scores file has missing values")
-    frame = table.to_pandas()
-    if not np.isfinite(frame["score"].to_numpy()).all():
-        raise PipelineError(f"{source}: scores file has non-finite scores")
-    return frame
+    return scores.read_scores_table(source, SCORES_SCHEMA).to_pandas()

@@ -16,11 +16,11 @@ from pipelib.titanic_frames import read_passengers, read_scores
 from pipelib.titanic_model import TitanicModel
 
 
-def extremes(model: TitanicModel, passengers: pd.DataFrame, top_n: int) -> pd.DataFrame:
-    """The seed's insight table: score, Survived and the named features of the top and bottom ``top_n``."""
+def extremes(model: TitanicModel, passengers: pd.DataFrame, score: np.ndarray, top_n: int) -> pd.DataFrame:
+    """The seed's insight table: ``score``, Survived and the named features of the top and bottom ``top_n``."""
     table = pd.DataFrame(model.transform(passengers), columns=model.feature_names)
     table.insert(0, "Survived", passengers["Survived"].to_numpy())
-    table.insert(0, "Score", model.decision_function(passengers))
+    table.insert(0, "Score", score)
     table.insert(0, "PassengerId", passengers["PassengerId"].to_numpy())
     highest = table.sort_values("Score", ascending=False, kind="stable").head(top_n)
     lowest = table.sort_values("Score", ascending=True, kind="stable").head(top_n)
@@ -71,11 +71,11 @@ def main() -> None:
     }
     write_json(args.metrics, {"titanic": metrics})
 
-    table = extremes(model, passengers, settings.top_n)
+    table = extremes(model, passengers, train_score, settings.top_n)
     write_csv(args.extremes, {name: table[name].to_numpy() for name in table.columns})
     write_csv(args.coefficients, {"feature": np.array(model.feature_names), "coefficient": model.coef})
 
-    survived = (model.decision_function(test) > settings.threshold).astype(int) if len(test) else np.array([], int)
+    survived = (model.decision_function(test) > settings.threshold).astype(int)
     write_csv(args.predictions, {"PassengerId": test["PassengerId"].to_numpy(), "Survived": survived})
 
 
