@@ -17,14 +17,15 @@ from matplotlib.figure import Figure
 from pipelib.atomic import atomic_path
 
 SIDE = 28
-DPI = 100
+# savefig options that make the PNG bytes depend on the figure only (no software-version tag).
+PNG_OPTIONS = {"format": "png", "dpi": 100, "metadata": {"Software": None}}
 
 
 def save_figure(figure: Figure, target: str | os.PathLike[str]) -> None:
     """Save a figure as PNG atomically, without the software-version tag, and close it."""
     figure.tight_layout()
     with atomic_path(target) as tmp:
-        figure.savefig(tmp, format="png", dpi=DPI, metadata={"Software": None})
+        figure.savefig(tmp, **PNG_OPTIONS)
     plt.close(figure)
 
 
@@ -52,13 +53,10 @@ def digits(images: np.ndarray, per_row: int = 10) -> Figure:
     return figure
 
 
-def precision_vs_recall(precision: np.ndarray, recall: np.ndarray, marker: tuple[float, float] | None) -> Figure:
-    """Precision against recall (the seed's ``precision_vs_recall_plot``), with an optional operating point."""
+def precision_vs_recall(precision: np.ndarray, recall: np.ndarray) -> Figure:
+    """Precision against recall (the seed's ``precision_vs_recall_plot``)."""
     figure, axes = plt.subplots(figsize=(8, 6))
     axes.plot(recall, precision, "b-", linewidth=2)
-    if marker is not None:
-        axes.plot([marker[0]], [marker[1]], "ro", label=f"recall {marker[0]:.3f}, precision {marker[1]:.3f}")
-        axes.legend(loc="lower left")
     axes.set_xlabel("Recall", fontsize=16)
     axes.set_ylabel("Precision", fontsize=16)
     axes.axis([0, 1, 0, 1])

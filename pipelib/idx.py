@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from pipelib.errors import PipelineError
+from pipelib.tables import check_digit_labels
 
 IMAGES_MAGIC = 2051
 LABELS_MAGIC = 2049
@@ -76,8 +77,7 @@ def read_idx_labels(path: str | Path) -> np.ndarray:
     path = Path(path)
     _, payload = _read_idx(path, LABELS_MAGIC, "label", 1, lambda shape: None)
     labels = np.frombuffer(payload, dtype=np.uint8)
-    if labels.size and labels.max() > 9:
-        raise PipelineError(f"{path}: label {int(labels.max())} is not a digit 0-9")
+    check_digit_labels(labels, path)
     return labels
 
 

@@ -18,11 +18,11 @@ MIRROR_ENV = "DATA_MIRROR"
 CHECKSUM_FILE = "SHA256SUMS"
 
 
-def find_mirror(subdir: str, project_root: Path | None = None) -> Path | None:
+def find_mirror(subdir: str) -> Path | None:
     """The mirror directory holding ``subdir`` (``mnist`` or ``titanic``), or None.
 
-    ``DATA_MIRROR`` wins when set (and must exist); otherwise ``../shared/data`` is used
-    when it is there.
+    ``DATA_MIRROR`` wins when set (and must exist); otherwise ``../shared/data`` (beside
+    the working directory, the project's root when DVC runs a stage) is used when it is there.
     """
     configured = os.environ.get(MIRROR_ENV)
     if configured:
@@ -30,7 +30,7 @@ def find_mirror(subdir: str, project_root: Path | None = None) -> Path | None:
         if not (root / subdir).is_dir():
             raise PipelineError(f"{MIRROR_ENV}={configured}: no '{subdir}' directory in this mirror")
         return root / subdir
-    root = (project_root or Path.cwd()).resolve().parent / "shared" / "data"
+    root = Path.cwd().resolve().parent / "shared" / "data"
     return root / subdir if (root / subdir).is_dir() else None
 
 

@@ -67,13 +67,11 @@ def load_openml(name: str, version: int) -> tuple[np.ndarray, np.ndarray]:
     return pixels.astype(np.uint8), np.asarray(target).astype(np.int64).astype(np.uint8)
 
 
-def load_mnist(openml_name: str, openml_version: int) -> tuple[np.ndarray, np.ndarray, str]:
-    """MNIST from the mirror when one is configured or found, else from OpenML; and which."""
+def load_mnist(openml_name: str, openml_version: int) -> tuple[np.ndarray, np.ndarray]:
+    """MNIST from the mirror when one is configured or found, else from OpenML (stderr says which)."""
     mirror = find_mirror("mnist")
     if mirror is not None:
         print(f"fetch: reading MNIST from the mirror {mirror}", file=sys.stderr)
-        pixels, labels = load_mirror(mirror)
-        return pixels, labels, f"mirror {mirror}"
+        return load_mirror(mirror)
     print(f"fetch: downloading '{openml_name}' from OpenML", file=sys.stderr)
-    pixels, labels = load_openml(openml_name, openml_version)
-    return pixels, labels, "openml"
+    return load_openml(openml_name, openml_version)

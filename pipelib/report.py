@@ -32,11 +32,16 @@ def _number(value: Any) -> str:
     return str(value)
 
 
+def markdown_rows(header: list[str], rows: list[list[str]]) -> str:
+    """A Markdown table of cells already written as text."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
 def table(header: list[str], rows: list[list[Any]]) -> str:
     """A Markdown table; numbers formatted to four decimals, counts with thousands separators."""
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
-    lines += ["| " + " | ".join(_number(cell) for cell in row) + " |" for row in rows]
-    return "\n".join(lines)
+    return markdown_rows(header, [[_number(cell) for cell in row] for row in rows])
 
 
 def _difference(ours: Any, seed: Any) -> Any:
@@ -58,12 +63,13 @@ def mnist_section(metrics: dict[str, Any], figure_dir: str) -> str:
     baseline = metrics["baseline_never_positive"]
     folds = [key for key in binary["cv_accuracy"] if key.startswith("fold_")]
     rows: list[tuple[str, Any, Any]] = []
-    for index, key in enumerate(folds):
-        seed = SEED_MNIST["cv_accuracy"][index] if index < 3 else None
-        rows.append((f"CV accuracy, {key.replace('_', ' ')}", binary["cv_accuracy"][key], seed))
-    for index, key in enumerate(folds):
-        seed = SEED_MNIST["baseline_cv_accuracy"][index] if index < 3 else None
-        rows.append((f"always-negative baseline, {key.replace('_', ' ')}", baseline["cv_accuracy"][key], seed))
+    for label, model, seed_key in (
+        ("CV accuracy", binary, "cv_accuracy"),
+        ("always-negative baseline", baseline, "baseline_cv_accuracy"),
+    ):
+        for index, key in enumerate(folds):
+            seed = SEED_MNIST[seed_key][index] if index < 3 else None
+            rows.append((f"{label}, {key.replace('_', ' ')}", model["cv_accuracy"][key], seed))
     for key in ("tn", "fp", "fn", "tp"):
         rows.append((f"confusion {key} (CV predictions)", binary[key], SEED_MNIST["confusion"][key]))
     rows += [

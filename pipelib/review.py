@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from pipelib.errors import PipelineError
+from pipelib.report import markdown_rows
 
 TOLERANCE_KEYS = ("tolerance", "kind", "better")
 KINDS = ("absolute", "relative")
@@ -221,7 +222,7 @@ def number(value: Any) -> str:
         return json.dumps(value) if isinstance(value, (list, dict)) else str(value)
     if isinstance(value, int):
         return f"{value:,}"
-    if value != 0 and abs(value) < 0.001:
+    if abs(value) < 0.001:
         return f"{value:.3g}"
     return f"{value:.4f}"
 
@@ -400,9 +401,7 @@ def markdown_table(table: Table) -> str:
     """A table as GitHub Markdown, with its title and sentence."""
     parts = [f"## {table.title}", table.intro]
     if table.rows:
-        lines = ["| " + " | ".join(table.header) + " |", "|" + "|".join(" --- " for _ in table.header) + "|"]
-        lines += ["| " + " | ".join(_cell(cell) for cell in row) + " |" for row in table.rows]
-        parts.append("\n".join(lines))
+        parts.append(markdown_rows(table.header, [[_cell(cell) for cell in row] for row in table.rows]))
     return "\n\n".join(parts)
 
 

@@ -22,8 +22,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from pipelib.errors import PipelineError
+from pipelib.figures import PNG_OPTIONS
 
-DPI = 100
 # Fixed SVG ids (matplotlib salts them with a random UUID otherwise) and glyphs drawn as paths,
 # so the page needs no fonts and the same data gives the same bytes.
 RENDER_SETTINGS = {"svg.hashsalt": "review", "svg.fonttype": "path"}
@@ -239,7 +239,7 @@ def svg_text(figure: Figure) -> str:
 def png_bytes(figure: Figure) -> bytes:
     """The figure as PNG bytes without the software tag."""
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    figure.savefig(buffer, **PNG_OPTIONS)
     return buffer.getvalue()
 
 

@@ -102,6 +102,11 @@ def read_mnist(source: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray]:
     pixels = views[0] if len(views) == 1 else np.concatenate(views)  # one chunk: no copy
     pixels = pixels.reshape(-1, PIXELS)
     labels = table.column("label").to_numpy()
+    check_digit_labels(labels, source)
+    return pixels, labels
+
+
+def check_digit_labels(labels: np.ndarray, source: str | os.PathLike[str]) -> None:
+    """MNIST labels must be digits 0-9, whichever file they come from."""
     if labels.size and labels.max() > 9:
         raise PipelineError(f"{source}: label {int(labels.max())} is not a digit 0-9")
-    return pixels, labels

@@ -15,7 +15,7 @@ def main() -> None:
     parser.add_argument("--out", required=True, help="parquet file to write")
     args = parser.parse_args()
     params = load_params().mnist
-    pixels, labels, _ = load_mnist(params.openml.name, params.openml.version)
+    pixels, labels = load_mnist(params.openml.name, params.openml.version)
     write_mnist(pixels, labels, args.out)
 
 

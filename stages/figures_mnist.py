@@ -46,7 +46,7 @@ def main() -> None:
     curve = pr_curve(target, score)
     keep = thin_indices(len(curve.thresholds), CURVE_POINTS)
     figures.save_figure(
-        figures.precision_vs_recall(curve.precision[keep], curve.recall[keep], None), out / "precision_vs_recall.png"
+        figures.precision_vs_recall(curve.precision[keep], curve.recall[keep]), out / "precision_vs_recall.png"
     )
     figures.save_figure(
         figures.precision_recall_vs_threshold(curve.thresholds[keep], curve.precision[keep], curve.recall[keep]),
