@@ -23,4 +23,4 @@ lint: $(VENV)/.installed
 
 # The pull-request review against BASE: reports/review.md (+ .html); exit 1 on a regression.
 review: $(VENV)/.installed
-	python -m stages.review --base $(BASE) --out reports/review.md --html reports/review.html --tolerances review_tolerances.yaml
+	python -m pipelib.review --base $(BASE) --out reports/review.md --html reports/review.html --tolerances review_tolerances.yaml

@@ -103,7 +103,7 @@ def prepare_mirror(root: Path, sample: int | None) -> tuple[Path, int]:
     if SHARED_DATA.is_dir():
         import numpy as np
 
-        from pipelib.idx import read_idx_images, read_idx_labels, write_idx_images, write_idx_labels
+        from pipelib.mnist.idx import read_idx_images, read_idx_labels, write_idx_images, write_idx_labels
         from tests.helpers import write_sha256sums
 
         mnist = root / "mirror" / "mnist"

@@ -15,7 +15,10 @@ class PipelineError(Exception):
 
 
 def run_stage(main: Callable[[], None]) -> None:
-    """Run a stage's ``main``; turn a PipelineError into one line and exit status 2."""
+    """Run a stage's ``main`` with logging set up; turn a PipelineError into one line and exit status 2."""
+    from pipelib import log
+
+    log.configure()
     try:
         main()
     except PipelineError as error:

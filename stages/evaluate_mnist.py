@@ -25,11 +25,12 @@ from pipelib.binary_metrics import (
     unstratified_folds,
 )
 from pipelib.errors import PipelineError, run_stage
-from pipelib.linear import LinearModel, as_features, load_model
+from pipelib.mnist.dataset import read_mnist
+from pipelib.mnist.fitting import LinearModel, as_features, load_model
 from pipelib.params import load_params
-from pipelib.plotdata import write_csv
+from pipelib.plot_csv import write_csv
 from pipelib.scores import read_scores
-from pipelib.tables import read_mnist
+from pipelib.tables import use_system_allocator
 
 
 def binary_metrics(fold: np.ndarray, target: np.ndarray, score: np.ndarray, threshold: float, target_precision: float):
@@ -81,6 +82,7 @@ def main() -> None:
     parser.add_argument("--metrics", required=True)
     parser.add_argument("--plots", required=True, help="directory for the plot data files")
     args = parser.parse_args()
+    use_system_allocator()
     params = load_params().mnist
     settings = params.evaluate
 

@@ -11,9 +11,9 @@ from pipelib.atomic import write_json
 from pipelib.binary_metrics import confusion_counts, fold_accuracies, per_fold, rates, roc_auc
 from pipelib.errors import PipelineError, run_stage
 from pipelib.params import load_params
-from pipelib.plotdata import write_csv
-from pipelib.titanic_frames import read_passengers, read_scores
-from pipelib.titanic_model import TitanicModel
+from pipelib.plot_csv import write_csv
+from pipelib.titanic.frames import read_passengers, read_scores
+from pipelib.titanic.model import TitanicModel
 
 
 def extremes(model: TitanicModel, passengers: pd.DataFrame, score: np.ndarray, top_n: int) -> pd.DataFrame:

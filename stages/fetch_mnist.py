@@ -5,15 +5,17 @@ from __future__ import annotations
 import argparse
 
 from pipelib.errors import run_stage
-from pipelib.mnist_source import load_mnist
+from pipelib.mnist.dataset import write_mnist
+from pipelib.mnist.source import load_mnist
 from pipelib.params import load_params
-from pipelib.tables import write_mnist
+from pipelib.tables import use_system_allocator
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", required=True, help="parquet file to write")
     args = parser.parse_args()
+    use_system_allocator()
     params = load_params().mnist
     pixels, labels = load_mnist(params.openml.name, params.openml.version)
     write_mnist(pixels, labels, args.out)

@@ -11,7 +11,7 @@ import sys
 from pipelib.errors import run_stage
 from pipelib.params import load_params
 from pipelib.tables import write_table
-from pipelib.titanic_data import TEST_SCHEMA, TRAIN_SCHEMA, fetch_csv, parse_passengers
+from pipelib.titanic.data import TEST_SCHEMA, TRAIN_SCHEMA, fetch_csv, parse_passengers
 
 
 def main() -> None:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from pipelib import figures
-from pipelib.augment import shift_images
 from pipelib.binary_metrics import pr_curve, thin_indices
 from pipelib.errors import PipelineError, run_stage
+from pipelib.mnist import figures
+from pipelib.mnist.augment import shift_images
+from pipelib.mnist.dataset import read_mnist
 from pipelib.params import load_params
+from pipelib.png import save_figure, use_agg
 from pipelib.scores import read_scores
-from pipelib.tables import read_mnist
+from pipelib.tables import use_system_allocator
 
 CURVE_POINTS = 4000
 
@@ -22,6 +24,8 @@ def main() -> None:
     parser.add_argument("--scores", required=True)
     parser.add_argument("--out", required=True, help="directory for the PNG files")
     args = parser.parse_args()
+    use_system_allocator()
+    use_agg()
     settings = load_params().mnist.figures
     # Every input is read and checked before the first figure is written.
     pixels, _ = read_mnist(args.train)
@@ -34,21 +38,19 @@ def main() -> None:
         raise PipelineError(f"{args.scores}: {len(score)} rows, but {args.train} has {len(pixels)} (rerun dvc repro)")
     out = Path(args.out)
 
-    figures.save_figure(figures.single_digit(pixels[settings.some_digit]), out / "some_digit.png")
-    figures.save_figure(figures.digits(pixels[:100]), out / "more_digits.png")
+    save_figure(figures.single_digit(pixels[settings.some_digit]), out / "some_digit.png")
+    save_figure(figures.digits(pixels[:100]), out / "more_digits.png")
     example = pixels[settings.shift_example : settings.shift_example + 1]
     step = settings.shift_example_pixels
-    figures.save_figure(
+    save_figure(
         figures.shifted_panel(example, shift_images(example, 0, step), shift_images(example, -step, 0)),
         out / "shifted_digit.png",
     )
 
     curve = pr_curve(target, score)
     keep = thin_indices(len(curve.thresholds), CURVE_POINTS)
-    figures.save_figure(
-        figures.precision_vs_recall(curve.precision[keep], curve.recall[keep]), out / "precision_vs_recall.png"
-    )
-    figures.save_figure(
+    save_figure(figures.precision_vs_recall(curve.precision[keep], curve.recall[keep]), out / "precision_vs_recall.png")
+    save_figure(
         figures.precision_recall_vs_threshold(curve.thresholds[keep], curve.precision[keep], curve.recall[keep]),
         out / "precision_recall_vs_threshold.png",
     )

@@ -12,7 +12,7 @@ from typing import Any
 
 from pipelib.atomic import write_text
 from pipelib.errors import PipelineError, run_stage
-from pipelib.report import mnist_section, titanic_section
+from pipelib.report.sections import mnist_section, titanic_section
 
 EXTREMES_COLUMNS = ["group", "PassengerId", "Score", "Survived"]  # the named features follow
 COEFFICIENT_COLUMNS = ["feature", "coefficient"]
@@ -55,7 +55,7 @@ def read_csv(path: str, leading: list[str]) -> list[dict[str, str]]:
 def section(build: Callable[[], str], source: str) -> str:
     """A report section; a metrics file without a key it needs (a stale file) is an input error naming it.
 
-    Other exceptions keep their traceback: they would be bugs of pipelib/report.py.
+    Other exceptions keep their traceback: they would be bugs of pipelib/report/sections.py.
     """
     try:
         return build()

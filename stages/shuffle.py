@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from pipelib.augment import shuffle_order
 from pipelib.errors import run_stage
+from pipelib.mnist.augment import shuffle_order
+from pipelib.mnist.dataset import MNIST_SCHEMA
 from pipelib.params import load_params
-from pipelib.tables import MNIST_SCHEMA, read_table, write_table
+from pipelib.tables import read_table, use_system_allocator, write_table
 
 
 def main() -> None:
@@ -15,6 +16,7 @@ def main() -> None:
     parser.add_argument("--data", required=True)
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
+    use_system_allocator()
     seed = load_params().mnist.shuffle.seed
     table = read_table(args.data, MNIST_SCHEMA)
     write_table(table.take(shuffle_order(table.num_rows, seed)), args.out)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 
 from pipelib.errors import PipelineError, run_stage
+from pipelib.mnist.dataset import MNIST_SCHEMA
 from pipelib.params import load_params
-from pipelib.tables import MNIST_SCHEMA, read_table, write_table
+from pipelib.tables import read_table, use_system_allocator, write_table
 
 
 def main() -> None:
@@ -15,6 +16,7 @@ def main() -> None:
     parser.add_argument("--train", required=True)
     parser.add_argument("--test", required=True)
     args = parser.parse_args()
+    use_system_allocator()
     n_train = load_params().mnist.n_train
     table = read_table(args.data, MNIST_SCHEMA)
     if not 0 < n_train < table.num_rows:

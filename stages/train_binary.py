@@ -9,10 +9,11 @@ from __future__ import annotations
 import argparse
 
 from pipelib.errors import run_stage
-from pipelib.linear import as_features, fit_with_cross_validation, save_model
+from pipelib.mnist.dataset import read_mnist
+from pipelib.mnist.fitting import as_features, fit_with_cross_validation, save_model
 from pipelib.params import load_params, require_fold_count
 from pipelib.scores import write_scores
-from pipelib.tables import read_mnist
+from pipelib.tables import use_system_allocator
 
 
 def main() -> None:
@@ -21,6 +22,7 @@ def main() -> None:
     parser.add_argument("--model", required=True)
     parser.add_argument("--scores", required=True)
     args = parser.parse_args()
+    use_system_allocator()
     params = load_params().mnist
     pixels, labels = read_mnist(args.train)
     target = labels == params.positive_digit

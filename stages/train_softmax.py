@@ -10,9 +10,10 @@ from __future__ import annotations
 import argparse
 
 from pipelib.errors import run_stage
-from pipelib.linear import as_features, fit_logistic, save_model
+from pipelib.mnist.dataset import read_mnist
+from pipelib.mnist.fitting import as_features, fit_logistic, save_model
 from pipelib.params import load_params
-from pipelib.tables import read_mnist
+from pipelib.tables import use_system_allocator
 
 MODEL_NAMES = ("softmax", "softmax_augmented")
 
@@ -23,6 +24,7 @@ def main() -> None:
     parser.add_argument("--train", required=True)
     parser.add_argument("--model", required=True)
     args = parser.parse_args()
+    use_system_allocator()
     params = getattr(load_params().mnist, args.name)
     pixels, labels = read_mnist(args.train)
     features = as_features(pixels, params.dtype, params.matrix, params.n_jobs)

@@ -8,8 +8,8 @@ import numpy as np
 
 from pipelib.errors import run_stage
 from pipelib.params import load_params, require_fold_count
-from pipelib.titanic_frames import read_passengers, write_scores
-from pipelib.titanic_model import TitanicModel, classifier, fit_quietly, model_inputs, out_of_fold_scores
+from pipelib.titanic.frames import read_passengers, write_scores
+from pipelib.titanic.model import TitanicModel, classifier, fit_quietly, model_inputs, out_of_fold_scores
 
 
 def main() -> None:

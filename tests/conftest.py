@@ -1,4 +1,9 @@
-"""Shared pytest setup: the repo root on ``sys.path`` and small-data fixtures."""
+"""Shared pytest setup: the repo root on ``sys.path``, the ``integration`` marker, small-data fixtures.
+
+Tests under ``tests/unit/`` call library functions on small data in-process; tests under
+``tests/integration/`` run stage scripts or a real ``dvc repro`` in scratch projects and are
+marked ``integration`` (``pytest -m "not integration"`` is the fast loop).
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,11 @@ from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
+TESTS = Path(__file__).resolve().parent
+REPO_ROOT = TESTS.parent
+for path in (REPO_ROOT, TESTS):
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
 
 import helpers  # noqa: E402  (needs the path set up above)
 
@@ -26,6 +33,13 @@ def mnist_mirror(tmp_path: Path) -> Path:
 def titanic_text() -> str:
     """A small Kaggle-layout Titanic train.csv text (every category present, some Age/Embarked missing)."""
     return helpers.titanic_csv_text(helpers.titanic_rows(48, seed=3), labelled=True)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Everything under tests/integration/ is an integration test."""
+    for item in items:
+        if (TESTS / "integration") in Path(item.path).parents:
+            item.add_marker(pytest.mark.integration)
 
 
 # --- scratch projects for the hardening tests (bad inputs, untrusted files, kills, determinism) ---

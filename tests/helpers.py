@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from pipelib.idx import write_idx_images, write_idx_labels
+from pipelib.mnist.idx import write_idx_images, write_idx_labels
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
@@ -259,9 +259,10 @@ def run_dvc(project: Path, mirror: Path, *args: str, check: bool = True) -> subp
 
 
 def run_stage_script(project: Path, mirror: Path, stage: str, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m stages.<stage> ARGS`` in ``project``, stdout and stderr kept apart."""
+    """Run ``python -m stages.<stage> ARGS`` (a dotted ``stage``: that module) in ``project``; stdout, stderr apart."""
+    module = stage if "." in stage else f"stages.{stage}"
     return subprocess.run(
-        [sys.executable, "-m", f"stages.{stage}", *args],
+        [sys.executable, "-m", module, *args],
         cwd=project,
         env=stage_env(mirror, project),
         capture_output=True,

@@ -23,14 +23,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
-from pipelib.linear import LinearModel, save_model
-from pipelib.mnist_source import load_mirror
+from pipelib.mnist.dataset import write_mnist
+from pipelib.mnist.fitting import LinearModel, save_model
+from pipelib.mnist.source import load_mirror
 from pipelib.params import BinaryParams, ImageLogisticParams, TitanicModelParams
 from pipelib.scores import write_scores
-from pipelib.tables import write_mnist, write_table
-from pipelib.titanic_data import TEST_SCHEMA, TRAIN_SCHEMA, parse_passengers
-from pipelib.titanic_frames import write_scores as write_titanic_scores
-from pipelib.titanic_model import TitanicModel, classifier, fit_quietly, model_inputs
+from pipelib.tables import write_table
+from pipelib.titanic.data import TEST_SCHEMA, TRAIN_SCHEMA, parse_passengers
+from pipelib.titanic.frames import write_scores as write_titanic_scores
+from pipelib.titanic.model import TitanicModel, classifier, fit_quietly, model_inputs
 
 # --- stage command lines ------------------------------------------------------------------------
 

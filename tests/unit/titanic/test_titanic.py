@@ -16,9 +16,9 @@ from sklearn.model_selection import cross_val_predict
 from pipelib.errors import PipelineError
 from pipelib.params import LogisticParams
 from pipelib.tables import write_table
-from pipelib.titanic_data import PUBLISHED_SHA256, TEST_SCHEMA, TRAIN_SCHEMA, fetch_csv, parse_passengers
-from pipelib.titanic_frames import read_passengers
-from pipelib.titanic_model import TitanicModel, classifier, fit_quietly, model_inputs, out_of_fold_scores
+from pipelib.titanic.data import PUBLISHED_SHA256, TEST_SCHEMA, TRAIN_SCHEMA, fetch_csv, parse_passengers
+from pipelib.titanic.frames import read_passengers
+from pipelib.titanic.model import TitanicModel, classifier, fit_quietly, model_inputs, out_of_fold_scores
 
 FEATURES = [
     "Age",

@@ -9,7 +9,7 @@ import helpers
 import numpy as np
 import pytest
 
-from pipelib.tables import write_mnist
+from pipelib.mnist.dataset import write_mnist
 
 
 @pytest.fixture

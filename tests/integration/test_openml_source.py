@@ -25,7 +25,7 @@ import helpers
 import numpy as np
 import pytest
 
-from pipelib.mnist_source import load_mirror
+from pipelib.mnist.source import load_mirror
 
 DATASET_ID = 554  # mnist_784's id on OpenML
 FILE_ID = 52667
@@ -140,7 +140,7 @@ def test_openml_and_mirror_give_the_same_parquet_bytes(
     assert "reading MNIST from the mirror" in from_mirror.stderr
 
     assert (project / "openml.parquet").read_bytes() == (project / "mirror.parquet").read_bytes()
-    from pipelib.tables import read_mnist
+    from pipelib.mnist.dataset import read_mnist
 
     read_pixels, read_labels = read_mnist(project / "openml.parquet")
     assert np.array_equal(read_pixels, pixels) and np.array_equal(read_labels, labels)

@@ -13,16 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from pipelib.errors import PipelineError
-from pipelib.figures import PNG_OPTIONS
+from pipelib.png import PNG_OPTIONS
 
 # Fixed SVG ids (matplotlib salts them with a random UUID otherwise) and glyphs drawn as paths,
 # so the page needs no fonts and the same data gives the same bytes.

@@ -15,7 +15,7 @@ from sklearn.model_selection import cross_val_predict, cross_val_score
 
 from pipelib.binary_metrics import fold_accuracies
 from pipelib.errors import PipelineError
-from pipelib.linear import (
+from pipelib.mnist.fitting import (
     LinearModel,
     as_features,
     fit_logistic,

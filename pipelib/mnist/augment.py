@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-SIDE = 28
+from pipelib.mnist.dataset import SIDE
 
 
 def shift_images(images: np.ndarray, dx: int, dy: int, side: int = SIDE) -> np.ndarray:

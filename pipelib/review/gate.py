@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from pipelib.errors import PipelineError
-from pipelib.report import markdown_rows
+from pipelib.markdown import markdown_rows
 
 TOLERANCE_KEYS = ("tolerance", "kind", "better")
 KINDS = ("absolute", "relative")

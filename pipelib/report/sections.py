@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipelib.markdown import markdown_rows
+
 # The seed notebook's published numbers (../shared/seed/README.md).
 SEED_MNIST = {
     "cv_accuracy": [0.97525, 0.97325, 0.9732],
@@ -30,13 +32,6 @@ def _number(value: Any) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)
-
-
-def markdown_rows(header: list[str], rows: list[list[str]]) -> str:
-    """A Markdown table of cells already written as text."""
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return "\n".join(lines)
 
 
 def table(header: list[str], rows: list[list[Any]]) -> str:

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from pipelib.errors import PipelineError
-from pipelib.idx import (
+from pipelib.mnist.idx import (
     IMAGES_MAGIC,
     LABELS_MAGIC,
     MAX_ITEMS,
@@ -23,7 +23,7 @@ from pipelib.idx import (
     write_idx_images,
     write_idx_labels,
 )
-from pipelib.mnist_source import load_mirror
+from pipelib.mnist.source import load_mirror
 
 
 def write_gzip(path: Path, payload: bytes) -> Path:

@@ -21,10 +21,10 @@ from sklearn.model_selection import StratifiedKFold
 from threadpoolctl import threadpool_limits
 
 from pipelib.errors import PipelineError
+from pipelib.log import progress
+from pipelib.mnist.parallel_sparse import RowParallelCSR
 from pipelib.modelfile import load_arrays, save_arrays
-from pipelib.parallel_sparse import RowParallelCSR
 from pipelib.params import LogisticParams
-from pipelib.progress import report
 
 SPARSE_BLOCK_ROWS = 8192
 
@@ -100,13 +100,13 @@ def fit_logistic(
     )
     started = time.perf_counter()
     kind = "sparse" if sp.issparse(features) else "dense"
-    report(f"{label}: fitting on {features.shape[0]:,} x {features.shape[1]} {kind} {features.dtype}")
+    progress(f"{label}: fitting on {features.shape[0]:,} x {features.shape[1]} {kind} {features.dtype}")
     with warnings.catch_warnings(), threadpool_limits(limits=1, user_api="blas"):
         warnings.simplefilter("ignore", ConvergenceWarning)
         estimator.fit(features, target)
     n_iter = int(np.max(estimator.n_iter_))
     stopped = " (stopped at max_iter)" if n_iter >= params.max_iter else ""
-    report(f"{label}: {n_iter} lbfgs iterations{stopped} in {time.perf_counter() - started:.1f} s")
+    progress(f"{label}: {n_iter} lbfgs iterations{stopped} in {time.perf_counter() - started:.1f} s")
     return LinearModel(estimator.coef_.copy(), estimator.intercept_.copy(), estimator.classes_.copy(), n_iter)
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from pipelib.errors import PipelineError
-from pipelib.idx import read_idx_images, read_idx_labels
 from pipelib.mirror import MIRROR_ENV, find_mirror, mirror_checksums, verify_file
+from pipelib.mnist.idx import read_idx_images, read_idx_labels
 
 # md5 of the files published on Yann LeCun's MNIST page (the ones torchvision checks).
 PUBLISHED_MD5 = {

@@ -11,7 +11,7 @@ import pyarrow as pa
 from pipelib import scores
 from pipelib.errors import PipelineError
 from pipelib.tables import read_table, write_table
-from pipelib.titanic_data import CLASSES, CONVERTERS, PORTS, SEXES, TEST_SCHEMA, TRAIN_SCHEMA
+from pipelib.titanic.data import CLASSES, CONVERTERS, PORTS, SEXES, TEST_SCHEMA, TRAIN_SCHEMA
 
 # column -> allowed values of the categorical columns (missing only where the CSV allows it)
 ALLOWED = {"Survived": (0, 1), "Pclass": CLASSES, "Sex": SEXES, "Embarked": PORTS}

@@ -25,8 +25,8 @@ import yaml
 from test_pipeline_dvc import N_TEST, N_TRAIN, small_project
 
 from pipelib.errors import PipelineError
-from pipelib.review import Change, Tolerance, gate, judge, parse_tolerances
-from pipelib.review_plots import confusion_matrix, parse_csv
+from pipelib.review.gate import Change, Tolerance, gate, judge, parse_tolerances
+from pipelib.review.plots import confusion_matrix, parse_csv
 from pipelib.scores import read_scores
 
 # The flags the CI workflow passes too (tests/test_review_workflow.py checks they agree).
@@ -68,8 +68,10 @@ def git(project: Path, *args: str) -> str:
 
 
 def review(project: ChangedProject, *args: str, base: str = "HEAD") -> subprocess.CompletedProcess[str]:
-    """``python -m stages.review --base BASE ARGS`` in the project (the repo's flags unless ARGS are given)."""
-    return helpers.run_stage_script(project.path, project.mirror, "review", "--base", base, *(args or REVIEW_FLAGS))
+    """``python -m pipelib.review --base BASE ARGS`` in the project (the repo's flags unless ARGS are given)."""
+    return helpers.run_stage_script(
+        project.path, project.mirror, "pipelib.review", "--base", base, *(args or REVIEW_FLAGS)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -482,7 +484,7 @@ def test_parse_csv_names_the_bad_column() -> None:
 
 def test_help() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "stages.review", "--help"], cwd=helpers.REPO_ROOT, capture_output=True, text=True
+        [sys.executable, "-m", "pipelib.review", "--help"], cwd=helpers.REPO_ROOT, capture_output=True, text=True
     )
     assert result.returncode == 0
     assert "--base" in result.stdout and "--tolerances" in result.stdout

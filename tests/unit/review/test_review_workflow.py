@@ -1,6 +1,6 @@
 """The pull-request workflow cannot run here: check it parses and runs the commands the tests exercise.
 
-The review step must call ``python -m stages.review`` with the flags tests/test_review.py uses
+The review step must call ``python -m pipelib.review`` with the flags tests/test_review.py uses
 (and that the command's own parser accepts), post the file that command writes, and fail the
 job exactly when the review exits 1.
 """
@@ -16,7 +16,7 @@ import pytest
 import yaml
 from test_review import REVIEW_FLAGS
 
-from stages.review import parser
+from pipelib.review.__main__ import parser
 
 WORKFLOW = helpers.REPO_ROOT / ".github" / "workflows" / "pull-request.yml"
 
@@ -40,8 +40,8 @@ def step(steps: list[dict[str, Any]], predicate: str) -> dict[str, Any]:
 
 
 def review_command(review_step: dict[str, Any]) -> list[str]:
-    """The review step's ``python -m stages.review ...`` line, split as the shell would."""
-    [line] = [line for line in review_step["run"].splitlines() if "stages.review" in line]
+    """The review step's ``python -m pipelib.review ...`` line, split as the shell would."""
+    [line] = [line for line in review_step["run"].splitlines() if "pipelib.review" in line]
     return shlex.split(line)
 
 
@@ -66,9 +66,9 @@ def test_reproduces_with_the_makefile_target(steps: list[dict[str, Any]]) -> Non
 
 
 def test_review_command_is_the_tested_one(steps: list[dict[str, Any]]) -> None:
-    review = step(steps, "stages.review")
+    review = step(steps, "pipelib.review")
     command = review_command(review)
-    assert command[:3] == ["python", "-m", "stages.review"]
+    assert command[:3] == ["python", "-m", "pipelib.review"]
     assert ". .venv/bin/activate" in review["run"]  # `make repro` installed there
     args = command[3:]
     flags = dict(zip(args[::2], args[1::2], strict=True))
@@ -81,7 +81,7 @@ def test_review_command_is_the_tested_one(steps: list[dict[str, Any]]) -> None:
 
 
 def test_review_status_is_kept_for_later_steps(steps: list[dict[str, Any]]) -> None:
-    review = step(steps, "stages.review")
+    review = step(steps, "pipelib.review")
     assert review["id"] == "review"
     run = review["run"]
     assert "set +e" in run and 'echo "status=$status" >> "$GITHUB_OUTPUT"' in run

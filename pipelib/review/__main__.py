@@ -17,7 +17,8 @@ import matplotlib.pyplot as plt
 
 from pipelib.atomic import atomic_path, write_text
 from pipelib.errors import PipelineError, run_stage
-from pipelib.review import (
+from pipelib.png import use_agg
+from pipelib.review.gate import (
     Summary,
     gate,
     git_show,
@@ -31,12 +32,12 @@ from pipelib.review import (
     resolve_revision,
     tables,
 )
-from pipelib.review_plots import OPERATING_FILE, OPERATING_POINT, PLOT_FILES, draw_all, png_bytes, svg_text
+from pipelib.review.plots import OPERATING_FILE, OPERATING_POINT, PLOT_FILES, draw_all, png_bytes, svg_text
 
 
 def parser() -> argparse.ArgumentParser:
     """The command line (a function, so the CI workflow's test can check its flags against it)."""
-    parser = argparse.ArgumentParser(prog="python -m stages.review", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m pipelib.review", description=__doc__)
     parser.add_argument("--base", required=True, help="git revision to compare with, e.g. main or origin/main")
     parser.add_argument("--out", default="reports/review.md", help="the Markdown file; PNGs go in a folder beside it")
     parser.add_argument("--html", default="reports/review.html", help="the self-contained HTML page")
@@ -58,6 +59,7 @@ def current_plot_texts() -> dict[str, str]:
 
 def main() -> None:
     args = parser().parse_args()
+    use_agg()
     cwd = Path.cwd()
     tolerances = load_tolerances(args.tolerances)
     base_commit = resolve_revision(args.base, cwd)

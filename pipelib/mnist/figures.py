@@ -1,32 +1,15 @@
-"""The seed notebook's figures, drawn with matplotlib's Agg backend into PNG files.
+"""The seed notebook's figures as matplotlib figures (saved by ``pipelib.png.save_figure``).
 
 PNGs are written with fixed metadata and resolution, so the same data gives the same bytes.
 """
 
 from __future__ import annotations
 
-import os
-
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from pipelib.atomic import atomic_path
-
-SIDE = 28
-# savefig options that make the PNG bytes depend on the figure only (no software-version tag).
-PNG_OPTIONS = {"format": "png", "dpi": 100, "metadata": {"Software": None}}
-
-
-def save_figure(figure: Figure, target: str | os.PathLike[str]) -> None:
-    """Save a figure as PNG atomically, without the software-version tag, and close it."""
-    figure.tight_layout()
-    with atomic_path(target) as tmp:
-        figure.savefig(tmp, **PNG_OPTIONS)
-    plt.close(figure)
+from pipelib.mnist.dataset import SIDE
 
 
 def digit_grid(images: np.ndarray, per_row: int = 10) -> np.ndarray:

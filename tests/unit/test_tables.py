@@ -13,7 +13,8 @@ import pytest
 
 from pipelib.atomic import atomic_path, write_json, write_text
 from pipelib.errors import PipelineError
-from pipelib.tables import MNIST_SCHEMA, mnist_table, read_mnist, read_mnist_labels, read_table, write_mnist
+from pipelib.mnist.dataset import MNIST_SCHEMA, mnist_table, read_mnist, read_mnist_labels, write_mnist
+from pipelib.tables import read_table
 
 
 @pytest.fixture

@@ -243,11 +243,11 @@ def test_titanic_change_reruns_no_mnist_stage(clone: Project) -> None:
 
 
 def test_library_change_reruns_its_stages(clone: Project) -> None:
-    """A comment added to pipelib/augment.py reruns the stages listing it; their outputs stay the same, so no more."""
+    """A comment added to pipelib/mnist/augment.py reruns the stages listing it; their outputs stay the same."""
     listing = {
         name
         for name, deps in helpers.pipeline_stage_deps(clone.path / "dvc.yaml").items()
-        if "pipelib/augment.py" in deps
+        if "pipelib/mnist/augment.py" in deps
     }
     assert "augment" in listing
     with open(clone.path / "pipelib" / "augment.py", "a", encoding="utf-8") as stream:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from pipelib.augment import augment_with_shifts, shift_images, shuffle_order
+from pipelib.mnist.augment import augment_with_shifts, shift_images, shuffle_order
 
 SHIFTS = [(1, 0), (-1, 0), (0, 1), (0, -1), (2, -3), (-4, 5), (27, 0), (0, -27), (-27, 27), (0, 0)]
 

@@ -33,8 +33,8 @@ import pyarrow.parquet as pq
 import pytest
 import workspaces
 
+from pipelib.mnist.dataset import read_mnist, write_mnist
 from pipelib.modelfile import load_arrays
-from pipelib.tables import read_mnist, write_mnist
 
 # --- one writer killed mid-write -------------------------------------------------------------------
 
@@ -42,7 +42,7 @@ WRITER = textwrap.dedent(
     """
     import sys
     import numpy as np
-    from pipelib.tables import write_mnist
+    from pipelib.mnist.dataset import write_mnist
     rows = int(sys.argv[2])
     pixels = np.random.default_rng(0).integers(0, 256, size=(rows, 784), dtype=np.uint8)
     print("writing", flush=True)

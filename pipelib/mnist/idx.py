@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from pipelib.errors import PipelineError
-from pipelib.tables import check_digit_labels
+from pipelib.mnist.dataset import check_digit_labels
 
 IMAGES_MAGIC = 2051
 LABELS_MAGIC = 2049
