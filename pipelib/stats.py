@@ -1,0 +1,35 @@
+"""Small statistical tests shared by the report and the pull-request review."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class McNemar:
+    """McNemar's exact test on paired predictions: the discordant counts and the two-sided p-value."""
+
+    only_first_right: int
+    only_second_right: int
+    p_value: float
+
+
+def mcnemar_exact(first_right: np.ndarray, second_right: np.ndarray) -> McNemar:
+    """Exact (binomial) McNemar test of two classifiers scored on the same items.
+
+    ``first_right`` and ``second_right`` are boolean arrays, one entry per item: whether each
+    classifier got it right. Only the items where exactly one is right carry information; under
+    the null hypothesis each such item is equally likely to go either way (Binomial(n, 1/2)).
+    """
+    from scipy.stats import binomtest
+
+    first = np.asarray(first_right, dtype=bool)
+    second = np.asarray(second_right, dtype=bool)
+    if first.shape != second.shape:
+        raise ValueError(f"paired predictions differ in length: {first.shape} vs {second.shape}")
+    b = int(np.count_nonzero(first & ~second))
+    c = int(np.count_nonzero(~first & second))
+    p_value = 1.0 if b + c == 0 else float(binomtest(b, b + c, 0.5, alternative="two-sided").pvalue)
+    return McNemar(b, c, p_value)

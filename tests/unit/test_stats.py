@@ -1,0 +1,39 @@
+"""McNemar's exact test against hand-computed binomial tails."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pipelib.stats import mcnemar_exact
+
+
+def pairs(both: int, only_first: int, only_second: int, neither: int) -> tuple[np.ndarray, np.ndarray]:
+    first = [True] * both + [True] * only_first + [False] * only_second + [False] * neither
+    second = [True] * both + [False] * only_first + [True] * only_second + [False] * neither
+    return np.array(first), np.array(second)
+
+
+def test_discordant_counts_and_p_value_by_hand() -> None:
+    # b=1, c=5: two-sided exact p = 2 * P(X <= 1), X ~ Bin(6, 1/2) = 2 * (1 + 6) / 64 = 0.21875
+    result = mcnemar_exact(*pairs(10, 1, 5, 3))
+    assert (result.only_first_right, result.only_second_right) == (1, 5)
+    assert result.p_value == pytest.approx(14 / 64)
+
+
+def test_no_discordant_pairs_is_no_evidence() -> None:
+    assert mcnemar_exact(*pairs(4, 0, 0, 2)).p_value == 1.0
+
+
+def test_balanced_discordance_has_p_one() -> None:
+    assert mcnemar_exact(*pairs(0, 3, 3, 0)).p_value == pytest.approx(1.0)
+
+
+def test_all_one_way_is_significant() -> None:
+    # b=0, c=10: p = 2 / 1024
+    assert mcnemar_exact(*pairs(0, 0, 10, 0)).p_value == pytest.approx(2 / 1024)
+
+
+def test_unequal_lengths_refused() -> None:
+    with pytest.raises(ValueError, match="differ in length"):
+        mcnemar_exact(np.ones(3, dtype=bool), np.ones(4, dtype=bool))
