@@ -19,7 +19,7 @@ test: $(VENV)/.installed
 	python -m pytest -q tests
 
 lint: $(VENV)/.installed
-	ruff check . && ruff format --check .
+	ruff check . && ruff format --check . && python -m mypy
 
 # The pull-request review against BASE: reports/review.md (+ .html); exit 1 on a regression.
 review: $(VENV)/.installed
