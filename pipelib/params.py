@@ -106,6 +106,32 @@ class FigureParams:
 
 
 @dataclass(frozen=True)
+class SweepParams:
+    models: list[str] = field(
+        default_factory=lambda: ["softmax", "binary"],
+        metadata=_rule(
+            lambda models: len(models) > 0 and set(models) <= {"softmax", "binary"} and len(set(models)) == len(models),
+            "a non-empty list of softmax and/or binary",
+        ),
+    )
+    C: list[float] = field(
+        default_factory=lambda: [0.01, 0.1, 1.0, 10.0, 100.0],
+        metadata=_rule(lambda cs: len(cs) > 0 and all(c > 0 for c in cs), "a non-empty list of numbers > 0"),
+    )
+    scaling: list[str] = field(
+        default_factory=lambda: ["raw", "unit"],
+        metadata=_rule(
+            lambda values: len(values) > 0 and set(values) <= {"raw", "unit"} and len(set(values)) == len(values),
+            "a non-empty list of raw and/or unit",
+        ),
+    )
+    max_iter: int = field(default=100, metadata=_rule(_at_least(1), "an integer >= 1"))
+    validation_fraction: float = field(default=0.2, metadata=_rule(lambda value: 0 < value < 1, "a number in (0, 1)"))
+    seed: int = field(default=0, metadata=_rule(_in_range(0, 2**32 - 1), "an integer in [0, 2**32 - 1]"))
+    workers: int = field(default=2, metadata=_rule(_in_range(1, 64), "an integer in [1, 64]"))
+
+
+@dataclass(frozen=True)
 class MnistParams:
     openml: OpenMLSource = field(default_factory=OpenMLSource)
     n_train: int = field(default=60000, metadata=_rule(_at_least(1), "an integer >= 1"))
@@ -117,6 +143,7 @@ class MnistParams:
     softmax_augmented: ImageLogisticParams = field(default_factory=lambda: ImageLogisticParams(C=10.0))
     evaluate: BinaryEvaluateParams = field(default_factory=BinaryEvaluateParams)
     figures: FigureParams = field(default_factory=FigureParams)
+    sweep: SweepParams = field(default_factory=SweepParams)
 
 
 @dataclass(frozen=True)

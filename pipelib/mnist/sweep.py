@@ -1,0 +1,190 @@
+"""A grid search over ``C`` and pixel scaling for the softmax and 5-vs-rest models.
+
+Each grid point is fitted on the training set less a stratified, seeded validation part and
+scored on that part; the best point by validation accuracy (ties: the first in grid order, i.e.
+the smaller ``C``) is refitted on the whole training set and scored on the test set, beside the
+seed's own setting refitted the same way. The test set never chooses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+from pipelib.log import progress
+
+Model = Literal["softmax", "binary"]
+Scaling = Literal["raw", "unit"]
+SCALE = {"raw": 1.0, "unit": 1.0 / 255.0}
+SEED_SETTING: dict[str, tuple[float, Scaling]] = {"softmax": (10.0, "raw"), "binary": (1.0, "raw")}
+
+
+@dataclass(frozen=True)
+class Point:
+    """One fit: which model, its ``C``, and how the 0-255 pixels are scaled."""
+
+    model: Model
+    C: float
+    scaling: Scaling
+
+
+@dataclass(frozen=True)
+class Fit:
+    """Where a point was fitted (``validation`` or ``test``) and its accuracy there."""
+
+    point: Point
+    accuracy: float
+    n_iter: int
+
+
+def grid(models: list[Model], cs: list[float], scalings: list[Scaling]) -> list[Point]:
+    """Every (model, scaling, C) in a fixed order: models, then scalings, then C ascending."""
+    return [Point(model, float(c), scaling) for model in models for scaling in scalings for c in sorted(cs)]
+
+
+def validation_split(labels: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row indices (fit, validation), stratified by digit, the same for the same seed."""
+    from sklearn.model_selection import StratifiedShuffleSplit
+
+    splitter = StratifiedShuffleSplit(n_splits=1, test_size=fraction, random_state=seed)
+    fit_rows, validation_rows = next(splitter.split(np.zeros(len(labels)), labels))
+    return np.sort(fit_rows), np.sort(validation_rows)
+
+
+def fit_and_score(
+    point: Point,
+    fit_pixels: np.ndarray,
+    fit_labels: np.ndarray,
+    score_pixels: np.ndarray,
+    score_labels: np.ndarray,
+    positive_digit: int,
+    max_iter: int,
+) -> Fit:
+    """One whole scikit-learn fit on one core, scored by accuracy (a Dask task)."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+    from threadpoolctl import threadpool_limits
+
+    from pipelib.mnist.fitting import sparse_from_pixels
+
+    def target(labels: np.ndarray) -> np.ndarray:
+        return labels == positive_digit if point.model == "binary" else labels
+
+    def features(pixels: np.ndarray) -> Any:
+        matrix = sparse_from_pixels(pixels, "float64")
+        matrix.data *= SCALE[point.scaling]
+        return matrix
+
+    model = LogisticRegression(C=point.C, max_iter=max_iter, random_state=0)
+    with threadpool_limits(limits=1), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # the seed's max_iter stops early on purpose
+        model.fit(features(fit_pixels), target(fit_labels))
+    accuracy = float(np.mean(model.predict(features(score_pixels)) == target(score_labels)))
+    return Fit(point, accuracy, int(np.max(model.n_iter_)))
+
+
+@dataclass(frozen=True)
+class ModelResult:
+    """The sweep's outcome for one model."""
+
+    validation: list[Fit]
+    best: Point
+    best_validation: float
+    best_test: float
+    seed: Point
+    seed_validation: float | None  # None when the seed's setting is not on the grid
+    seed_test: float
+
+
+def run_sweep(
+    train: tuple[np.ndarray, np.ndarray],
+    test: tuple[np.ndarray, np.ndarray],
+    points: list[Point],
+    *,
+    validation_fraction: float,
+    seed: int,
+    positive_digit: int,
+    max_iter: int,
+    client: Any | None = None,
+) -> dict[Model, ModelResult]:
+    """Validate every point, then refit each model's best and the seed's setting on all training rows."""
+    from pipelib.cluster import run_tasks
+
+    pixels, labels = train
+    fit_rows, validation_rows = validation_split(labels, validation_fraction, seed)
+    common = {"positive_digit": positive_digit, "max_iter": max_iter}
+    progress(f"sweep: {len(points)} points, {len(fit_rows):,} fit rows, {len(validation_rows):,} validation rows")
+    validated = run_tasks(
+        fit_and_score,
+        points,
+        {
+            "fit_pixels": pixels[fit_rows],
+            "fit_labels": labels[fit_rows],
+            "score_pixels": pixels[validation_rows],
+            "score_labels": labels[validation_rows],
+            **common,
+        },
+        client,
+    )
+    models: list[Model] = list(dict.fromkeys(point.model for point in points))
+    best: dict[Model, Fit] = {}
+    for fit in validated:  # strictly greater: a tie keeps the earlier (smaller C) point
+        if fit.point.model not in best or fit.accuracy > best[fit.point.model].accuracy:
+            best[fit.point.model] = fit
+    seeds = {model: Point(model, *SEED_SETTING[model]) for model in models}
+    refits = list(dict.fromkeys([best[model].point for model in models] + list(seeds.values())))
+    tested = run_tasks(
+        fit_and_score,
+        refits,
+        {"fit_pixels": pixels, "fit_labels": labels, "score_pixels": test[0], "score_labels": test[1], **common},
+        client,
+    )
+    test_accuracy = {fit.point: fit.accuracy for fit in tested}
+    validation_accuracy = {fit.point: fit.accuracy for fit in validated}
+    return {
+        model: ModelResult(
+            validation=[fit for fit in validated if fit.point.model == model],
+            best=best[model].point,
+            best_validation=best[model].accuracy,
+            best_test=test_accuracy[best[model].point],
+            seed=seeds[model],
+            seed_validation=validation_accuracy.get(seeds[model]),
+            seed_test=test_accuracy[seeds[model]],
+        )
+        for model in models
+    }
+
+
+def sweep_metrics(results: dict[Model, ModelResult]) -> dict[str, Any]:
+    """metrics/sweep.json: per model, the best point and the seed's setting, validation and test accuracy."""
+
+    def setting(point: Point, validation: float | None, test: float) -> dict[str, Any]:
+        return {"C": point.C, "scaling": point.scaling, "validation_accuracy": validation, "test_accuracy": test}
+
+    return {
+        model: {
+            "best": setting(result.best, result.best_validation, result.best_test),
+            "seed_setting": setting(result.seed, result.seed_validation, result.seed_test),
+        }
+        for model, result in results.items()
+    }
+
+
+def validation_curves(results: dict[Model, ModelResult]) -> dict[str, np.ndarray]:
+    """Plot data: one row per C, one validation-accuracy column per model and scaling."""
+    cs = sorted({fit.point.C for result in results.values() for fit in result.validation})
+    columns: dict[str, np.ndarray] = {"C": np.array(cs)}
+    for model, result in results.items():
+        for scaling in dict.fromkeys(fit.point.scaling for fit in result.validation):
+            by_c = {fit.point.C: fit.accuracy for fit in result.validation if fit.point.scaling == scaling}
+            columns[f"{model}_{scaling}"] = np.array([by_c.get(c, np.nan) for c in cs])
+    return columns
+
+
+def as_dict(point: Point) -> dict[str, Any]:
+    """A point as plain values (for logs and tables)."""
+    return asdict(point)

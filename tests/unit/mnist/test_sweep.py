@@ -1,0 +1,82 @@
+"""The sweep's grid, split and choice of the best point, on hand-built cases and small fits."""
+
+from __future__ import annotations
+
+import helpers
+import numpy as np
+import pytest
+
+from pipelib.mnist.sweep import Fit, Point, grid, run_sweep, validation_curves, validation_split
+
+
+def test_grid_order_is_models_then_scalings_then_c_ascending() -> None:
+    points = grid(["softmax", "binary"], [10, 0.1], ["raw", "unit"])
+    assert [(p.model, p.scaling, p.C) for p in points] == [
+        ("softmax", "raw", 0.1),
+        ("softmax", "raw", 10.0),
+        ("softmax", "unit", 0.1),
+        ("softmax", "unit", 10.0),
+        ("binary", "raw", 0.1),
+        ("binary", "raw", 10.0),
+        ("binary", "unit", 0.1),
+        ("binary", "unit", 10.0),
+    ]
+
+
+def test_validation_split_is_stratified_disjoint_and_seeded() -> None:
+    labels = np.repeat(np.arange(10, dtype=np.uint8), 50)  # 50 of each digit
+    fit_rows, validation_rows = validation_split(labels, 0.2, seed=3)
+    assert len(validation_rows) == 100 and len(fit_rows) == 400
+    assert not set(fit_rows) & set(validation_rows)
+    assert np.bincount(labels[validation_rows], minlength=10).tolist() == [10] * 10  # 20% of each digit
+    again = validation_split(labels, 0.2, seed=3)
+    np.testing.assert_array_equal(again[1], validation_rows)
+    assert not np.array_equal(validation_split(labels, 0.2, seed=4)[1], validation_rows)
+
+
+def test_validation_curves_put_each_model_and_scaling_in_a_column() -> None:
+    from pipelib.mnist.sweep import ModelResult
+
+    fits = [
+        Fit(Point("softmax", c, s), acc, 1)
+        for (c, s, acc) in [(1.0, "raw", 0.5), (0.1, "raw", 0.4), (1.0, "unit", 0.7)]
+    ]
+    result = ModelResult(fits, Point("softmax", 1.0, "unit"), 0.7, 0.6, Point("softmax", 10.0, "raw"), None, 0.5)
+    columns = validation_curves({"softmax": result})
+    assert list(columns) == ["C", "softmax_raw", "softmax_unit"]
+    np.testing.assert_array_equal(columns["C"], [0.1, 1.0])
+    np.testing.assert_array_equal(columns["softmax_raw"], [0.4, 0.5])
+    assert np.isnan(columns["softmax_unit"][0]) and columns["softmax_unit"][1] == 0.7
+
+
+@pytest.fixture(scope="module")
+def small() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    pixels, labels = helpers.synthetic_digits(400, seed=5)
+    return (pixels[:300], labels[:300]), (pixels[300:], labels[300:])
+
+
+SETTINGS = {"validation_fraction": 0.25, "seed": 1, "positive_digit": 5, "max_iter": 20}
+
+
+def test_seed_setting_and_best_point_are_reported_the_test_set_never_chooses(small) -> None:  # type: ignore[no-untyped-def]
+    train, test = small
+    # On pixels scaled to [0, 1], C = 1e-6 regularises the model into guessing one digit.
+    points = grid(["softmax", "binary"], [1e-6, 10.0], ["unit"])
+    results = run_sweep(train, test, points, **SETTINGS)
+    for model, result in results.items():
+        by_point = {fit.point: fit.accuracy for fit in result.validation}
+        assert by_point[Point(model, 1e-6, "unit")] < by_point[Point(model, 10.0, "unit")]
+        assert result.best == Point(model, 10.0, "unit")
+        assert result.best_validation == by_point[result.best]
+        assert result.seed == Point(model, 10.0 if model == "softmax" else 1.0, "raw")
+        assert result.seed_validation is None  # the seed's raw setting is not on this grid
+        assert 0.5 < result.best_test <= 1.0 and 0.5 < result.seed_test <= 1.0
+
+
+def test_a_tie_keeps_the_first_point_the_smaller_c(small) -> None:  # type: ignore[no-untyped-def]
+    train, test = small
+    # Raw 0-255 pixels separate these synthetic digits perfectly at any C: every point ties.
+    points = grid(["softmax"], [0.001, 1.0, 100.0], ["raw"])
+    result = run_sweep(train, test, points, **SETTINGS)["softmax"]
+    assert {fit.accuracy for fit in result.validation} == {1.0}
+    assert result.best == Point("softmax", 0.001, "raw")
