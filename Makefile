@@ -3,14 +3,30 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: repro test lint review
+.PHONY: install lock repro test lint review
 BASE ?= main
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+# Every package comes from a hashed lock file (pip refuses anything without a matching hash):
+# first pip and setuptools themselves, then the rest without build isolation, so building an
+# sdist uses the locked setuptools instead of fetching an unhashed one; then the project itself,
+# editable, from this directory only (--no-index: nothing downloaded, hence no hash needed).
+$(VENV)/.installed: requirements-build-lock.txt requirements-lock.txt pyproject.toml
 	python3 -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements-build-lock.txt
+	$(BIN)/python -m pip install --quiet --require-hashes --no-build-isolation -r requirements-lock.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation --no-index --editable .
+	$(BIN)/python -m pip check
 	touch $@
+
+install: $(VENV)/.installed
+
+# Regenerate both lock files after changing requirements*.txt or constraints.txt (needs the
+# package index). The pins in those files decide the versions; uv adds every file's hash.
+LOCK := $(BIN)/uv pip compile --quiet --generate-hashes --universal --python-version 3.11 \
+	--custom-compile-command "make lock" -c constraints.txt
+lock: $(VENV)/.installed
+	$(LOCK) requirements-build.txt -o requirements-build-lock.txt
+	$(LOCK) requirements-dev.txt -o requirements-lock.txt
 
 repro: $(VENV)/.installed
 	dvc repro

@@ -1,243 +1,259 @@
-"""``params.yaml``, validated in one place before a stage does any work.
+"""``params.yaml``, declared once as pydantic models and validated before a stage does any work.
 
-Every knob of the pipeline is declared here as a dataclass field with its type and its
-allowed range. An unknown key, a wrong type or a value out of range is refused with
-one line naming the key and what is allowed.
+``params.yaml`` is the one place values live: no field has a default, so a key left out is
+refused by name, and so are an unknown key, a value of the wrong type (a bool is not an
+integer, a quoted "1.0" is not a number) and a value out of range, each with one line such as
+``params.yaml: 'mnist.binary.C' must be a number > 0, got 0.0``.
+
+Adding a section is a :class:`Section` subclass with annotated fields plus one field of that
+type in its parent. The "must be ..." text of a message is derived from the field's type and
+bounds (``Field(ge=..., le=...)``), or is the field's ``description`` when it has one.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import math
-import types
+import re
 import typing
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
+import annotated_types
 import numpy as np
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic.fields import FieldInfo
+from pydantic_core import ErrorDetails
 
 from pipelib.errors import PipelineError
-
-IMAGE_SIDE = 28
-
-
-def _positive(value: float) -> bool:
-    return value > 0
+from pipelib.mnist.dataset import SIDE
 
 
-def _at_least(low: int) -> typing.Callable[[int], bool]:
-    return lambda value: value >= low
+class Section(BaseModel):
+    """One mapping of params.yaml: every key required, no other key allowed, read-only.
+
+    Strict: a YAML bool is not accepted as an integer, nor a string as a number (an integer
+    is accepted as a float and stored as one). Infinity and NaN are refused everywhere.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
-def _in_range(low: float, high: float) -> typing.Callable[[float], bool]:
-    return lambda value: low <= value <= high
+DType = Literal["float32", "float64"]
+Matrix = Literal["sparse", "dense"]
+Step = Annotated[int, Field(gt=-SIDE, lt=SIDE)]
+Shift = Annotated[list[Step], Field(min_length=2, max_length=2)]
+RowIndex = Annotated[int, Field(ge=0, description="a row index >= 0")]
 
 
-def _rule(check: typing.Callable[[Any], bool], allowed: str) -> dict[str, Any]:
-    return {"check": check, "allowed": allowed}
+class OpenMLSource(Section):
+    name: str
+    version: Annotated[int, Field(ge=1)]
 
 
-@dataclass(frozen=True)
-class OpenMLSource:
-    name: str = "mnist_784"
-    version: int = field(default=1, metadata=_rule(_at_least(1), "an integer >= 1"))
-
-
-@dataclass(frozen=True)
-class AugmentParams:
+class AugmentParams(Section):
     # (dx, dy) pairs: dx > 0 moves the digit right, dy > 0 moves it down.
-    shifts: list[list[int]] = field(
-        default_factory=lambda: [[1, 0], [-1, 0], [0, 1], [0, -1]],
-        metadata=_rule(
-            lambda shifts: all(len(pair) == 2 and all(abs(step) < IMAGE_SIDE for step in pair) for pair in shifts),
-            f"a list of [dx, dy] integer pairs with |dx|, |dy| < {IMAGE_SIDE}",
-        ),
-    )
+    shifts: Annotated[list[Shift], Field(description=f"a list of [dx, dy] integer pairs with |dx|, |dy| < {SIDE}")]
 
 
-@dataclass(frozen=True)
-class ShuffleParams:
-    seed: int = field(default=42, metadata=_rule(_in_range(0, 2**32 - 1), "an integer in [0, 2**32 - 1]"))
+class ShuffleParams(Section):
+    seed: Annotated[int, Field(ge=0, le=2**32 - 1, description="an integer in [0, 2**32 - 1]")]
 
 
-@dataclass(frozen=True)
-class LogisticParams:
-    C: float = field(default=1.0, metadata=_rule(_positive, "a number > 0"))
-    max_iter: int = field(default=100, metadata=_rule(_at_least(1), "an integer >= 1"))
-    random_state: int = field(default=0, metadata=_rule(_at_least(0), "an integer >= 0"))
+class LogisticParams(Section):
+    C: Annotated[float, Field(gt=0)]
+    max_iter: Annotated[int, Field(ge=1)]
+    random_state: Annotated[int, Field(ge=0)]
 
 
-@dataclass(frozen=True)
 class ImageLogisticParams(LogisticParams):
-    dtype: str = field(
-        default="float64",
-        metadata=_rule(lambda value: value in ("float32", "float64"), "float32 or float64"),
-    )
-    matrix: str = field(default="sparse", metadata=_rule(lambda value: value in ("sparse", "dense"), "sparse or dense"))
-    n_jobs: int = field(default=2, metadata=_rule(_in_range(1, 64), "an integer in [1, 64]"))
+    dtype: DType
+    matrix: Matrix
+    n_jobs: Annotated[int, Field(ge=1, le=64)]
 
 
-@dataclass(frozen=True)
 class BinaryParams(ImageLogisticParams):
-    cv_folds: int = field(default=3, metadata=_rule(_at_least(2), "an integer >= 2"))
+    cv_folds: Annotated[int, Field(ge=2)]
 
 
-@dataclass(frozen=True)
 class TitanicModelParams(LogisticParams):
-    cv_folds: int = field(default=10, metadata=_rule(_at_least(2), "an integer >= 2"))
+    cv_folds: Annotated[int, Field(ge=2)]
 
 
-@dataclass(frozen=True)
-class BinaryEvaluateParams:
-    threshold: float = field(default=0.0, metadata=_rule(math.isfinite, "a finite number"))
-    target_precision: float = field(default=0.9, metadata=_rule(lambda value: 0 < value <= 1, "a number in (0, 1]"))
-    curve_points: int = field(default=2000, metadata=_rule(_in_range(2, 100_000), "an integer in [2, 100000]"))
+class BinaryEvaluateParams(Section):
+    threshold: float
+    target_precision: Annotated[float, Field(gt=0, le=1)]
+    curve_points: Annotated[int, Field(ge=2, le=100_000)]
 
 
-@dataclass(frozen=True)
-class FigureParams:
-    some_digit: int = field(default=2, metadata=_rule(_at_least(0), "a row index >= 0"))
-    shift_example: int = field(default=1000, metadata=_rule(_at_least(0), "a row index >= 0"))
-    shift_example_pixels: int = field(
-        default=5, metadata=_rule(_in_range(1, IMAGE_SIDE - 1), f"an integer in [1, {IMAGE_SIDE - 1}]")
-    )
+class FigureParams(Section):
+    some_digit: RowIndex
+    shift_example: RowIndex
+    shift_example_pixels: Annotated[int, Field(ge=1, le=SIDE - 1)]
 
 
-@dataclass(frozen=True)
-class SweepParams:
-    models: list[str] = field(
-        default_factory=lambda: ["softmax", "binary"],
-        metadata=_rule(
-            lambda models: len(models) > 0 and set(models) <= {"softmax", "binary"} and len(set(models)) == len(models),
-            "a non-empty list of softmax and/or binary",
-        ),
-    )
-    C: list[float] = field(
-        default_factory=lambda: [0.01, 0.1, 1.0, 10.0, 100.0],
-        metadata=_rule(lambda cs: len(cs) > 0 and all(c > 0 for c in cs), "a non-empty list of numbers > 0"),
-    )
-    scaling: list[str] = field(
-        default_factory=lambda: ["raw", "unit"],
-        metadata=_rule(
-            lambda values: len(values) > 0 and set(values) <= {"raw", "unit"} and len(set(values)) == len(values),
-            "a non-empty list of raw and/or unit",
-        ),
-    )
-    max_iter: int = field(default=100, metadata=_rule(_at_least(1), "an integer >= 1"))
-    validation_fraction: float = field(default=0.2, metadata=_rule(lambda value: 0 < value < 1, "a number in (0, 1)"))
-    seed: int = field(default=0, metadata=_rule(_in_range(0, 2**32 - 1), "an integer in [0, 2**32 - 1]"))
-    workers: int = field(default=2, metadata=_rule(_in_range(1, 64), "an integer in [1, 64]"))
+class SweepParams(Section):
+    models: Annotated[
+        list[Literal["softmax", "binary"]],
+        Field(min_length=1, max_length=2, description="a non-empty list of softmax and/or binary"),
+    ]
+    C: Annotated[
+        list[Annotated[float, Field(gt=0)]], Field(min_length=1, description="a non-empty list of numbers > 0")
+    ]
+    scaling: Annotated[
+        list[Literal["raw", "unit"]],
+        Field(min_length=1, max_length=2, description="a non-empty list of raw (0-255) and/or unit (/255)"),
+    ]
+    max_iter: Annotated[int, Field(ge=1)]
+    validation_fraction: Annotated[float, Field(gt=0, lt=1)]
+    seed: Annotated[int, Field(ge=0, le=2**32 - 1, description="an integer in [0, 2**32 - 1]")]
+    workers: Annotated[int, Field(ge=1, le=64)]
 
 
-@dataclass(frozen=True)
-class MnistParams:
-    openml: OpenMLSource = field(default_factory=OpenMLSource)
-    n_train: int = field(default=60000, metadata=_rule(_at_least(1), "an integer >= 1"))
-    positive_digit: int = field(default=5, metadata=_rule(_in_range(0, 9), "a digit 0-9"))
-    augment: AugmentParams = field(default_factory=AugmentParams)
-    shuffle: ShuffleParams = field(default_factory=ShuffleParams)
-    binary: BinaryParams = field(default_factory=BinaryParams)
-    softmax: ImageLogisticParams = field(default_factory=lambda: ImageLogisticParams(C=10.0))
-    softmax_augmented: ImageLogisticParams = field(default_factory=lambda: ImageLogisticParams(C=10.0))
-    evaluate: BinaryEvaluateParams = field(default_factory=BinaryEvaluateParams)
-    figures: FigureParams = field(default_factory=FigureParams)
-    sweep: SweepParams = field(default_factory=SweepParams)
+class MnistParams(Section):
+    openml: OpenMLSource
+    n_train: Annotated[int, Field(ge=1)]
+    positive_digit: Annotated[int, Field(ge=0, le=9, description="a digit 0-9")]
+    augment: AugmentParams
+    shuffle: ShuffleParams
+    binary: BinaryParams
+    softmax: ImageLogisticParams
+    softmax_augmented: ImageLogisticParams
+    evaluate: BinaryEvaluateParams
+    figures: FigureParams
+    sweep: SweepParams
 
 
-@dataclass(frozen=True)
-class TitanicSource:
-    url: str = field(
-        default="https://raw.githubusercontent.com/ageron/handson-ml2/master/datasets/titanic/",
-        metadata=_rule(lambda value: value.startswith("https://"), "an https:// URL"),
-    )
+class TitanicSource(Section):
+    url: Annotated[str, Field(pattern=r"^https://", description="an https:// URL")]
 
 
-@dataclass(frozen=True)
-class TitanicEvaluateParams:
-    threshold: float = field(default=0.0, metadata=_rule(math.isfinite, "a finite number"))
-    top_n: int = field(default=20, metadata=_rule(_at_least(1), "an integer >= 1"))
+class TitanicEvaluateParams(Section):
+    threshold: float
+    top_n: Annotated[int, Field(ge=1)]
 
 
-@dataclass(frozen=True)
-class TitanicParams:
-    source: TitanicSource = field(default_factory=TitanicSource)
-    model: TitanicModelParams = field(default_factory=TitanicModelParams)
-    evaluate: TitanicEvaluateParams = field(default_factory=TitanicEvaluateParams)
+class TitanicParams(Section):
+    source: TitanicSource
+    model: TitanicModelParams
+    evaluate: TitanicEvaluateParams
 
 
-@dataclass(frozen=True)
-class Params:
-    mnist: MnistParams = field(default_factory=MnistParams)
-    titanic: TitanicParams = field(default_factory=TitanicParams)
+class Params(Section):
+    mnist: MnistParams
+    titanic: TitanicParams
 
 
-def _type_matches(value: Any, expected: Any) -> bool:
-    """True when a YAML value fits a field's annotation (ints are accepted as floats)."""
-    origin = typing.get_origin(expected)
-    if origin is list:
-        (item_type,) = typing.get_args(expected)
-        return isinstance(value, list) and all(_type_matches(item, item_type) for item in value)
-    if origin is types.UnionType:
-        return any(_type_matches(value, option) for option in typing.get_args(expected))
-    if expected is float:
-        return (isinstance(value, (int, float)) and not isinstance(value, bool)) or _float_text(value)
-    if expected is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    return isinstance(value, expected)
+# --- pydantic's errors as one line naming the key -------------------------------------------------
+
+_KINDS = {int: "an integer", float: "a number", str: "a string"}
+_UNKNOWN_KEY = ("extra_forbidden", "invalid_key")  # a key not declared; a key that is not a string
 
 
-def _float_text(value: Any) -> bool:
-    """YAML 1.1 reads ``1e-3`` (no dot) as a string; accept such exponent notation as a number."""
-    if not isinstance(value, str) or not any(char in value for char in "eE"):
-        return False
+def _is_section(annotation: Any) -> typing.TypeGuard[type[Section]]:
+    return isinstance(annotation, type) and issubclass(annotation, Section)
+
+
+def allowed(field: FieldInfo) -> str:
+    """What a field must be, as the end of "'key' must be ...": its description, else its type and bounds."""
+    if field.description:
+        return field.description
+    annotation = field.annotation
+    if _is_section(annotation):
+        return "a mapping"
+    if typing.get_origin(annotation) is Literal:
+        return " or ".join(str(choice) for choice in typing.get_args(annotation))
+    kind = _KINDS.get(annotation, "a valid value") if isinstance(annotation, type) else "a valid value"
+    bounds = [_bound(item) for item in field.metadata if isinstance(item, annotated_types.BaseMetadata)]
+    low = next((bound for bound in bounds if bound is not None and bound.sign.startswith(">")), None)
+    high = next((bound for bound in bounds if bound is not None and bound.sign.startswith("<")), None)
+    if low is not None and high is not None:
+        return f"{kind} in {low.bracket}{low.value}, {high.value}{high.bracket}"
+    if low is not None:
+        return f"{kind} {low.sign} {low.value}"
+    if high is not None:
+        return f"{kind} {high.sign} {high.value}"
+    return "a finite number" if annotation is float else kind
+
+
+class _Bound(typing.NamedTuple):
+    value: Any
+    sign: str  # as in "an integer >= 1"
+    bracket: str  # as in "an integer in [1, 64]"
+
+
+def _bound(item: annotated_types.BaseMetadata) -> _Bound | None:
+    """A bound as Field(gt=, ge=, lt=, le=) records it (annotated_types), as text; None for other metadata."""
+    if isinstance(item, annotated_types.Gt):
+        return _Bound(item.gt, ">", "(")
+    if isinstance(item, annotated_types.Ge):
+        return _Bound(item.ge, ">=", "[")
+    if isinstance(item, annotated_types.Lt):
+        return _Bound(item.lt, "<", ")")
+    if isinstance(item, annotated_types.Le):
+        return _Bound(item.le, "<=", "]")
+    return None
+
+
+def _message(error: ErrorDetails, raw: Any) -> str:
+    """One pydantic error as "params.yaml: ..." naming the dotted key (errors inside a list name the list)."""
+    section: type[Section] = Params
+    path: list[str] = []
+    value = raw
+    field: FieldInfo | None = None
+    for part in error["loc"]:
+        field = section.model_fields.get(part) if isinstance(part, str) else None
+        if field is None:
+            key = ".".join([*path, str(part)])
+            return f"params.yaml: unknown key '{key}' (allowed: {', '.join(section.model_fields)})"
+        path.append(str(part))
+        if error["type"] != "missing":
+            value = value[part]
+        annotation = field.annotation
+        if not _is_section(annotation):
+            break
+        section = annotation
+    key = ".".join(path)
+    if field is None:
+        return f"params.yaml: 'the top level' must be a mapping, got {type(value).__name__}"
+    if error["type"] == "missing":
+        return f"params.yaml: missing key '{key}' ({allowed(field)})"
+    if _is_section(field.annotation) and len(path) == len(error["loc"]):
+        return f"params.yaml: '{key}' must be a mapping, got {type(value).__name__}"
+    if field.annotation is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)  # shown as it would be stored
+    return f"params.yaml: '{key}' must be {allowed(field)}, got {value!r}"
+
+
+def validate(raw: Any) -> Params:
+    """Build :class:`Params` from a parsed params.yaml, or raise one line about the first problem.
+
+    An unknown key is reported before other errors: it is most often a misspelt key, which
+    also shows up as that key missing.
+    """
     try:
-        float(value)
-    except ValueError:
-        return False
-    return True
+        return Params.model_validate(raw)
+    except ValidationError as error:
+        errors = error.errors()
+        first = next((item for item in errors if item["type"] in _UNKNOWN_KEY), errors[0])
+        raise PipelineError(_message(first, raw)) from None
 
 
-def _type_name(expected: Any) -> str:
-    names = {int: "an integer", float: "a number", str: "a string"}
-    if typing.get_origin(expected) is list:
-        return "a list"
-    return names.get(expected, getattr(expected, "__name__", str(expected)))
+# --- reading the file ------------------------------------------------------------------------------
 
 
-def _build(cls: type, raw: Any, prefix: str) -> Any:
-    """Build dataclass ``cls`` from a YAML mapping, refusing unknown keys and bad values."""
-    where = prefix or "the top level"
-    if not isinstance(raw, dict):
-        raise PipelineError(f"params.yaml: '{where}' must be a mapping, got {type(raw).__name__}")
-    hints = typing.get_type_hints(cls)
-    fields = {item.name: item for item in dataclasses.fields(cls)}
-    unknown = sorted(str(key) for key in set(raw) - set(fields))
-    if unknown:
-        key = f"{prefix}.{unknown[0]}" if prefix else unknown[0]
-        raise PipelineError(f"params.yaml: unknown key '{key}' (allowed: {', '.join(fields)})")
-    values: dict[str, Any] = {}
-    for name, spec in fields.items():
-        if name not in raw:
-            continue
-        key = f"{prefix}.{name}" if prefix else name
-        expected = hints[name]
-        value = raw[name]
-        if dataclasses.is_dataclass(expected):
-            values[name] = _build(expected, value, key)
-            continue
-        if not _type_matches(value, expected):
-            raise PipelineError(
-                f"params.yaml: '{key}' must be {spec.metadata.get('allowed', _type_name(expected))}, got {value!r}"
-            )
-        if expected is float:
-            value = float(value)
-        rule = spec.metadata.get("check")
-        if rule is not None and not rule(value):
-            raise PipelineError(f"params.yaml: '{key}' must be {spec.metadata['allowed']}, got {value!r}")
-        values[name] = value
-    return cls(**values)
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader (plain values only, no tags run), also reading ``1e-3`` as a number.
+
+    YAML 1.1 wants a dot and a signed exponent in a float, so PyYAML reads ``1e-3`` as a
+    string; YAML 1.2, which DVC reads params.yaml with, has it a float.
+    """
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
+    list("-+0123456789."),
+)
 
 
 def _duplicate_key(node: yaml.Node, prefix: str, seen_nodes: set[int]) -> str | None:
@@ -264,13 +280,18 @@ def _duplicate_key(node: yaml.Node, prefix: str, seen_nodes: set[int]) -> str | 
     return None
 
 
-def load_params(path: str | Path = "params.yaml") -> Params:
-    """Read and validate the whole params file (safe YAML loader; no code runs)."""
-    path = Path(path)
+def _read_yaml(path: Path) -> Any:
+    """The file's YAML document as plain values; duplicate keys refused."""
     try:
-        text = path.read_text(encoding="utf-8")
-        document = yaml.compose(text, Loader=yaml.SafeLoader)  # nodes only: nothing is constructed
-        raw = yaml.safe_load(text)
+        loader = _Loader(path.read_text(encoding="utf-8"))
+        try:
+            document = loader.get_single_node()
+            duplicate = _duplicate_key(document, "", set()) if document is not None else None
+            if duplicate:
+                raise PipelineError(f"{path}: {duplicate}")
+            return loader.construct_document(document) if document is not None else None
+        finally:
+            loader.dispose()
     except FileNotFoundError:
         raise PipelineError(f"{path}: parameter file not found") from None
     except UnicodeDecodeError:
@@ -284,10 +305,12 @@ def load_params(path: str | Path = "params.yaml") -> Params:
         if isinstance(error, yaml.constructor.ConstructorError):
             problem = f"{problem} (only plain YAML values are allowed; nothing in the file is run)"
         raise PipelineError(f"{path}: not valid YAML{line}" + (f": {problem}" if problem else "")) from None
-    duplicate = _duplicate_key(document, "", set()) if document is not None else None
-    if duplicate:
-        raise PipelineError(f"{path}: {duplicate}")
-    return _build(Params, raw if raw is not None else {}, "")
+
+
+def load_params(path: str | Path = "params.yaml") -> Params:
+    """Read and validate the whole params file (safe YAML loader; no code runs)."""
+    raw = _read_yaml(Path(path))
+    return validate(raw if raw is not None else {})
 
 
 def require_fold_count(n_folds: int, target: Any, key: str, source: str | Path) -> None:

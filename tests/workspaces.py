@@ -26,7 +26,7 @@ import yaml
 from pipelib.mnist.dataset import write_mnist
 from pipelib.mnist.fitting import LinearModel, save_model
 from pipelib.mnist.source import load_mirror
-from pipelib.params import BinaryParams, ImageLogisticParams, TitanicModelParams
+from pipelib.params import load_params
 from pipelib.scores import write_scores
 from pipelib.tables import write_table
 from pipelib.titanic.data import TEST_SCHEMA, TRAIN_SCHEMA, parse_passengers
@@ -105,9 +105,12 @@ def write_stage_inputs(project: Path, mirror: Path) -> None:
     write_mnist(train_pixels, train_labels, mnist / "train_augmented.parquet")
     write_mnist(train_pixels, train_labels, mnist / "train_shuffled.parquet")
     models = project / "models"
-    save_model(models / "binary.npz", linear_model(2, seed=1), BinaryParams(), MNIST_TRAIN)
-    save_model(models / "softmax.npz", linear_model(10, seed=2), ImageLogisticParams(C=10.0), MNIST_TRAIN)
-    save_model(models / "softmax_augmented.npz", linear_model(10, seed=3), ImageLogisticParams(C=10.0), MNIST_TRAIN)
+    settings = load_params(project / "params.yaml")  # as the stages read it
+    save_model(models / "binary.npz", linear_model(2, seed=1), settings.mnist.binary, MNIST_TRAIN)
+    save_model(models / "softmax.npz", linear_model(10, seed=2), settings.mnist.softmax, MNIST_TRAIN)
+    save_model(
+        models / "softmax_augmented.npz", linear_model(10, seed=3), settings.mnist.softmax_augmented, MNIST_TRAIN
+    )
     fold = (np.arange(MNIST_TRAIN) % 3).astype(np.uint8)
     score = np.random.default_rng(4).normal(0, 1, MNIST_TRAIN)
     write_scores(mnist / "binary_cv_scores.parquet", fold, train_labels == 5, score)
@@ -119,7 +122,7 @@ def write_stage_inputs(project: Path, mirror: Path) -> None:
     write_table(test, titanic / "test.parquet")
     passengers = train.to_pandas()
     target = passengers["Survived"].to_numpy().astype(np.int64)
-    params = TitanicModelParams(cv_folds=3)
+    params = settings.titanic.model
     model = TitanicModel.from_pipeline(fit_quietly(classifier(params), model_inputs(passengers), target))
     model.save(models / "titanic.npz", params)
     titanic_fold = (np.arange(PASSENGERS) % 3).astype(np.uint8)

@@ -50,14 +50,20 @@ def imported_modules(path: Path) -> set[str]:
 
 
 def library_closure(script: str) -> set[str]:
-    """Every ``pipelib`` module a stage script imports, directly or through other modules."""
+    """Every ``pipelib`` module a stage script imports, directly or through other modules.
+
+    What a NO_OUTPUT_EFFECT module imports is not followed: used only through it (params.py
+    takes the image side from pipelib/mnist/dataset.py to check shifts), it cannot shape an
+    output either, and a stage that uses such a module itself imports it directly.
+    """
     seen: set[str] = set()
     pending = [script]
     while pending:
         for module in imported_modules(helpers.REPO_ROOT / pending.pop()):
             if module not in seen:
                 seen.add(module)
-                pending.append(module)
+                if module not in NO_OUTPUT_EFFECT:
+                    pending.append(module)
     return seen
 
 

@@ -1,7 +1,14 @@
-"""params.yaml validation: the repo's file loads, and every kind of bad value names its dotted key."""
+"""params.yaml validation: the repo's file loads, every key is required, and every kind of bad value
+is refused with one line naming its dotted key.
+
+Expected messages are written out here, not built from the code under test; bounds are tried
+exactly at each inclusive bound (accepted) and one step beyond (refused).
+"""
 
 from __future__ import annotations
 
+import copy
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -9,11 +16,13 @@ from typing import Any
 import helpers
 import pytest
 import yaml
+from pydantic import ValidationError
 
 from pipelib.errors import PipelineError
 from pipelib.params import ImageLogisticParams, Params, load_params
 
 REPO_PARAMS = helpers.REPO_ROOT / "params.yaml"
+REPO_RAW = yaml.safe_load(REPO_PARAMS.read_text(encoding="utf-8"))
 
 
 def write_params(tmp_path: Path, updates: dict[str, Any]) -> Path:
@@ -24,6 +33,31 @@ def write_params(tmp_path: Path, updates: dict[str, Any]) -> Path:
     return path
 
 
+def write_text(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "params.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def refusal(path: Path) -> str:
+    """The one-line message load_params refuses ``path`` with."""
+    with pytest.raises(PipelineError) as caught:
+        load_params(path)
+    message = str(caught.value)
+    assert "\n" not in message
+    return message
+
+
+def dotted_keys(mapping: dict[str, Any], prefix: str = "") -> list[str]:
+    """Every key of a nested mapping, sections and leaves, as dotted paths."""
+    found = []
+    for key, value in mapping.items():
+        found.append(prefix + key)
+        if isinstance(value, dict):
+            found += dotted_keys(value, f"{prefix}{key}.")
+    return found
+
+
 def test_repo_params_load() -> None:
     params = load_params(REPO_PARAMS)
     assert isinstance(params, Params)
@@ -32,29 +66,17 @@ def test_repo_params_load() -> None:
     assert params.mnist.positive_digit == 5
     assert params.mnist.shuffle.seed == 42
     assert params.mnist.binary.cv_folds == 3
+    assert params.mnist.softmax.C == 10.0
     assert params.mnist.augment.shifts == [[1, 0], [-1, 0], [0, 1], [0, -1]]
     assert params.titanic.source.url.startswith("https://")
+    assert params.titanic.model.cv_folds == 10
 
 
-def test_every_default_is_in_params_yaml() -> None:
-    """params.yaml spells out every knob, so nothing silently falls back to a code default."""
-    raw = yaml.safe_load(REPO_PARAMS.read_text(encoding="utf-8"))
-
-    def keys(mapping: dict[str, Any], prefix: str = "") -> set[str]:
-        found = set()
-        for key, value in mapping.items():
-            name = f"{prefix}{key}"
-            found |= keys(value, name + ".") if isinstance(value, dict) else {name}
-        return found
-
-    def field_keys(value: Any, prefix: str = "") -> set[str]:
-        found = set()
-        for name, item in vars(value).items():
-            dotted = f"{prefix}{name}"
-            found |= field_keys(item, dotted + ".") if hasattr(item, "__dataclass_fields__") else {dotted}
-        return found
-
-    assert keys(raw) == field_keys(Params())
+def test_params_are_read_only() -> None:
+    params = load_params(REPO_PARAMS)
+    with pytest.raises(ValidationError):
+        params.mnist.binary.C = 2.0  # type: ignore[misc]
+    assert params.mnist.binary.C == 1.0
 
 
 def test_edited_values_are_read(tmp_path: Path) -> None:
@@ -63,113 +85,377 @@ def test_edited_values_are_read(tmp_path: Path) -> None:
     )
     assert params.mnist.n_train == 400
     assert params.mnist.softmax.C == 3.0
-    assert isinstance(params.mnist.softmax.C, float)
+    assert isinstance(params.mnist.softmax.C, float)  # an integer is stored as the float it stands for
     assert params.mnist.softmax_augmented.C == 10.0
     assert params.titanic.model.cv_folds == 3
 
 
-def test_empty_file_gives_defaults(tmp_path: Path) -> None:
-    path = tmp_path / "params.yaml"
-    path.write_text("", encoding="utf-8")
-    assert load_params(path) == Params()
+@pytest.mark.parametrize(("text", "expected"), [("1e-3", 0.001), ("1E-3", 0.001), ("1.0e-3", 0.001), ("2e2", 200.0)])
+def test_exponent_notation_is_a_number(tmp_path: Path, text: str, expected: float) -> None:
+    """YAML 1.1 (PyYAML) reads ``1e-3`` as a string; DVC (YAML 1.2) and we read it as a number."""
+    source = REPO_PARAMS.read_text(encoding="utf-8")
+    assert source.count("    C: 10.0\n") == 2
+    path = write_text(tmp_path, source.replace("    C: 10.0\n", f"    C: {text}\n", 1))
+    params = load_params(path)
+    assert expected == params.mnist.softmax.C
+    assert params.mnist.softmax_augmented.C == 10.0
 
 
-BAD_VALUES: list[tuple[str, Any]] = [
-    ("mnist.binary.C", 0),
-    ("mnist.binary.C", -1.5),
-    ("mnist.softmax.C", "ten"),
-    ("mnist.softmax_augmented.C", None),
-    ("mnist.softmax.max_iter", 0),
-    ("mnist.softmax.max_iter", 2.5),
-    ("mnist.softmax.dtype", "float16"),
-    ("mnist.softmax.matrix", "csc"),
-    ("mnist.binary.n_jobs", 0),
-    ("mnist.softmax_augmented.n_jobs", 65),
-    ("mnist.evaluate.threshold", "abc"),
-    ("mnist.evaluate.threshold", float("inf")),
-    ("mnist.evaluate.threshold", float("nan")),
-    ("mnist.evaluate.target_precision", 0),
-    ("mnist.evaluate.target_precision", 1.5),
-    ("mnist.evaluate.curve_points", 1),
-    ("mnist.augment.shifts", [[28, 0]]),
-    ("mnist.augment.shifts", [[1, 0], [0, -28]]),
-    ("mnist.augment.shifts", [[1]]),
-    ("mnist.augment.shifts", [[1.5, 0]]),
-    ("mnist.augment.shifts", "right"),
-    ("mnist.binary.cv_folds", 1),
-    ("titanic.model.cv_folds", 1),
-    ("mnist.n_train", 0),
-    ("mnist.n_train", True),
-    ("mnist.binary.max_iter", False),
-    ("mnist.positive_digit", 10),
-    ("mnist.positive_digit", "5"),
-    ("mnist.shuffle.seed", -1),
-    ("mnist.shuffle.seed", 2**32),
-    ("mnist.openml.version", 0),
-    ("mnist.figures.shift_example_pixels", 28),
-    ("titanic.source.url", "http://example.com/"),
-    ("titanic.evaluate.top_n", 0),
-    ("titanic.model.C", "1.0"),
-]
+# --- every key is required: params.yaml is the one place values live --------------------------------
 
 
-@pytest.mark.parametrize(("key", "value"), BAD_VALUES, ids=[f"{key}={value!r}" for key, value in BAD_VALUES])
-def test_bad_value_names_key(tmp_path: Path, key: str, value: Any) -> None:
-    path = write_params(tmp_path, {key: value})
-    with pytest.raises(PipelineError, match=re.escape(f"'{key}'")):
-        load_params(path)
-
-
-@pytest.mark.parametrize("key", ["mnist.binary.foo", "mnist.extra", "titanic.evaluate.treshold", "bogus"])
-def test_unknown_key_names_key(tmp_path: Path, key: str) -> None:
-    path = write_params(tmp_path, {key: 1})
-    with pytest.raises(PipelineError, match=re.escape(f"unknown key '{key}'")):
-        load_params(path)
+@pytest.mark.parametrize("key", dotted_keys(REPO_RAW))
+def test_every_key_is_required(tmp_path: Path, key: str) -> None:
+    raw = copy.deepcopy(REPO_RAW)
+    *parents, last = key.split(".")
+    section = raw
+    for name in parents:
+        section = section[name]
+    del section[last]
+    path = write_text(tmp_path, yaml.safe_dump(raw, sort_keys=False))
+    assert refusal(path).startswith(f"params.yaml: missing key '{key}' (")
 
 
 @pytest.mark.parametrize(
-    "text",
-    ["mnist:\n  5: a\n  foo: b\n", "1: a\nbogus: b\n", "mnist:\n  null: 1\n  x: 2\n"],
+    ("key", "expected"),
+    [
+        ("mnist.binary.C", "params.yaml: missing key 'mnist.binary.C' (a number > 0)"),
+        ("mnist.n_train", "params.yaml: missing key 'mnist.n_train' (an integer >= 1)"),
+        ("mnist.softmax.dtype", "params.yaml: missing key 'mnist.softmax.dtype' (float32 or float64)"),
+        (
+            "mnist.augment.shifts",
+            "params.yaml: missing key 'mnist.augment.shifts' (a list of [dx, dy] integer pairs with |dx|, |dy| < 28)",
+        ),
+        ("titanic.evaluate.threshold", "params.yaml: missing key 'titanic.evaluate.threshold' (a finite number)"),
+        ("titanic", "params.yaml: missing key 'titanic' (a mapping)"),
+    ],
+)
+def test_partial_file_names_the_missing_key(tmp_path: Path, key: str, expected: str) -> None:
+    """A key left out is refused, and so are the files that leave out a key before others are set."""
+    raw = copy.deepcopy(REPO_RAW)
+    *parents, last = key.split(".")
+    section = raw
+    for name in parents:
+        section = section[name]
+    del section[last]
+    path = write_text(tmp_path, yaml.safe_dump(raw, sort_keys=False))
+    assert refusal(path) == expected
+
+
+def test_partial_file_with_later_keys_set(tmp_path: Path) -> None:
+    text = "mnist:\n  n_train: 100\n  positive_digit: 3\n"
+    assert refusal(write_text(tmp_path, text)) == "params.yaml: missing key 'mnist.openml' (a mapping)"
+
+
+def test_empty_file_is_refused(tmp_path: Path) -> None:
+    assert refusal(write_text(tmp_path, "")) == "params.yaml: missing key 'mnist' (a mapping)"
+
+
+# --- every inclusive bound accepted exactly, refused one step beyond ---------------------------------
+
+ACCEPTED: list[tuple[str, Any]] = [
+    ("mnist.shuffle.seed", 0),
+    ("mnist.shuffle.seed", 2**32 - 1),
+    ("mnist.positive_digit", 0),
+    ("mnist.positive_digit", 9),
+    ("mnist.binary.cv_folds", 2),
+    ("titanic.model.cv_folds", 2),
+    ("mnist.evaluate.target_precision", 1.0),
+    ("mnist.evaluate.target_precision", 1e-9),
+    ("mnist.binary.n_jobs", 64),
+    ("mnist.softmax.n_jobs", 1),
+    ("mnist.softmax_augmented.n_jobs", 64),
+    ("mnist.augment.shifts", [[27, -27], [-27, 27]]),
+    ("mnist.augment.shifts", []),
+    ("mnist.figures.shift_example_pixels", 1),
+    ("mnist.figures.shift_example_pixels", 27),
+    ("mnist.figures.some_digit", 0),
+    ("mnist.figures.shift_example", 0),
+    ("mnist.evaluate.curve_points", 2),
+    ("mnist.evaluate.curve_points", 100_000),
+    ("mnist.evaluate.threshold", -1e300),
+    ("titanic.evaluate.threshold", 0.0),
+    ("mnist.binary.C", 1e-300),
+    ("mnist.binary.max_iter", 1),
+    ("mnist.binary.random_state", 0),
+    ("mnist.n_train", 1),
+    ("mnist.openml.version", 1),
+    ("titanic.evaluate.top_n", 1),
+    ("titanic.source.url", "https://example.com/"),
+    ("mnist.softmax.dtype", "float32"),
+    ("mnist.softmax.matrix", "dense"),
+    ("mnist.sweep.models", ["binary"]),
+    ("mnist.sweep.scaling", ["unit", "raw"]),
+    ("mnist.sweep.C", [1e-300]),
+    ("mnist.sweep.validation_fraction", 1e-9),
+    ("mnist.sweep.validation_fraction", 0.999),
+    ("mnist.sweep.workers", 1),
+    ("mnist.sweep.workers", 64),
+    ("mnist.sweep.seed", 0),
+    ("mnist.sweep.max_iter", 1),
+]
+
+
+@pytest.mark.parametrize(("key", "value"), ACCEPTED, ids=[f"{key}={value!r}" for key, value in ACCEPTED])
+def test_value_at_bound_is_accepted(tmp_path: Path, key: str, value: Any) -> None:
+    params = load_params(write_params(tmp_path, {key: value}))
+    read: Any = params
+    for name in key.split("."):
+        read = getattr(read, name)
+    assert read == value
+    assert type(read) is type(value)
+
+
+REFUSED: list[tuple[str, Any, str]] = [
+    ("mnist.shuffle.seed", -1, "'mnist.shuffle.seed' must be an integer in [0, 2**32 - 1], got -1"),
+    ("mnist.shuffle.seed", 2**32, "'mnist.shuffle.seed' must be an integer in [0, 2**32 - 1], got 4294967296"),
+    ("mnist.positive_digit", -1, "'mnist.positive_digit' must be a digit 0-9, got -1"),
+    ("mnist.positive_digit", 10, "'mnist.positive_digit' must be a digit 0-9, got 10"),
+    ("mnist.positive_digit", "5", "'mnist.positive_digit' must be a digit 0-9, got '5'"),
+    ("mnist.binary.cv_folds", 1, "'mnist.binary.cv_folds' must be an integer >= 2, got 1"),
+    ("titanic.model.cv_folds", 1, "'titanic.model.cv_folds' must be an integer >= 2, got 1"),
+    (
+        "mnist.evaluate.target_precision",
+        1.0000001,
+        "'mnist.evaluate.target_precision' must be a number in (0, 1], got 1.0000001",
+    ),
+    ("mnist.evaluate.target_precision", 0, "'mnist.evaluate.target_precision' must be a number in (0, 1], got 0.0"),
+    ("mnist.binary.n_jobs", 65, "'mnist.binary.n_jobs' must be an integer in [1, 64], got 65"),
+    ("mnist.binary.n_jobs", 0, "'mnist.binary.n_jobs' must be an integer in [1, 64], got 0"),
+    ("mnist.softmax_augmented.n_jobs", 65, "'mnist.softmax_augmented.n_jobs' must be an integer in [1, 64], got 65"),
+    (
+        "mnist.augment.shifts",
+        [[28, 0]],
+        "'mnist.augment.shifts' must be a list of [dx, dy] integer pairs with |dx|, |dy| < 28, got [[28, 0]]",
+    ),
+    (
+        "mnist.augment.shifts",
+        [[1, 0], [0, -28]],
+        "'mnist.augment.shifts' must be a list of [dx, dy] integer pairs with |dx|, |dy| < 28, got [[1, 0], [0, -28]]",
+    ),
+    (
+        "mnist.augment.shifts",
+        [[1]],
+        "'mnist.augment.shifts' must be a list of [dx, dy] integer pairs with |dx|, |dy| < 28, got [[1]]",
+    ),
+    (
+        "mnist.augment.shifts",
+        [[1, 0, 0]],
+        "'mnist.augment.shifts' must be a list of [dx, dy] integer pairs with |dx|, |dy| < 28, got [[1, 0, 0]]",
+    ),
+    (
+        "mnist.augment.shifts",
+        [[1.5, 0]],
+        "'mnist.augment.shifts' must be a list of [dx, dy] integer pairs with |dx|, |dy| < 28, got [[1.5, 0]]",
+    ),
+    (
+        "mnist.augment.shifts",
+        [[True, 0]],
+        "'mnist.augment.shifts' must be a list of [dx, dy] integer pairs with |dx|, |dy| < 28, got [[True, 0]]",
+    ),
+    (
+        "mnist.augment.shifts",
+        "right",
+        "'mnist.augment.shifts' must be a list of [dx, dy] integer pairs with |dx|, |dy| < 28, got 'right'",
+    ),
+    (
+        "mnist.figures.shift_example_pixels",
+        28,
+        "'mnist.figures.shift_example_pixels' must be an integer in [1, 27], got 28",
+    ),
+    (
+        "mnist.figures.shift_example_pixels",
+        0,
+        "'mnist.figures.shift_example_pixels' must be an integer in [1, 27], got 0",
+    ),
+    ("mnist.figures.some_digit", -1, "'mnist.figures.some_digit' must be a row index >= 0, got -1"),
+    ("mnist.figures.shift_example", -1, "'mnist.figures.shift_example' must be a row index >= 0, got -1"),
+    ("mnist.evaluate.curve_points", 1, "'mnist.evaluate.curve_points' must be an integer in [2, 100000], got 1"),
+    (
+        "mnist.evaluate.curve_points",
+        100_001,
+        "'mnist.evaluate.curve_points' must be an integer in [2, 100000], got 100001",
+    ),
+    ("mnist.evaluate.threshold", "abc", "'mnist.evaluate.threshold' must be a finite number, got 'abc'"),
+    ("mnist.evaluate.threshold", float("inf"), "'mnist.evaluate.threshold' must be a finite number, got inf"),
+    ("mnist.evaluate.threshold", float("nan"), "'mnist.evaluate.threshold' must be a finite number, got nan"),
+    ("titanic.evaluate.threshold", float("-inf"), "'titanic.evaluate.threshold' must be a finite number, got -inf"),
+    ("mnist.binary.C", 0, "'mnist.binary.C' must be a number > 0, got 0.0"),
+    ("mnist.binary.C", -1.5, "'mnist.binary.C' must be a number > 0, got -1.5"),
+    ("mnist.binary.C", float("inf"), "'mnist.binary.C' must be a number > 0, got inf"),
+    ("mnist.softmax.C", "ten", "'mnist.softmax.C' must be a number > 0, got 'ten'"),
+    ("mnist.softmax_augmented.C", None, "'mnist.softmax_augmented.C' must be a number > 0, got None"),
+    ("titanic.model.C", "1.0", "'titanic.model.C' must be a number > 0, got '1.0'"),
+    ("titanic.model.C", True, "'titanic.model.C' must be a number > 0, got True"),
+    ("mnist.softmax.max_iter", 0, "'mnist.softmax.max_iter' must be an integer >= 1, got 0"),
+    ("mnist.softmax.max_iter", 2.5, "'mnist.softmax.max_iter' must be an integer >= 1, got 2.5"),
+    ("mnist.binary.max_iter", False, "'mnist.binary.max_iter' must be an integer >= 1, got False"),
+    ("mnist.binary.random_state", -1, "'mnist.binary.random_state' must be an integer >= 0, got -1"),
+    ("mnist.softmax.dtype", "float16", "'mnist.softmax.dtype' must be float32 or float64, got 'float16'"),
+    ("mnist.softmax.matrix", "csc", "'mnist.softmax.matrix' must be sparse or dense, got 'csc'"),
+    ("mnist.n_train", 0, "'mnist.n_train' must be an integer >= 1, got 0"),
+    ("mnist.n_train", True, "'mnist.n_train' must be an integer >= 1, got True"),
+    ("mnist.n_train", 100.0, "'mnist.n_train' must be an integer >= 1, got 100.0"),
+    ("mnist.shuffle.seed", True, "'mnist.shuffle.seed' must be an integer in [0, 2**32 - 1], got True"),
+    ("titanic.model.cv_folds", True, "'titanic.model.cv_folds' must be an integer >= 2, got True"),
+    ("mnist.openml.version", 0, "'mnist.openml.version' must be an integer >= 1, got 0"),
+    ("mnist.openml.name", 784, "'mnist.openml.name' must be a string, got 784"),
+    (
+        "titanic.source.url",
+        "http://example.com/",
+        "'titanic.source.url' must be an https:// URL, got 'http://example.com/'",
+    ),
+    ("titanic.evaluate.top_n", 0, "'titanic.evaluate.top_n' must be an integer >= 1, got 0"),
+    ("mnist.sweep.C", [], "'mnist.sweep.C' must be a non-empty list of numbers > 0, got []"),
+    ("mnist.sweep.C", [1.0, 0], "'mnist.sweep.C' must be a non-empty list of numbers > 0, got [1.0, 0]"),
+    (
+        "mnist.sweep.models",
+        ["softmax", "trees"],
+        "'mnist.sweep.models' must be a non-empty list of softmax and/or binary, got ['softmax', 'trees']",
+    ),
+    (
+        "mnist.sweep.scaling",
+        [],
+        "'mnist.sweep.scaling' must be a non-empty list of raw (0-255) and/or unit (/255), got []",
+    ),
+    ("mnist.sweep.validation_fraction", 0, "'mnist.sweep.validation_fraction' must be a number in (0, 1), got 0.0"),
+    ("mnist.sweep.validation_fraction", 1, "'mnist.sweep.validation_fraction' must be a number in (0, 1), got 1.0"),
+    ("mnist.sweep.workers", 0, "'mnist.sweep.workers' must be an integer in [1, 64], got 0"),
+    ("mnist.sweep.workers", 65, "'mnist.sweep.workers' must be an integer in [1, 64], got 65"),
+]
+
+
+@pytest.mark.parametrize(("key", "value", "expected"), REFUSED, ids=[f"{key}={value!r}" for key, value, _ in REFUSED])
+def test_bad_value_is_refused_naming_key(tmp_path: Path, key: str, value: Any, expected: str) -> None:
+    assert refusal(write_params(tmp_path, {key: value})) == f"params.yaml: {expected}"
+
+
+# --- unknown keys and the file's shape -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        (
+            "mnist.binary.foo",
+            "unknown key 'mnist.binary.foo' (allowed: C, max_iter, random_state, dtype, matrix, n_jobs, cv_folds)",
+        ),
+        ("titanic.evaluate.treshold", "unknown key 'titanic.evaluate.treshold' (allowed: threshold, top_n)"),
+        (
+            "mnist.extra",
+            "unknown key 'mnist.extra' (allowed: openml, n_train, positive_digit, augment, shuffle, binary, softmax, "
+            "softmax_augmented, evaluate, figures, sweep)",
+        ),
+        ("bogus", "unknown key 'bogus' (allowed: mnist, titanic)"),
+    ],
+)
+def test_unknown_key_names_key(tmp_path: Path, key: str, expected: str) -> None:
+    assert refusal(write_params(tmp_path, {key: 1})) == f"params.yaml: {expected}"
+
+
+def test_misspelt_key_is_reported_as_unknown(tmp_path: Path) -> None:
+    """A misspelling also leaves the real key out; the misspelt one is the more useful thing to name."""
+    path = write_params(tmp_path, {})
+    text = path.read_text(encoding="utf-8").replace("    top_n:", "    topn:")
+    assert (
+        refusal(write_text(tmp_path, text))
+        == "params.yaml: unknown key 'titanic.evaluate.topn' (allowed: threshold, top_n)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("mnist:\n  5: a\n  foo: b\n", "mnist.5"),
+        ("1: a\nbogus: b\n", "1"),
+        ("mnist:\n  null: 1\n  x: 2\n", "mnist.None"),
+    ],
     ids=["int-and-str", "top-level", "null-and-str"],
 )
-def test_unknown_keys_of_mixed_types(tmp_path: Path, text: str) -> None:
+def test_unknown_keys_of_mixed_types(tmp_path: Path, text: str, key: str) -> None:
     """Non-string keys (YAML ints, null) beside string ones are refused like any unknown key, not a crash."""
-    path = tmp_path / "params.yaml"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(PipelineError, match="unknown key"):
-        load_params(path)
+    assert refusal(write_text(tmp_path, text)).startswith(f"params.yaml: unknown key '{key}' (allowed: ")
 
 
-@pytest.mark.parametrize(("key", "value"), [("mnist", 5), ("mnist.binary", [1, 2]), ("titanic.model", "C=1")])
-def test_section_not_a_mapping(tmp_path: Path, key: str, value: Any) -> None:
-    path = write_params(tmp_path, {key: value})
-    with pytest.raises(PipelineError, match=re.escape(f"'{key}' must be a mapping")):
-        load_params(path)
+@pytest.mark.parametrize(
+    ("key", "value", "kind"), [("mnist", 5, "int"), ("mnist.binary", [1, 2], "list"), ("titanic.model", "C=1", "str")]
+)
+def test_section_not_a_mapping(tmp_path: Path, key: str, value: Any, kind: str) -> None:
+    assert refusal(write_params(tmp_path, {key: value})) == f"params.yaml: '{key}' must be a mapping, got {kind}"
 
 
-@pytest.mark.parametrize("text", ["- mnist\n- titanic\n", "42\n", "just a string\n"])
-def test_top_level_not_a_mapping(tmp_path: Path, text: str) -> None:
-    path = tmp_path / "params.yaml"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(PipelineError, match=r"'the top level' must be a mapping"):
-        load_params(path)
+@pytest.mark.parametrize(
+    ("text", "kind"), [("- mnist\n- titanic\n", "list"), ("42\n", "int"), ("just a string\n", "str")]
+)
+def test_top_level_not_a_mapping(tmp_path: Path, text: str, kind: str) -> None:
+    assert refusal(write_text(tmp_path, text)) == f"params.yaml: 'the top level' must be a mapping, got {kind}"
 
 
 @pytest.mark.parametrize("text", ["mnist: [unclosed\n", "mnist:\n  n_train: 1\n bad: indent\n", "a: b: c\n"])
 def test_invalid_yaml(tmp_path: Path, text: str) -> None:
-    path = tmp_path / "params.yaml"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(PipelineError, match=re.escape(str(path)) + ": not valid YAML"):
-        load_params(path)
+    path = write_text(tmp_path, text)
+    assert refusal(path).startswith(f"{path}: not valid YAML at line ")
+
+
+def test_duplicate_key_is_refused(tmp_path: Path) -> None:
+    path = write_text(tmp_path, "mnist:\n  n_train: 5\n  positive_digit: 3\n  n_train: 6\ntitanic: {}\n")
+    assert refusal(path) == f"{path}: line 4: key 'mnist.n_train' is given twice"
+
+
+def test_duplicate_nested_key_is_refused(tmp_path: Path) -> None:
+    text = REPO_PARAMS.read_text(encoding="utf-8").replace("    cv_folds: 10", "    C: 2.0\n    cv_folds: 10")
+    path = write_text(tmp_path, text)
+    line = text.splitlines().index("    C: 2.0") + 1
+    assert refusal(path) == f"{path}: line {line}: key 'titanic.model.C' is given twice"
 
 
 def test_yaml_tags_are_not_executed(tmp_path: Path) -> None:
-    path = tmp_path / "params.yaml"
-    path.write_text("mnist: !!python/object/apply:os.system ['true']\n", encoding="utf-8")
-    with pytest.raises(PipelineError, match="not valid YAML"):
-        load_params(path)
+    marker = tmp_path / "marker"
+    path = write_text(tmp_path, f"mnist: !!python/object/apply:os.system ['touch {marker}']\n")
+    message = refusal(path)
+    assert message.startswith(f"{path}: not valid YAML at line 1: could not determine a constructor")
+    assert message.endswith("(only plain YAML values are allowed; nothing in the file is run)")
+    assert not marker.exists()
+
+
+# --- files that cannot be read --------------------------------------------------------------------
 
 
 def test_missing_file(tmp_path: Path) -> None:
-    with pytest.raises(PipelineError, match="not found"):
-        load_params(tmp_path / "absent.yaml")
+    path = tmp_path / "absent.yaml"
+    assert refusal(path) == f"{path}: parameter file not found"
+
+
+def test_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "params.yaml"
+    path.write_bytes(REPO_PARAMS.read_bytes().replace(b"name: mnist_784", b"name: mnist\xff784"))
+    assert refusal(path) == f"{path}: not UTF-8 text"
+
+
+def test_latin1_file(tmp_path: Path) -> None:
+    path = tmp_path / "params.yaml"
+    path.write_bytes("# réglages\n".encode("latin-1") + REPO_PARAMS.read_bytes())
+    assert refusal(path) == f"{path}: not UTF-8 text"
+
+
+def test_directory_is_not_a_file(tmp_path: Path) -> None:
+    path = tmp_path / "params.yaml"
+    path.mkdir()
+    assert refusal(path) == f"{path}: cannot read the parameter file (Is a directory)"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads a file whatever its mode")
+def test_unreadable_file(tmp_path: Path) -> None:
+    path = write_params(tmp_path, {})
+    path.chmod(0)
+    try:
+        assert refusal(path) == f"{path}: cannot read the parameter file (Permission denied)"
+    finally:
+        path.chmod(0o644)
+
+
+def test_error_messages_are_one_line_without_traceback_text(tmp_path: Path) -> None:
+    """pydantic's own multi-line report never leaks into the message."""
+    message = refusal(write_params(tmp_path, {"mnist.binary.C": 0, "mnist.n_train": 0, "titanic.model.C": "x"}))
+    assert not re.search(r"validation error|pydantic|Input should", message)
+    assert message == "params.yaml: 'mnist.n_train' must be an integer >= 1, got 0"

@@ -26,8 +26,9 @@ from pipelib.mnist.fitting import (
 from pipelib.modelfile import load_arrays, save_arrays
 from pipelib.params import BinaryParams, ImageLogisticParams
 
-BINARY = BinaryParams(C=0.5, max_iter=200, random_state=0)
-SOFTMAX = ImageLogisticParams(C=10.0, max_iter=200, random_state=0)
+IMAGE_SETTINGS = {"dtype": "float64", "matrix": "sparse", "n_jobs": 2}
+BINARY = BinaryParams(C=0.5, max_iter=200, random_state=0, cv_folds=3, **IMAGE_SETTINGS)
+SOFTMAX = ImageLogisticParams(C=10.0, max_iter=200, random_state=0, **IMAGE_SETTINGS)
 
 
 def sklearn_estimator(params: ImageLogisticParams) -> LogisticRegression:
@@ -133,7 +134,7 @@ def test_row_parallel_products_match_plain_csr() -> None:
 def test_sparse_and_threaded_fits_match_dense() -> None:
     """The same lbfgs fit on dense, CSR and threaded CSR features gives the same model (to rounding)."""
     pixels, labels = helpers.synthetic_digits(500, seed=5)
-    params = ImageLogisticParams(C=10.0, max_iter=100)
+    params = ImageLogisticParams(C=10.0, max_iter=100, random_state=0, **IMAGE_SETTINGS)
     dense = fit_logistic(as_features(pixels, "float64", "dense"), labels, params, "dense")
     estimator = sklearn_estimator(params).fit(pixels.astype(np.float64), labels)
     np.testing.assert_allclose(dense.coef, estimator.coef_, rtol=1e-10, atol=1e-14)
@@ -164,7 +165,9 @@ def test_fit_logistic_stops_at_max_iter_quietly(
     multiclass_data: tuple[np.ndarray, np.ndarray], recwarn: pytest.WarningsRecorder
 ) -> None:
     features, target = multiclass_data
-    model = fit_logistic(features * 1000, target, ImageLogisticParams(C=10.0, max_iter=2), "short")
+    model = fit_logistic(
+        features * 1000, target, ImageLogisticParams(C=10.0, max_iter=2, random_state=0, **IMAGE_SETTINGS), "short"
+    )
     assert model.n_iter == 2
     assert not [warning for warning in recwarn if "converge" in str(warning.message).lower()]
 
