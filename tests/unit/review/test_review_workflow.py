@@ -14,10 +14,10 @@ from typing import Any
 import helpers
 import pytest
 import yaml
-from test_review import REVIEW_FLAGS
 
 from pipelib.review.__main__ import parser
 
+REVIEW_FLAGS = helpers.REVIEW_FLAGS
 WORKFLOW = helpers.REPO_ROOT / ".github" / "workflows" / "pull-request.yml"
 
 
