@@ -44,6 +44,8 @@ TITANIC_COLUMNS = [
 ]
 PROJECT_FILES = ("dvc.yaml", "params.yaml", ".dvcignore")
 PROJECT_PACKAGES = ("pipelib", "stages")
+# The review's flags, as the CI workflow passes them (tests/unit/review/test_review_workflow.py checks).
+REVIEW_FLAGS = ("--out", "reports/review.md", "--html", "reports/review.html", "--tolerances", "review_tolerances.yaml")
 
 
 # --- synthetic images -------------------------------------------------------------------------
@@ -294,3 +296,55 @@ def pipeline_stage_deps(dvc_yaml: Path) -> dict[str, set[str]]:
 def pipeline_stage_names(dvc_yaml: Path) -> set[str]:
     """Every stage name of a dvc.yaml, ``foreach`` stages expanded to ``name@key``."""
     return set(pipeline_stage_deps(dvc_yaml))
+
+
+# --- the review comment as GitHub would render it -----------------------------------------------
+
+# GitHub turns these into links or pings in plain text (not in code): mentions, bare URLs, www.
+MENTION = re.compile(r"(?<![\w`])@[A-Za-z0-9][A-Za-z0-9-]*(?:/[A-Za-z0-9_.-]+)?")
+BARE_URL = re.compile(r"(?i)\b(?:https?://|www\.|mailto:)")
+
+
+def rendered_comment(markdown: str) -> dict[str, Any]:
+    """What a GFM renderer (markdown-it-py, CommonMark + tables) makes of a comment.
+
+    ``images`` and ``links`` (their addresses), ``html`` (raw HTML blocks and tags), ``mentions``
+    and ``bare_urls`` found in text outside code, ``tables`` (rows of cell counts) and ``fences``
+    ((info, content) of fenced code blocks).
+    """
+    from markdown_it import MarkdownIt
+
+    tokens = MarkdownIt("commonmark").enable("table").parse(markdown)
+    found: dict[str, Any] = {"images": [], "links": [], "html": [], "mentions": [], "bare_urls": []}
+    found["tables"], found["fences"] = [], []
+    rows: list[int] = []
+    cells = 0
+    for token in tokens:
+        if token.type == "html_block":
+            found["html"].append(token.content.strip())
+        elif token.type == "fence":
+            found["fences"].append((token.info.strip(), token.content))
+        elif token.type == "table_open":
+            rows = []
+        elif token.type == "tr_open":
+            cells = 0
+        elif token.type in ("th_open", "td_open"):
+            cells += 1
+        elif token.type == "tr_close":
+            rows.append(cells)
+        elif token.type == "table_close":
+            found["tables"].append(rows)
+        in_link = False
+        for child in token.children or []:
+            if child.type == "image":
+                found["images"].append(child.attrGet("src"))
+            elif child.type in ("link_open", "link_close"):
+                in_link = child.type == "link_open"
+                if in_link:
+                    found["links"].append(child.attrGet("href"))
+            elif child.type == "html_inline":
+                found["html"].append(child.content)
+            elif child.type == "text" and not in_link:
+                found["mentions"] += MENTION.findall(child.content)
+                found["bare_urls"] += BARE_URL.findall(child.content)
+    return found

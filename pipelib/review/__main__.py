@@ -1,9 +1,10 @@
 """review: compare the workspace with a base revision for a pull request, and gate on regressions.
 
-Writes a Markdown file fit for a PR comment (params and metrics diffs, headline numbers,
-plots of both revisions as PNGs beside it) and a self-contained HTML page of the same with
-inline SVG plots. Exit status 1, with one line per metric on stderr, when a gated metric got
-worse than its tolerance; 2 on an error (unknown revision, bad tolerance file, ...).
+Writes a Markdown file fit for a pull-request comment (params and metrics diffs, headline
+numbers, McNemar on changed test accuracies, the dvc.yaml plots as charts GitHub draws itself)
+and a self-contained HTML page with the full figures; the PNGs go in a folder beside the
+Markdown for the workflow's artifact. Exit status: 0 passed, 1 a gated metric got worse than
+its tolerance (one line per metric on stderr), 2 bad input (one ``error:`` line), 3 a bug.
 """
 
 from __future__ import annotations
@@ -11,99 +12,156 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import traceback
+from collections.abc import Callable
 from pathlib import Path
-
-import matplotlib.pyplot as plt
+from typing import NoReturn
 
 from pipelib.atomic import atomic_path, write_text
 from pipelib.errors import PipelineError, run_stage
 from pipelib.png import use_agg
-from pipelib.review.gate import (
-    Summary,
-    gate,
-    git_show,
-    head_revision,
-    html_page,
-    load_tolerances,
-    markdown,
-    metrics_diff,
-    params_diff,
-    pipeline_status,
-    resolve_revision,
-    tables,
-)
-from pipelib.review.plots import OPERATING_FILE, OPERATING_POINT, PLOT_FILES, draw_all, png_bytes, svg_text
+from pipelib.review import vcs
+from pipelib.review.gate import Change, gate, load_tolerances
+from pipelib.review.inert import fold
+from pipelib.review.keys import OPERATING_POINT, TEST_PREDICTIONS
+from pipelib.review.plots import PlotData, plot_definitions, read_plot
+from pipelib.review.render import Summary, checked_link, html_page, markdown, significance_table, tables, tolerance_diff
+from pipelib.review.significance import compare, parse_predictions
+
+PASSED, REGRESSION, BAD_INPUT, BUG = 0, 1, 2, 3
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with its usage errors as one ``error:`` line and exit status 2, like every other bad input."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"error: {self.prog}: {message}", file=sys.stderr)
+        raise SystemExit(BAD_INPUT)
 
 
 def parser() -> argparse.ArgumentParser:
     """The command line (a function, so the CI workflow's test can check its flags against it)."""
-    parser = argparse.ArgumentParser(prog="python -m pipelib.review", description=__doc__)
+    parser = Parser(prog="python -m pipelib.review", description=__doc__)
     parser.add_argument("--base", required=True, help="git revision to compare with, e.g. main or origin/main")
     parser.add_argument("--out", default="reports/review.md", help="the Markdown file; PNGs go in a folder beside it")
     parser.add_argument("--html", default="reports/review.html", help="the self-contained HTML page")
     parser.add_argument("--tolerances", default="review_tolerances.yaml", help="the regression gate's tolerances")
-    parser.add_argument("--plots-link", default=None, help="where readers of the Markdown find the HTML page")
+    parser.add_argument("--plots-link", default=None, help="https address where readers find the HTML page")
     return parser
 
 
-def current_plot_texts() -> dict[str, str]:
-    """The workspace's plot data files, which the review needs."""
-    texts = {}
-    for path in PLOT_FILES:
-        try:
-            texts[path] = Path(path).read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise PipelineError(f"{path}: plot data file not found (run dvc repro)") from None
-    return texts
+def read_current(path: str) -> str:
+    """A plot data file of the workspace, which the review needs."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PipelineError(f"{path}: plot data file not found (run dvc repro)") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise PipelineError(f"{path}: cannot read the plot data file ({error.__class__.__name__})") from None
+
+
+def plot_data(base: str, cwd: Path, warnings: list[str]) -> tuple[list[PlotData], list[str]]:
+    """Every dvc.yaml plot's data in the base revision and the workspace; the ids of plots not drawn."""
+    plots, skipped = plot_definitions(cwd / "dvc.yaml")
+    found = []
+    for plot in plots:
+        current = read_plot(plot, read_current(plot.file), f"{plot.file} (workspace)")
+        old = vcs.git_show(base, plot.file, cwd)
+        if old is None:
+            warnings.append(f"the base revision has no {plot.file}: plotted current only")
+        previous = None if old is None else read_plot(plot, old, f"{plot.file} ({base})")
+        found.append(PlotData(plot, previous, current))
+    return found, skipped
+
+
+def operating_point(metrics: list[Change]) -> dict[str, tuple[object, object]]:
+    """The operating point's values (base, current) by plot column, from the metrics diff."""
+    by_key = {(change.file, change.key): change for change in metrics}
+    known = {column: metric for column, metric in OPERATING_POINT.items() if metric in by_key}
+    return {column: (by_key[metric].old, by_key[metric].new) for column, metric in known.items()}
+
+
+def significance(base: str, cwd: Path) -> tuple[list, list[str]]:
+    """McNemar on the test predictions of both revisions, or why it was skipped."""
+    head_path = cwd / TEST_PREDICTIONS
+    head_text = head_path.read_text(encoding="utf-8") if head_path.is_file() else None
+    base_text = vcs.git_show(base, TEST_PREDICTIONS, cwd)
+    if base_text is None or head_text is None:
+        which = (
+            "Neither the base nor the workspace has"
+            if base_text == head_text
+            else ("The base revision has no" if base_text is None else "The workspace has no")
+        )
+        return [], [f"{which} {TEST_PREDICTIONS}: McNemar skipped."]
+    before = parse_predictions(base_text, f"{TEST_PREDICTIONS} ({base})")
+    after = parse_predictions(head_text, f"{TEST_PREDICTIONS} (workspace)")
+    comparisons, notes = compare(before, after)
+    return comparisons, [note[0].upper() + note[1:] + "." for note in notes]
+
+
+def tolerance_change(path: str, text: str, base: str, cwd: Path) -> tuple[str, list[str]]:
+    """The tolerance file's diff against the base revision, or why it cannot be compared."""
+    relative = os.path.relpath(Path(path).resolve(), cwd.resolve())
+    if relative.startswith(".."):
+        return "", [f"the tolerance file {path} is outside the project: not compared with the base"]
+    base_text = vcs.git_show(base, Path(relative).as_posix(), cwd)
+    return tolerance_diff(base_text, text, Path(relative).as_posix(), base), []
 
 
 def main() -> None:
     args = parser().parse_args()
     use_agg()
+    from matplotlib import pyplot as plt
+
+    from pipelib.review.figures import draw, png_bytes, svg_text
+
     cwd = Path.cwd()
-    tolerances = load_tolerances(args.tolerances)
-    base_commit = resolve_revision(args.base, cwd)
-    metrics, warnings = metrics_diff(args.base, cwd)
-    params = params_diff(args.base, cwd)
-    stale = pipeline_status(cwd)
+    link = checked_link(args.plots_link)
+    tolerances, tolerance_text = load_tolerances(args.tolerances)
+    base_commit = vcs.resolve_revision(args.base, cwd)
+    metrics, warnings = vcs.metrics_diff(args.base, cwd)
+    params = vcs.params_diff(args.base, cwd)
+    stale = vcs.pipeline_status(cwd)
     if stale:
         warnings.append(f"dvc status: {', '.join(stale)} not up to date; run dvc repro before reviewing")
-    current = current_plot_texts()
-    base = {path: git_show(args.base, path, cwd) for path in PLOT_FILES}
-    missing = [path for path, text in base.items() if text is None]
-    if missing:
-        warnings.append(f"the base revision has no {', '.join(missing)}: plotted current only")
-    operating = {
-        name: (change.old, change.new)
-        for change in metrics
-        for name, key in OPERATING_POINT.items()
-        if (change.file, change.key) == (OPERATING_FILE, key)
-    }
-    charts = draw_all(base, current, f"base ({args.base})", operating)
+    diff, notes = tolerance_change(args.tolerances, tolerance_text, args.base, cwd)
+    warnings += notes
+    plots, skipped = plot_data(args.base, cwd, warnings)
+    comparisons, significance_notes = significance(args.base, cwd)
 
     verdicts = gate(metrics, tolerances)
-    summary = Summary(args.base, base_commit, head_revision(cwd), verdicts, warnings)
-    sections = tables(params, verdicts, tolerances)
+    sections = [*tables(params, verdicts, tolerances), significance_table(comparisons, significance_notes)]
+    summary = Summary(args.base, base_commit, vcs.head_revision(cwd), verdicts, warnings, diff, sections)
 
     out, page = Path(args.out), Path(args.html)
     image_dir = out.parent / out.stem
-    images, svgs = [], []
-    for chart in charts:
+    operating = operating_point(metrics)
+    svgs = []
+    for data in plots:
+        chart = draw(data, args.base, operating)
         with atomic_path(image_dir / f"{chart.name}.png") as tmp:
             tmp.write_bytes(png_bytes(chart.figure))
-        images.append((chart.title, f"{image_dir.name}/{chart.name}.png"))  # relative to the Markdown file
         svgs.append((chart.name, chart.title, svg_text(chart.figure)))
         plt.close(chart.figure)
-    link = args.plots_link or Path(os.path.relpath(page, out.parent)).as_posix()
-    write_text(out, markdown(summary, sections, images, link))
-    write_text(page, html_page(summary, sections, svgs))
+    write_text(out, markdown(summary, plots, link, skipped))
+    write_text(page, html_page(summary, svgs))
 
     print(f"review: wrote {out} and {page}; {summary.outcome()}")
     if summary.failures:
         for line in summary.failures:
-            print(line, file=sys.stderr)
-        raise SystemExit(1)
+            print(fold(line, limit=1000), file=sys.stderr)
+        raise SystemExit(REGRESSION)
+
+
+def run(entry: Callable[[], None] = main) -> None:
+    """``entry`` with the review's exit codes: a bug exits 3 (with its traceback), never 1 (a regression)."""
+    try:
+        run_stage(entry)
+    except Exception:  # noqa: BLE001  (any uncaught exception is a bug: say so, with its own exit code)
+        traceback.print_exc()
+        print("error: the review crashed (a bug, not a regression); exit status 3", file=sys.stderr)
+        raise SystemExit(BUG) from None
 
 
 if __name__ == "__main__":
-    run_stage(main)
+    run()

@@ -8,11 +8,9 @@ workspace against the committed HEAD, as the pull-request workflow does against 
 from __future__ import annotations
 
 import json
-import math
 import re
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,15 +22,14 @@ import pytest
 import yaml
 from test_pipeline_dvc import N_TEST, N_TRAIN, small_project
 
-from pipelib.errors import PipelineError
-from pipelib.review.gate import Change, Tolerance, gate, judge, parse_tolerances
-from pipelib.review.plots import confusion_matrix, parse_csv
+from pipelib.review.plots import plot_definitions
+from pipelib.review.render import MARKER
 from pipelib.scores import read_scores
 
-# The flags the CI workflow passes too (tests/test_review_workflow.py checks they agree).
-REVIEW_FLAGS = ("--out", "reports/review.md", "--html", "reports/review.html", "--tolerances", "review_tolerances.yaml")
+REVIEW_FLAGS = helpers.REVIEW_FLAGS
 PLOTS_LINK = "https://example.invalid/actions/runs/1"
-CHARTS = ["precision_recall", "threshold", "roc", "test_confusion", "titanic_coefficients"]
+# The dvc.yaml plots the review draws (its `plots:` ids with a CSV file), in order.
+CHARTS = [plot.name for plot in plot_definitions(helpers.REPO_ROOT / "dvc.yaml")[0]]
 CHROMIUM = Path("/usr/bin/chromium")
 
 
@@ -112,7 +109,8 @@ def table(markdown: str, title: str) -> dict[str, list[str]]:
     """The rows of the Markdown table under ``## title``, keyed by their second cell (param or metric)."""
     section = markdown.split(f"## {title}\n", 1)[1].split("\n## ", 1)[0]
     rows = [line.strip("|").split(" | ") for line in section.splitlines() if line.startswith("| ")]
-    return {cells[1].strip(): [cell.strip() for cell in cells] for cells in rows[2:]}
+    rows = [[cell.strip().strip("`") for cell in cells] for cells in rows[2:]]
+    return {cells[1]: cells for cells in rows}
 
 
 def read_review(project: ChangedProject) -> str:
@@ -184,13 +182,25 @@ def test_default_tolerances_fail_on_the_recall_drop(
     assert f"- `{expected}tolerance 0.01 absolute`" in text
 
 
-def test_review_plots_are_files_beside_it(changed: ChangedProject, reviewed: subprocess.CompletedProcess[str]) -> None:
+def test_review_plots_render_on_github(changed: ChangedProject, reviewed: subprocess.CompletedProcess[str]) -> None:
+    """No relative link or image in the comment: curves as Mermaid charts, matrices and bars as tables."""
     text = read_review(changed)
-    for name in CHARTS:
-        assert f"](review/{name}.png)" in text, name
+    found = helpers.rendered_comment(text)
+    assert found["images"] == [] and found["links"] == [PLOTS_LINK]
+    assert found["html"] == [MARKER] and found["mentions"] == [] and found["bare_urls"] == []
+    plots = plot_definitions(changed.path / "dvc.yaml")[0]
+    charts = [content for info, content in found["fences"] if info == "mermaid"]
+    assert len(charts) == sum(plot.kind == "lines" for plot in plots)
+    for chart, plot in zip(charts, [plot for plot in plots if plot.kind == "lines"], strict=True):
+        lines = [line for line in chart.splitlines() if line.startswith("    line [")]
+        assert len(lines) == 2 * len(plot.y), plot.name  # base and head of each y column
+    # Headline, parameters, metrics, then a table per confusion or bar plot; every row as wide as its header.
+    assert len(found["tables"]) == 3 + sum(plot.kind != "lines" for plot in plots)
+    assert all(len(set(rows)) == 1 for rows in found["tables"])
+    for name in CHARTS:  # the PNGs stay, for the artifact
         png = changed.path / "reports" / "review" / f"{name}.png"
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
-    assert f"[{PLOTS_LINK}]({PLOTS_LINK})" in text
+    assert "Neither the base nor the workspace has reports/mnist_test_predictions.csv: McNemar skipped." in text
 
 
 def test_html_page_is_self_contained(changed: ChangedProject, reviewed: subprocess.CompletedProcess[str]) -> None:
@@ -281,13 +291,13 @@ def test_new_and_removed_metrics_are_reported(changed: ChangedProject, tmp_path:
         "regression: metrics/mnist.json softmax.test_accuracy is missing in this revision (base "
     )
     text = read_review(project)
-    assert "- New metrics (not in the base): metrics/mnist.json softmax.top2_accuracy." in text
-    assert "- Removed metrics (in the base, not now): metrics/mnist.json softmax.n_iter." in text
+    assert "- New metrics (not in the base): `metrics/mnist.json softmax.top2_accuracy`." in text
+    assert "- Removed metrics (in the base, not now): `metrics/mnist.json softmax.n_iter`." in text
     rows = table(text, "Metrics (dvc metrics diff)")
     assert rows["softmax.top2_accuracy"][2:] == ["—", "0.9900", "", "new"]
     assert rows["softmax.n_iter"][5] == "removed"
     assert rows["softmax.test_accuracy"][5] == "REGRESSION"
-    assert "- Warning: dvc status: evaluate_mnist" in text  # the edited metrics file is not the stage's output
+    assert "- Warning: `dvc status: evaluate_mnist" in text  # the edited metrics file is not the stage's output
 
 
 def test_remote_base_without_a_plot_file(changed: ChangedProject, tmp_path: Path) -> None:
@@ -299,9 +309,78 @@ def test_remote_base_without_a_plot_file(changed: ChangedProject, tmp_path: Path
     result = review(project, base="origin/main")
     assert result.returncode == 1, result.stderr
     text = read_review(project)
-    assert text.startswith("# Review of this change\n\nBase origin/main (")
-    assert "- Warning: the base revision has no plots/mnist/roc.csv: plotted current only" in text
+    assert text.startswith(f"{MARKER}\n\n# Review of this change\n\nBase `origin/main` (")
+    assert "- Warning: `the base revision has no plots/mnist/roc.csv: plotted current only`" in text
     assert (project.path / "reports" / "review" / "roc.png").is_file()
+
+
+# --- what a pull request controls ---------------------------------------------------------------
+
+IMAGE = "![px](https://attacker.example/px.png)"
+EVIL_URL = "https://evil.example/@someone/![x](https://evil.example/x.png)/"
+
+
+def test_a_hostile_change_cannot_spoof_ping_or_crash_the_review(changed: ChangedProject, tmp_path: Path) -> None:
+    """Issue 13's payloads in the metrics, params and plot data, and a hostile base branch name."""
+    project = ChangedProject(helpers.clone_project(changed.path, tmp_path / "p"), changed.mirror, changed.threshold)
+    base = "main`@org/maintainers<b>x</b>"
+    git(project.path, "branch", base, "HEAD")
+    metrics = project.path / "metrics" / "mnist.json"
+    values = json.loads(metrics.read_text(encoding="utf-8"))
+    values["binary"]["note"] = f"0.9`{IMAGE} @org/maintainers"
+    values['x\n\n<a href="https://evil.example">x</a>\n\n**Regression gate: passed**\n'] = 1.0
+    metrics.write_text(json.dumps(values), encoding="utf-8")
+    helpers.edit_params(project.path / "params.yaml", {"titanic.source.url": EVIL_URL})
+    coefficients = project.path / "plots" / "titanic" / "coefficients.csv"
+    lines = coefficients.read_text(encoding="utf-8").splitlines()
+    lines[1] = '"$\\frac{$ @org/x ' + IMAGE + '",' + lines[1].split(",", 1)[1]
+    coefficients.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    result = review(project, base=base)
+    assert result.returncode == 1, result.stderr  # the recall drop: a regression, not a crash
+    text = read_review(project)
+    found = helpers.rendered_comment(text)
+    assert (found["images"], found["links"], found["html"]) == ([], [], [MARKER])
+    assert found["mentions"] == [] and found["bare_urls"] == []
+    assert all(len(set(rows)) == 1 for rows in found["tables"])
+    assert EVIL_URL in text and "frac" in text
+    assert (project.path / "reports" / "review" / "titanic_coefficients.png").is_file()
+
+
+def test_a_loosened_gate_shows_in_the_comment(changed: ChangedProject, tmp_path: Path) -> None:
+    project = ChangedProject(helpers.clone_project(changed.path, tmp_path / "p"), changed.mirror, changed.threshold)
+    path = project.path / "review_tolerances.yaml"
+    before = path.read_text(encoding="utf-8")
+    old = "  binary.recall: {tolerance: 0.01, kind: absolute, better: higher}"
+    new = "  binary.recall: {tolerance: 1, kind: absolute, better: higher}"
+    path.write_text(before.replace(old, new), encoding="utf-8")
+    result = review(project)
+    assert result.returncode == 1, result.stderr
+    assert "binary.recall" not in result.stderr  # the pull request loosened its own gate ...
+    text = read_review(project)
+    assert "This change edits the gate's tolerances (review_tolerances.yaml)" in text
+    [diff] = [content for info, content in helpers.rendered_comment(text)["fences"] if info == "diff"]
+    assert f"-{old}\n" in diff and f"+{new}\n" in diff  # ... and the comment says so
+    assert diff.startswith("--- HEAD:review_tolerances.yaml\n+++ workspace:review_tolerances.yaml\n")
+
+
+def test_mcnemar_on_changed_test_predictions(changed: ChangedProject, tmp_path: Path) -> None:
+    project = ChangedProject(helpers.clone_project(changed.path, tmp_path / "p"), changed.mirror, changed.threshold)
+    path = project.path / "reports" / "mnist_test_predictions.csv"
+    labels = [i % 10 for i in range(300)]
+    path.write_text("label,softmax,softmax_augmented\n" + "".join(f"{y},{y},{y}\n" for y in labels), "utf-8")
+    git(project.path, "add", str(path))
+    git(project.path, "commit", "-q", "-m", "predictions")
+    rows = [(y, (y + 1) % 10 if i < 2 else y, (y + 1) % 10 if i < 30 else y) for i, y in enumerate(labels)]
+    path.write_text("label,softmax,softmax_augmented\n" + "".join(f"{a},{b},{c}\n" for a, b, c in rows), "utf-8")
+    assert review(project).returncode == 1  # the raised threshold's recall drop
+    text = read_review(project)
+    section = text.split("## Test accuracy: beyond noise? (McNemar)\n", 1)[1].split("\n## ", 1)[0]
+    lines = [line.strip("|").split(" | ") for line in section.splitlines() if line.startswith("| ")]
+    assert [[cell.strip().strip("`") for cell in cells] for cells in lines[2:]] == [
+        ["softmax", "1.0000", "0.9933", "-0.0067", "2", "0", "0.5", "within noise"],  # 2 * 0.5**2
+        ["softmax_augmented", "1.0000", "0.9000", "-0.1000", "30", "0", "1.86e-09", "beyond noise"],  # 2 * 0.5**30
+    ]
 
 
 # --- expected errors -----------------------------------------------------------------------------
@@ -363,7 +442,8 @@ def test_offline_page_draws_every_chart(
     page = changed.path / "reports" / "review.html"
     dom = chromium(page, tmp_path / "profile-dom", "--dump-dom")
     assert dom.returncode == 0, dom.stderr
-    figures = re.findall(r'<figure class="chart" id="chart-(\w+)"([^>]*)>(.*?)</figure>', dom.stdout, re.S)
+    figure = r'<figure class="chart" id="chart-\d+" data-plot="(\w+)"([^>]*)>(.*?)</figure>'
+    figures = re.findall(figure, dom.stdout, re.S)
     assert [name for name, _, _ in figures] == CHARTS
     for name, attributes, body in figures:
         assert body.count("<svg") == 1, name
@@ -380,111 +460,3 @@ def test_offline_page_draws_every_chart(
     # Each chart adds coloured ink (curves, bars, cells) below the tables.
     coloured = (pixels.max(axis=2) - pixels.min(axis=2)) > 0.25
     assert coloured.sum() > 10_000
-
-
-# --- the gate's rules, without DVC ---------------------------------------------------------------
-
-
-HIGHER = Tolerance(0.01, "absolute", "higher")
-
-
-@pytest.mark.parametrize(
-    ("old", "new", "tolerance", "status"),
-    [
-        (0.90, 0.895, HIGHER, "ok"),
-        (0.90, 0.89, HIGHER, "ok"),  # exactly the tolerance: allowed
-        (0.90, 0.8899, HIGHER, "regression"),
-        (0.90, 0.99, HIGHER, "ok"),
-        (0.10, 0.12, Tolerance(0.01, "absolute", "lower"), "regression"),
-        (0.10, 0.05, Tolerance(0.01, "absolute", "lower"), "ok"),
-        (0.50, 0.49, Tolerance(0.05, "relative", "higher"), "ok"),
-        (0.50, 0.47, Tolerance(0.05, "relative", "higher"), "regression"),
-        (0.0, -0.01, Tolerance(0.5, "relative", "higher"), "regression"),  # relative to zero: no room
-        (0.90, math.nan, HIGHER, "regression"),
-        (0.90, None, HIGHER, "regression"),
-        (None, 0.90, HIGHER, "new"),
-        (0.90, 0.80, None, "not gated"),
-        (0.90, 0.90, None, "unchanged"),
-        (None, 0.90, None, "new"),
-        (0.90, None, None, "removed"),
-    ],
-)
-def test_judge(old: Any, new: Any, tolerance: Tolerance | None, status: str) -> None:
-    verdict = judge(Change("m.json", "a.b", old, new), tolerance)
-    assert verdict.status == status
-    assert bool(verdict.message) == (status == "regression")
-    if verdict.message:
-        assert verdict.message.startswith("regression: m.json a.b ")
-
-
-def test_judge_message() -> None:
-    verdict = judge(Change("metrics/mnist.json", "binary.precision", 0.8904, 0.8592), HIGHER)
-    assert verdict.message == (
-        "regression: metrics/mnist.json binary.precision fell 0.0312 (0.8904 -> 0.8592), tolerance 0.01 absolute"
-    )
-    relative = judge(Change("m.json", "r", 0.5, 0.4), Tolerance(0.1, "relative", "higher"))
-    assert (
-        relative.message
-        == "regression: m.json r fell 0.1000 = 20.00% of base (0.5000 -> 0.4000), tolerance 0.1 relative"
-    )
-
-
-def test_gate_reports_gated_metrics_found_nowhere() -> None:
-    verdicts = gate([Change("m.json", "a", 1.0, 1.0)], {("m.json", "a"): HIGHER, ("m.json", "gone"): HIGHER})
-    assert [(v.change.key, v.status) for v in verdicts] == [("a", "ok"), ("gone", "regression")]
-
-
-@pytest.mark.parametrize(
-    ("raw", "message"),
-    [
-        (None, "expected a mapping of metrics files"),
-        ({"m.json": ["a"]}, "'m.json' must map metric keys to tolerances"),
-        ({"m.json": {"a": 0.1}}, "'m.json: a' must be a mapping with tolerance, kind, better"),
-        ({"m.json": {"a": {"tolerance": 0.1, "kind": "absolute"}}}, "'m.json: a': missing 'better'"),
-        ({"m.json": {"a": {"tolerance": -1, "kind": "absolute", "better": "higher"}}}, "'tolerance' must be a number"),
-        ({"m.json": {"a": {"tolerance": True, "kind": "absolute", "better": "higher"}}}, "got True"),
-        ({"m.json": {"a": {"tolerance": 0.1, "kind": "percent", "better": "higher"}}}, "'kind' must be absolute or"),
-        ({"m.json": {"a": {"tolerance": 0.1, "kind": "absolute", "better": "up"}}}, "'better' must be higher or lower"),
-        ({"m.json": {"a": {"tolerance": 0, "kind": "absolute", "better": "higher", "x": 1}}}, "unknown setting 'x'"),
-    ],
-)
-def test_parse_tolerances_refuses(raw: Any, message: str) -> None:
-    with pytest.raises(PipelineError, match=re.escape(message)) as raised:
-        parse_tolerances(raw, "t.yaml")
-    assert str(raised.value).startswith("t.yaml: ")
-    assert "\n" not in str(raised.value)
-
-
-def test_repository_tolerances_cover_the_headline_metrics() -> None:
-    path = helpers.REPO_ROOT / "review_tolerances.yaml"
-    tolerances = parse_tolerances(yaml.safe_load(path.read_text(encoding="utf-8")), str(path))
-    mnist = {"binary." + key for key in ("accuracy", "precision", "recall", "f1", "roc_auc", "cv_accuracy.mean")}
-    mnist |= {"softmax.test_accuracy", "softmax_augmented.test_accuracy"}
-    titanic = {f"titanic.{key}" for key in ("train_accuracy", "cv_accuracy.mean", "precision", "recall", "roc_auc")}
-    assert set(tolerances) == {("metrics/mnist.json", key) for key in mnist} | {
-        ("metrics/titanic.json", key) for key in titanic
-    }
-    # The metric keys exist in the committed metrics files.
-    for file, key in tolerances:
-        value = dig(json.loads((helpers.REPO_ROOT / file).read_text(encoding="utf-8")), key)
-        assert isinstance(value, float), (file, key)
-
-
-def test_confusion_matrix_counts() -> None:
-    counts = confusion_matrix(np.array([0, 0, 1, 2, 2]), np.array([0, 1, 1, 2, 0]), np.array([0, 1, 2]))
-    assert counts.tolist() == [[1, 1, 0], [0, 1, 0], [1, 0, 1]]
-
-
-def test_parse_csv_names_the_bad_column() -> None:
-    with pytest.raises(PipelineError, match=r"^p\.csv: no column 'recall' \(columns: a, b\)$"):
-        parse_csv("a,b\n1,2\n", "p.csv", ("recall",))
-    with pytest.raises(PipelineError, match="column 'a' has a value that is not a float"):
-        parse_csv("a,b\nx,2\n", "p.csv", ("a",))
-
-
-def test_help() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "pipelib.review", "--help"], cwd=helpers.REPO_ROOT, capture_output=True, text=True
-    )
-    assert result.returncode == 0
-    assert "--base" in result.stdout and "--tolerances" in result.stdout

@@ -26,6 +26,7 @@ import yaml
 
 from pipelib.review.__main__ import parser
 
+REVIEW_FLAGS = helpers.REVIEW_FLAGS
 WORKFLOW = helpers.REPO_ROOT / ".github" / "workflows" / "pull-request.yml"
 MARKER = "<!-- pipeline-review -->"
 BOT = "github-actions[bot]"
