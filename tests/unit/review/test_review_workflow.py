@@ -10,7 +10,6 @@ comments through the real ``jq``, as ``gh api --jq`` would.
 
 from __future__ import annotations
 
-import ast
 import json
 import os
 import re
@@ -28,20 +27,8 @@ from pipelib.review.__main__ import parser
 
 REVIEW_FLAGS = helpers.REVIEW_FLAGS
 WORKFLOW = helpers.REPO_ROOT / ".github" / "workflows" / "pull-request.yml"
-MARKER = "<!-- pipeline-review -->"
+MARKER = "<!-- pipelib-review -->"
 BOT = "github-actions[bot]"
-
-
-def review_flags_of_the_tests() -> tuple[str, ...]:
-    """REVIEW_FLAGS of tests/integration/test_review.py, read from its source (it is no package)."""
-    source = (helpers.REPO_ROOT / "tests" / "integration" / "test_review.py").read_text(encoding="utf-8")
-    for node in ast.parse(source).body:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "REVIEW_FLAGS" for t in node.targets):
-            return tuple(ast.literal_eval(node.value))
-    raise AssertionError("tests/integration/test_review.py has no REVIEW_FLAGS")
-
-
-REVIEW_FLAGS = review_flags_of_the_tests()
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +115,7 @@ def test_review_command_is_the_tested_one(steps: list[dict[str, Any]]) -> None:
     assert ". .venv/bin/activate" in review["run"]  # `make install` installed there
     args = command[3:]
     flags = dict(zip(args[::2], args[1::2], strict=True))
-    tested = dict(zip(REVIEW_FLAGS[::2], REVIEW_FLAGS[1::2], strict=True))  # what test_review.py passes
+    tested = dict(zip(REVIEW_FLAGS[::2], REVIEW_FLAGS[1::2], strict=True))  # what the review tests pass
     assert flags == {**tested, "--base": "origin/$BASE_REF", "--plots-link": "$RUN_URL"}
     assert review["env"]["BASE_REF"] == "${{ github.base_ref }}"
     parsed = parser().parse_args(args)  # the command line the stage accepts
