@@ -17,8 +17,9 @@ from pipelib.titanic.model import TitanicModel
 
 MNIST_KIND = "logistic_regression"
 TITANIC_KIND = "titanic_logistic_regression"
-KIND_NAMES = {
-    MNIST_KIND: "an MNIST model (models/binary.npz, softmax.npz, softmax_augmented.npz)",
+KIND_NAMES = {MNIST_KIND: "an MNIST model", TITANIC_KIND: "a Titanic model"}
+WANTED = {
+    MNIST_KIND: "an MNIST model (models/binary.npz, softmax.npz or softmax_augmented.npz)",
     TITANIC_KIND: "a Titanic model (models/titanic.npz)",
 }
 
@@ -29,7 +30,7 @@ def model_meta(source: str | os.PathLike[str], expected: str) -> dict[str, Any]:
     kind = meta.get("kind")
     if kind != expected:
         found = KIND_NAMES.get(kind, f"a model of unknown kind {kind!r}") if isinstance(kind, str) else "no model kind"
-        raise PipelineError(f"{source}: {found}, expected {KIND_NAMES[expected]}")
+        raise PipelineError(f"{source}: {found}, expected {WANTED[expected]}")
     return meta
 
 
