@@ -1,0 +1,105 @@
+"""Digit images from PNG files: 28 x 28 8-bit greyscale as MNIST, anything else refused or, asked to, converted.
+
+MNIST digits are white (255) on black (0), 28 x 28 pixels, one byte each. A PNG in that
+form is read as it is. Other PNGs are refused with one line naming the file and what is
+wrong, unless ``convert`` is set:
+
+* colour, palette and 1-bit images become greyscale (Pillow's ``convert("L")``, ITU-R 601-2 luma);
+* images with transparency are first laid on black, so transparent pixels are background;
+* other sizes are resized to 28 x 28 (Lanczos), ignoring the aspect ratio.
+
+16- and 32-bit images (modes ``I;16``, ``I``, ``F``) are refused even then: how to map
+them to 0-255 is the user's choice. ``invert`` turns dark-on-light digits into MNIST's
+light-on-dark, after any conversion.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from pipelib.errors import PipelineError
+from pipelib.mnist.dataset import PIXELS, SIDE
+
+NOT_CONVERTIBLE = ("I", "I;16", "I;16B", "I;16L", "I;16N", "F")
+MODE_NAMES = {
+    "1": "1-bit black and white",
+    "L": "8-bit greyscale",
+    "LA": "greyscale with alpha",
+    "P": "palette",
+    "PA": "palette with alpha",
+    "RGB": "colour",
+    "RGBA": "colour with alpha",
+    "I;16": "16-bit greyscale",
+    "I": "32-bit integer",
+    "F": "32-bit float",
+}
+MAX_CONVERTED_PIXELS = 4096 * 4096  # far above any digit photo worth resizing to 28 x 28
+
+
+def png_files(directory: Path) -> list[Path]:
+    """The ``*.png`` files (any case) directly in ``directory``, sorted by name."""
+    found = sorted(path for path in directory.iterdir() if path.suffix.lower() == ".png" and path.is_file())
+    if not found:
+        raise PipelineError(f"{directory}: no .png files in this directory")
+    return found
+
+
+def _greyscale(image: Image.Image) -> Image.Image:
+    """Any 8-bit image as mode L, transparent pixels laid on black."""
+    has_alpha = "A" in image.getbands() or "transparency" in image.info
+    if has_alpha:
+        image = image.convert("RGBA")
+        image = Image.alpha_composite(Image.new("RGBA", image.size, (0, 0, 0, 255)), image)
+    return image.convert("L")
+
+
+def _describe(mode: str) -> str:
+    return f"mode {mode} ({MODE_NAMES[mode]})" if mode in MODE_NAMES else f"mode {mode}"
+
+
+def read_digit_png(path: Path, convert: bool = False, invert: bool = False) -> np.ndarray:
+    """One PNG as 784 uint8 pixels, row by row; refused (one line naming it) unless MNIST-shaped or ``convert``."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                if image.format != "PNG":
+                    raise PipelineError(f"{path}: not a PNG image ({image.format or 'unknown'} format)")
+                mode, size = image.mode, image.size
+                if not convert:
+                    if mode != "L":
+                        raise PipelineError(
+                            f"{path}: {_describe(mode)}, expected 8-bit greyscale (mode L); "
+                            "--convert turns it into greyscale"
+                        )
+                    if size != (SIDE, SIDE):
+                        raise PipelineError(
+                            f"{path}: {size[0]} x {size[1]} pixels, expected {SIDE} x {SIDE}; --convert resizes it"
+                        )
+                    pixels = np.array(image, dtype=np.uint8)
+                else:
+                    if mode in NOT_CONVERTIBLE:
+                        raise PipelineError(f"{path}: {_describe(mode)}, save it as an 8-bit image first")
+                    if size[0] * size[1] > MAX_CONVERTED_PIXELS:
+                        raise PipelineError(f"{path}: {size[0]} x {size[1]} pixels, too large to convert")
+                    converted = _greyscale(image)
+                    if converted.size != (SIDE, SIDE):
+                        converted = converted.resize((SIDE, SIDE), Image.Resampling.LANCZOS)
+                    pixels = np.array(converted, dtype=np.uint8)
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise PipelineError(f"{path}: not a readable image") from None
+    except (OSError, SyntaxError, ValueError) as error:  # truncated or corrupt data (Pillow's PNG errors)
+        raise PipelineError(f"{path}: not a readable PNG image ({error})") from None
+    pixels = pixels.reshape(PIXELS)
+    return 255 - pixels if invert else pixels
+
+
+def read_png_directory(directory: Path, convert: bool = False, invert: bool = False) -> tuple[list[str], np.ndarray]:
+    """(file names, (n, 784) uint8 pixels) of every PNG directly in ``directory``."""
+    files = png_files(directory)
+    pixels = np.stack([read_digit_png(path, convert, invert) for path in files])
+    return [path.name for path in files], pixels

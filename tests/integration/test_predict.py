@@ -1,0 +1,223 @@
+"""``python -m pipelib.predict`` and the sklearn loaders on models the real stages trained, and the DVC artifacts.
+
+The reference is the pipeline's own predictions from one tiny ``dvc repro`` (the
+``clean_runs`` fixture): the augmented softmax's test predictions in
+``plots/mnist/test_confusion.csv``, the binary model's test confusion counts and the
+softmax test accuracy in ``metrics/mnist.json``, and the Kaggle submission
+``data/titanic/submission.csv``. Bad inputs end with one ``error:`` line, exit status 2 and
+no output file. The artifacts are fetched back with ``dvc artifacts get`` from a committed,
+tagged copy of the project, as a model registry does.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import shutil
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import helpers
+import numpy as np
+import pandas as pd
+import pytest
+import workspaces
+from PIL import Image
+
+from pipelib.mnist.dataset import read_mnist
+from pipelib.mnist.idx import read_idx_labels
+from pipelib.predict.estimators import mnist_estimator, titanic_pipeline
+
+ARTIFACTS = {
+    "mnist-binary": "models/binary.npz",
+    "mnist-softmax": "models/softmax.npz",
+    "mnist-softmax-augmented": "models/softmax_augmented.npz",
+    "titanic": "models/titanic.npz",
+}
+
+
+def predict(project: Path, mirror: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
+    """``python -m pipelib.predict ARGS`` with the project's code."""
+    return helpers.run_stage_script(project, mirror, "pipelib.predict", *map(str, args))
+
+
+def predicted(project: Path, mirror: Path, out: Path, *args: str | Path) -> pd.DataFrame:
+    result = predict(project, mirror, *args, "--out", out)
+    assert result.returncode == 0, result.stderr
+    return pd.read_csv(out)
+
+
+@pytest.fixture(scope="module")
+def project(clean_runs: tuple[Path, Path]) -> Path:
+    """A tiny project after ``dvc repro`` (read only)."""
+    return clean_runs[0]
+
+
+def test_softmax_predictions_are_the_pipelines(project: Path, tiny_mirror: Path, tmp_path: Path) -> None:
+    model = project / "models" / "softmax_augmented.npz"
+    table = predicted(project, tiny_mirror, tmp_path / "p.csv", "digits", "data/mnist/test.parquet", "--model", model)
+    pipeline = pd.read_csv(project / "plots" / "mnist" / "test_confusion.csv")
+
+    assert list(table.columns) == ["row", "label", "predicted", *[f"score_{digit}" for digit in range(10)]]
+    np.testing.assert_array_equal(table["label"], pipeline["actual"])
+    np.testing.assert_array_equal(table["predicted"], pipeline["predicted"])
+    pixels, _ = read_mnist(project / "data" / "mnist" / "test.parquet")
+    estimator = mnist_estimator(model)
+    np.testing.assert_array_equal(estimator.predict(pixels), pipeline["predicted"])
+    np.testing.assert_allclose(estimator.decision_function(pixels), table.filter(like="score_"), rtol=0, atol=1e-12)
+
+    again = predicted(
+        project, tiny_mirror, tmp_path / "again.csv", "digits", "data/mnist/test.parquet", "--model", model
+    )
+    assert (tmp_path / "again.csv").read_bytes() == (tmp_path / "p.csv").read_bytes()
+    assert len(again) == workspaces.TINY_MNIST[1]
+
+
+def test_binary_and_softmax_agree_with_the_metrics(project: Path, tiny_mirror: Path, tmp_path: Path) -> None:
+    """On the mirror's gzipped IDX test images: the binary model's confusion counts, the softmax accuracy."""
+    images = tiny_mirror / "mnist" / "t10k-images-idx3-ubyte.gz"
+    labels = read_idx_labels(tiny_mirror / "mnist" / "t10k-labels-idx1-ubyte.gz")
+    metrics = json.loads((project / "metrics" / "mnist.json").read_text(encoding="utf-8"))
+
+    binary = predicted(project, tiny_mirror, tmp_path / "b.csv", "digits", images, "--model", "models/binary.npz")
+    assert list(binary.columns) == ["row", "predicted", "score"]
+    positive, truth = binary["predicted"].to_numpy(dtype=bool), labels == 5
+    counts = {"tp": truth & positive, "fp": ~truth & positive, "fn": truth & ~positive, "tn": ~truth & ~positive}
+    assert {name: int(mask.sum()) for name, mask in counts.items()} == {
+        name: metrics["binary"]["test"][name] for name in counts
+    }
+    np.testing.assert_array_equal(
+        mnist_estimator(project / "models" / "binary.npz").predict(
+            read_mnist(project / "data" / "mnist" / "test.parquet")[0]
+        ),
+        positive,
+    )
+
+    softmax = predicted(project, tiny_mirror, tmp_path / "s.csv", "digits", images, "--model", "models/softmax.npz")
+    assert float(np.mean(softmax["predicted"].to_numpy() == labels)) == metrics["softmax"]["test_accuracy"]
+
+
+def test_passenger_predictions_are_the_kaggle_submission(project: Path, tiny_mirror: Path, tmp_path: Path) -> None:
+    test_csv = tiny_mirror / "titanic" / "test.csv"
+    model = project / "models" / "titanic.npz"
+    table = predicted(project, tiny_mirror, tmp_path / "t.csv", "passengers", test_csv, "--model", model)
+    submission = pd.read_csv(project / "data" / "titanic" / "submission.csv")
+
+    assert list(table.columns) == ["PassengerId", "Survived", "score"]
+    pd.testing.assert_frame_equal(table[["PassengerId", "Survived"]], submission)
+    pipeline = titanic_pipeline(model)
+    raw = pd.read_csv(test_csv)
+    np.testing.assert_array_equal(pipeline.predict(raw), submission["Survived"])
+    np.testing.assert_allclose(pipeline.decision_function(raw), table["score"], rtol=0, atol=1e-12)
+
+
+# --- bad inputs: one line, exit 2, nothing written ----------------------------------------------------
+
+
+def colour_png_directory(root: Path) -> Path:
+    directory = root / "pngs"
+    directory.mkdir()
+    Image.new("L", (28, 28)).save(directory / "a.png")
+    Image.new("RGB", (28, 28)).save(directory / "b.png")
+    return directory
+
+
+def kaggle_csv_without_sex(root: Path) -> Path:
+    path = root / "passengers.csv"
+    path.write_text(helpers.titanic_csv_text(helpers.titanic_rows(5, 1), labelled=False, drop=["Sex"]), "utf-8")
+    return path
+
+
+def pickled_model(root: Path) -> Path:
+    path = root / "model.npz"
+    path.write_bytes(pickle.dumps({"coef": [1.0]}))
+    return path
+
+
+BAD = {
+    "titanic-model-for-digits": (
+        lambda root: ["digits", "data/mnist/test.parquet", "--model", "models/titanic.npz"],
+        "error: models/titanic.npz: a Titanic model, expected an MNIST model "
+        "(models/binary.npz, softmax.npz or softmax_augmented.npz)",
+    ),
+    "mnist-model-for-passengers": (
+        lambda root: ["passengers", kaggle_csv_without_sex(root), "--model", "models/softmax.npz"],
+        "error: models/softmax.npz: an MNIST model, expected a Titanic model (models/titanic.npz)",
+    ),
+    "colour-png": (
+        lambda root: ["digits", colour_png_directory(root), "--model", "models/softmax.npz"],
+        "error: {root}/pngs/b.png: mode RGB (colour), expected 8-bit greyscale (mode L); "
+        "--convert turns it into greyscale",
+    ),
+    "missing-column": (
+        lambda root: ["passengers", kaggle_csv_without_sex(root), "--model", "models/titanic.npz"],
+        "error: {root}/passengers.csv: missing required column(s) Sex",
+    ),
+    "pickled-model": (
+        lambda root: ["digits", "data/mnist/test.parquet", "--model", pickled_model(root)],
+        "error: {root}/model.npz: refused, a pickle file (model files hold plain arrays only)",
+    ),
+    "threshold-for-softmax": (
+        lambda root: ["digits", "data/mnist/test.parquet", "--model", "models/softmax.npz", "--threshold", "1"],
+        "error: models/softmax.npz: a softmax model predicts the top score; --threshold is for binary ones",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def bad_runs(
+    project: Path, tiny_mirror: Path, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, tuple[Path, subprocess.CompletedProcess[str]]]:
+    """Each bad case run once, two at a time (the runs are independent): case -> (its directory, result)."""
+    roots = {case: tmp_path_factory.mktemp(case) for case in BAD}
+
+    def run(case: str) -> subprocess.CompletedProcess[str]:
+        out = roots[case] / "out" / "predictions.csv"
+        return predict(project, tiny_mirror, *BAD[case][0](roots[case]), "--out", out)
+
+    with ThreadPoolExecutor(2) as pool:
+        results = dict(zip(BAD, pool.map(run, BAD), strict=True))
+    return {case: (roots[case], results[case]) for case in BAD}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_input_gives_one_line_and_no_output(bad_runs, case: str) -> None:
+    root, result = bad_runs[case]
+    assert workspaces.error_line(result) == BAD[case][1].format(root=root)
+    assert not (root / "out").exists() or not any((root / "out").iterdir())
+
+
+# --- DVC artifacts ---------------------------------------------------------------------------------
+
+
+def git(project: Path, *args: str) -> None:
+    identity = ["-c", "user.name=test", "-c", "user.email=test@example.com"]
+    subprocess.run(["git", *identity, *args], cwd=project, check=True, capture_output=True)
+
+
+def test_dvc_reads_the_declared_model_artifacts(project: Path) -> None:
+    from dvc.repo import Repo
+
+    with Repo(str(project)) as repo:
+        declared = repo.artifacts.read()["dvc.yaml"]
+    assert {name: artifact.path for name, artifact in declared.items()} == ARTIFACTS
+    assert {artifact.type for artifact in declared.values()} == {"model"}
+    assert all(artifact.desc and artifact.labels for artifact in declared.values())
+    outs = {out for stage in workspaces.stage_commands(project / "dvc.yaml").values() for out in stage.outs}
+    assert set(ARTIFACTS.values()) == {out for out in outs if out.startswith("models/")}
+
+
+def test_dvc_artifacts_get_fetches_a_registered_model(project: Path, tiny_mirror: Path, tmp_path: Path) -> None:
+    """Committed and tagged as GTO registers a version, the model comes back by name, byte for byte."""
+    registry = helpers.clone_project(project, tmp_path / "registry")
+    git(registry, "add", "-A")
+    git(registry, "commit", "-q", "-m", "tiny pipeline run")
+    git(registry, "tag", "-a", "mnist-softmax-augmented@v1.0.0", "-m", "Registering artifact version")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    helpers.run_dvc(
+        elsewhere, tiny_mirror, "artifacts", "get", str(registry), "mnist-softmax-augmented", "-o", "got.npz"
+    )
+    assert (elsewhere / "got.npz").read_bytes() == (project / ARTIFACTS["mnist-softmax-augmented"]).read_bytes()
+    shutil.rmtree(registry)
