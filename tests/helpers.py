@@ -338,13 +338,18 @@ def run_dvc(project: Path, mirror: Path, *args: str, check: bool = True) -> subp
     return _checked(result) if check else result
 
 
-def run_stage_script(project: Path, mirror: Path, stage: str, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m stages.<stage> ARGS`` (a dotted ``stage``: that module) in ``project``; stdout, stderr apart."""
+def run_stage_script(
+    project: Path, mirror: Path, stage: str, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m stages.<stage> ARGS`` (a dotted ``stage``: that module) in ``project``; stdout, stderr apart.
+
+    ``env`` overrides variables of :func:`stage_env`.
+    """
     module = stage if "." in stage else f"stages.{stage}"
     return subprocess.run(
         [sys.executable, "-m", module, *args],
         cwd=project,
-        env=stage_env(mirror, project),
+        env={**stage_env(mirror, project), **(env or {})},
         capture_output=True,
         text=True,
         check=False,
