@@ -1,21 +1,33 @@
-"""Where local copies of the data sets live, and checksums of the files read from them.
+"""Where local copies of the data sets live, and how files are read from them: checked, inside, once.
 
 A mirror is a directory with ``mnist/`` (the four IDX ``.gz`` files) and ``titanic/``
 (``train.csv``, ``test.csv``). It is named by the ``DATA_MIRROR`` environment variable or
 found at ``../shared/data`` beside the project. Its location is not a parameter: it does
 not change the data, only where the bytes come from.
+
+What a mirror says about itself is not trusted: its files are checked against the
+checksums published with the data sets (recorded in the code), unless the user opts in to
+the mirror's own ``SHA256SUMS`` with ``DATA_MIRROR_TRUST_SUMS=1`` (small test mirrors,
+re-packed copies). A file is read once, through one open handle, and hashed from the bytes
+read, so what is checked is what is parsed; a symlink that leads out of the mirror's
+directory is refused.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import stat
+from dataclasses import dataclass
 from pathlib import Path
 
 from pipelib.errors import PipelineError
 
 MIRROR_ENV = "DATA_MIRROR"
+TRUST_SUMS_ENV = "DATA_MIRROR_TRUST_SUMS"
 CHECKSUM_FILE = "SHA256SUMS"
+MAX_CHECKSUM_FILE_BYTES = 64 * 1024
+READ_CHUNK = 1 << 20
 
 
 def find_mirror(subdir: str) -> Path | None:
@@ -34,30 +46,62 @@ def find_mirror(subdir: str) -> Path | None:
     return root / subdir if (root / subdir).is_dir() else None
 
 
-def file_digest(path: Path, algorithm: str) -> str:
-    """Hex digest of a file, read in chunks."""
-    digest = hashlib.new(algorithm)
-    with open(path, "rb") as stream:
-        for chunk in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+def trusts_mirror_sums() -> bool:
+    """Whether the user opted in to mirrors' own ``SHA256SUMS`` (``DATA_MIRROR_TRUST_SUMS=1``)."""
+    value = os.environ.get(TRUST_SUMS_ENV, "")
+    if value not in ("", "0", "1"):
+        raise PipelineError(f"{TRUST_SUMS_ENV}={value}: expected 1 (use a mirror's own SHA256SUMS) or 0")
+    return value == "1"
 
 
-def mirror_checksums(directory: Path) -> dict[str, str] | None:
-    """A mirror's own ``SHA256SUMS`` (``sha256sum`` format), when it carries one.
+def read_inside(directory: Path, name: str, max_bytes: int) -> bytes:
+    """The bytes of ``directory/name``, read through one handle; refused if it leads out of ``directory``.
 
-    Small test mirrors and re-packed copies carry their own list; the real data sets are
-    checked against the published checksums recorded in the code.
+    The path is resolved first (symlinks inside the mirror are fine) and the resolved file is
+    opened without following a further symlink, so the file checked for where it lives is the
+    file read. At most ``max_bytes`` are read: a larger file is refused, not loaded.
     """
-    listing = directory / CHECKSUM_FILE
-    if not listing.is_file():
-        return None
+    path = directory / name
     try:
-        lines = listing.read_text(encoding="utf-8").splitlines()
-    except UnicodeDecodeError:
-        raise PipelineError(f"{listing}: not UTF-8 text, expected '<sha256>  <file name>' lines") from None
+        inside = directory.resolve(strict=True)
+        real = path.resolve(strict=True)
+    except FileNotFoundError:
+        raise PipelineError(f"{path}: file not found in the mirror") from None
+    except (OSError, RuntimeError) as error:  # a symlink loop
+        raise PipelineError(f"{path}: not readable ({error})") from None
+    if not real.is_relative_to(inside):
+        raise PipelineError(f"{path}: refused, a symlink to {real}, outside the mirror directory {inside}")
+    try:
+        # O_NONBLOCK: opening a FIFO planted in the mirror returns at once (and is refused below)
+        flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+        descriptor = os.open(real, flags)
+    except OSError as error:
+        raise PipelineError(f"{path}: not readable ({error.strerror or error})") from None
+    with os.fdopen(descriptor, "rb") as stream:
+        info = os.fstat(stream.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise PipelineError(f"{path}: not a regular file")
+        if info.st_size > max_bytes:
+            raise PipelineError(f"{path}: {info.st_size:,} bytes, more than the {max_bytes:,} allowed for this file")
+        data = stream.read(max_bytes + 1)
+    if len(data) > max_bytes:  # grew while being read
+        raise PipelineError(f"{path}: more than the {max_bytes:,} bytes allowed for this file")
+    return data
+
+
+@dataclass(frozen=True)
+class Checksums:
+    """The checksums a mirror's files must match, and where they come from."""
+
+    sums: dict[str, str]
+    algorithm: str
+    ignored_list: bool = False  # the mirror has a SHA256SUMS that was not used (no opt-in)
+
+
+def parse_checksum_list(text: str, listing: Path) -> dict[str, str]:
+    """``sha256sum`` output (``<hex>  <name>`` or ``<hex> *<name>``) as {name: lower-case hex}."""
     sums: dict[str, str] = {}
-    for number, line in enumerate(lines, start=1):
+    for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         parts = line.split()
@@ -67,15 +111,36 @@ def mirror_checksums(directory: Path) -> dict[str, str] | None:
     return sums
 
 
-def verify_file(path: Path, expected: dict[str, str], algorithm: str) -> None:
-    """Check ``path`` against ``expected[path.name]``; a mismatch or an unlisted file is an error."""
-    if not path.is_file():
+def mirror_checksums(directory: Path, published: dict[str, str], algorithm: str) -> Checksums:
+    """The published checksums, or the mirror's own ``SHA256SUMS`` when the user opted in and it has one."""
+    listing = directory / CHECKSUM_FILE
+    present = listing.exists() or listing.is_symlink()
+    if not present:
+        return Checksums(published, algorithm)
+    if not trusts_mirror_sums():
+        return Checksums(published, algorithm, ignored_list=True)
+    data = read_inside(directory, CHECKSUM_FILE, MAX_CHECKSUM_FILE_BYTES)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise PipelineError(f"{listing}: not UTF-8 text, expected '<sha256>  <file name>' lines") from None
+    return Checksums(parse_checksum_list(text, listing), "sha256")
+
+
+def read_verified(directory: Path, name: str, checksums: Checksums, max_bytes: int) -> bytes:
+    """The bytes of a mirror file, hashed as read and refused unless they match ``checksums``."""
+    path = directory / name
+    if not (path.exists() or path.is_symlink()):
         raise PipelineError(f"{path}: file not found in the mirror")
-    if path.name not in expected:
-        raise PipelineError(f"{path}: no recorded {algorithm} checksum for this file")
-    actual = file_digest(path, algorithm)
-    if actual != expected[path.name]:
+    if name not in checksums.sums:
+        raise PipelineError(f"{path}: no recorded {checksums.algorithm} checksum for this file")
+    data = read_inside(directory, name, max_bytes)
+    actual = hashlib.new(checksums.algorithm, data).hexdigest()
+    expected = checksums.sums[name]
+    if actual != expected:
+        hint = f"; this mirror's {CHECKSUM_FILE} is used only with {TRUST_SUMS_ENV}=1" if checksums.ignored_list else ""
         raise PipelineError(
-            f"{path}: {algorithm} {actual} does not match the recorded {expected[path.name]} "
-            "(a corrupt or different file)"
+            f"{path}: {checksums.algorithm} {actual} does not match the recorded {expected} "
+            f"(a corrupt or different file{hint})"
         )
+    return data

@@ -1,21 +1,26 @@
 """Model files as plain arrays in a deterministic ``.npz``: loading one never runs code.
 
 A pickle (or joblib) model file executes whatever it was crafted to execute when it is
-loaded. These files hold only numeric and string arrays, read with ``allow_pickle=False``;
-the zip entries carry a fixed timestamp, so the same model gives the same bytes.
+loaded. These files hold only numeric and string arrays, and nothing in them is unpickled;
+the zip entries carry a fixed timestamp, so the same model gives the same bytes. A model
+file may come from a DVC remote, so its sizes are checked before anything is unpacked.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import zipfile
 import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
+from numpy.lib import format as npy_format
 
 from pipelib.atomic import atomic_path
 from pipelib.errors import PipelineError
@@ -25,6 +30,11 @@ META_KEY = "meta_json"
 ZIP_START = b"PK\x03\x04"
 PICKLE_START = b"\x80"  # pickle protocol 2 and later
 PLAIN_KINDS = "biufUS"  # bool, integers, floats, text: no objects, no structured or raw bytes
+# Bounds a model file is checked against before anything in it is unpacked.
+MAX_ITEMSIZE = 256  # bytes per element: any number, or text of up to 64 characters
+MAX_HEADER_BYTES = 1024  # an .npy header (numpy writes 128 bytes for these arrays)
+MAX_META_BYTES = 64 * 1024  # the JSON of the model's metadata
+MAX_ZIP_OVERHEAD = 64 * 1024  # zip headers and directory, for a handful of entries
 
 
 def save_arrays(target: str | os.PathLike[str], arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
@@ -44,40 +54,126 @@ def save_arrays(target: str | os.PathLike[str], arrays: dict[str, np.ndarray], m
             archive.writestr(info, buffer.getvalue())
 
 
-def load_arrays(source: str | os.PathLike[str], required: list[str]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """Read a model file written by :func:`save_arrays`; refuse pickled, foreign or incomplete ones.
+@dataclass(frozen=True)
+class _Bound:
+    """The most an entry may hold: ``elements`` values of at most ``itemsize`` bytes each."""
 
-    The file must be a zip archive of ``.npy`` arrays; nothing in it is unpickled, so a
-    crafted file can at worst be refused, never run code.
-    """
-    source = Path(source)
+    elements: int
+    itemsize: int
+
+    @property
+    def entry_bytes(self) -> int:
+        """Most bytes the entry can unpack to: its ``.npy`` header and its values."""
+        return MAX_HEADER_BYTES + self.elements * self.itemsize
+
+
+def _read_npy(archive: zipfile.ZipFile, info: zipfile.ZipInfo, key: str, bound: _Bound, where: str) -> np.ndarray:
+    """One ``.npy`` entry, its header checked against ``bound`` before its data is read."""
+    with archive.open(info) as stream:
+        version = npy_format.read_magic(stream)
+        if version == (1, 0):
+            shape, fortran_order, dtype = npy_format.read_array_header_1_0(stream, max_header_size=MAX_HEADER_BYTES)
+        elif version == (2, 0):
+            shape, fortran_order, dtype = npy_format.read_array_header_2_0(stream, max_header_size=MAX_HEADER_BYTES)
+        else:
+            raise ValueError(f"unsupported .npy format version {version[0]}.{version[1]}")
+        if dtype.hasobject:
+            raise PipelineError(f"{where}: refused, array '{key}' holds pickled objects")
+        if dtype.kind not in PLAIN_KINDS or dtype.fields is not None or dtype.subdtype is not None:
+            raise PipelineError(f"{where}: entry '{key}' is not a plain numeric or text array")
+        elements = math.prod(shape)
+        if elements > bound.elements or dtype.itemsize > bound.itemsize:
+            raise PipelineError(
+                f"{where}: array '{key}' claims shape {shape} of {dtype.str} ({elements:,} elements of "
+                f"{dtype.itemsize} bytes), more than the {bound.elements:,} of at most {bound.itemsize} allowed"
+            )
+        size = elements * dtype.itemsize
+        announced = stream.tell() + size
+        if info.file_size != announced:
+            raise PipelineError(
+                f"{where}: entry '{info.filename}' is {info.file_size:,} bytes, its header needs {announced:,}"
+            )
+        data = stream.read(size)  # no more than the entry holds; its CRC is checked at its end
+    if len(data) != size:
+        raise PipelineError(f"{where}: entry '{info.filename}' is truncated")
+    array = np.frombuffer(data, dtype=dtype).copy()
+    return array.reshape(shape[::-1]).transpose() if fortran_order else array.reshape(shape)
+
+
+def _check_directory(entries: list[zipfile.ZipInfo], bounds: dict[str, _Bound], where: str) -> None:
+    """The zip directory names only the expected ``.npy`` entries, once each, within their sizes."""
+    names = [info.filename for info in entries]
+    for name in names:
+        if not name.endswith(".npy") or name.removesuffix(".npy") not in bounds:
+            raise PipelineError(f"{where}: unexpected entry {name!r} in the model file")
+        if names.count(name) > 1:
+            raise PipelineError(f"{where}: entry {name!r} appears twice in the model file")
+    declared = sum(info.file_size for info in entries)
+    total = sum(bound.entry_bytes for bound in bounds.values())
+    if declared > total:
+        raise PipelineError(f"{where}: its entries unpack to {declared:,} bytes, more than the {total:,} allowed")
+    for info in entries:
+        bound = bounds[info.filename.removesuffix(".npy")]
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise PipelineError(f"{where}: entry '{info.filename}' uses an unsupported compression method")
+        if info.file_size > bound.entry_bytes:
+            raise PipelineError(
+                f"{where}: entry '{info.filename}' unpacks to {info.file_size:,} bytes, "
+                f"more than the {bound.entry_bytes:,} allowed"
+            )
+
+
+def _open_model_file(source: Path) -> BinaryIO:
     try:
-        with open(source, "rb") as stream:
-            head = stream.read(4)
+        stream = open(source, "rb")  # noqa: SIM115  (the caller closes it)
     except FileNotFoundError:
         raise PipelineError(f"{source}: model file not found (run the training stage: dvc repro)") from None
     except OSError as error:
         raise PipelineError(f"{source}: not a readable model file ({error.strerror or error})") from None
-    if head[:1] == PICKLE_START:
-        raise PipelineError(f"{source}: refused, a pickle file (model files hold plain arrays only)")
+    head = stream.read(4)
+    stream.seek(0)
     if head != ZIP_START:
+        stream.close()
+        if head[:1] == PICKLE_START:
+            raise PipelineError(f"{source}: refused, a pickle file (model files hold plain arrays only)")
         raise PipelineError(f"{source}: not a model file (expected a zip archive of .npy arrays)")
+    return stream
+
+
+def load_arrays(
+    source: str | os.PathLike[str], limits: Mapping[str, int], kind: str = "model"
+) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Read a model file written by :func:`save_arrays`: exactly the arrays ``limits`` names, each bounded.
+
+    ``limits`` maps each array to the most elements a model of this ``kind`` has in it. The
+    file's size, the sizes in its zip directory and each ``.npy`` header are checked against
+    them before anything is decompressed or allocated, so a small crafted file (a deflate
+    bomb, a header claiming 2**45 elements) is refused, never unpacked. Nothing in the file
+    is unpickled: a crafted file can at worst be refused, never run code.
+    """
+    source = Path(source)
+    where = str(source)
+    bounds = {key: _Bound(elements, MAX_ITEMSIZE) for key, elements in limits.items()}
+    bounds[META_KEY] = _Bound(1, MAX_META_BYTES)
+    most = sum(bound.entry_bytes for bound in bounds.values())
     arrays: dict[str, np.ndarray] = {}
-    name = ""
-    try:
-        with np.load(source, allow_pickle=False) as archive:
-            for name in archive.files:
-                arrays[name] = archive[name]
-    except ValueError as error:
-        if "Object arrays cannot be loaded" in str(error):  # numpy refuses pickled arrays with allow_pickle=False
-            raise PipelineError(f"{source}: refused, array '{name}' holds pickled objects") from None
-        raise PipelineError(f"{source}: array '{name}' is not a readable .npy array ({error})") from None
-    except (OSError, zipfile.BadZipFile, EOFError, zlib.error) as error:
-        raise PipelineError(f"{source}: not a readable model file ({error})") from None
-    for key, value in arrays.items():
-        if not isinstance(value, np.ndarray) or value.dtype.kind not in PLAIN_KINDS:
-            raise PipelineError(f"{source}: entry '{key}' is not a plain numeric or text array")
-    missing = [key for key in [*required, META_KEY] if key not in arrays]
+    key = ""
+    with _open_model_file(source) as stream:
+        file_size = os.fstat(stream.fileno()).st_size
+        if file_size > most + most // 100 + MAX_ZIP_OVERHEAD:  # deflate can grow incompressible data a little
+            raise PipelineError(f"{source}: {file_size:,} bytes, more than a {kind} file can take")
+        try:
+            with zipfile.ZipFile(stream) as archive:
+                entries = archive.infolist()
+                _check_directory(entries, bounds, where)
+                for info in entries:
+                    key = info.filename.removesuffix(".npy")
+                    arrays[key] = _read_npy(archive, info, key, bounds[key], where)
+        except ValueError as error:  # a malformed .npy header
+            raise PipelineError(f"{source}: array '{key}' is not a readable .npy array ({error})") from None
+        except (OSError, zipfile.BadZipFile, EOFError, zlib.error) as error:
+            raise PipelineError(f"{source}: not a readable model file ({error})") from None
+    missing = [name for name in bounds if name not in arrays]
     if missing:
         raise PipelineError(f"{source}: model file lacks {', '.join(missing)}")
     try:

@@ -23,9 +23,10 @@ def write_scores(target: str | os.PathLike[str], fold: np.ndarray, truth: np.nda
     write_table(pa.table(scores_columns(fold, truth, score), schema=SCORES_SCHEMA), target)
 
 
-def read_scores_table(source: str | os.PathLike[str], schema: pa.Schema = SCORES_SCHEMA) -> pa.Table:
-    """A scores file with ``schema`` (SCORES_SCHEMA's columns last), with no missing values and finite scores."""
-    table = read_table(source, schema)
+def read_scores_table(source: str | os.PathLike[str], schema: pa.Schema, max_rows: int) -> pa.Table:
+    """A scores file of at most ``max_rows`` rows with ``schema`` (SCORES_SCHEMA's columns last), no missing values
+    and finite scores."""
+    table = read_table(source, schema, max_rows=max_rows)
     if any(table.column(name).null_count for name in table.column_names):
         raise PipelineError(f"{source}: scores file has missing values")
     if not np.isfinite(table.column("score").to_numpy()).all():
@@ -33,8 +34,8 @@ def read_scores_table(source: str | os.PathLike[str], schema: pa.Schema = SCORES
     return table
 
 
-def read_scores(source: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(fold, target, score) arrays of a scores file, with no missing values."""
-    table = read_scores_table(source)
+def read_scores(source: str | os.PathLike[str], max_rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(fold, target, score) arrays of a scores file of at most ``max_rows`` rows, with no missing values."""
+    table = read_scores_table(source, SCORES_SCHEMA, max_rows)
     fold, target, score = (table.column(name).to_numpy(zero_copy_only=False) for name in table.column_names)
     return fold, target, score

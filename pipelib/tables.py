@@ -44,23 +44,82 @@ def write_table(table: pa.Table, target: str | os.PathLike[str]) -> None:
         )
 
 
-def read_table(source: str | os.PathLike[str], schema: pa.Schema, columns: list[str] | None = None) -> pa.Table:
-    """Read a parquet file and check it has ``schema``'s columns and types (extra columns are refused)."""
+# Bytes a parquet page may spend beyond its values: page headers, definition levels.
+PER_ROW_SLACK = 2
+PER_CHUNK_SLACK = 64 * 1024
+DEFAULT_TEXT_BYTES = 1024  # a text cell: 256 characters of up to 4 bytes each in UTF-8
+
+
+def value_bytes(kind: pa.DataType, max_text_bytes: int) -> int:
+    """Most bytes one value of ``kind`` takes in a parquet page before compression."""
+    if pa.types.is_fixed_size_binary(kind):
+        return kind.byte_width
+    if pa.types.is_string(kind) or pa.types.is_binary(kind):
+        return 4 + max_text_bytes  # a length prefix, then the bytes
+    if pa.types.is_boolean(kind) or pa.types.is_integer(kind) or pa.types.is_floating(kind):
+        return max(4, kind.bit_width // 8)  # parquet stores integers narrower than 32 bits as INT32
+    raise TypeError(f"no size bound for parquet columns of type {kind}")
+
+
+def check_size(source: Path, metadata: pq.FileMetaData, schema: pa.Schema, max_rows: int, max_text_bytes: int) -> None:
+    """Refuse a file whose footer announces more rows, or larger columns, than the reader expects.
+
+    The footer is all that has been read at this point: a small file that would unpack to
+    a huge table is refused before a single page is decompressed.
+    """
+    rows = metadata.num_rows
+    if not 0 <= rows <= max_rows:
+        raise PipelineError(f"{source}: {rows:,} rows, more than the {max_rows:,} this file may hold")
+    groups = [metadata.row_group(index) for index in range(metadata.num_row_groups)]
+    if sum(group.num_rows for group in groups) != rows:
+        raise PipelineError(f"{source}: its row groups do not add up to the {rows:,} rows its footer announces")
+    if metadata.num_columns != len(schema):
+        raise PipelineError(f"{source}: {metadata.num_columns} parquet columns, expected {len(schema)}")
+    for index, item in enumerate(schema):
+        size = sum(group.column(index).total_uncompressed_size for group in groups)
+        limit = rows * (value_bytes(item.type, max_text_bytes) + PER_ROW_SLACK) + PER_CHUNK_SLACK * (len(groups) + 1)
+        if not 0 <= size <= limit:
+            raise PipelineError(
+                f"{source}: column '{item.name}' unpacks to {size:,} bytes, more than {rows:,} rows of {item.type} take"
+            )
+
+
+def read_table(
+    source: str | os.PathLike[str],
+    schema: pa.Schema,
+    *,
+    max_rows: int,
+    columns: list[str] | None = None,
+    max_text_bytes: int = DEFAULT_TEXT_BYTES,
+) -> pa.Table:
+    """Read a parquet file with ``schema``'s columns and types (extra columns are refused).
+
+    Before any data is read, the footer's row count must be at most ``max_rows`` and each
+    column's unpacked size what that many rows of its type can take (text cells at most
+    ``max_text_bytes``). The checks and the read use one open handle.
+    """
     source = Path(source)
     try:
-        found = pq.read_schema(source)
+        handle = pa.OSFile(str(source))
     except FileNotFoundError:
         raise PipelineError(f"{source}: file not found (run the stage that writes it: dvc repro)") from None
-    except (pa.ArrowInvalid, OSError) as error:
+    except OSError as error:
         raise PipelineError(f"{source}: not a readable parquet file ({error})") from None
-    expected = {item.name: item.type for item in schema}
-    got = {item.name: item.type for item in found}
-    if list(got) != list(expected):
-        raise PipelineError(f"{source}: columns {list(got)}, expected {list(expected)}")
-    for name, kind in expected.items():
-        if got[name] != kind:
-            raise PipelineError(f"{source}: column '{name}' has type {got[name]}, expected {kind}")
-    try:
-        return pq.read_table(source, columns=columns, page_checksum_verification=True)
-    except (pa.ArrowInvalid, OSError) as error:
-        raise PipelineError(f"{source}: corrupt parquet data ({error})") from None
+    with handle:
+        try:
+            parquet = pq.ParquetFile(handle)
+            found = parquet.schema_arrow
+        except (pa.ArrowInvalid, OSError) as error:
+            raise PipelineError(f"{source}: not a readable parquet file ({error})") from None
+        expected = {item.name: item.type for item in schema}
+        got = {item.name: item.type for item in found}
+        if list(got) != list(expected):
+            raise PipelineError(f"{source}: columns {list(got)}, expected {list(expected)}")
+        for name, kind in expected.items():
+            if got[name] != kind:
+                raise PipelineError(f"{source}: column '{name}' has type {got[name]}, expected {kind}")
+        check_size(source, parquet.metadata, schema, max_rows, max_text_bytes)
+        try:  # read_table, not ParquetFile.read: the same batches (and so the same written bytes) as before
+            return pq.read_table(handle, columns=columns, page_checksum_verification=True)
+        except (pa.ArrowInvalid, OSError) as error:
+            raise PipelineError(f"{source}: corrupt parquet data ({error})") from None

@@ -25,7 +25,7 @@ from pipelib.binary_metrics import (
     unstratified_folds,
 )
 from pipelib.errors import PipelineError, run_stage
-from pipelib.mnist.dataset import read_mnist
+from pipelib.mnist.dataset import MAX_IMAGES, read_mnist
 from pipelib.mnist.fitting import LinearModel, as_features, load_model
 from pipelib.params import load_params
 from pipelib.plot_csv import write_csv
@@ -86,7 +86,7 @@ def main() -> None:
     params = load_params().mnist
     settings = params.evaluate
 
-    fold, target, score = read_scores(args.scores)
+    fold, target, score = read_scores(args.scores, MAX_IMAGES)
     binary, baseline, curve = binary_metrics(fold, target, score, settings.threshold, settings.target_precision)
 
     test_pixels, test_labels = read_mnist(args.test)

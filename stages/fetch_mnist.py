@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from pipelib.errors import run_stage
-from pipelib.mnist.dataset import write_mnist
+from pipelib.errors import PipelineError, run_stage
+from pipelib.mnist.dataset import MAX_IMAGES, write_mnist
 from pipelib.mnist.source import load_mnist
 from pipelib.params import load_params
 from pipelib.tables import use_system_allocator
@@ -18,6 +18,8 @@ def main() -> None:
     use_system_allocator()
     params = load_params().mnist
     pixels, labels = load_mnist(params.openml.name, params.openml.version)
+    if len(pixels) > MAX_IMAGES:  # what the next stage would refuse to read
+        raise PipelineError(f"'{params.openml.name}': {len(pixels):,} images, more than the {MAX_IMAGES:,} allowed")
     write_mnist(pixels, labels, args.out)
 
 

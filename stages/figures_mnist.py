@@ -9,7 +9,7 @@ from pipelib.binary_metrics import pr_curve, thin_indices
 from pipelib.errors import PipelineError, run_stage
 from pipelib.mnist import figures
 from pipelib.mnist.augment import shift_images
-from pipelib.mnist.dataset import read_mnist
+from pipelib.mnist.dataset import MAX_IMAGES, read_mnist
 from pipelib.params import load_params
 from pipelib.png import save_figure, use_agg
 from pipelib.scores import read_scores
@@ -33,7 +33,7 @@ def main() -> None:
         row = getattr(settings, key)
         if row >= len(pixels):
             raise PipelineError(f"params.yaml: 'mnist.figures.{key}' must be below {len(pixels)}, got {row}")
-    _, target, score = read_scores(args.scores)
+    _, target, score = read_scores(args.scores, MAX_IMAGES)
     if len(score) != len(pixels):
         raise PipelineError(f"{args.scores}: {len(score)} rows, but {args.train} has {len(pixels)} (rerun dvc repro)")
     out = Path(args.out)

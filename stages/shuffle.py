@@ -6,7 +6,7 @@ import argparse
 
 from pipelib.errors import run_stage
 from pipelib.mnist.augment import shuffle_order
-from pipelib.mnist.dataset import MNIST_SCHEMA
+from pipelib.mnist.dataset import MAX_AUGMENTED_IMAGES, MNIST_SCHEMA
 from pipelib.params import load_params
 from pipelib.tables import read_table, use_system_allocator, write_table
 
@@ -18,7 +18,7 @@ def main() -> None:
     args = parser.parse_args()
     use_system_allocator()
     seed = load_params().mnist.shuffle.seed
-    table = read_table(args.data, MNIST_SCHEMA)
+    table = read_table(args.data, MNIST_SCHEMA, max_rows=MAX_AUGMENTED_IMAGES)
     write_table(table.take(shuffle_order(table.num_rows, seed)), args.out)
 
 

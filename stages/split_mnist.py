@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from pipelib.errors import PipelineError, run_stage
-from pipelib.mnist.dataset import MNIST_SCHEMA
+from pipelib.mnist.dataset import MAX_IMAGES, MNIST_SCHEMA
 from pipelib.params import load_params
 from pipelib.tables import read_table, use_system_allocator, write_table
 
@@ -18,7 +18,7 @@ def main() -> None:
     args = parser.parse_args()
     use_system_allocator()
     n_train = load_params().mnist.n_train
-    table = read_table(args.data, MNIST_SCHEMA)
+    table = read_table(args.data, MNIST_SCHEMA, max_rows=MAX_IMAGES)
     if not 0 < n_train < table.num_rows:
         raise PipelineError(
             f"params.yaml: 'mnist.n_train' must be between 1 and {table.num_rows - 1} for {args.data}, got {n_train}"

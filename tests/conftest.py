@@ -22,8 +22,9 @@ import helpers  # noqa: E402  (needs the path set up above)
 
 
 @pytest.fixture
-def mnist_mirror(tmp_path: Path) -> Path:
-    """A small MNIST mirror (60 train + 20 test images) with its own SHA256SUMS; returns the mirror root."""
+def mnist_mirror(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A small MNIST mirror (60 train + 20 test images) with its own SHA256SUMS, trusted; returns the mirror root."""
+    monkeypatch.setenv("DATA_MIRROR_TRUST_SUMS", "1")
     root = tmp_path / "mirror"
     helpers.write_mnist_mirror(root, n_train=60, n_test=20, seed=1)
     return root

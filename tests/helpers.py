@@ -5,17 +5,22 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterable
+import threading
+import zipfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import yaml
+from numpy.lib import format as npy_format
 
 from pipelib.mnist.idx import write_idx_images, write_idx_labels
 
@@ -98,6 +103,23 @@ def synthetic_digits(n: int, seed: int, five_share: float = 0.15) -> tuple[np.nd
 # --- mirrors -------------------------------------------------------------------------------------
 
 
+TRUST_SUMS = {"DATA_MIRROR_TRUST_SUMS": "1"}  # small test mirrors list their own files in SHA256SUMS
+
+
+@contextmanager
+def trusting_mirror_sums() -> Iterator[None]:
+    """Opt in to mirrors' own SHA256SUMS for in-process calls (what stage_env does for stage runs)."""
+    previous = os.environ.get("DATA_MIRROR_TRUST_SUMS")
+    os.environ.update(TRUST_SUMS)
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["DATA_MIRROR_TRUST_SUMS"]
+        else:
+            os.environ["DATA_MIRROR_TRUST_SUMS"] = previous
+
+
 def write_sha256sums(directory: Path, names: Iterable[str] | None = None) -> None:
     """Write ``directory/SHA256SUMS`` in ``sha256sum`` format for ``names`` (default: every file there)."""
     if names is None:
@@ -174,6 +196,62 @@ def write_titanic_mirror(root: Path, n_train: int, n_test: int, seed: int) -> Pa
     return directory
 
 
+# --- crafted model files ------------------------------------------------------------------------
+
+BOMB_SHAPE = (8192, 8192)  # float64: 512 MiB of zeros
+_BOMB_LOCK = threading.Lock()
+_BOMB: list[bytes] = []
+
+
+def npy_header(shape: tuple[int, ...], descr: str = "<f8") -> bytes:
+    """An ``.npy`` header (format 1.0) announcing an array of ``shape`` and ``descr``."""
+    buffer = io.BytesIO()
+    npy_format.write_array_header_1_0(buffer, {"descr": descr, "fortran_order": False, "shape": shape})
+    return buffer.getvalue()
+
+
+def _zip_entry(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
+
+
+def crafted_model(arrays: dict[str, np.ndarray], raw: dict[str, bytes]) -> bytes:
+    """A model file's bytes: ``arrays`` saved as numpy saves them, and ``raw`` entries (header + data) as given."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, payload in raw.items():
+            archive.writestr(_zip_entry(name), payload)
+        for name, array in {**arrays, "meta_json": np.array(json.dumps({}))}.items():
+            entry = io.BytesIO()
+            np.save(entry, array, allow_pickle=False)
+            archive.writestr(_zip_entry(name), entry.getvalue())
+    return buffer.getvalue()
+
+
+def deflate_bomb() -> bytes:
+    """A linear model file of about 522 KB whose ``coef`` inflates to a 512 MiB array (made once, streamed).
+
+    The zeros are written a MiB at a time, so making it needs no 512 MiB buffer.
+    """
+    with _BOMB_LOCK:
+        if not _BOMB:
+            buffer = io.BytesIO()
+            with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+                with archive.open(_zip_entry("coef"), "w", force_zip64=True) as stream:
+                    stream.write(npy_header(BOMB_SHAPE))
+                    block = bytes(1 << 20)
+                    for _ in range(BOMB_SHAPE[0] * BOMB_SHAPE[1] * 8 // len(block)):
+                        stream.write(block)
+                small = {"intercept": np.zeros(1), "classes": np.array([False, True]), "meta_json": np.array("{}")}
+                for name, array in small.items():
+                    entry = io.BytesIO()
+                    np.save(entry, array, allow_pickle=False)
+                    archive.writestr(_zip_entry(name), entry.getvalue())
+            _BOMB.append(buffer.getvalue())
+        return _BOMB[0]
+
+
 # --- params --------------------------------------------------------------------------------------
 
 
@@ -216,10 +294,12 @@ def _checked(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedPr
 
 
 def stage_env(mirror: Path, cwd: Path) -> dict[str, str]:
-    """The environment for stage scripts and DVC: this venv first on PATH, the mirror, no analytics."""
+    """The environment for stage scripts and DVC: this venv first on PATH, the mirror (its SHA256SUMS
+    trusted: test mirrors hold synthetic files), no analytics."""
     env = {key: value for key, value in os.environ.items() if key not in ("PROGRESS", "PYTHONPATH")}
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     env["DATA_MIRROR"] = str(mirror)
+    env.update(TRUST_SUMS)
     env["DVC_NO_ANALYTICS"] = "1"
     env["DVC_SITE_CACHE_DIR"] = str(cwd.parent / f".{cwd.name}-dvc-site-cache")
     return env
@@ -260,13 +340,18 @@ def run_dvc(project: Path, mirror: Path, *args: str, check: bool = True) -> subp
     return _checked(result) if check else result
 
 
-def run_stage_script(project: Path, mirror: Path, stage: str, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m stages.<stage> ARGS`` (a dotted ``stage``: that module) in ``project``; stdout, stderr apart."""
+def run_stage_script(
+    project: Path, mirror: Path, stage: str, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m stages.<stage> ARGS`` (a dotted ``stage``: that module) in ``project``; stdout, stderr apart.
+
+    ``env`` overrides variables of :func:`stage_env`.
+    """
     module = stage if "." in stage else f"stages.{stage}"
     return subprocess.run(
         [sys.executable, "-m", module, *args],
         cwd=project,
-        env=stage_env(mirror, project),
+        env={**stage_env(mirror, project), **(env or {})},
         capture_output=True,
         text=True,
         check=False,

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipelib.mnist.dataset import SIDE
+from pipelib.errors import PipelineError
+from pipelib.mnist.dataset import MAX_AUGMENTED_IMAGES, SIDE
 
 
 def shift_images(images: np.ndarray, dx: int, dy: int, side: int = SIDE) -> np.ndarray:
@@ -26,10 +27,21 @@ def shift_images(images: np.ndarray, dx: int, dy: int, side: int = SIDE) -> np.n
     return out.reshape(images.shape)
 
 
+def check_augmented_size(n_images: int, n_shifts: int) -> None:
+    """Refuse shifts that would make a set larger than a reader accepts (MAX_AUGMENTED_IMAGES)."""
+    total = n_images * (n_shifts + 1)
+    if total > MAX_AUGMENTED_IMAGES:
+        raise PipelineError(
+            f"params.yaml: 'mnist.augment.shifts': {n_shifts} shifts of {n_images:,} images make {total:,}, "
+            f"more than the {MAX_AUGMENTED_IMAGES:,} a training set may hold"
+        )
+
+
 def augment_with_shifts(
     images: np.ndarray, labels: np.ndarray, shifts: list[list[int]]
 ) -> tuple[np.ndarray, np.ndarray]:
     """The originals followed by one shifted copy of the whole set per (dx, dy), labels kept."""
+    check_augmented_size(len(images), len(shifts))
     n = len(images)
     out_images = np.empty(((len(shifts) + 1) * n, images.shape[1]), dtype=images.dtype)
     out_images[:n] = images

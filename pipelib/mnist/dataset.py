@@ -16,6 +16,11 @@ PIXELS = SIDE * SIDE
 # levels, which reads and writes about ten times faster than a list<uint8> column.
 MNIST_SCHEMA = pa.schema([("label", pa.uint8()), ("pixels", pa.binary(PIXELS))])
 
+# Most images a file may hold: the bounds a reader checks before it allocates anything.
+MAX_ITEMS = 1_000_000  # per IDX file: far above MNIST's 60,000 (EMNIST's largest file has 697,932)
+MAX_IMAGES = 2 * MAX_ITEMS  # a whole set (the mirror's train and test files), and so any part of it
+MAX_AUGMENTED_IMAGES = 10 * MAX_IMAGES  # a training set with its shifted copies: 15.7 GB of pixels
+
 
 def mnist_table(pixels: np.ndarray, labels: np.ndarray) -> pa.Table:
     """Images (n, 784) uint8 and labels (n,) uint8 as an MNIST table."""
@@ -33,15 +38,20 @@ def write_mnist(pixels: np.ndarray, labels: np.ndarray, target: str | os.PathLik
     write_table(mnist_table(pixels, labels), target)
 
 
-def read_mnist_labels(source: str | os.PathLike[str]) -> np.ndarray:
-    """Only the label column of an MNIST parquet file."""
-    table = read_table(source, MNIST_SCHEMA, columns=["label"])
+def read_mnist_labels(source: str | os.PathLike[str], max_rows: int = MAX_IMAGES) -> np.ndarray:
+    """Only the label column of an MNIST parquet file of at most ``max_rows`` images."""
+    table = read_table(source, MNIST_SCHEMA, max_rows=max_rows, columns=["label"])
     return table.column("label").to_numpy()
 
 
-def read_mnist(source: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Images as a (n, 784) uint8 array and labels as (n,) uint8, checked for consistency."""
-    table = read_table(source, MNIST_SCHEMA)
+def read_mnist(source: str | os.PathLike[str], max_rows: int = MAX_IMAGES) -> tuple[np.ndarray, np.ndarray]:
+    """Images as a (n, 784) uint8 array and labels as (n,) uint8, checked for consistency.
+
+    A file said (by its parquet metadata) to hold more than ``max_rows`` images is refused
+    before any is read: MAX_IMAGES for a data set or a part of one, MAX_AUGMENTED_IMAGES for
+    a training set with its shifted copies.
+    """
+    table = read_table(source, MNIST_SCHEMA, max_rows=max_rows)
     if table.column("pixels").null_count or table.column("label").null_count:
         raise PipelineError(f"{source}: MNIST table has missing values")
     chunks = table.column("pixels").chunks

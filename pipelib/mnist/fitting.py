@@ -172,7 +172,12 @@ def fit_with_cross_validation(
     return full_model, OutOfFold(fold, score, [model.n_iter for model in fold_models])
 
 
-MODEL_ARRAYS = ["coef", "intercept", "classes"]
+MAX_CLASSES = 10  # the ten digits
+
+
+def model_limits(n_features: int) -> dict[str, int]:
+    """The most elements each array of a linear model over ``n_features`` columns can hold."""
+    return {"coef": MAX_CLASSES * n_features, "intercept": MAX_CLASSES, "classes": MAX_CLASSES}
 
 
 def save_model(target: str | os.PathLike[str], model: LinearModel, params: LogisticParams, n_rows: int) -> None:
@@ -187,7 +192,7 @@ def _as_int(value: object) -> int:
 
 def load_model(source: str | os.PathLike[str], n_features: int) -> LinearModel:
     """Read a model file written by :func:`save_model` for data with ``n_features`` columns."""
-    arrays, meta = load_arrays(source, MODEL_ARRAYS)
+    arrays, meta = load_arrays(source, model_limits(n_features), "linear model")
     coef, intercept, classes = arrays["coef"], arrays["intercept"], arrays["classes"]
     if coef.dtype.kind != "f" or intercept.dtype.kind != "f" or classes.ndim != 1:
         raise PipelineError(f"{source}: 'coef' and 'intercept' must be floating-point arrays and 'classes' 1-d")

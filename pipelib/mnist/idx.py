@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import io
 import math
 import struct
 import zlib
@@ -12,28 +13,26 @@ from pathlib import Path
 import numpy as np
 
 from pipelib.errors import PipelineError
-from pipelib.mnist.dataset import check_digit_labels
+from pipelib.mnist.dataset import MAX_ITEMS, check_digit_labels
 
 IMAGES_MAGIC = 2051
 LABELS_MAGIC = 2049
 
 
-MAX_ITEMS = 1_000_000  # far above MNIST's 60,000 (EMNIST's largest file has 697,932)
-
-
 def _read_idx(
-    path: Path, magic: int, kind: str, dims: int, check_shape: Callable[[list[int]], None]
+    path: Path, magic: int, kind: str, dims: int, check_shape: Callable[[list[int]], None], data: bytes | None
 ) -> tuple[list[int], bytes]:
     """The header's dimensions and the payload of a gzipped IDX file, read no further than the header allows.
 
     The header is read first and checked (magic, ``check_shape``, an item count of at most
     MAX_ITEMS), then exactly the payload it announces, then one more byte to catch a
     longer file: a corrupt or crafted ``.gz`` cannot make the reader decompress more than
-    the header's size, however much it would expand to.
+    the header's size, however much it would expand to. ``data``, when given, is the
+    file's bytes already read (and checksummed) from ``path``.
     """
     header_size = 4 * (1 + dims)
     try:
-        with gzip.open(path, "rb") as stream:
+        with gzip.open(path if data is None else io.BytesIO(data), "rb") as stream:
             header = stream.read(header_size)
             if len(header) < header_size:
                 raise PipelineError(f"{path}: IDX {kind} header truncated ({len(header)} bytes)")
@@ -60,22 +59,22 @@ def _read_idx(
     return shape, payload
 
 
-def read_idx_images(path: str | Path, side: int = 28) -> np.ndarray:
-    """An IDX3 image file as an (n, side*side) uint8 array."""
+def read_idx_images(path: str | Path, side: int = 28, data: bytes | None = None) -> np.ndarray:
+    """An IDX3 image file (or its bytes ``data``, read from ``path``) as an (n, side*side) uint8 array."""
     path = Path(path)
 
     def check_shape(shape: list[int]) -> None:
         if (shape[1], shape[2]) != (side, side):
             raise PipelineError(f"{path}: images are {shape[1]}x{shape[2]}, expected {side}x{side}")
 
-    (count, rows, cols), payload = _read_idx(path, IMAGES_MAGIC, "image", 3, check_shape)
+    (count, rows, cols), payload = _read_idx(path, IMAGES_MAGIC, "image", 3, check_shape, data)
     return np.frombuffer(payload, dtype=np.uint8).reshape(count, rows * cols)
 
 
-def read_idx_labels(path: str | Path) -> np.ndarray:
-    """An IDX1 label file as an (n,) uint8 array of digits."""
+def read_idx_labels(path: str | Path, data: bytes | None = None) -> np.ndarray:
+    """An IDX1 label file (or its bytes ``data``, read from ``path``) as an (n,) uint8 array of digits."""
     path = Path(path)
-    _, payload = _read_idx(path, LABELS_MAGIC, "label", 1, lambda shape: None)
+    _, payload = _read_idx(path, LABELS_MAGIC, "label", 1, lambda shape: None, data)
     labels = np.frombuffer(payload, dtype=np.uint8)
     check_digit_labels(labels, path)
     return labels

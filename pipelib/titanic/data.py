@@ -15,13 +15,12 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from email.message import Message
-from pathlib import Path
 from typing import IO, Any
 
 import pyarrow as pa
 
 from pipelib.errors import PipelineError
-from pipelib.mirror import MIRROR_ENV, find_mirror, mirror_checksums, verify_file
+from pipelib.mirror import MIRROR_ENV, find_mirror, mirror_checksums, read_verified
 
 # sha256 of ageron/handson-ml2 datasets/titanic/{train,test}.csv (../shared/data/README.md).
 PUBLISHED_SHA256 = {
@@ -31,6 +30,9 @@ PUBLISHED_SHA256 = {
 DOWNLOAD_TIMEOUT_SECONDS = 30
 DOWNLOAD_ATTEMPTS = 3
 DOWNLOAD_MAX_BYTES = 10 * 1024 * 1024  # the real train.csv is 61 kB
+# Bounds on what a passengers file may hold, checked here and again before a parquet file is read.
+MAX_PASSENGERS = 10_000  # the Titanic carried about 2,224 people; Kaggle's files hold 891 + 418
+MAX_TEXT_CHARS = 256  # a Name, Ticket or Cabin; the longest in Kaggle's files is an 82-character Name
 SEXES = ("female", "male")
 PORTS = ("C", "Q", "S")
 CLASSES = (1, 2, 3)
@@ -81,6 +83,12 @@ def _number(text: str) -> float:
     return number
 
 
+def _text(text: str) -> str:
+    if len(text) > MAX_TEXT_CHARS:
+        raise ValueError(f"longer than {MAX_TEXT_CHARS} characters")
+    return text
+
+
 def _one_of(allowed: tuple[Any, ...], convert: Callable[[str], Any] = str) -> Callable[[str], Any]:
     def check(text: str) -> Any:
         value = convert(text)
@@ -96,14 +104,14 @@ CONVERTERS: dict[str, tuple[Callable[[str], Any], bool]] = {
     "PassengerId": (_integer, False),
     "Survived": (_one_of((0, 1), _integer), False),
     "Pclass": (_one_of(CLASSES, _integer), False),
-    "Name": (str, False),
+    "Name": (_text, False),
     "Sex": (_one_of(SEXES), False),
     "Age": (_number, True),
     "SibSp": (_count, False),
     "Parch": (_count, False),
-    "Ticket": (str, True),
+    "Ticket": (_text, True),
     "Fare": (_number, True),
-    "Cabin": (str, True),
+    "Cabin": (_text, True),
     "Embarked": (_one_of(PORTS), True),
 }
 
@@ -126,6 +134,8 @@ def parse_passengers(text: str, source: str, schema: pa.Schema) -> pa.Table:
     for row_number, row in enumerate(rows[1:], start=1):
         if not row:
             continue
+        if len(columns[schema.names[0]]) == MAX_PASSENGERS:
+            raise PipelineError(f"{source}: row {row_number}: more than the {MAX_PASSENGERS:,} passengers allowed")
         if len(row) != len(header):
             raise PipelineError(f"{source}: row {row_number} has {len(row)} fields, the header has {len(header)}")
         for name in schema.names:
@@ -139,7 +149,8 @@ def parse_passengers(text: str, source: str, schema: pa.Schema) -> pa.Table:
             try:
                 columns[name].append(convert(text))
             except ValueError as error:
-                raise PipelineError(f"{source}: row {row_number}, column '{name}': {text!r} is {error}") from None
+                shown = repr(text) if len(text) <= 40 else f"{text[:40]!r}..."
+                raise PipelineError(f"{source}: row {row_number}, column '{name}': {shown} is {error}") from None
     if not columns[schema.names[0]]:
         raise PipelineError(f"{source}: no data rows")
     ids = columns["PassengerId"]
@@ -196,25 +207,20 @@ def download(url: str) -> bytes:
     )
 
 
-def _expected_sha256(directory: Path | None) -> dict[str, str]:
-    own = mirror_checksums(directory) if directory is not None else None
-    return own if own is not None else PUBLISHED_SHA256
-
-
 def fetch_csv(name: str, base_url: str, required: bool) -> tuple[str, str] | None:
     """(text, source) of ``train.csv`` or ``test.csv`` from the mirror or the URL, checksum verified.
 
     None when an optional file is absent from the mirror or the server.
     """
     mirror = find_mirror("titanic")
-    expected = _expected_sha256(mirror)
     if mirror is not None:
         path = mirror / name
-        if not path.exists() and not required:
+        if not (path.exists() or path.is_symlink()) and not required:
             return None
-        verify_file(path, expected, "sha256")
+        data = read_verified(mirror, name, mirror_checksums(mirror, PUBLISHED_SHA256, "sha256"), DOWNLOAD_MAX_BYTES)
         try:
-            return path.read_text(encoding="utf-8"), str(path)
+            # decoded as read_text would (universal newlines), from the bytes that were checked
+            return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8").read(), str(path)
         except UnicodeDecodeError as error:
             raise PipelineError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
     url = base_url.rstrip("/") + "/" + name
@@ -225,6 +231,6 @@ def fetch_csv(name: str, base_url: str, required: bool) -> tuple[str, str] | Non
             raise PipelineError(f"cannot download {url} (HTTP {error.code})") from None
         return None
     actual = hashlib.sha256(payload).hexdigest()
-    if actual != expected[name]:
-        raise PipelineError(f"{url}: sha256 {actual} does not match the recorded {expected[name]}")
+    if actual != PUBLISHED_SHA256[name]:
+        raise PipelineError(f"{url}: sha256 {actual} does not match the recorded {PUBLISHED_SHA256[name]}")
     return payload.decode("utf-8"), url  # the recorded checksum is of a UTF-8 file

@@ -11,7 +11,16 @@ import pyarrow as pa
 from pipelib import scores
 from pipelib.errors import PipelineError
 from pipelib.tables import read_table, write_table
-from pipelib.titanic.data import CLASSES, CONVERTERS, PORTS, SEXES, TEST_SCHEMA, TRAIN_SCHEMA
+from pipelib.titanic.data import (
+    CLASSES,
+    CONVERTERS,
+    MAX_PASSENGERS,
+    MAX_TEXT_CHARS,
+    PORTS,
+    SEXES,
+    TEST_SCHEMA,
+    TRAIN_SCHEMA,
+)
 
 # column -> allowed values of the categorical columns (missing only where the CSV allows it)
 ALLOWED = {"Survived": (0, 1), "Pclass": CLASSES, "Sex": SEXES, "Embarked": PORTS}
@@ -41,7 +50,8 @@ def check_passengers(frame: pd.DataFrame, source: str | os.PathLike[str]) -> Non
 
 def read_passengers(source: str | os.PathLike[str], labelled: bool) -> pd.DataFrame:
     """A passengers table (train with ``Survived`` when ``labelled``) with its schema and values checked."""
-    frame = read_table(source, TRAIN_SCHEMA if labelled else TEST_SCHEMA).to_pandas()
+    schema = TRAIN_SCHEMA if labelled else TEST_SCHEMA
+    frame = read_table(source, schema, max_rows=MAX_PASSENGERS, max_text_bytes=4 * MAX_TEXT_CHARS).to_pandas()
     check_passengers(frame, source)
     return frame
 
@@ -59,4 +69,4 @@ def write_scores(
 
 def read_scores(source: str | os.PathLike[str]) -> pd.DataFrame:
     """A scores file written by :func:`write_scores`: no missing values, finite scores."""
-    return scores.read_scores_table(source, SCORES_SCHEMA).to_pandas()
+    return scores.read_scores_table(source, SCORES_SCHEMA, MAX_PASSENGERS).to_pandas()

@@ -27,9 +27,19 @@ from sklearn.preprocessing import OneHotEncoder
 from pipelib.errors import PipelineError
 from pipelib.modelfile import load_arrays, save_arrays
 from pipelib.params import LogisticParams
+from pipelib.titanic.data import CLASSES, PORTS, SEXES
 
 NUMERIC = ["Age", "SibSp", "Parch", "Fare"]
 CATEGORICAL = ["Pclass", "Sex", "Embarked"]
+# The most values each categorical column can take (the CSV parser allows no others).
+CATEGORY_COUNTS = {"Pclass": len(CLASSES), "Sex": len(SEXES), "Embarked": len(PORTS)}
+MODEL_LIMITS = {
+    "medians": len(NUMERIC),
+    "most_frequent": len(CATEGORICAL),
+    "coef": len(NUMERIC) + sum(CATEGORY_COUNTS.values()),
+    "intercept": 1,
+    **{f"categories_{column}": count for column, count in CATEGORY_COUNTS.items()},
+}
 
 
 def categorical_as_text(frame: pd.DataFrame) -> pd.DataFrame:
@@ -135,7 +145,7 @@ class TitanicModel:
     def load(cls, source: str | os.PathLike[str]) -> TitanicModel:
         """Read a model file written by :meth:`save`, checking every array's kind and shape."""
         names = ["medians", "most_frequent", "coef", "intercept", *(f"categories_{c}" for c in CATEGORICAL)]
-        arrays, _ = load_arrays(source, names)
+        arrays, _ = load_arrays(source, MODEL_LIMITS, "Titanic model")
         for name in names:
             kind = "U" if name == "most_frequent" or name.startswith("categories_") else "f"
             if arrays[name].dtype.kind != kind or arrays[name].ndim != 1:

@@ -22,6 +22,7 @@ import os
 import shutil
 import struct
 import subprocess
+import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -51,6 +52,7 @@ class Case:
     breaks: Breaks
     expect: str  # text of the error line; ``{mirror}`` is the case's data mirror
     existing: bool = False  # stand-ins for an earlier run's outputs are in place (else none are)
+    env: tuple[tuple[str, str], ...] = ()  # environment variables set for the stage
     xfail: str = ""  # why the case still fails: a fix outside the files this test's author may change
 
 
@@ -218,12 +220,49 @@ def narrow_binary_model(path: Path) -> None:
     save_arrays(path, {"coef": np.zeros((1, 100)), "intercept": np.zeros(1), "classes": np.array([False, True])}, {})
 
 
+def huge_titanic_coef(path: Path) -> None:
+    """The Titanic model file with a ``coef`` whose header claims 2**45 float64 values (8 bytes follow)."""
+    with np.load(path, allow_pickle=False) as archive:
+        arrays = {name: archive[name] for name in archive.files if name not in ("coef", "meta_json")}
+    path.write_bytes(helpers.crafted_model(arrays, {"coef": helpers.npy_header((2**45,)) + bytes(8)}))
+
+
 def with_text_coefficients(path: Path) -> None:
     """The model file with its ``coef`` array stored as text."""
     with np.load(path, allow_pickle=False) as archive:
         arrays = {name: archive[name] for name in archive.files}
     arrays["coef"] = arrays["coef"].astype(str)
     save_arrays(path, arrays, json.loads(str(arrays.pop("meta_json"))))
+
+
+def titanic_rows(count: int) -> Callable[[pa.Table], pa.Table]:
+    """A table edit: the passengers repeated to ``count`` rows, names padded to 250 characters (well under 1 MB
+    on disk, hundreds of MB once read)."""
+
+    def edit(table: pa.Table) -> pa.Table:
+        table = table.take(np.arange(count) % table.num_rows)
+        if "Name" not in table.column_names:
+            return table
+        names = pa.array([name.ljust(250, ".") for name in table.column("Name").to_pylist()], pa.string())
+        return table.set_column(table.schema.get_field_index("Name"), "Name", names)
+
+    return edit
+
+
+def symlink_out(relative: str) -> Breaks:
+    """A mirror file moved out of the mirror and replaced by a symlink to it (its SHA256SUMS still matches)."""
+
+    def breaks(project: Path, mirror: Path) -> None:
+        outside = mirror.parent / "outside" / Path(relative).name
+        outside.parent.mkdir(exist_ok=True)
+        shutil.move(mirror / relative, outside)
+        (mirror / relative).symlink_to(outside)
+
+    return breaks
+
+
+def nothing(project: Path, mirror: Path) -> None:
+    """Nothing broken: the case changes the environment instead."""
 
 
 # --- the cases ------------------------------------------------------------------------------------
@@ -396,12 +435,40 @@ CASES = [
         lambda project, mirror: (mirror / "mnist" / TEST_LABELS).unlink(),
         f"error: {{mirror}}/mnist/{TEST_LABELS}: file not found in the mirror",
     ),
+    Case(
+        "mnist-mirror-own-sums-not-opted-in",  # the small mirror's files match only its own SHA256SUMS
+        "fetch_mnist",
+        nothing,
+        f"error: {{mirror}}/mnist/{IMAGES}: md5 ",
+        existing=True,
+        env=(("DATA_MIRROR_TRUST_SUMS", "0"),),
+    ),
+    Case(
+        "mnist-mirror-symlink-out",
+        "fetch_mnist",
+        symlink_out(f"mnist/{TEST_LABELS}"),
+        f"error: {{mirror}}/mnist/{TEST_LABELS}: refused, a symlink to",
+    ),
     # the Titanic mirror: checksums, then every CSV value
     Case(
         "titanic-mirror-checksum-mismatch",
         "fetch_titanic",
         file_bytes("titanic/train.csv", lambda data: data.replace(b"female", b"male", 1), in_mirror=True),
         "error: {mirror}/titanic/train.csv: sha256 ",
+        existing=True,
+    ),
+    Case(
+        "titanic-mirror-own-sums-not-opted-in",
+        "fetch_titanic",
+        nothing,
+        "error: {mirror}/titanic/train.csv: sha256 ",
+        env=(("DATA_MIRROR_TRUST_SUMS", ""),),
+    ),
+    Case(
+        "titanic-mirror-symlink-out",
+        "fetch_titanic",
+        symlink_out("titanic/test.csv"),
+        "error: {mirror}/titanic/test.csv: refused, a symlink to",
         existing=True,
     ),
     Case(
@@ -500,6 +567,19 @@ CASES = [
         f"error: {TITANIC_TRAIN}: column 'Survived' has value 2 (allowed: 0, 1)",
         existing=True,
     ),
+    Case(
+        "titanic-parquet-500000-rows",  # a few hundred KB that would read back as 500,000 rows
+        "train_titanic",
+        parquet(TITANIC_TRAIN, titanic_rows(500_000)),
+        f"error: {TITANIC_TRAIN}: 500,000 rows, more than the 10,000 this file may hold",
+        existing=True,
+    ),
+    Case(
+        "titanic-scores-500000-rows",
+        "evaluate_titanic",
+        parquet("data/titanic/cv_scores.parquet", titanic_rows(500_000)),
+        "error: data/titanic/cv_scores.parquet: 500,000 rows, more than the 10,000 this file may hold",
+    ),
     # files that must agree with each other
     Case(
         "titanic-scores-passengers-differ",
@@ -580,6 +660,19 @@ CASES = [
         model_file("models/softmax.npz", with_text_coefficients),
         "error: models/softmax.npz: ",
     ),
+    Case(
+        "model-deflate-bomb",  # 522 KB that inflates to a 512 MiB array
+        "evaluate_mnist",
+        model_file("models/binary.npz", lambda path: path.write_bytes(helpers.deflate_bomb())),
+        "error: models/binary.npz: its entries unpack to 536,87",
+        existing=True,
+    ),
+    Case(
+        "model-npy-header-2-45-elements",
+        "evaluate_titanic",
+        model_file("models/titanic.npz", huge_titanic_coef),
+        "error: models/titanic.npz: array 'coef' claims shape (35184372088832,) of <f8",
+    ),
     # the report's inputs: metrics JSON and CSVs
     Case(
         "report-csv-missing-column",
@@ -637,7 +730,7 @@ def run_case(case: Case, workspace: tuple[Path, Path], root: Path) -> Outcome:
     case.breaks(project, mirror)
     prepare_outputs(project, command.outs, case.existing)
     before = workspaces.snapshot(project)
-    result = helpers.run_stage_script(project, mirror, command.module, *command.args)
+    result = helpers.run_stage_script(project, mirror, command.module, *command.args, env=dict(case.env))
     return Outcome(result, before, workspaces.snapshot(project), mirror)
 
 
@@ -677,3 +770,48 @@ def test_bad_input_is_refused_and_nothing_is_written(case: Case, outcomes: dict[
     if case.existing:
         outs = workspaces.stage_commands()[case.stage].outs
         assert any(name.startswith(outs) for name in outcome.before), "the case should have earlier outputs"
+
+
+# --- refusing oversized input costs little memory -----------------------------------------------------
+
+MEASURE = (
+    "import atexit, re, runpy, sys\n"
+    "report, module = sys.argv[1:3]\n"
+    "def peak():\n"
+    "    status = open('/proc/self/status').read()\n"
+    "    open(report, 'w').write(re.search(r'VmHWM:\\s*(\\d+) kB', status).group(1))\n"
+    "atexit.register(peak)\n"
+    "sys.argv = [module, *sys.argv[3:]]\n"
+    "runpy.run_module(module, run_name='__main__', alter_sys=True)\n"
+)
+OVERSIZED = ["model-deflate-bomb", "model-npy-header-2-45-elements", "titanic-parquet-500000-rows"]
+PEAK_RSS_MIB = 400  # the stage's libraries alone take about 150 MiB; the refused payloads read would add 500+
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").is_file(), reason="needs Linux's /proc for VmHWM")
+@pytest.mark.parametrize("case_id", OVERSIZED)
+def test_oversized_input_is_refused_in_little_memory(
+    case_id: str, stage_workspace: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """The stage's peak resident memory stays near its imports'.
+
+    Measured as VmHWM in the stage's own process: getrusage's ru_maxrss would also count the
+    pytest process it was forked from (Linux keeps the maximum across fork and exec).
+    """
+    case = next(case for case in CASES if case.id == case_id)
+    command = workspaces.stage_commands(stage_workspace[0] / "dvc.yaml")[case.stage]
+    project = shutil.copytree(stage_workspace[0], tmp_path / "project")
+    case.breaks(project, stage_workspace[1])
+    report = tmp_path / "maxrss"
+    result = subprocess.run(
+        [sys.executable, "-c", MEASURE, str(report), f"stages.{command.module}", *command.args],
+        cwd=project,
+        env=helpers.stage_env(stage_workspace[1], project),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    peak_mib = int(report.read_text(encoding="utf-8")) / 1024
+    print(f"{case_id}: {peak_mib:.0f} MiB")
+    assert case.expect in workspaces.error_line(result)
+    assert peak_mib < PEAK_RSS_MIB, f"{case.stage} peaked at {peak_mib:.0f} MiB refusing {case_id}"

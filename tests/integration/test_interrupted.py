@@ -33,8 +33,9 @@ import pyarrow.parquet as pq
 import pytest
 import workspaces
 
-from pipelib.mnist.dataset import read_mnist, write_mnist
-from pipelib.modelfile import load_arrays
+from pipelib.mnist.dataset import PIXELS, read_mnist, write_mnist
+from pipelib.mnist.fitting import load_model
+from pipelib.titanic.model import TitanicModel
 
 # --- one writer killed mid-write -------------------------------------------------------------------
 
@@ -226,8 +227,10 @@ def assert_complete(path: Path) -> None:
     """An output file reads back whole in its format."""
     if path.suffix == ".parquet":
         pq.read_table(path, page_checksum_verification=True)
+    elif path.name == "titanic.npz":
+        TitanicModel.load(path)
     elif path.suffix == ".npz":
-        load_arrays(path, [])
+        load_model(path, PIXELS)
     elif path.suffix == ".json":
         json.loads(path.read_text(encoding="utf-8"))
     elif path.suffix == ".png":

@@ -22,6 +22,7 @@ import pytest
 import yaml
 from test_pipeline_dvc import N_TEST, N_TRAIN, small_project
 
+from pipelib.mnist.dataset import MAX_IMAGES
 from pipelib.review.plots import plot_definitions
 from pipelib.review.render import MARKER
 from pipelib.scores import read_scores
@@ -91,7 +92,7 @@ def changed(tmp_path_factory: pytest.TempPathFactory, mirror: Path) -> ChangedPr
     git(path, "config", "commit.gpgsign", "false")
     git(path, "add", "-A")
     git(path, "commit", "-q", "-m", "base run")
-    _, target, score = read_scores(path / "data" / "mnist" / "binary_cv_scores.parquet")
+    _, target, score = read_scores(path / "data" / "mnist" / "binary_cv_scores.parquet", MAX_IMAGES)
     threshold = round(float(np.quantile(score[target], 0.3)), 3)
     helpers.edit_params(path / "params.yaml", {"mnist.evaluate.threshold": threshold})
     ran = helpers.stages_run(helpers.run_dvc(path, mirror, "repro").stdout)

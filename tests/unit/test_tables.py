@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
 
 import helpers
@@ -14,7 +16,7 @@ import pytest
 from pipelib.atomic import atomic_path, write_json, write_text
 from pipelib.errors import PipelineError
 from pipelib.mnist.dataset import MNIST_SCHEMA, mnist_table, read_mnist, read_mnist_labels, write_mnist
-from pipelib.tables import read_table
+from pipelib.tables import read_table, value_bytes, write_table
 
 
 @pytest.fixture
@@ -166,7 +168,7 @@ def test_not_parquet_refused(tmp_path: Path) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     path = tmp_path / "absent.parquet"
     with raises_naming(path, "not found"):
-        read_table(path, MNIST_SCHEMA)
+        read_table(path, MNIST_SCHEMA, max_rows=10)
 
 
 # --- atomic writes -------------------------------------------------------------------------------
@@ -207,3 +209,71 @@ def test_atomic_path_replaces_on_success(tmp_path: Path) -> None:
         assert not target.exists()
     assert target.read_text(encoding="utf-8") == "new\n"
     assert (target.stat().st_mode & 0o777) == 0o644
+
+
+# --- bounds from the footer, checked before any page is read ----------------------------------
+
+
+def write_blank_images(path: Path, rows: int, per_group: int = 50_000) -> None:
+    """``rows`` all-zero images (the issue's payload), written a row group at a time to keep memory small."""
+    blank = mnist_table(np.zeros((per_group, 784), dtype=np.uint8), np.zeros(per_group, dtype=np.uint8))
+    with pq.ParquetWriter(path, MNIST_SCHEMA, compression="zstd") as writer:
+        for start in range(0, rows, per_group):
+            writer.write_table(blank.slice(0, min(per_group, rows - start)))
+
+
+def arrow_peak_while(call: Callable[[], object]) -> int:
+    """Peak bytes arrow allocates while ``call`` runs (raising its PipelineError)."""
+    pool = pa.proxy_memory_pool(pa.default_memory_pool())
+    previous = pa.default_memory_pool()
+    pa.set_memory_pool(pool)
+    try:
+        with pytest.raises(PipelineError):
+            call()
+    finally:
+        pa.set_memory_pool(previous)
+    return pool.max_memory()
+
+
+def test_small_file_of_500000_rows_is_refused_before_reading(tmp_path: Path) -> None:
+    """About 400 KB on disk, 392 MB of pixels once read: refused from the footer alone."""
+    path = tmp_path / "train.parquet"
+    write_blank_images(path, 500_000)
+    assert path.stat().st_size < 1 << 20
+    with raises_naming(path, "500,000 rows, more than the 100,000 this file may hold"):
+        read_mnist(path, max_rows=100_000)
+    assert arrow_peak_while(lambda: read_mnist(path, max_rows=100_000)) < 1 << 20
+    tracemalloc.start()
+    try:
+        with pytest.raises(PipelineError):
+            read_mnist(path, max_rows=100_000)
+        assert tracemalloc.get_traced_memory()[1] < 1 << 20
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_file_at_its_row_bound_reads(mnist_file: Path, digits: tuple[np.ndarray, np.ndarray]) -> None:
+    pixels, _ = read_mnist(mnist_file, max_rows=200)
+    np.testing.assert_array_equal(pixels, digits[0])
+    with raises_naming(mnist_file, "200 rows, more than the 199"):
+        read_mnist_labels(mnist_file, max_rows=199)
+
+
+def test_text_column_larger_than_its_rows_can_take_is_refused(tmp_path: Path) -> None:
+    """1,000 rows is within bounds; 5,000-byte names are not (at most 1,024 bytes a cell)."""
+    path = tmp_path / "names.parquet"
+    schema = pa.schema([("Name", pa.string())])
+    write_table(pa.table({"Name": [f"{index:05d}" + "x" * 4995 for index in range(1000)]}, schema=schema), path)
+    with raises_naming(path, r"column 'Name' unpacks to 5,0\d\d,\d+ bytes, more than 1,000 rows of string take"):
+        read_table(path, schema, max_rows=10_000, max_text_bytes=1024)
+    assert read_table(path, schema, max_rows=10_000, max_text_bytes=5000).num_rows == 1000
+
+
+def test_value_bytes_bound_every_type_the_pipeline_writes() -> None:
+    assert value_bytes(pa.binary(784), 0) == 784
+    assert value_bytes(pa.uint8(), 0) == 4  # parquet INT32
+    assert value_bytes(pa.float64(), 0) == 8
+    assert value_bytes(pa.bool_(), 0) == 4
+    assert value_bytes(pa.string(), 100) == 104
+    with pytest.raises(TypeError):
+        value_bytes(pa.list_(pa.uint8()), 0)

@@ -300,7 +300,7 @@ def test_pickled_model_file_is_refused_without_running_it(tmp_path: Path) -> Non
         load_model(path, 1)
     assert not marker.exists()
     with pytest.raises(PipelineError, match="pickled"):
-        load_arrays(path, ["coef"])
+        load_arrays(path, {"coef": 1, "intercept": 1, "classes": 2})
     assert not marker.exists()
 
 

@@ -251,8 +251,9 @@ def test_duplicate_passenger_ids() -> None:
 
 @pytest.fixture
 def titanic_mirror(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A mirror's titanic/ directory (30 + 10 passengers, with SHA256SUMS), named by DATA_MIRROR."""
+    """A mirror's titanic/ directory (30 + 10 passengers, with SHA256SUMS, trusted), named by DATA_MIRROR."""
     monkeypatch.setenv("DATA_MIRROR", str(tmp_path))
+    monkeypatch.setenv("DATA_MIRROR_TRUST_SUMS", "1")
     return helpers.write_titanic_mirror(tmp_path, n_train=30, n_test=10, seed=2)
 
 
