@@ -183,3 +183,33 @@ def load_arrays(
     if not isinstance(meta, dict):
         raise PipelineError(f"{source}: '{META_KEY}' is not a JSON object")
     return arrays, meta
+
+
+def read_meta(source: str | os.PathLike[str]) -> dict[str, Any]:
+    """Only the metadata of a model file (what wrote it, its kind and parameters), bounded like the rest.
+
+    Lets a caller say "a Titanic model, expected an MNIST one" before it knows which arrays
+    to expect; the other entries are not read.
+    """
+    source = Path(source)
+    where = str(source)
+    with _open_model_file(source) as stream:
+        try:
+            with zipfile.ZipFile(stream) as archive:
+                info = next((entry for entry in archive.infolist() if entry.filename == f"{META_KEY}.npy"), None)
+                if info is None:
+                    raise PipelineError(f"{source}: model file lacks {META_KEY}")
+                bound = _Bound(1, MAX_META_BYTES)
+                _check_directory([info], {META_KEY: bound}, where)
+                raw = _read_npy(archive, info, META_KEY, bound, where)
+        except ValueError as error:
+            raise PipelineError(f"{source}: array '{META_KEY}' is not a readable .npy array ({error})") from None
+        except (OSError, zipfile.BadZipFile, EOFError, zlib.error) as error:
+            raise PipelineError(f"{source}: not a readable model file ({error})") from None
+    try:
+        meta = json.loads(str(raw))
+    except json.JSONDecodeError:
+        meta = None
+    if not isinstance(meta, dict):
+        raise PipelineError(f"{source}: '{META_KEY}' is not a JSON object")
+    return meta

@@ -12,7 +12,7 @@ from typing import Any
 from pipelib.errors import PipelineError
 from pipelib.mnist.dataset import PIXELS
 from pipelib.mnist.fitting import LinearModel, load_model
-from pipelib.modelfile import load_arrays
+from pipelib.modelfile import read_meta
 from pipelib.titanic.model import TitanicModel
 
 MNIST_KIND = "logistic_regression"
@@ -26,7 +26,7 @@ WANTED = {
 
 def model_meta(source: str | os.PathLike[str], expected: str) -> dict[str, Any]:
     """The model file's metadata, refused unless it was written as a model of ``expected`` kind."""
-    _, meta = load_arrays(source, [])
+    meta = read_meta(source)
     kind = meta.get("kind")
     if kind != expected:
         found = KIND_NAMES.get(kind, f"a model of unknown kind {kind!r}") if isinstance(kind, str) else "no model kind"

@@ -101,7 +101,12 @@ def test_entry_larger_than_its_header_announces_is_refused(tmp_path: Path) -> No
 def test_more_classes_than_digits_are_refused(tmp_path: Path) -> None:
     path = tmp_path / "m.npz"
     model = LinearModel(np.zeros((11, 784)), np.zeros(11), np.arange(11), 1)
-    save_model(path, model, ImageLogisticParams(), 100)
+    save_model(
+        path,
+        model,
+        ImageLogisticParams(C=10.0, max_iter=100, random_state=0, dtype="float64", matrix="sparse", n_jobs=1),
+        100,
+    )
     with refused(
         path, re.escape("array 'classes' claims shape (11,) of <i8 (11 elements of 8 bytes), more than the 10")
     ):
@@ -151,7 +156,12 @@ def test_bounds_admit_every_real_model(tmp_path: Path) -> None:
     """The largest models the pipeline writes load: 10 x 784 softmax, binary, Fortran-ordered arrays."""
     path = tmp_path / "m.npz"
     coef = np.asfortranarray(np.random.default_rng(1).normal(size=(10, 784)))
-    save_model(path, LinearModel(coef, np.ones(10), np.arange(10, dtype=np.uint8), 7), ImageLogisticParams(), 60000)
+    save_model(
+        path,
+        LinearModel(coef, np.ones(10), np.arange(10, dtype=np.uint8), 7),
+        ImageLogisticParams(C=10.0, max_iter=100, random_state=0, dtype="float64", matrix="sparse", n_jobs=1),
+        60000,
+    )
     loaded = load_model(path, 784)
     np.testing.assert_array_equal(loaded.coef, coef)
     assert loaded.n_iter == 7 and loaded.classes.dtype == np.uint8

@@ -28,9 +28,9 @@ from pipelib.predict.estimators import mnist_estimator, titanic_pipeline
 from pipelib.titanic.data import TRAIN_SCHEMA, parse_passengers
 from pipelib.titanic.model import TitanicModel, classifier, fit_quietly, model_inputs
 
-SOFTMAX = ImageLogisticParams(C=10.0, max_iter=30, random_state=0, matrix="dense")
-BINARY = BinaryParams(C=0.5, max_iter=30, random_state=0, matrix="dense")
-TITANIC = TitanicModelParams(C=0.7, cv_folds=3)
+SOFTMAX = ImageLogisticParams(C=10.0, max_iter=30, random_state=0, dtype="float64", matrix="dense", n_jobs=1)
+BINARY = BinaryParams(C=0.5, max_iter=30, random_state=0, dtype="float64", matrix="dense", n_jobs=1, cv_folds=3)
+TITANIC = TitanicModelParams(C=0.7, max_iter=100, random_state=0, cv_folds=3)
 
 
 def sklearn_fit(pixels: np.ndarray, target: np.ndarray, params: LogisticParams) -> LogisticRegression:

@@ -18,7 +18,11 @@ from pipelib.titanic.model import TitanicModel, classifier, fit_quietly, model_i
 def test_predictions_are_the_fitted_pipelines(tmp_path: Path) -> None:
     train = parse_passengers(helpers.titanic_csv_text(helpers.titanic_rows(50, 4), True), "t.csv", TRAIN_SCHEMA)
     frame = train.to_pandas()
-    fitted = fit_quietly(classifier(TitanicModelParams()), model_inputs(frame), frame["Survived"].to_numpy())
+    fitted = fit_quietly(
+        classifier(TitanicModelParams(C=1.0, max_iter=100, random_state=0, cv_folds=10)),
+        model_inputs(frame),
+        frame["Survived"].to_numpy(),
+    )
     model = TitanicModel.from_pipeline(fitted)
     csv = tmp_path / "new.csv"
     csv.write_text(helpers.titanic_csv_text(helpers.titanic_rows(20, 5, first_id=900), labelled=False), "utf-8")
