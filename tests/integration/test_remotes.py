@@ -246,7 +246,8 @@ def test_pushed_experiment_is_restored_from_the_run_cache(shared: Shared, tmp_pa
     helpers.edit_params(b / "params.yaml", {"mnist.softmax.C": EXPERIMENT_C})
     output = dvc(shared, b, "repro", "--pull", "--allow-missing")
     assert "Stage 'train_softmax@softmax' is cached - skipping run" in output, output
-    assert helpers.stages_run(output) == set(), output
+    # evaluate_mnist and report write uncached outputs, which travel by git, not the remote: they rerun.
+    assert helpers.stages_run(output) <= {"evaluate_mnist", "report"}, output
     assert (b / "models" / "softmax.npz").read_bytes() == shared.experiment_model
 
 
