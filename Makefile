@@ -40,3 +40,13 @@ lint: $(VENV)/.installed
 # The pull-request review against BASE: reports/review.md (+ .html); exit 1 on a regression.
 review: $(VENV)/.installed
 	python -m pipelib.review --base $(BASE) --out reports/review.md --html reports/review.html --tolerances review_tolerances.yaml
+
+# Sharing results (docs/sharing.md): the outputs and the run-cache to or from a DVC remote
+# (REMOTE=name, default: the project's default remote); a failure is one line naming it.
+.PHONY: push pull
+REMOTE ?=
+push: $(VENV)/.installed
+	python -m pipelib.remote push $(if $(REMOTE),-r $(REMOTE))
+
+pull: $(VENV)/.installed
+	python -m pipelib.remote pull $(if $(REMOTE),-r $(REMOTE))

@@ -1,0 +1,116 @@
+"""``python -m pipelib.remote push|pull|fetch [-r NAME]``: DVC's transfers, failing in one line.
+
+``dvc push`` to a remote that is down prints one ``ERROR`` per file, none naming the remote,
+and a push with outputs missing from the local cache warns and exits 0. This runs the same
+``dvc`` command (``push`` always with ``--run-cache``, so a teammate's ``dvc repro --pull``
+restores stages instead of rerunning them) and, when it fails, prints one line naming the
+remote and its URL with the cause, and exits 2. DVC writes objects to their final names only
+once complete (temporary files and renames, both ways), so a failed transfer leaves the
+workspace and both caches usable; running the command again finishes it.
+DVC's own output is kept in ``.dvc/tmp/remote-<command>.log``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from pipelib.errors import PipelineError, run_stage
+
+COMMANDS = ("push", "pull", "fetch")
+MISSING = re.compile(r"^md5: [0-9a-f]{32}", re.MULTILINE)
+ERROR = re.compile(r"^ERROR: (.*)$", re.MULTILINE)
+# DVC's wrappers around the cause ("unexpected error - <cause>", "failed to connect to ssh (...) - <cause>").
+PREFIXES = re.compile(
+    r"^(unexpected error|failed to connect to \w+ \([^)]*\)|failed to transfer '[^']*'"
+    r"|failed to \w+ data \w+ the cloud) - "
+)
+CAUSES = (
+    (re.compile(r"Connect call failed|Connection refused", re.I), "connection refused (is the server up?)"),
+    (re.compile(r"Name or service not known|nodename nor servname|getaddrinfo failed", re.I), "unknown host"),
+    (re.compile(r"Permission denied|Authentication failed|No authentication methods", re.I), "authentication failed"),
+    (re.compile(r"Unable to locate credentials|NoCredentialsError|credentials", re.I), "missing credentials"),
+    (re.compile(r"Connection lost|connection reset|Broken pipe|Connection closed", re.I), "connection lost"),
+    (re.compile(r"timed out|timeout", re.I), "timed out"),
+)
+
+
+def remote_of(project: Path, name: str | None) -> tuple[str, str]:
+    """The remote ``name`` (default: the project's default remote) and its URL, credentials left out."""
+    from dvc.config import Config
+    from dvc.repo import Repo
+
+    config = Config(Repo.find_dvc_dir(str(project)))
+    name = name or config["core"].get("remote")
+    if not name:
+        raise PipelineError("no DVC remote given (-r NAME) and no default remote: see docs/sharing.md")
+    if name not in config["remote"]:
+        raise PipelineError(f"remote '{name}' is not configured in .dvc/config or .dvc/config.local")
+    return name, _without_password(config["remote"][name]["url"])
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = f"{parts.username}@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=host))
+
+
+def summarize(command: str, output: str, returncode: int) -> str | None:
+    """The cause of a failed ``dvc COMMAND`` from its output, in a few words; None if it succeeded."""
+    missing = len(set(MISSING.findall(output)))
+    errors = [PREFIXES.sub("", line).strip() for line in ERROR.findall(output)]
+    if returncode == 0 and not missing:
+        return None
+    for error in errors:
+        for pattern, words in CAUSES:
+            if pattern.search(error):
+                return f"{words}: {_shorten(error)}"
+    if missing:
+        if command == "push":
+            return f"{missing} files are in neither the local cache nor the remote (run dvc repro or dvc pull first)"
+        return f"{missing} files are missing from the remote (a wrong URL, or never pushed?)"
+    return _shorten(errors[0]) if errors else f"dvc {command} exited {returncode}"
+
+
+def _shorten(text: str) -> str:
+    """One line: a cause DVC repeats after a colon once, and at most 200 characters."""
+    head, _, tail = text.partition(": ")
+    text = head if tail == head else text
+    line = " ".join(text.split())
+    return line if len(line) <= 200 else line[:197] + "..."
+
+
+def run(command: str, name: str | None, extra: list[str], project: Path) -> str:
+    """Run ``dvc COMMAND`` against the remote; its output, or PipelineError with one line."""
+    remote, url = remote_of(project, name)
+    argv = [sys.executable, "-m", "dvc", command, "-r", remote, *(["--run-cache"] if command == "push" else []), *extra]
+    result = subprocess.run(argv, cwd=project, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
+    log = project / ".dvc" / "tmp" / f"remote-{command}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text(result.stdout, encoding="utf-8")
+    cause = summarize(command, result.stdout, result.returncode)
+    if cause is not None:
+        direction = "to" if command == "push" else "from"
+        raise PipelineError(
+            f"dvc {command} {direction} remote '{remote}' ({url}) failed: {cause} [log: .dvc/tmp/{log.name}]"
+        )
+    return result.stdout
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m pipelib.remote", description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=COMMANDS)
+    parser.add_argument("-r", "--remote", help="remote name (default: the project's default remote)")
+    parser.add_argument("targets", nargs="*", help="what to transfer (default: everything)")
+    args, options = parser.parse_known_args()  # the rest (-j N, --force...) goes to dvc as it is
+    sys.stdout.write(run(args.command, args.remote, [*options, *args.targets], Path.cwd()))
+
+
+if __name__ == "__main__":
+    run_stage(main)

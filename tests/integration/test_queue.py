@@ -1,0 +1,75 @@
+"""Queued experiments: two ``dvc exp run --queue``, one ``dvc queue start``, both finish and show.
+
+Each experiment refits the softmax model (cheap on the tiny data) and moves the decision
+threshold, so its log holds the fit's progress lines: they go to stderr through ``logging``
+whether or not a terminal is attached, which is what makes ``dvc queue logs`` useful.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import helpers
+
+EXPERIMENTS = {"softmax-c1": (1.0, -1.0), "softmax-c01": (0.1, 1.0)}  # name: (mnist.softmax.C, threshold)
+FINISHED = ("Success", "Failed")
+
+
+def experiment(shown: list[dict[str, Any]], name: str) -> dict[str, Any]:
+    """The ``dvc exp show --json`` data of the experiment called ``name``."""
+    for baseline in shown:
+        for entry in baseline.get("experiments") or []:
+            for rev in entry["revs"]:
+                if rev["name"] == name:
+                    return rev["data"]
+    raise AssertionError(f"experiment {name} not in dvc exp show: {json.dumps(shown)[:2000]}")
+
+
+def wait_for_queue(project: Path, mirror: Path) -> str:
+    """Poll ``dvc queue status`` until every task has finished; its last output."""
+    deadline = time.monotonic() + 600
+    while True:
+        status = helpers.run_dvc(project, mirror, "queue", "status").stdout
+        tasks = [line for line in status.splitlines() if any(name in line for name in EXPERIMENTS)]
+        if len(tasks) == len(EXPERIMENTS) and all(line.split()[-1] in FINISHED for line in tasks):
+            return status
+        assert time.monotonic() < deadline, f"the queue did not finish:\n{status}"
+        time.sleep(2)
+
+
+def test_queued_experiments_run_and_show(tmp_path: Path, clean_runs: tuple[Path, Path], tiny_mirror: Path) -> None:
+    project = helpers.clone_project(clean_runs[0], tmp_path / "project")
+    git = ["git", "-c", "user.name=test", "-c", "user.email=test@example.invalid", "-c", "commit.gpgsign=false"]
+    subprocess.run([*git, "add", "-A"], cwd=project, check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "baseline"], cwd=project, check=True)
+    for name, (c, threshold) in EXPERIMENTS.items():
+        helpers.run_dvc(
+            project,
+            tiny_mirror,
+            *("exp", "run", "--queue", "-n", name),
+            *("-S", f"mnist.softmax.C={c}", "-S", f"mnist.evaluate.threshold={threshold}"),
+        )
+    helpers.run_dvc(project, tiny_mirror, "queue", "start")
+    try:
+        status = wait_for_queue(project, tiny_mirror)
+    except BaseException:
+        helpers.run_dvc(project, tiny_mirror, "queue", "kill", *EXPERIMENTS, check=False)
+        raise
+    assert "Failed" not in status, status
+
+    shown = json.loads(helpers.run_dvc(project, tiny_mirror, "exp", "show", "--json").stdout)
+    for name, (c, threshold) in EXPERIMENTS.items():
+        data = experiment(shown, name)
+        assert helpers.get_dotted(data["params"]["params.yaml"]["data"], "mnist.softmax.C") == c
+        metrics = data["metrics"]["metrics/mnist.json"]["data"]
+        assert metrics["binary"]["threshold"] == threshold
+        assert 0 <= metrics["softmax"]["test_accuracy"] <= 1
+
+        logs = helpers.run_dvc(project, tiny_mirror, "queue", "logs", name).stdout
+        assert "Running stage 'train_softmax@softmax'" in logs, logs
+        assert "softmax: fitting on" in logs and "lbfgs iterations" in logs, logs
+        assert "Running stage 'train_softmax@softmax_augmented'" not in logs, logs
