@@ -10,6 +10,8 @@ result is the same bytes for any number of workers.
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -17,20 +19,24 @@ from typing import TypeVar
 import numpy as np
 import scipy.sparse as sp
 
-# Rows per block: small enough for a block's (rows, classes) temporaries to stay in cache
+# Rows per block (at most): small enough for a block's (rows, classes) temporaries to stay in cache
 # and for two workers to share the blocks evenly, large enough that the per-block Python
 # overhead is negligible.
-BLOCK_ROWS = 16384
+BLOCK_ROWS = 8192
 
 Result = TypeVar("Result")
 Features = np.ndarray | sp.csr_matrix
 
 
 def block_bounds(n_rows: int, block_rows: int = BLOCK_ROWS) -> list[tuple[int, int]]:
-    """(start, stop) of consecutive row blocks covering ``n_rows`` rows (one empty block for none)."""
-    if n_rows == 0:
-        return [(0, 0)]
-    return [(start, min(start + block_rows, n_rows)) for start in range(0, n_rows, block_rows)]
+    """(start, stop) of equal consecutive row blocks of at most about ``block_rows`` rows.
+
+    Up to ``block_rows`` rows make one block; more make an even number of equal blocks, so
+    two workers get the same share of the rows. The cut depends on the row count only.
+    """
+    n_blocks = 1 if n_rows <= block_rows else 2 * math.ceil(n_rows / (2 * block_rows))
+    edges = [index * n_rows // n_blocks for index in range(n_blocks + 1)]
+    return list(itertools.pairwise(edges))
 
 
 def row_block(features: Features, start: int, stop: int) -> Features:

@@ -7,6 +7,7 @@ row sums differs, so they agree to rounding, with the same iteration count.
 
 from __future__ import annotations
 
+import itertools
 import time
 
 import numpy as np
@@ -120,7 +121,13 @@ def test_binomial_branches_agree_with_the_plain_formula() -> None:
 def test_block_bounds_cover_the_rows_in_order() -> None:
     assert block_bounds(0, 4) == [(0, 0)]
     assert block_bounds(4, 4) == [(0, 4)]
-    assert block_bounds(10, 4) == [(0, 4), (4, 8), (8, 10)]
+    assert block_bounds(5, 4) == [(0, 2), (2, 5)]
+    assert block_bounds(10, 4) == [(0, 2), (2, 5), (5, 7), (7, 10)]  # an even count of near-equal blocks
+    folds = block_bounds(40000, 8192)  # a 3-fold training set of the binary classifier
+    assert len(folds) == 6
+    assert {stop - start for start, stop in folds} == {6666, 6667}
+    assert folds[0][0] == 0 and folds[-1][1] == 40000
+    assert all(left[1] == right[0] for left, right in itertools.pairwise(folds))
 
 
 @pytest.mark.parametrize("index_dtype", [np.int32, np.int64])
