@@ -12,9 +12,14 @@ Wall time comes from the clock, peak memory from ``wait4`` (the largest resident
 process and its children, so a stage's figure includes DVC's own process). It prints the
 medians of the repeats, the ratio notebook/pipeline per step, and both runs' metrics.
 
-Real data from ``../shared/data`` when it is there; ``--sample N`` (or no real data) uses
-the first N training images (a synthetic set without real data). ``--scale`` instead runs
-the pipeline once with every 1- and 2-pixel shift in 8 directions (17x the training set).
+Then, on the data of the last repeat, the augmented softmax fit and the binary classifier's
+four fits with one worker and with two, alternated in one process (``fit_workers.py``), and
+each stage script's start-up cost now and at ``--startup-before`` (``startup.py``).
+
+Real data from ``../shared/data`` (required); ``--sample N`` uses its first N training
+images. ``--scale`` instead runs the pipeline once with every 1- and 2-pixel shift in 8
+directions (17x the training set). The machine should be otherwise idle; when it is not,
+the side-by-side ratios are still meaningful, the absolute times are not.
 
     python benchmarks/benchmark.py [--repeats 3] [--sample N] [--scale] [--json OUT]
 """
@@ -36,15 +41,8 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from tests.helpers import (  # noqa: E402
-    SHARED_DATA,
-    copy_project,
-    edit_params,
-    stage_env,
-    stages_run,
-    write_mnist_mirror,
-    write_titanic_mirror,
-)
+from benchmarks.project import SHARED_DATA, copy_project, edit_params, stage_env, stages_run, write_sha256sums  # noqa: E402
+from benchmarks.startup import startup_table  # noqa: E402
 
 # Pipeline stages in DAG order, and which stages correspond to which notebook step.
 STAGE_ORDER = [
@@ -96,29 +94,25 @@ def measure(command: list[str], cwd: Path, env: dict[str, str]) -> Measured:
 
 
 def prepare_mirror(root: Path, sample: int | None) -> tuple[Path, int]:
-    """The data mirror to benchmark on and its training-set size."""
-    if SHARED_DATA.is_dir() and sample is None:
+    """The data mirror to benchmark on (the real data, or its first ``sample`` images) and its training-set size."""
+    if not SHARED_DATA.is_dir():
+        raise SystemExit(f"error: {SHARED_DATA}: the real data mirror is needed for the benchmark")
+    if sample is None:
         return SHARED_DATA, 60000
-    n_train = sample or 3000
-    if SHARED_DATA.is_dir():
-        import numpy as np
+    import numpy as np
 
-        from pipelib.mnist.idx import read_idx_images, read_idx_labels, write_idx_images, write_idx_labels
-        from tests.helpers import write_sha256sums
+    from pipelib.mnist.idx import read_idx_images, read_idx_labels, write_idx_images, write_idx_labels
 
-        mnist = root / "mirror" / "mnist"
-        mnist.mkdir(parents=True)
-        for prefix, count in (("train", n_train), ("t10k", max(n_train // 6, 100))):
-            images = read_idx_images(SHARED_DATA / "mnist" / f"{prefix}-images-idx3-ubyte.gz")[:count]
-            labels = read_idx_labels(SHARED_DATA / "mnist" / f"{prefix}-labels-idx1-ubyte.gz")[:count]
-            write_idx_images(mnist / f"{prefix}-images-idx3-ubyte.gz", np.ascontiguousarray(images))
-            write_idx_labels(mnist / f"{prefix}-labels-idx1-ubyte.gz", np.ascontiguousarray(labels))
-        write_sha256sums(mnist)
-        (root / "mirror" / "titanic").symlink_to(SHARED_DATA / "titanic")
-        return root / "mirror", n_train
-    write_mnist_mirror(root / "mirror", n_train, max(n_train // 6, 100), seed=0)
-    write_titanic_mirror(root / "mirror", 400, 100, seed=0)
-    return root / "mirror", n_train
+    mnist = root / "mirror" / "mnist"
+    mnist.mkdir(parents=True)
+    for prefix, count in (("train", sample), ("t10k", max(sample // 6, 100))):
+        images = read_idx_images(SHARED_DATA / "mnist" / f"{prefix}-images-idx3-ubyte.gz")[:count]
+        labels = read_idx_labels(SHARED_DATA / "mnist" / f"{prefix}-labels-idx1-ubyte.gz")[:count]
+        write_idx_images(mnist / f"{prefix}-images-idx3-ubyte.gz", np.ascontiguousarray(images))
+        write_idx_labels(mnist / f"{prefix}-labels-idx1-ubyte.gz", np.ascontiguousarray(labels))
+    write_sha256sums(mnist)
+    (root / "mirror" / "titanic").symlink_to(SHARED_DATA / "titanic")
+    return root / "mirror", sample
 
 
 def run_notebook(mirror: Path, n_train: int, scratch: Path) -> tuple[Measured, dict[str, Any]]:
@@ -171,7 +165,8 @@ def run_pipeline(mirror: Path, n_train: int, scratch: Path, shifts: list[list[in
     ):
         edit_params(whole / "params.yaml", {key: value})
         changes[label] = dvc(whole, mirror, "repro")
-    return {"stages": stages, "clean": clean, "noop": noop, "changes": changes, "metrics": metrics}
+    runs = {"stages": stages, "clean": clean, "noop": noop, "changes": changes}
+    return runs | {"metrics": metrics, "project": per_stage}
 
 
 def median(values: list[float]) -> float:
@@ -260,6 +255,22 @@ def _fmt(value: Any) -> str:
     return f"{value:.5g}" if isinstance(value, float) else str(value)
 
 
+def run_fit_workers(project: Path, mirror: Path, repeats: int) -> dict[str, float]:
+    """One- against two-worker fits on a pipeline project's data: print medians and speed-ups."""
+    env = stage_env(mirror, project) | {"PYTHONPATH": str(project)}
+    command = [sys.executable, str(REPO_ROOT / "benchmarks" / "fit_workers.py"), "--repeats", str(repeats)]
+    result = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"fit_workers.py exited {result.returncode}:\n{result.stderr[-3000:]}")
+    times = {label: median(values) for label, values in json.loads(result.stdout).items()}
+    print(f"\nfits alternated in one process, median of {repeats}\n")
+    print("| fit | 1 worker s | 2 workers s | speed-up |\n| --- | ---: | ---: | ---: |")
+    for name in ("softmax_augmented fit", "binary 4 fits"):
+        one, two = times[f"{name}, 1 worker(s)"], times[f"{name}, 2 worker(s)"]
+        print(f"| {name} | {one:.1f} | {two:.1f} | {one / two:.2f}x |")
+    return times
+
+
 def run_scale(mirror: Path, n_train: int, scratch: Path) -> None:
     """The pipeline with every 1- and 2-pixel shift in 8 directions: time and peak per stage."""
     project = new_project(scratch, "scale", mirror, n_train, SCALE_SHIFTS)
@@ -283,6 +294,9 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=None, help="use the first N training images")
     parser.add_argument("--scale", action="store_true", help="run the 17x augmentation once instead")
     parser.add_argument("--json", type=Path, default=None, help="also write the summary as JSON")
+    parser.add_argument(
+        "--startup-before", default="655d794", help="git revision whose stage start-up to compare (before issue 12)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="benchmark-") as tmp:
         scratch = Path(tmp)
@@ -300,6 +314,8 @@ def main() -> None:
             pipelines.append(run_pipeline(mirror, n_train, run_dir))
             print(f"repeat {repeat}: pipeline from clean {pipelines[-1]['clean'].seconds:.1f} s", flush=True)
         summary = print_comparison(notebooks, pipelines)
+        summary["fits"] = run_fit_workers(pipelines[-1]["project"], mirror, args.repeats)
+        summary["startup"] = startup_table(max(args.repeats, 3), args.startup_before)
         if args.json is not None:
             args.json.write_text(json.dumps(summary, indent=2, default=str) + "\n")
 

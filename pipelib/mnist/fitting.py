@@ -6,23 +6,17 @@ matrix product, the same computation as ``LogisticRegression.decision_function``
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import time
-import warnings
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold
 from threadpoolctl import threadpool_limits
 
 from pipelib.errors import PipelineError
 from pipelib.log import progress
-from pipelib.mnist.parallel_sparse import RowParallelCSR
+from pipelib.mnist.logistic_lbfgs import fit_lbfgs
 from pipelib.modelfile import load_arrays, save_arrays
 from pipelib.params import LogisticParams
 
@@ -76,48 +70,46 @@ def as_features(pixels: np.ndarray, dtype: str, matrix: str, n_threads: int = 1)
 
     ``matrix="sparse"`` gives a CSR matrix: four in five MNIST pixels are 0, so the
     products inside lbfgs touch a fifth of the values, and a float64 copy of the
-    augmented set takes about a third of the dense one's memory. With ``n_threads > 1``
-    its products with dense matrices run in that many threads (:class:`RowParallelCSR`).
+    augmented set takes about a third of the dense one's memory. ``n_threads`` is kept
+    for callers of the old signature and has no effect: fits take their worker count
+    from the params' ``n_jobs``.
     """
+    del n_threads
     if matrix == "dense":
         return np.asarray(pixels, dtype=np.dtype(dtype))
-    features = sparse_from_pixels(pixels, dtype)
-    return RowParallelCSR.from_csr(features, n_threads) if n_threads > 1 else features
+    return sparse_from_pixels(pixels, dtype)
+
+
+def _fit(
+    features: np.ndarray | sp.csr_matrix, target: np.ndarray, params: LogisticParams, label: str, n_workers: int
+) -> LinearModel:
+    classes, codes = np.unique(target, return_inverse=True)
+    started = time.perf_counter()
+    kind = "sparse" if sp.issparse(features) else "dense"
+    progress(
+        f"{label}: fitting on {features.shape[0]:,} x {features.shape[1]} {kind} {features.dtype}, "
+        f"{n_workers} worker{'s' if n_workers > 1 else ''}"
+    )
+    # Parallelism comes from the row-block workers; more BLAS threads would only compete with them.
+    with threadpool_limits(limits=1, user_api="blas"):
+        fit = fit_lbfgs(features, codes, len(classes), params.C, params.max_iter, n_workers=n_workers)
+    stopped = " (stopped at max_iter)" if fit.n_iter >= params.max_iter else ""
+    progress(f"{label}: {fit.n_iter} lbfgs iterations{stopped} in {time.perf_counter() - started:.1f} s")
+    return LinearModel(fit.coef, fit.intercept, classes, fit.n_iter)
 
 
 def fit_logistic(
     features: np.ndarray | sp.csr_matrix, target: np.ndarray, params: LogisticParams, label: str
 ) -> LinearModel:
-    """Fit ``LogisticRegression(solver="lbfgs")`` as the seed does, keeping only its arrays.
+    """The model ``LogisticRegression(C, max_iter, solver="lbfgs").fit`` gives, as plain arrays.
 
-    The seed stops lbfgs at ``max_iter`` (100) before convergence; that is reproduced,
-    and the ConvergenceWarning is replaced by one line saying how many iterations ran.
-    BLAS is held to one thread: on these 2-core machines two OpenBLAS threads made the
-    softmax fit 2.8x slower, and independent fits run in parallel processes instead.
+    The objective and the L-BFGS call are scikit-learn's (:mod:`pipelib.mnist.logistic_lbfgs`),
+    evaluated in row blocks on ``params.n_jobs`` threads (1 when the params have no
+    ``n_jobs``); the model does not depend on the thread count. The seed stops lbfgs at
+    ``max_iter`` (100) before convergence; that is reproduced, and logged as one line
+    instead of scikit-learn's ConvergenceWarning.
     """
-    estimator = LogisticRegression(
-        C=params.C, max_iter=params.max_iter, random_state=params.random_state, solver="lbfgs"
-    )
-    started = time.perf_counter()
-    kind = "sparse" if sp.issparse(features) else "dense"
-    progress(f"{label}: fitting on {features.shape[0]:,} x {features.shape[1]} {kind} {features.dtype}")
-    with warnings.catch_warnings(), threadpool_limits(limits=1, user_api="blas"):
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        estimator.fit(features, target)
-    n_iter = int(np.max(estimator.n_iter_))
-    stopped = " (stopped at max_iter)" if n_iter >= params.max_iter else ""
-    progress(f"{label}: {n_iter} lbfgs iterations{stopped} in {time.perf_counter() - started:.1f} s")
-    return LinearModel(estimator.coef_.copy(), estimator.intercept_.copy(), estimator.classes_.copy(), n_iter)
-
-
-# Data shared with forked worker processes: set before the pool forks, read by _fit_rows.
-_SHARED: dict[str, object] = {}
-
-
-def _fit_rows(job: tuple[np.ndarray, str]) -> LinearModel:
-    rows, label = job
-    features, target, params = _SHARED["features"], _SHARED["target"], _SHARED["params"]
-    return fit_logistic(features[rows], target[rows], params, label)  # type: ignore[index, arg-type]
+    return _fit(features, target, params, label, getattr(params, "n_jobs", 1))
 
 
 def fit_on_rows(
@@ -127,19 +119,12 @@ def fit_on_rows(
     jobs: list[tuple[np.ndarray, str]],
     n_jobs: int,
 ) -> list[LinearModel]:
-    """Fit one model per (rows, label) job, ``n_jobs`` at a time in forked processes.
+    """Fit one model per (rows, label) job, one after the other, each on ``n_jobs`` threads.
 
-    Forked workers see the features without copying them through a pipe; each fit is
-    deterministic, so the models do not depend on ``n_jobs``.
+    Splitting each fit's rows over the workers keeps both busy to the end, where running
+    whole fits side by side would leave one idle while the larger all-rows fit finishes.
     """
-    if n_jobs == 1 or len(jobs) == 1:
-        return [fit_logistic(features[rows], target[rows], params, label) for rows, label in jobs]
-    _SHARED.update(features=features, target=target, params=params)
-    try:
-        with ProcessPoolExecutor(min(n_jobs, len(jobs)), mp_context=multiprocessing.get_context("fork")) as pool:
-            return list(pool.map(_fit_rows, jobs))
-    finally:
-        _SHARED.clear()
+    return [_fit(features[rows], target[rows], params, label, n_jobs) for rows, label in jobs]
 
 
 @dataclass(frozen=True)
@@ -160,6 +145,8 @@ def fit_with_cross_validation(
     variant each refit the same unshuffled stratified folds; fitting each fold once gives
     all three: accuracy and predictions follow from the scores at threshold 0.
     """
+    from sklearn.model_selection import StratifiedKFold  # here: loading a model needs no scikit-learn
+
     folds = list(StratifiedKFold(n_splits=n_folds).split(np.zeros(len(target)), target))
     jobs = [(train_rows, f"fold {number}/{n_folds}") for number, (train_rows, _) in enumerate(folds, start=1)]
     jobs.append((np.arange(len(target)), "all rows"))

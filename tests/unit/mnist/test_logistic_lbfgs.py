@@ -1,0 +1,162 @@
+"""The owned L-BFGS logistic regression against scikit-learn's LogisticRegression(solver="lbfgs").
+
+With the rows in one block the objective is computed in scikit-learn's own order of
+operations, so the fits agree to the last bits; with many blocks only the order of the
+row sums differs, so they agree to rounding, with the same iteration count.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.datasets import make_classification
+from sklearn.linear_model import LogisticRegression
+
+from pipelib.mnist.logistic_lbfgs import binomial_loss_gradient, fit_lbfgs
+from pipelib.mnist.row_blocks import RowBlocks, block_bounds, row_block
+
+
+def make_data(n_classes: int, n_rows: int = 600, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Features with about half the entries exactly 0 (so CSR is worth it), and class codes."""
+    features, target = make_classification(
+        n_samples=n_rows,
+        n_features=15,
+        n_informative=8,
+        n_classes=n_classes,
+        n_clusters_per_class=1,
+        random_state=seed,
+    )
+    features[np.abs(features) < 0.7] = 0.0
+    return features, target
+
+
+def as_matrix(features: np.ndarray, matrix: str) -> np.ndarray | sp.csr_matrix:
+    return sp.csr_matrix(features) if matrix == "sparse" else features
+
+
+CASES = [(2, 0.5), (4, 10.0)]
+
+
+@pytest.mark.parametrize("matrix", ["dense", "sparse"])
+@pytest.mark.parametrize(("n_classes", "C"), CASES)
+def test_one_block_matches_sklearn_to_the_last_bits(matrix: str, n_classes: int, C: float) -> None:
+    features, target = make_data(n_classes)
+    data = as_matrix(features, matrix)
+    estimator = LogisticRegression(C=C, max_iter=300).fit(data, target)
+    fit = fit_lbfgs(data, target, n_classes, C, 300)
+    assert fit.n_iter == int(estimator.n_iter_[0]) < 300
+    assert fit.converged
+    np.testing.assert_allclose(fit.coef, estimator.coef_, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(fit.intercept, estimator.intercept_, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("matrix", ["dense", "sparse"])
+@pytest.mark.parametrize(("n_classes", "C"), CASES)
+def test_many_blocks_match_sklearn_to_rounding(matrix: str, n_classes: int, C: float) -> None:
+    features, target = make_data(n_classes)
+    data = as_matrix(features, matrix)
+    estimator = LogisticRegression(C=C, max_iter=300).fit(data, target)
+    fit = fit_lbfgs(data, target, n_classes, C, 300, n_workers=2, block_rows=64)  # 10 blocks, the last short
+    assert fit.n_iter == int(estimator.n_iter_[0])
+    np.testing.assert_allclose(fit.coef, estimator.coef_, rtol=1e-7, atol=1e-8)
+    np.testing.assert_allclose(fit.intercept, estimator.intercept_, rtol=1e-7, atol=1e-8)
+
+
+@pytest.mark.parametrize(("n_classes", "C"), CASES)
+def test_worker_count_does_not_change_a_bit(n_classes: int, C: float) -> None:
+    features, target = make_data(n_classes, n_rows=900, seed=4)
+    data = sp.csr_matrix(features)
+    fits = [fit_lbfgs(data, target, n_classes, C, 100, n_workers=workers, block_rows=50) for workers in (1, 2, 3)]
+    for fit in fits[1:]:
+        assert fit.coef.tobytes() == fits[0].coef.tobytes()
+        assert fit.intercept.tobytes() == fits[0].intercept.tobytes()
+        assert fit.n_iter == fits[0].n_iter
+
+
+def test_stops_at_max_iter_like_sklearn() -> None:
+    features, target = make_data(4)
+    estimator = LogisticRegression(C=10.0, max_iter=3)
+    with pytest.warns(Warning, match="converge"):
+        estimator.fit(features * 1000, target)
+    fit = fit_lbfgs(features * 1000, target, 4, 10.0, 3)
+    assert fit.n_iter == int(estimator.n_iter_[0]) == 3
+    assert not fit.converged
+    np.testing.assert_allclose(fit.coef, estimator.coef_, rtol=1e-12, atol=1e-14)
+
+
+def test_float32_features_give_nearly_the_float64_model() -> None:
+    features, target = make_data(4)
+    double = fit_lbfgs(sp.csr_matrix(features), target, 4, 10.0, 300)
+    single = fit_lbfgs(sp.csr_matrix(features.astype(np.float32)), target, 4, 10.0, 300, block_rows=100)
+    np.testing.assert_allclose(single.coef, double.coef, rtol=0, atol=5e-3)
+    scores = [features @ fit.coef.T + fit.intercept for fit in (single, double)]
+    np.testing.assert_array_equal(scores[0].argmax(axis=1), scores[1].argmax(axis=1))
+
+
+def test_one_class_is_refused() -> None:
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        fit_lbfgs(np.ones((5, 2)), np.zeros(5, dtype=int), 1, 1.0, 10)
+
+
+def test_binomial_branches_agree_with_the_plain_formula() -> None:
+    """Each of the four branches (cut at -37, -2 and 18) against log(1 + e^x) - y x in long double."""
+    raw = np.array([-60.0, -37.0, -20.0, -2.0, -0.5, 0.0, 3.0, 18.0, 25.0, 40.0])
+    for y in (0.0, 1.0):
+        positive = np.full_like(raw, y)
+        loss, gradient = binomial_loss_gradient(raw, positive)
+        wide = raw.astype(np.longdouble)
+        # log(1 + e^x) - y x, written without cancellation on either side of 0
+        expected_loss = np.where(wide > 0, np.log1p(np.exp(-wide)) + (1 - y) * wide, np.log1p(np.exp(wide)) - y * wide)
+        expected_gradient = 1 / (1 + np.exp(-wide)) - y
+        # above 18 scikit-learn's log1p(e^-x) ~ e^-x drops a term of relative size e^-x / 2 < 1e-8
+        np.testing.assert_allclose(loss, expected_loss.astype(np.float64), rtol=1e-8, atol=1e-300)
+        np.testing.assert_allclose(loss[raw <= 18], expected_loss[raw <= 18].astype(np.float64), rtol=1e-14)
+        np.testing.assert_allclose(gradient, expected_gradient.astype(np.float64), rtol=1e-14, atol=1e-17)
+
+
+def test_block_bounds_cover_the_rows_in_order() -> None:
+    assert block_bounds(0, 4) == [(0, 0)]
+    assert block_bounds(4, 4) == [(0, 4)]
+    assert block_bounds(5, 4) == [(0, 2), (2, 5)]
+    assert block_bounds(10, 4) == [(0, 2), (2, 5), (5, 7), (7, 10)]  # an even count of near-equal blocks
+    folds = block_bounds(40000, 8192)  # a 3-fold training set of the binary classifier
+    assert len(folds) == 6
+    assert {stop - start for start, stop in folds} == {6666, 6667}
+    assert folds[0][0] == 0 and folds[-1][1] == 40000
+    assert all(left[1] == right[0] for left, right in itertools.pairwise(folds))
+
+
+@pytest.mark.parametrize("index_dtype", [np.int32, np.int64])
+def test_row_blocks_are_views_with_the_same_products(index_dtype: type) -> None:
+    features = sp.random(1000, 30, density=0.3, format="csr", random_state=0)
+    features.indices = features.indices.astype(index_dtype)
+    features.indptr = features.indptr.astype(index_dtype)
+    weights = np.random.default_rng(0).normal(size=(30, 3))
+    for start, stop in block_bounds(1000, 128):
+        block = row_block(features, start, stop)
+        assert np.shares_memory(block.data, features.data)
+        assert np.shares_memory(block.indices, features.indices)
+        assert block.indptr.dtype == block.indices.dtype
+        np.testing.assert_array_equal(block @ weights, (features @ weights)[start:stop])
+        np.testing.assert_array_equal(block.toarray(), features[start:stop].toarray())
+
+
+def test_map_returns_results_in_block_order_whatever_finishes_first() -> None:
+    features = np.arange(40.0).reshape(20, 2)
+
+    def first_row_later_blocks_first(index: int, block: np.ndarray) -> float:
+        time.sleep(0.02 * (4 - index))  # block 0 finishes last
+        return float(block[0, 0])
+
+    with RowBlocks(features, n_workers=3, block_rows=5) as blocks:
+        assert blocks.n_workers == 3
+        assert blocks.map(first_row_later_blocks_first) == [0.0, 10.0, 20.0, 30.0]
+
+
+def test_row_blocks_refuse_csc() -> None:
+    with pytest.raises(TypeError, match="CSR"):
+        RowBlocks(sp.csc_matrix(np.eye(3)), 2)
