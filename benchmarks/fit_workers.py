@@ -15,7 +15,8 @@ import time
 from pathlib import Path
 
 from pipelib.mnist.dataset import read_mnist
-from pipelib.mnist.fitting import as_features, fit_logistic, fit_with_cross_validation
+from pipelib.mnist.features import as_features
+from pipelib.mnist.fitting import fit_logistic, fit_with_cross_validation
 from pipelib.params import load_params
 from pipelib.tables import use_system_allocator
 

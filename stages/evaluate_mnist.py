@@ -26,7 +26,8 @@ from pipelib.binary_metrics import (
 )
 from pipelib.errors import PipelineError, run_stage
 from pipelib.mnist.dataset import MAX_IMAGES, read_mnist
-from pipelib.mnist.fitting import LinearModel, as_features, load_model
+from pipelib.mnist.features import as_features
+from pipelib.mnist.fitting import LinearModel, load_model
 from pipelib.params import load_params
 from pipelib.plot_csv import write_csv
 from pipelib.scores import read_scores

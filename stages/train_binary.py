@@ -10,7 +10,8 @@ import argparse
 
 from pipelib.errors import run_stage
 from pipelib.mnist.dataset import read_mnist
-from pipelib.mnist.fitting import as_features, fit_with_cross_validation, save_model
+from pipelib.mnist.features import as_features
+from pipelib.mnist.fitting import fit_with_cross_validation, save_model
 from pipelib.params import load_params, require_fold_count
 from pipelib.scores import write_scores
 from pipelib.tables import use_system_allocator

@@ -11,7 +11,8 @@ import argparse
 
 from pipelib.errors import run_stage
 from pipelib.mnist.dataset import MAX_AUGMENTED_IMAGES, MAX_IMAGES, read_mnist
-from pipelib.mnist.fitting import as_features, fit_logistic, save_model
+from pipelib.mnist.features import as_features
+from pipelib.mnist.fitting import fit_logistic, save_model
 from pipelib.params import load_params
 from pipelib.tables import use_system_allocator
 
@@ -28,7 +29,7 @@ def main() -> None:
     use_system_allocator()
     params = getattr(load_params().mnist, args.name)
     pixels, labels = read_mnist(args.train, max_rows=MODEL_NAMES[args.name])
-    features = as_features(pixels, params.dtype, params.matrix, params.n_jobs)
+    features = as_features(pixels, params.dtype, params.matrix)
     del pixels
     model = fit_logistic(features, labels, params, args.name)
     save_model(args.model, model, params, len(labels))

@@ -20,8 +20,6 @@ from pipelib.mnist.logistic_lbfgs import fit_lbfgs
 from pipelib.modelfile import load_arrays, save_arrays
 from pipelib.params import LogisticParams
 
-SPARSE_BLOCK_ROWS = 8192
-
 
 @dataclass(frozen=True)
 class LinearModel:
@@ -43,41 +41,6 @@ class LinearModel:
         if scores.ndim == 1:
             return self.classes[(scores > 0).astype(int)]
         return self.classes[scores.argmax(axis=1)]
-
-
-def sparse_from_pixels(pixels: np.ndarray, dtype: str) -> sp.csr_matrix:
-    """uint8 images (n, d) as a CSR matrix of ``dtype``, filled in place a block of rows at a time.
-
-    The matrix's arrays are allocated once at their final size, so the peak is the pixels
-    plus the sparse matrix, with no dense float copy and no second copy from stacking blocks.
-    """
-    counts = np.count_nonzero(pixels, axis=1)
-    indptr = np.zeros(len(pixels) + 1, dtype=np.int64 if counts.sum() >= 2**31 else np.int32)
-    np.cumsum(counts, out=indptr[1:])
-    data = np.empty(int(indptr[-1]), dtype=np.dtype(dtype))
-    indices = np.empty(int(indptr[-1]), dtype=indptr.dtype)
-    for start in range(0, len(pixels), SPARSE_BLOCK_ROWS):
-        block = pixels[start : start + SPARSE_BLOCK_ROWS]
-        nonzero = block != 0
-        first, last = indptr[start], indptr[start + len(block)]
-        indices[first:last] = np.nonzero(nonzero)[1]  # row-major order: the CSR order
-        data[first:last] = block[nonzero]
-    return sp.csr_matrix((data, indices, indptr), shape=pixels.shape, copy=False)
-
-
-def as_features(pixels: np.ndarray, dtype: str, matrix: str, n_threads: int = 1) -> np.ndarray | sp.csr_matrix:
-    """uint8 pixels converted once to what the model is fitted on.
-
-    ``matrix="sparse"`` gives a CSR matrix: four in five MNIST pixels are 0, so the
-    products inside lbfgs touch a fifth of the values, and a float64 copy of the
-    augmented set takes about a third of the dense one's memory. ``n_threads`` is kept
-    for callers of the old signature and has no effect: fits take their worker count
-    from the params' ``n_jobs``.
-    """
-    del n_threads
-    if matrix == "dense":
-        return np.asarray(pixels, dtype=np.dtype(dtype))
-    return sparse_from_pixels(pixels, dtype)
 
 
 def _fit(

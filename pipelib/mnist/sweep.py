@@ -69,7 +69,7 @@ def fit_and_score(
     from sklearn.linear_model import LogisticRegression
     from threadpoolctl import threadpool_limits
 
-    from pipelib.mnist.fitting import sparse_from_pixels
+    from pipelib.mnist.features import sparse_from_pixels
 
     def target(labels: np.ndarray) -> np.ndarray:
         return labels == positive_digit if point.model == "binary" else labels

@@ -15,7 +15,8 @@ import pandas as pd
 
 from pipelib.errors import PipelineError
 from pipelib.mnist.dataset import read_mnist
-from pipelib.mnist.fitting import LinearModel, as_features
+from pipelib.mnist.features import as_features
+from pipelib.mnist.fitting import LinearModel
 from pipelib.mnist.idx import read_idx_images
 from pipelib.predict.images import read_png_directory
 

@@ -15,9 +15,9 @@ from sklearn.model_selection import cross_val_predict, cross_val_score
 
 from pipelib.binary_metrics import fold_accuracies
 from pipelib.errors import PipelineError
+from pipelib.mnist.features import as_features
 from pipelib.mnist.fitting import (
     LinearModel,
-    as_features,
     fit_logistic,
     fit_with_cross_validation,
     load_model,
@@ -99,13 +99,12 @@ def test_as_features(dtype: str) -> None:
     assert isinstance(dense, np.ndarray)
     assert dense.dtype == np.dtype(dtype)
     np.testing.assert_array_equal(dense, pixels)
-    for n_threads in (1, 2):  # the old argument is still accepted
-        sparse = as_features(pixels, dtype, "sparse", n_threads)
-        assert sp.issparse(sparse)
-        assert sparse.format == "csr"
-        assert sparse.dtype == np.dtype(dtype)
-        np.testing.assert_array_equal(sparse.toarray(), pixels)
-        assert sparse.nnz == np.count_nonzero(pixels)
+    sparse = as_features(pixels, dtype, "sparse")
+    assert sp.issparse(sparse)
+    assert sparse.format == "csr"
+    assert sparse.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(sparse.toarray(), pixels)
+    assert sparse.nnz == np.count_nonzero(pixels)
     empty = as_features(pixels[:0], dtype, "sparse")
     assert empty.shape == (0, 784)
 

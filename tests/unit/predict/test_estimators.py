@@ -22,7 +22,8 @@ from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
 
 from pipelib.errors import PipelineError
-from pipelib.mnist.fitting import as_features, fit_logistic, save_model
+from pipelib.mnist.features import as_features
+from pipelib.mnist.fitting import fit_logistic, save_model
 from pipelib.params import BinaryParams, ImageLogisticParams, LogisticParams, TitanicModelParams
 from pipelib.predict.estimators import mnist_estimator, titanic_pipeline
 from pipelib.titanic.data import TRAIN_SCHEMA, parse_passengers
