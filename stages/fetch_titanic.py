@@ -20,8 +20,9 @@ def main() -> None:
     parser.add_argument("--test", required=True)
     args = parser.parse_args()
     url = load_params().titanic.source.url
-    text, source = fetch_csv("train.csv", url, required=True)
-    train = parse_passengers(text, source, TRAIN_SCHEMA)
+    fetched_train = fetch_csv("train.csv", url, required=True)
+    assert fetched_train is not None  # required=True raises instead of returning None
+    train = parse_passengers(*fetched_train, TRAIN_SCHEMA)
     fetched_test = fetch_csv("test.csv", url, required=False)
     if fetched_test is None:
         print("fetch: no test.csv; writing an empty test table (no Kaggle predictions)", file=sys.stderr)

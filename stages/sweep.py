@@ -29,7 +29,7 @@ def main() -> None:
     params = load_params().mnist
     settings = params.sweep
     train, test = read_mnist(args.train), read_mnist(args.test)
-    points = grid(settings.models, settings.C, settings.scaling)  # type: ignore[arg-type]
+    points = grid(settings.models, settings.C, settings.scaling)
     with dask_client(settings.workers, scheduler_address()) as client:
         results = run_sweep(
             train,

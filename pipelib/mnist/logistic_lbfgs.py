@@ -25,7 +25,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 from scipy import optimize
 
 from pipelib.mnist.row_blocks import BLOCK_ROWS, Features, RowBlocks
@@ -138,7 +137,7 @@ def fit_lbfgs(
     n_rows, n_features = features.shape
     if n_classes < 2:
         raise ValueError(f"logistic regression needs at least 2 classes, got {n_classes}")
-    if sp.issparse(features) and features.format != "csr":
+    if not isinstance(features, np.ndarray) and features.format != "csr":
         features = features.tocsr()
     codes = np.ascontiguousarray(codes, dtype=np.intp)
     binary = n_classes == 2

@@ -14,7 +14,7 @@ import itertools
 import math
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from typing import TypeAlias, TypeVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -25,7 +25,7 @@ import scipy.sparse as sp
 BLOCK_ROWS = 8192
 
 Result = TypeVar("Result")
-Features = np.ndarray | sp.csr_matrix
+Features: TypeAlias = np.ndarray | sp.csr_matrix
 
 
 def block_bounds(n_rows: int, block_rows: int = BLOCK_ROWS) -> list[tuple[int, int]]:
@@ -41,7 +41,7 @@ def block_bounds(n_rows: int, block_rows: int = BLOCK_ROWS) -> list[tuple[int, i
 
 def row_block(features: Features, start: int, stop: int) -> Features:
     """Rows ``start:stop`` as a view sharing ``features``' arrays (no copy of the data)."""
-    if not sp.issparse(features):
+    if isinstance(features, np.ndarray):
         return features[start:stop]
     first, last = features.indptr[start], features.indptr[stop]
     indptr = features.indptr[start : stop + 1] - first
@@ -60,7 +60,7 @@ class RowBlocks:
     """
 
     def __init__(self, features: Features, n_workers: int, block_rows: int = BLOCK_ROWS) -> None:
-        if sp.issparse(features) and features.format != "csr":
+        if not isinstance(features, np.ndarray) and features.format != "csr":
             raise TypeError(f"sparse features must be CSR, got {features.format}")
         self.bounds = block_bounds(features.shape[0], block_rows)
         self.blocks = [row_block(features, start, stop) for start, stop in self.bounds]

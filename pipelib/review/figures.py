@@ -23,9 +23,9 @@ from pipelib.review.plots import PlotData, bar_values, confusion_pair
 
 # Fixed SVG ids (matplotlib salts them with a random UUID otherwise) and glyphs drawn as paths,
 # so the page needs no fonts and the same data gives the same bytes.
-RENDER_SETTINGS = {"svg.hashsalt": "review", "svg.fonttype": "path"}
-BASE_STYLE = {"linestyle": "--", "linewidth": 1.2, "zorder": 3}
-CURRENT_STYLE = {"linestyle": "-", "linewidth": 2}
+RENDER_SETTINGS: Any = {"svg.hashsalt": "review", "svg.fonttype": "path"}
+BASE_STYLE: dict[str, Any] = {"linestyle": "--", "linewidth": 1.2, "zorder": 3}
+CURRENT_STYLE: dict[str, Any] = {"linestyle": "-", "linewidth": 2}
 # (current, base) colours of the curves of a plot, in y-column order.
 COLORS = [("tab:blue", "navy"), ("tab:green", "darkgreen"), ("tab:red", "darkred"), ("tab:purple", "indigo")]
 BASE_POINT = {"color": "dimgray", "linestyle": ":", "marker": "s"}

@@ -170,7 +170,7 @@ class _HttpsOnlyRedirects(urllib.request.HTTPRedirectHandler):
     ) -> urllib.request.Request | None:
         if not newurl.startswith("https://"):
             raise PipelineError(f"refusing the redirect of {req.full_url} to {newurl}: only https:// URLs are used")
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)  # type: ignore[arg-type]
 
 
 _OPENER = urllib.request.build_opener(_HttpsOnlyRedirects)

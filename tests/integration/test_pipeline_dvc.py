@@ -250,7 +250,7 @@ def test_library_change_reruns_its_stages(clone: Project) -> None:
         if "pipelib/mnist/augment.py" in deps
     }
     assert "augment" in listing
-    with open(clone.path / "pipelib" / "augment.py", "a", encoding="utf-8") as stream:
+    with open(clone.path / "pipelib" / "mnist" / "augment.py", "a", encoding="utf-8") as stream:
         stream.write("\n# touched by the test\n")
     assert repro(clone) == listing
 
