@@ -366,9 +366,16 @@ def stages_run(output: str) -> set[str]:
     return set(RUNNING_STAGE.findall(output))
 
 
+def read_dvc_yaml(dvc_yaml: Path = REPO_ROOT / "dvc.yaml") -> dict[str, Any]:
+    """The parsed dvc.yaml: the tests' one reader of it (stages, plots, artifacts)."""
+    document = yaml.safe_load(dvc_yaml.read_text(encoding="utf-8"))
+    assert isinstance(document, dict) and isinstance(document.get("stages"), dict), dvc_yaml
+    return document
+
+
 def pipeline_stage_deps(dvc_yaml: Path) -> dict[str, set[str]]:
     """Every stage of a dvc.yaml (``foreach`` expanded to ``name@key``) with its dependency paths, unexpanded."""
-    stages = yaml.safe_load(dvc_yaml.read_text(encoding="utf-8"))["stages"]
+    stages = read_dvc_yaml(dvc_yaml)["stages"]
     found: dict[str, set[str]] = {}
     for name, definition in stages.items():
         body = definition.get("do", definition)

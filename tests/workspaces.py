@@ -53,7 +53,7 @@ def _path_of(entry: str | dict[str, Any]) -> str:
 def stage_commands(dvc_yaml: Path = helpers.REPO_ROOT / "dvc.yaml") -> dict[str, StageCommand]:
     """Every stage (``foreach`` expanded to ``name@key``) with its command and outputs (metrics included)."""
     found: dict[str, StageCommand] = {}
-    for name, definition in yaml.safe_load(dvc_yaml.read_text(encoding="utf-8"))["stages"].items():
+    for name, definition in helpers.read_dvc_yaml(dvc_yaml)["stages"].items():
         body = definition.get("do", definition)
         foreach = definition.get("foreach", {})
         expansions = {f"{name}@{key}": {"key": key, "item": item} for key, item in foreach.items()}

@@ -26,7 +26,6 @@ import helpers
 import numpy as np
 import pytest
 import workspaces
-import yaml
 
 from pipelib.errors import PipelineError
 from pipelib.mnist import source as mnist_source
@@ -150,7 +149,7 @@ def test_stage_refuses_params_with_python_tag(tmp_path: Path, stage_workspace: t
 
 def test_no_stage_command_interpolates_a_parameter() -> None:
     """``${...}`` in a cmd only names the foreach key and item (set in dvc.yaml itself), and no shell syntax."""
-    stages = yaml.safe_load((helpers.REPO_ROOT / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
+    stages = helpers.read_dvc_yaml()["stages"]
     for name, definition in stages.items():
         command = definition.get("do", definition)["cmd"]
         assert set(re.findall(r"\$\{([^}]*)\}", command)) <= ({"key", "item"} if "foreach" in definition else set())

@@ -30,7 +30,7 @@ NO_OUTPUT_EFFECT = {
 
 def stage_definitions() -> dict[str, dict[str, Any]]:
     """Each stage's definition (a ``foreach`` stage's ``do`` block)."""
-    stages = yaml.safe_load((helpers.REPO_ROOT / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
+    stages = helpers.read_dvc_yaml()["stages"]
     return {name: definition.get("do", definition) for name, definition in stages.items()}
 
 

@@ -17,7 +17,7 @@ from pipelib.review.plots import Plot, PlotData, confusion_pair, plot_definition
 
 def test_the_repository_plots_come_from_dvc_yaml() -> None:
     plots, skipped = plot_definitions(helpers.REPO_ROOT / "dvc.yaml")
-    raw = yaml.safe_load((helpers.REPO_ROOT / "dvc.yaml").read_text(encoding="utf-8"))["plots"]
+    raw = helpers.read_dvc_yaml()["plots"]
     defined = {name: spec for entry in raw if isinstance(entry, dict) for name, spec in entry.items()}
     assert [plot.name for plot in plots] == list(defined)
     for plot in plots:
