@@ -13,13 +13,6 @@ def fold_accuracies(fold: np.ndarray, target: np.ndarray, predicted: np.ndarray)
     return [float(np.mean(predicted[fold == number] == target[fold == number])) for number in np.unique(fold)]
 
 
-def per_fold(values: list[float]) -> dict[str, float]:
-    """Per-fold values as ``fold_1..fold_k`` (zero-padded past 9 so keys sort) plus their mean."""
-    width = len(str(len(values)))
-    named = {f"fold_{number:0{width}d}": float(value) for number, value in enumerate(values, start=1)}
-    return {**named, "mean": float(np.mean(values))}
-
-
 def unstratified_folds(n_rows: int, n_folds: int) -> np.ndarray:
     """Fold id of each row under ``KFold(n_folds)`` without shuffling: contiguous blocks.
 
@@ -42,13 +35,41 @@ def confusion_counts(target: np.ndarray, predicted: np.ndarray) -> dict[str, int
     }
 
 
+@dataclass(frozen=True)
+class Counts:
+    """A binary confusion matrix: true negatives, false positives, false negatives, true positives."""
+
+    tn: int
+    fp: int
+    fn: int
+    tp: int
+
+    @classmethod
+    def of(cls, target: np.ndarray, predicted: np.ndarray) -> Counts:
+        """The counts of boolean predictions against boolean targets."""
+        return cls(**confusion_counts(np.asarray(target, dtype=bool), np.asarray(predicted, dtype=bool)))
+
+    def as_dict(self) -> dict[str, int]:
+        """``{"tn": ..., "fp": ..., "fn": ..., "tp": ...}``."""
+        return {"tn": self.tn, "fp": self.fp, "fn": self.fn, "tp": self.tp}
+
+    def matrix(self) -> list[list[int]]:
+        """``[[tn, fp], [fn, tp]]``: scikit-learn's ``confusion_matrix`` layout, as the seed prints it."""
+        return [[self.tn, self.fp], [self.fn, self.tp]]
+
+    def rates(self) -> dict[str, float]:
+        """Accuracy, precision, recall and F1 (see :func:`rates`)."""
+        return rates(self.as_dict())
+
+
 def rates(counts: dict[str, int]) -> dict[str, float]:
     """Accuracy, precision, recall and F1 from confusion counts (0 where undefined, as scikit-learn)."""
     tp, fp, fn, tn = counts["tp"], counts["fp"], counts["fn"], counts["tn"]
+    total = tp + fp + fn + tn
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"accuracy": (tp + tn) / (tp + fp + fn + tn), "precision": precision, "recall": recall, "f1": f1}
+    return {"accuracy": (tp + tn) / total if total else 0.0, "precision": precision, "recall": recall, "f1": f1}
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,23 @@ PNGs are written with fixed metadata and resolution, so the same data gives the 
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from pipelib.mnist.dataset import SIDE
+from pipelib.binary_metrics import pr_curve, thin_indices
+from pipelib.errors import PipelineError
+from pipelib.mnist.augment import shift_images
+from pipelib.mnist.dataset import SIDE, read_mnist
+from pipelib.params import FigureParams
+from pipelib.png import save_figure
+from pipelib.scores import read_scores
+
+CURVE_POINTS = 4000  # points per drawn curve: more than the eye resolves at this size
 
 
 def digit_grid(images: np.ndarray, per_row: int = 10) -> np.ndarray:
@@ -68,3 +80,45 @@ def shifted_panel(original: np.ndarray, down: np.ndarray, left: np.ndarray) -> F
         axis.set_title(title, fontsize=14)
         axis.imshow(image.reshape(SIDE, SIDE), interpolation="nearest", cmap="Greys")
     return figure
+
+
+@dataclass(frozen=True)
+class FigureInputs:
+    """The figures stage's inputs, read and checked."""
+
+    pixels: np.ndarray  # training images
+    target: np.ndarray  # out-of-fold 5-vs-rest truth and scores of the training rows
+    score: np.ndarray
+
+
+def read_inputs(train: str | os.PathLike[str], scores: str | os.PathLike[str], settings: FigureParams) -> FigureInputs:
+    """Read and check every input before the first figure is written."""
+    pixels, _ = read_mnist(train)
+    for key in ("some_digit", "shift_example"):
+        row = getattr(settings, key)
+        if row >= len(pixels):
+            raise PipelineError(f"params.yaml: 'mnist.figures.{key}' must be below {len(pixels)}, got {row}")
+    _, target, score = read_scores(scores)
+    if len(score) != len(pixels):
+        raise PipelineError(f"{scores}: {len(score)} rows, but {train} has {len(pixels)} (rerun dvc repro)")
+    return FigureInputs(pixels, target, score)
+
+
+def write_figures(inputs: FigureInputs, settings: FigureParams, directory: str | os.PathLike[str]) -> None:
+    """Every figure of the report as a PNG in ``directory``."""
+    out, pixels = Path(directory), inputs.pixels
+    save_figure(single_digit(pixels[settings.some_digit]), out / "some_digit.png")
+    save_figure(digits(pixels[:100]), out / "more_digits.png")
+    example = pixels[settings.shift_example : settings.shift_example + 1]
+    step = settings.shift_example_pixels
+    save_figure(
+        shifted_panel(example, shift_images(example, 0, step), shift_images(example, -step, 0)),
+        out / "shifted_digit.png",
+    )
+    curve = pr_curve(inputs.target, inputs.score)
+    keep = thin_indices(len(curve.thresholds), CURVE_POINTS)
+    save_figure(precision_vs_recall(curve.precision[keep], curve.recall[keep]), out / "precision_vs_recall.png")
+    save_figure(
+        precision_recall_vs_threshold(curve.thresholds[keep], curve.precision[keep], curve.recall[keep]),
+        out / "precision_recall_vs_threshold.png",
+    )

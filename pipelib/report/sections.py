@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipelib.markdown import markdown_rows
+from pipelib.report.inputs import ReportInputs
 
 # The seed notebook's published numbers (../shared/seed/README.md).
 SEED_MNIST = {
@@ -52,52 +53,60 @@ def _compare(rows: list[tuple[str, Any, Any]]) -> str:
     )
 
 
-def mnist_section(metrics: dict[str, Any], figure_dir: str) -> str:
+def _fold_rows(label: str, folds: dict[str, float], seed: list[float] | None) -> list[tuple[str, Any, Any]]:
+    return [
+        (f"{label}, {key.replace('_', ' ')}", value, seed[index] if seed and index < len(seed) else None)
+        for index, (key, value) in enumerate(sorted(folds.items()))
+    ]
+
+
+def mnist_section(headline: dict[str, Any], details: dict[str, Any], figure_dir: str) -> str:
     """The MNIST part of the report."""
-    binary = metrics["binary"]
-    baseline = metrics["baseline_never_positive"]
-    folds = [key for key in binary["cv_accuracy"] if key.startswith("fold_")]
-    rows: list[tuple[str, Any, Any]] = []
-    for label, model, seed_key in (
-        ("CV accuracy", binary, "cv_accuracy"),
-        ("always-negative baseline", baseline, "baseline_cv_accuracy"),
-    ):
-        for index, key in enumerate(folds):
-            seed = SEED_MNIST[seed_key][index] if index < 3 else None
-            rows.append((f"{label}, {key.replace('_', ' ')}", model["cv_accuracy"][key], seed))
+    binary, binary_details = headline["binary"], details["binary"]
+    baseline_details = details["baseline"]
+    folds = binary_details["cv_fold_accuracy"]
+    rows = _fold_rows("CV accuracy", folds, SEED_MNIST["cv_accuracy"])
+    rows += _fold_rows(
+        "always-negative baseline", baseline_details["cv_fold_accuracy"], SEED_MNIST["baseline_cv_accuracy"]
+    )
     for key in ("tn", "fp", "fn", "tp"):
-        rows.append((f"confusion {key} (CV predictions)", binary[key], SEED_MNIST["confusion"][key]))
+        rows.append(
+            (f"confusion {key} (CV predictions)", binary_details["cv_confusion"][key], SEED_MNIST["confusion"][key])
+        )
     rows += [
-        ("precision", binary["precision"], SEED_MNIST["precision"]),
-        ("recall", binary["recall"], SEED_MNIST["recall"]),
-        ("F1", binary["f1"], None),
-        ("ROC AUC", binary["roc_auc"], None),
-        ("precision-recall curve thresholds", binary["pr_curve_thresholds"], SEED_MNIST["pr_curve_thresholds"]),
-        ("softmax test accuracy", metrics["softmax"]["test_accuracy"], SEED_MNIST["softmax_test_accuracy"]),
+        ("precision", binary["cv_precision"], SEED_MNIST["precision"]),
+        ("recall", binary["cv_recall"], SEED_MNIST["recall"]),
+        ("F1", binary["cv_f1"], None),
+        ("ROC AUC", binary["cv_roc_auc"], None),
+        (
+            "precision-recall curve thresholds",
+            binary_details["pr_curve"]["thresholds"],
+            SEED_MNIST["pr_curve_thresholds"],
+        ),
+        ("softmax test accuracy", headline["softmax"]["test_accuracy"], SEED_MNIST["softmax_test_accuracy"]),
         (
             "softmax test accuracy, shift-augmented",
-            metrics["softmax_augmented"]["test_accuracy"],
+            headline["softmax_augmented"]["test_accuracy"],
             SEED_MNIST["softmax_augmented_test_accuracy"],
         ),
     ]
-    target = binary["at_target_precision"]
+    target = binary_details["at_target_precision"]
     reached = (
         f"The lowest threshold with precision ≥ {target['target']:.2f} is **{target['threshold']:.4f}**, "
         f"where recall is **{target['recall']:.4f}** (precision {target['precision']:.4f})."
         if "threshold" in target
         else f"No threshold reaches precision {target['target']:.2f}."
     )
-    test = binary["test"]
     return "\n\n".join(
         [
             "## MNIST",
             f"5-vs-rest logistic regression, {len(folds)}-fold cross-validation; decision threshold "
-            f"{binary['threshold']:g}.",
+            f"{binary_details['threshold']:g}.",
             _compare(rows),
             reached,
             "On the held-out test set the binary classifier has accuracy "
-            f"{test['accuracy']:.4f}, precision {test['precision']:.4f} and recall {test['recall']:.4f}; "
-            "the always-negative baseline has precision and recall 0.",
+            f"{binary['test_accuracy']:.4f}, precision {binary['test_precision']:.4f} and recall "
+            f"{binary['test_recall']:.4f}; the always-negative baseline has precision and recall 0.",
             f"![a digit]({figure_dir}/some_digit.png) ![the first 100 digits]({figure_dir}/more_digits.png)",
             f"![precision vs recall]({figure_dir}/precision_vs_recall.png)",
             f"![precision and recall vs threshold]({figure_dir}/precision_recall_vs_threshold.png)",
@@ -106,19 +115,24 @@ def mnist_section(metrics: dict[str, Any], figure_dir: str) -> str:
     )
 
 
-def titanic_section(metrics: dict[str, Any], extremes: list[dict[str, str]], coefficients: list[dict[str, str]]) -> str:
+def titanic_section(
+    headline: dict[str, Any],
+    details: dict[str, Any],
+    extremes: list[dict[str, str]],
+    coefficients: list[dict[str, str]],
+) -> str:
     """The Titanic part of the report: metrics, coefficients and the most and least sure passengers."""
-    titanic = metrics["titanic"]
-    folds = [key for key in titanic["cv_accuracy"] if key.startswith("fold_")]
+    titanic, titanic_details = headline["titanic"], details["titanic"]
+    folds = titanic_details["cv_fold_accuracy"]
     rows: list[tuple[str, Any, Any]] = [
-        ("training rows", titanic["n_rows"], SEED_TITANIC["n_rows"]),
-        ("preprocessed features", titanic["n_features"], SEED_TITANIC["n_features"]),
+        ("training rows", titanic_details["n_rows"], SEED_TITANIC["n_rows"]),
+        ("preprocessed features", titanic_details["n_features"], SEED_TITANIC["n_features"]),
         ("training accuracy", titanic["train_accuracy"], SEED_TITANIC["train_accuracy"]),
-        (f"{len(folds)}-fold CV accuracy, mean", titanic["cv_accuracy"]["mean"], None),
-        ("CV precision", titanic["precision"], None),
-        ("CV recall", titanic["recall"], None),
-        ("CV F1", titanic["f1"], None),
-        ("CV ROC AUC", titanic["roc_auc"], None),
+        (f"{len(folds)}-fold CV accuracy, mean", titanic["cv_fold_accuracy_mean"], None),
+        ("CV precision", titanic["cv_precision"], None),
+        ("CV recall", titanic["cv_recall"], None),
+        ("CV F1", titanic["cv_f1"], None),
+        ("CV ROC AUC", titanic["cv_roc_auc"], None),
     ]
     feature_columns = [name for name in extremes[0] if name not in ("group", "PassengerId", "Score", "Survived")]
     header = ["PassengerId", "Score", "Survived", *feature_columns]
@@ -132,7 +146,7 @@ def titanic_section(metrics: dict[str, Any], extremes: list[dict[str, str]], coe
             "## Titanic",
             "Median-imputed numeric and most-frequent-imputed one-hot categorical features, "
             f"logistic regression; precision, recall and F1 from {len(folds)}-fold out-of-fold scores "
-            f"at threshold {titanic['threshold']:g}.",
+            f"at threshold {titanic_details['threshold']:g}.",
             _compare(rows),
             "Coefficients (on unscaled features):",
             table(["feature", "coefficient"], [[row["feature"], row["coefficient"]] for row in coefficients]),
@@ -142,3 +156,14 @@ def titanic_section(metrics: dict[str, Any], extremes: list[dict[str, str]], coe
             passengers("lowest"),
         ]
     )
+
+
+def report(inputs: ReportInputs, figure_dir: str) -> str:
+    """The whole report; ``figure_dir`` is the figures' directory relative to the report."""
+    sections = [
+        "# Classification report",
+        "Generated by `dvc repro` from `params.yaml`; the seed column is the notebook's published value.",
+        mnist_section(inputs.mnist, inputs.mnist_details, figure_dir),
+        titanic_section(inputs.titanic, inputs.titanic_details, inputs.extremes, inputs.coefficients),
+    ]
+    return "\n\n".join(sections) + "\n"

@@ -598,7 +598,7 @@ CASES = [
         "report-metrics-lack-a-key",
         "report",
         text_file("metrics/titanic.json", '{"titanic": {}}\n'),
-        "error: metrics/titanic.json: lacks the metric 'cv_accuracy'",
+        "error: metrics/titanic.json: lacks the metric 'titanic.train_accuracy'",
     ),
 ]
 

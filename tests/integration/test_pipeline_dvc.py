@@ -106,31 +106,32 @@ def test_every_stage_ran(base: Project) -> None:
 
 def test_mnist_metrics(base: Project) -> None:
     metrics = base.read_json("metrics/mnist.json")
+    details = base.read_json("reports/mnist_details.json")
     binary = metrics["binary"]
-    for key in ("accuracy", "precision", "recall", "f1", "roc_auc"):
-        assert 0 <= binary[key] <= 1, key
-    assert set(binary["cv_accuracy"]) == {"fold_1", "fold_2", "fold_3", "mean"}
-    assert binary["tn"] + binary["fp"] + binary["fn"] + binary["tp"] == N_TRAIN
-    assert binary["test"]["tn"] + binary["test"]["fp"] + binary["test"]["fn"] + binary["test"]["tp"] == N_TEST
-    assert binary["threshold"] == 0.0
+    for key in ("accuracy", "precision", "recall", "f1", "roc_auc", "fold_accuracy_mean"):
+        assert 0 <= binary[f"cv_{key}"] <= 1, key
+    assert set(details["binary"]["cv_fold_accuracy"]) == {"fold_1", "fold_2", "fold_3"}
+    assert sum(details["binary"]["cv_confusion"].values()) == N_TRAIN
+    assert sum(details["binary"]["test_confusion"].values()) == N_TEST
+    assert details["binary"]["threshold"] == 0.0
     # The synthetic digits are learnable, so the models must have learned them.
-    assert binary["cv_accuracy"]["mean"] > 0.9
-    assert binary["precision"] > 0.7
-    assert binary["recall"] > 0.7
+    assert binary["cv_fold_accuracy_mean"] > 0.9
+    assert binary["cv_precision"] > 0.7
+    assert binary["cv_recall"] > 0.7
     assert metrics["softmax"]["test_accuracy"] > 0.8
     assert metrics["softmax_augmented"]["test_accuracy"] > 0.8
-    baseline = metrics["baseline_never_positive"]
-    assert baseline["precision"] == 0
-    assert baseline["tp"] == 0
+    assert details["baseline"]["cv_confusion"]["tp"] == details["baseline"]["cv_confusion"]["fp"] == 0
+    assert metrics["baseline"]["cv_accuracy"] == details["baseline"]["cv_confusion"]["tn"] / N_TRAIN
 
 
 def test_titanic_metrics(base: Project) -> None:
     titanic = base.read_json("metrics/titanic.json")["titanic"]
-    assert titanic["n_rows"] == N_PASSENGERS
-    assert titanic["n_features"] == 12
+    details = base.read_json("reports/titanic_details.json")["titanic"]
+    assert details["n_rows"] == N_PASSENGERS
+    assert details["n_features"] == 12
     assert 0.5 < titanic["train_accuracy"] <= 1
-    assert set(titanic["cv_accuracy"]) == {"fold_1", "fold_2", "fold_3", "mean"}
-    assert titanic["tn"] + titanic["fp"] + titanic["fn"] + titanic["tp"] == N_PASSENGERS
+    assert set(details["cv_fold_accuracy"]) == {"fold_1", "fold_2", "fold_3"}
+    assert sum(details["cv_confusion"].values()) == N_PASSENGERS
 
 
 def read_csv_lines(path: Path) -> list[str]:
@@ -183,7 +184,7 @@ def test_titanic_outputs(base: Project) -> None:
 def test_dvc_metrics_show(base: Project) -> None:
     shown = json.loads(helpers.run_dvc(base.path, base.mirror, "metrics", "show", "--json").stdout)
     text = json.dumps(shown)
-    for key in ("accuracy", "precision", "recall", "test_accuracy", "train_accuracy"):
+    for key in ("cv_accuracy", "cv_precision", "cv_recall", "test_accuracy", "train_accuracy"):
         assert f'"{key}"' in text, key
     assert "metrics/mnist.json" in text
     assert "metrics/titanic.json" in text
@@ -213,7 +214,7 @@ def test_forced_rerun_gives_identical_outputs(clone: Project, base: Project) -> 
 def test_threshold_change_reruns_only_evaluation_and_report(clone: Project) -> None:
     helpers.edit_params(clone.path / "params.yaml", {"mnist.evaluate.threshold": -1.5})
     assert repro(clone) == {"evaluate_mnist", "report"}
-    assert clone.read_json("metrics/mnist.json")["binary"]["threshold"] == -1.5
+    assert clone.read_json("reports/mnist_details.json")["binary"]["threshold"] == -1.5
     assert "threshold -1.5" in (clone.path / "reports" / "report.md").read_text(encoding="utf-8")
 
 

@@ -142,22 +142,22 @@ def test_review_shows_changed_metrics_with_their_signs(
 ) -> None:
     metrics = table(read_review(changed), "Metrics (dvc metrics diff)")
     old, new = changed.metric("metrics/mnist.json", "binary")
-    assert new["recall"] < old["recall"] - 0.1, "the raised threshold must lose positives"
-    assert new["precision"] >= old["precision"]
-    for key, sign in (("recall", "-"), ("accuracy", "-"), ("fn", "+"), ("tp", "-"), ("threshold", "+")):
+    assert new["cv_recall"] < old["cv_recall"] - 0.1, "the raised threshold must lose positives"
+    assert new["cv_precision"] >= old["cv_precision"]
+    for key, sign in (("cv_recall", "-"), ("cv_accuracy", "-"), ("test_recall", "-")):
         row = metrics[f"binary.{key}"]
         assert row[0] == "metrics/mnist.json"
         assert row[4].startswith(sign), row
-        difference = new[key] - old[key]
-        expected = f"{difference:+,}" if isinstance(difference, int) else f"{difference:+.4f}"
-        assert row[4] == expected, row
-    assert metrics["binary.recall"][2:4] == [f"{old['recall']:.4f}", f"{new['recall']:.4f}"]
-    assert metrics["binary.recall"][5] == "REGRESSION"
-    assert metrics["binary.fn"][5] == "not gated"
-    if new["precision"] > old["precision"]:
-        assert metrics["binary.precision"][4].startswith("+")
+        assert row[4] == f"{new[key] - old[key]:+.4f}", row
+    assert metrics["binary.cv_recall"][2:4] == [f"{old['cv_recall']:.4f}", f"{new['cv_recall']:.4f}"]
+    assert metrics["binary.cv_recall"][5] == "REGRESSION"
+    assert metrics["binary.test_recall"][5] == "not gated"
+    # The per-fold accuracies are at threshold 0 (cross_val_score): the threshold does not move them.
+    assert "binary.cv_fold_accuracy_mean" not in metrics
+    if new["cv_precision"] > old["cv_precision"]:
+        assert metrics["binary.cv_precision"][4].startswith("+")
     else:
-        assert "binary.precision" not in metrics  # unchanged metrics are counted, not listed
+        assert "binary.cv_precision" not in metrics  # unchanged metrics are counted, not listed
     assert not any(key.startswith("titanic.") for key in metrics), "the Titanic stages did not rerun"
 
 
@@ -166,8 +166,8 @@ def test_review_headline_numbers(changed: ChangedProject, reviewed: subprocess.C
     tolerances = yaml.safe_load((helpers.REPO_ROOT / "review_tolerances.yaml").read_text(encoding="utf-8"))
     assert list(headline) == [key for keys in tolerances.values() for key in keys]
     assert headline["softmax.test_accuracy"][4:6] == ["0", "ok"]
-    assert headline["binary.recall"][5] == "REGRESSION"
-    assert headline["binary.recall"][6] == "0.01 absolute, higher is better"
+    assert headline["binary.cv_recall"][5] == "REGRESSION"
+    assert headline["binary.cv_recall"][6] == "0.01 absolute, higher is better"
 
 
 def test_default_tolerances_fail_on_the_recall_drop(
@@ -176,8 +176,8 @@ def test_default_tolerances_fail_on_the_recall_drop(
     assert reviewed.returncode == 1, reviewed.stderr
     lines = reviewed.stderr.splitlines()
     assert lines and all(line.startswith("regression: ") for line in lines), reviewed.stderr
-    old, new = changed.metric("metrics/mnist.json", "binary.recall")
-    expected = f"regression: metrics/mnist.json binary.recall fell {old - new:.4f} ({old:.4f} -> {new:.4f}), "
+    old, new = changed.metric("metrics/mnist.json", "binary.cv_recall")
+    expected = f"regression: metrics/mnist.json binary.cv_recall fell {old - new:.4f} ({old:.4f} -> {new:.4f}), "
     assert expected + "tolerance 0.01 absolute" in lines
     text = read_review(changed)
     assert "**Regression gate: FAILED" in text
@@ -229,16 +229,16 @@ def run_gate(changed: ChangedProject, tolerances: str, tmp_path: Path) -> subpro
 
 @pytest.mark.parametrize("kind", ["absolute", "relative"])
 def test_accuracy_drop_past_its_tolerance_fails(changed: ChangedProject, tmp_path: Path, kind: str) -> None:
-    old, new = changed.metric("metrics/mnist.json", "binary.accuracy")
+    old, new = changed.metric("metrics/mnist.json", "binary.cv_accuracy")
     fall = old - new if kind == "absolute" else (old - new) / old
     assert fall > 0
-    tight = tolerance_file(tmp_path, binary__accuracy={"tolerance": fall / 2, "kind": kind, "better": "higher"})
+    tight = tolerance_file(tmp_path, binary__cv_accuracy={"tolerance": fall / 2, "kind": kind, "better": "higher"})
     result = run_gate(changed, tight, tmp_path)
     assert result.returncode == 1, result.stderr
     [line] = result.stderr.splitlines()
-    assert line.startswith(f"regression: metrics/mnist.json binary.accuracy fell {old - new:.4f}")
+    assert line.startswith(f"regression: metrics/mnist.json binary.cv_accuracy fell {old - new:.4f}")
     assert line.endswith(f"tolerance {fall / 2:g} {kind}")
-    loose = tolerance_file(tmp_path, binary__accuracy={"tolerance": fall * 2, "kind": kind, "better": "higher"})
+    loose = tolerance_file(tmp_path, binary__cv_accuracy={"tolerance": fall * 2, "kind": kind, "better": "higher"})
     result = run_gate(changed, loose, tmp_path)
     assert result.returncode == 0, result.stderr
     assert "Regression gate: passed, 1 gated metrics within their tolerance." in result.stdout
@@ -246,14 +246,16 @@ def test_accuracy_drop_past_its_tolerance_fails(changed: ChangedProject, tmp_pat
 
 
 def test_lower_is_better_metric_that_rose_fails(changed: ChangedProject, tmp_path: Path) -> None:
-    old, new = changed.metric("metrics/mnist.json", "binary.fn")
+    # Precision rises with the threshold: gated as lower-is-better here, it is a regression.
+    old, new = changed.metric("metrics/mnist.json", "binary.cv_precision")
     assert new > old
-    spec = {"tolerance": new - old - 1, "kind": "absolute", "better": "lower"}
-    result = run_gate(changed, tolerance_file(tmp_path, binary__fn=spec), tmp_path)
+    spec = {"tolerance": (new - old) / 2, "kind": "absolute", "better": "lower"}
+    result = run_gate(changed, tolerance_file(tmp_path, binary__cv_precision=spec), tmp_path)
     assert result.returncode == 1
-    assert result.stderr.startswith(f"regression: metrics/mnist.json binary.fn rose {new - old:,} ({old:,} -> {new:,})")
-    spec["tolerance"] = new - old
-    assert run_gate(changed, tolerance_file(tmp_path, binary__fn=spec), tmp_path).returncode == 0
+    expected = f"regression: metrics/mnist.json binary.cv_precision rose {new - old:.4f} ({old:.4f} -> {new:.4f})"
+    assert result.stderr.startswith(expected)
+    spec["tolerance"] = (new - old) * 2
+    assert run_gate(changed, tolerance_file(tmp_path, binary__cv_precision=spec), tmp_path).returncode == 0
 
 
 def test_gated_metric_that_does_not_exist_fails(changed: ChangedProject, tmp_path: Path) -> None:
@@ -272,7 +274,7 @@ def test_new_and_removed_metrics_are_reported(changed: ChangedProject, tmp_path:
     )
     path = project.path / "metrics" / "mnist.json"
     metrics = json.loads(path.read_text(encoding="utf-8"))
-    del metrics["softmax"]["test_accuracy"], metrics["softmax"]["n_iter"]
+    del metrics["softmax"]["test_accuracy"], metrics["baseline"]["test_accuracy"]
     metrics["softmax"]["top2_accuracy"] = 0.99
     path.write_text(json.dumps(metrics), encoding="utf-8")
     result = review(project)
@@ -282,10 +284,10 @@ def test_new_and_removed_metrics_are_reported(changed: ChangedProject, tmp_path:
     )
     text = read_review(project)
     assert "- New metrics (not in the base): metrics/mnist.json softmax.top2_accuracy." in text
-    assert "- Removed metrics (in the base, not now): metrics/mnist.json softmax.n_iter." in text
+    assert "- Removed metrics (in the base, not now): metrics/mnist.json baseline.test_accuracy." in text
     rows = table(text, "Metrics (dvc metrics diff)")
     assert rows["softmax.top2_accuracy"][2:] == ["—", "0.9900", "", "new"]
-    assert rows["softmax.n_iter"][5] == "removed"
+    assert rows["baseline.test_accuracy"][5] == "removed"
     assert rows["softmax.test_accuracy"][5] == "REGRESSION"
     assert "- Warning: dvc status: evaluate_mnist" in text  # the edited metrics file is not the stage's output
 
@@ -321,9 +323,9 @@ def test_unknown_base_revision(changed: ChangedProject) -> None:
 
 
 def test_bad_tolerance_file(changed: ChangedProject, tmp_path: Path) -> None:
-    bad = tolerance_file(tmp_path, binary__recall={"tolerance": 0.01, "kind": "absolute", "better": "up"})
+    bad = tolerance_file(tmp_path, binary__cv_recall={"tolerance": 0.01, "kind": "absolute", "better": "up"})
     line = error_line(run_gate(changed, bad, tmp_path))
-    assert line == f"error: {bad}: 'metrics/mnist.json: binary.recall': 'better' must be higher or lower, got 'up'"
+    assert line == f"error: {bad}: 'metrics/mnist.json: binary.cv_recall': 'better' must be higher or lower, got 'up'"
 
 
 def test_missing_plot_data(changed: ChangedProject, tmp_path: Path) -> None:
@@ -458,9 +460,10 @@ def test_parse_tolerances_refuses(raw: Any, message: str) -> None:
 def test_repository_tolerances_cover_the_headline_metrics() -> None:
     path = helpers.REPO_ROOT / "review_tolerances.yaml"
     tolerances = parse_tolerances(yaml.safe_load(path.read_text(encoding="utf-8")), str(path))
-    mnist = {"binary." + key for key in ("accuracy", "precision", "recall", "f1", "roc_auc", "cv_accuracy.mean")}
+    mnist = {"binary.cv_" + key for key in ("accuracy", "precision", "recall", "f1", "roc_auc", "fold_accuracy_mean")}
     mnist |= {"softmax.test_accuracy", "softmax_augmented.test_accuracy"}
-    titanic = {f"titanic.{key}" for key in ("train_accuracy", "cv_accuracy.mean", "precision", "recall", "roc_auc")}
+    titanic = {f"titanic.{key}" for key in ("train_accuracy", "cv_fold_accuracy_mean", "cv_precision", "cv_recall")}
+    titanic.add("titanic.cv_roc_auc")
     assert set(tolerances) == {("metrics/mnist.json", key) for key in mnist} | {
         ("metrics/titanic.json", key) for key in titanic
     }

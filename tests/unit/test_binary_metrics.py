@@ -20,7 +20,6 @@ from sklearn.model_selection import KFold, cross_val_score
 from pipelib.binary_metrics import (
     confusion_counts,
     fold_accuracies,
-    per_fold,
     pr_curve,
     rates,
     roc_auc,
@@ -120,15 +119,6 @@ def test_fold_accuracies_match_sklearn() -> None:
     got = fold_accuracies(fold, target, predicted)
     expected = [accuracy_score(target[fold == k], predicted[fold == k]) for k in range(3)]
     assert got == pytest.approx(expected, abs=1e-12)
-
-
-def test_per_fold_keys_sort_and_mean() -> None:
-    values = [0.1 * k for k in range(1, 11)]
-    named = per_fold(values)
-    folds = [key for key in named if key.startswith("fold_")]
-    assert folds == sorted(folds) == [f"fold_{k:02d}" for k in range(1, 11)]
-    assert named["mean"] == pytest.approx(np.mean(values))
-    assert list(per_fold([0.5, 0.7])) == ["fold_1", "fold_2", "mean"]
 
 
 @pytest.mark.parametrize(("length", "max_points"), [(5, 10), (10, 10), (59_896, 2000), (12_345, 7), (3, 2)])
