@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.metrics import precision_recall_curve, roc_auc_score, roc_curve
+from scipy.special import expit
+from sklearn.calibration import calibration_curve
+from sklearn.metrics import brier_score_loss, precision_recall_curve, roc_auc_score, roc_curve
 
 
 def fold_accuracies(fold: np.ndarray, target: np.ndarray, predicted: np.ndarray) -> list[float]:
@@ -120,3 +122,37 @@ def thin_indices(length: int, max_points: int) -> np.ndarray:
     if length <= max_points:
         return np.arange(length)
     return np.unique(np.linspace(0, length - 1, max_points).round().astype(int))
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """A reliability curve (equal-width probability bins, empty bins left out) and the Brier score.
+
+    ``mean_probability[i]`` is the mean predicted probability of the ``count[i]`` rows of bin i,
+    ``fraction_positive[i]`` the share of them that are positive: a calibrated classifier has the two equal.
+    """
+
+    mean_probability: list[float]
+    fraction_positive: list[float]
+    count: list[int]
+    brier: float
+
+
+def probability(score: np.ndarray) -> np.ndarray:
+    """A logistic regression's probability of the positive class from its decision score (``predict_proba``)."""
+    return expit(np.asarray(score, dtype=np.float64))
+
+
+def calibration(target: np.ndarray, prob: np.ndarray, n_bins: int) -> Calibration:
+    """Reliability curve of ``n_bins`` equal-width bins (scikit-learn's ``calibration_curve``) and Brier score."""
+    target = np.asarray(target, dtype=bool)
+    fraction, mean = calibration_curve(target, prob, n_bins=n_bins, strategy="uniform")
+    # The same binning as calibration_curve, to count the rows of each non-empty bin.
+    bin_ids = np.searchsorted(np.linspace(0.0, 1.0, n_bins + 1)[1:-1], prob)
+    counts = np.bincount(bin_ids, minlength=n_bins)
+    return Calibration(
+        [float(value) for value in mean],
+        [float(value) for value in fraction],
+        [int(value) for value in counts[counts > 0]],
+        float(brier_score_loss(target, prob)),
+    )

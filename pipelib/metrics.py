@@ -22,8 +22,15 @@ from pipelib.atomic import write_json
 from pipelib.errors import PipelineError
 
 if TYPE_CHECKING:  # the report reads the layout without importing scikit-learn
-    from pipelib.binary_metrics import Counts
-    from pipelib.mnist.evaluation import BaselineEvaluation, BinaryEvaluation, MnistEvaluation, SoftmaxEvaluation
+    from pipelib.binary_metrics import Calibration, Counts
+    from pipelib.mnist.evaluation import (
+        BaselineEvaluation,
+        BinaryEvaluation,
+        ErrorAnalysis,
+        MnistEvaluation,
+        SoftmaxEvaluation,
+        Walkthrough,
+    )
     from pipelib.titanic.evaluation import TitanicEvaluation
 
 Path_ = str | os.PathLike[str]
@@ -40,6 +47,7 @@ MNIST_HEADLINE = (
     *(f"binary.cv_{name}" for name in RATES),
     "binary.cv_fold_accuracy_mean",
     "binary.cv_roc_auc",
+    "binary.cv_brier",
     *(f"binary.test_{name}" for name in RATES),
     "baseline.cv_accuracy",
     "baseline.test_accuracy",
@@ -51,6 +59,7 @@ TITANIC_HEADLINE = (
     *(f"titanic.cv_{name}" for name in RATES),
     "titanic.cv_fold_accuracy_mean",
     "titanic.cv_roc_auc",
+    "titanic.cv_brier",
 )
 # The details blocks the report reads (their inner keys vary with the folds and the data).
 MNIST_DETAIL_KEYS = (
@@ -63,8 +72,25 @@ MNIST_DETAIL_KEYS = (
     "baseline.cv_fold_accuracy",
     "baseline.cv_confusion",
     "baseline.test_confusion",
+    "binary.calibration",
+    "binary.test_accuracy_interval",
+    "binary.walkthrough",
+    "softmax.test_accuracy_interval",
+    "softmax.first_train_predictions",
+    "softmax_augmented.test_accuracy_interval",
+    "checks",
+    "error_analysis",
+    "comparison",
 )
-TITANIC_DETAIL_KEYS = ("titanic.n_rows", "titanic.n_features", "titanic.threshold", "titanic.cv_fold_accuracy")
+TITANIC_DETAIL_KEYS = (
+    "titanic.n_rows",
+    "titanic.n_features",
+    "titanic.threshold",
+    "titanic.cv_fold_accuracy",
+    "titanic.cv_confusion",
+    "titanic.calibration",
+    "data",
+)
 
 # What the pull-request review needs, as (file, dotted key): the operating point marked on its curves.
 REVIEW_KEYS = {
@@ -126,6 +152,7 @@ def _binary_headline(binary: BinaryEvaluation) -> dict[str, float]:
         **_prefixed("cv", binary.cv),
         "cv_fold_accuracy_mean": _mean(binary.fold_accuracies),
         "cv_roc_auc": binary.roc_auc,
+        "cv_brier": binary.calibration.brier,
         **_prefixed("test", binary.test),
     }
 
@@ -140,6 +167,17 @@ def _binary_details(binary: BinaryEvaluation) -> dict[str, Any]:
         "test_confusion": binary.test.as_dict(),
         "pr_curve": {"precisions": len(binary.curve.precision), "thresholds": len(binary.curve.thresholds)},
         "at_target_precision": {"target": point.target, **reached, **({"recall": point.recall} if reached else {})},
+        "calibration": _calibration(binary.calibration),
+        "test_accuracy_interval": list(binary.test_interval),
+    }
+
+
+def _calibration(reliability: Calibration) -> dict[str, Any]:
+    return {
+        "mean_probability": reliability.mean_probability,
+        "fraction_positive": reliability.fraction_positive,
+        "count": reliability.count,
+        "brier": reliability.brier,
     }
 
 
@@ -149,12 +187,43 @@ def _baseline_details(baseline: BaselineEvaluation) -> dict[str, Any]:
         "cv_confusion": baseline.cv.as_dict(),
         "test_confusion": baseline.test.as_dict(),
         # accuracy is a headline metric; these say why it misleads
+        **{key: value for key, value in _prefixed("cv", baseline.cv).items() if key != "cv_accuracy"},
         **{key: value for key, value in _prefixed("test", baseline.test).items() if key != "test_accuracy"},
     }
 
 
 def _softmax_details(softmax: SoftmaxEvaluation) -> dict[str, Any]:
-    return {"n_iter": softmax.n_iter}
+    return {
+        "n_iter": softmax.n_iter,
+        "test_accuracy_interval": list(softmax.test_interval),
+        "first_train_predictions": softmax.first_train_predictions,
+    }
+
+
+def _walkthrough(walk: Walkthrough) -> dict[str, Any]:
+    return {
+        "row": walk.row,
+        "label": walk.label,
+        "positive": walk.positive,
+        "cv_score": walk.cv_score,
+        "cv_predicted": walk.cv_predicted,
+        "score": walk.score,
+        "decisions": [{"threshold": threshold, "predicted": decided} for threshold, decided in walk.decisions],
+    }
+
+
+def _errors(errors: ErrorAnalysis) -> dict[str, Any]:
+    return {
+        "confusion": errors.confusion.tolist(),
+        "normalized": [[round(float(value), 6) for value in row] for row in errors.normalized],
+        "precision": errors.precision,
+        "recall": errors.recall,
+        "support": errors.support,
+        "largest": [
+            {"actual": actual, "predicted": predicted, "count": count, "share": share}
+            for actual, predicted, count, share in errors.largest
+        ],
+    }
 
 
 def mnist_headline(result: MnistEvaluation) -> dict[str, Any]:
@@ -173,10 +242,24 @@ def mnist_headline(result: MnistEvaluation) -> dict[str, Any]:
 def mnist_details(result: MnistEvaluation) -> dict[str, Any]:
     """The contents of ``reports/mnist_details.json``."""
     return {
-        "binary": _binary_details(result.binary),
+        "binary": {**_binary_details(result.binary), "walkthrough": _walkthrough(result.walkthrough)},
         "baseline": _baseline_details(result.baseline),
         "softmax": _softmax_details(result.softmax),
         "softmax_augmented": _softmax_details(result.softmax_augmented),
+        "checks": {
+            "data_shape": list(result.checks.data_shape),
+            "augmented_shape": list(result.checks.augmented_shape),
+            "first_binary_predictions": result.checks.first_binary_predictions,
+        },
+        "error_analysis": _errors(result.errors),
+        "comparison": {
+            "mcnemar": {
+                "models": ["softmax", "softmax_augmented"],
+                "only_softmax_right": result.mcnemar.only_first_right,
+                "only_softmax_augmented_right": result.mcnemar.only_second_right,
+                "p_value": result.mcnemar.p_value,
+            }
+        },
     }
 
 
@@ -188,6 +271,7 @@ def titanic_headline(result: TitanicEvaluation) -> dict[str, Any]:
             **_prefixed("cv", result.cv),
             "cv_fold_accuracy_mean": _mean(result.fold_accuracies),
             "cv_roc_auc": result.roc_auc,
+            "cv_brier": result.calibration.brier,
         }
     }
 
@@ -201,7 +285,17 @@ def titanic_details(result: TitanicEvaluation) -> dict[str, Any]:
             "threshold": result.threshold,
             "cv_fold_accuracy": per_fold(result.fold_accuracies),
             "cv_confusion": result.cv.as_dict(),
-        }
+            "calibration": _calibration(result.calibration),
+        },
+        "data": {
+            "n_rows": result.summary.n_rows,
+            "n_columns": result.summary.n_columns,
+            "non_null": [[name, count] for name, count in result.summary.non_null.items()],  # in the file's order
+            # [value, count] pairs, most frequent first (a JSON object would be key-sorted)
+            "value_counts": {
+                name: [list(pair) for pair in counts] for name, counts in result.summary.value_counts.items()
+            },
+        },
     }
 
 

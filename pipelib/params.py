@@ -94,6 +94,11 @@ class BinaryEvaluateParams:
     threshold: float = field(default=0.0, metadata=_rule(math.isfinite, "a finite number"))
     target_precision: float = field(default=0.9, metadata=_rule(lambda value: 0 < value <= 1, "a number in (0, 1]"))
     curve_points: int = field(default=2000, metadata=_rule(_in_range(2, 100_000), "an integer in [2, 100000]"))
+    walkthrough_row: int = field(default=48, metadata=_rule(_at_least(0), "a row index >= 0"))
+    walkthrough_threshold: float = field(default=0.5, metadata=_rule(math.isfinite, "a finite number"))
+    calibration_bins: int = field(default=10, metadata=_rule(_in_range(2, 1000), "an integer in [2, 1000]"))
+    bootstrap_samples: int = field(default=1000, metadata=_rule(_in_range(100, 100_000), "an integer in [100, 100000]"))
+    bootstrap_seed: int = field(default=0, metadata=_rule(_at_least(0), "an integer >= 0"))
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,7 @@ class FigureParams:
     shift_example_pixels: int = field(
         default=5, metadata=_rule(_in_range(1, IMAGE_SIDE - 1), f"an integer in [1, {IMAGE_SIDE - 1}]")
     )
+    error_examples: int = field(default=25, metadata=_rule(_in_range(1, 400), "an integer in [1, 400]"))
 
 
 @dataclass(frozen=True)
@@ -131,6 +137,7 @@ class TitanicSource:
 class TitanicEvaluateParams:
     threshold: float = field(default=0.0, metadata=_rule(math.isfinite, "a finite number"))
     top_n: int = field(default=20, metadata=_rule(_at_least(1), "an integer >= 1"))
+    calibration_bins: int = field(default=10, metadata=_rule(_in_range(2, 1000), "an integer in [2, 1000]"))
 
 
 @dataclass(frozen=True)

@@ -21,13 +21,14 @@ def main() -> None:
     parser.add_argument("--extremes", required=True)
     parser.add_argument("--coefficients", required=True)
     parser.add_argument("--predictions", required=True)
+    parser.add_argument("--calibration", required=True, help="plot data of the reliability curve")
     args = parser.parse_args()
     settings = load_params().titanic.evaluate
     # Every input is read and checked before the first output is written.
     inputs = evaluation.read_inputs(args.train, args.test, args.model, args.scores)
     result = evaluation.evaluate(inputs, settings)
     metrics.write_titanic(result, args.metrics, args.details)
-    evaluation.write_tables(result, args.extremes, args.coefficients, args.predictions)
+    evaluation.write_tables(result, args.extremes, args.coefficients, args.predictions, args.calibration)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""figures (MNIST): the seed's figures as PNG: a digit, the first 100, the PR trade-off, the shifts."""
+"""figures (MNIST): the seed's figures as PNG (a digit, the first 100, the PR trade-off, the shifts), the
+walk-through digit, and the chapter's error analysis (misclassified digits, normalised confusion, calibration)."""
 
 from __future__ import annotations
 
@@ -15,14 +16,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--train", required=True)
     parser.add_argument("--scores", required=True)
+    parser.add_argument("--test", required=True)
+    parser.add_argument("--test-predictions", required=True)
     parser.add_argument("--out", required=True, help="directory for the PNG files")
     args = parser.parse_args()
     use_system_allocator()
     use_agg()
-    settings = load_params().mnist.figures
+    params = load_params().mnist
     # Every input is read and checked before the first figure is written.
-    inputs = figures.read_inputs(args.train, args.scores, settings)
-    figures.write_figures(inputs, settings, args.out)
+    inputs = figures.read_inputs(args.train, args.scores, args.test, args.test_predictions, params)
+    figures.write_figures(inputs, params, args.out)
 
 
 if __name__ == "__main__":

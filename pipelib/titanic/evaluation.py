@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pipelib.binary_metrics import Counts, fold_accuracies, roc_auc
+from pipelib.binary_metrics import Calibration, Counts, calibration, fold_accuracies, probability, roc_auc
 from pipelib.errors import PipelineError
 from pipelib.params import TitanicEvaluateParams
 from pipelib.plot_csv import write_csv
@@ -20,6 +20,33 @@ from pipelib.titanic.frames import read_passengers, read_scores
 from pipelib.titanic.model import TitanicModel
 
 Path_ = str | os.PathLike[str]
+
+COUNTED = ("Survived", "Pclass", "Sex", "Embarked")  # the columns whose value_counts() the seed prints
+
+
+@dataclass(frozen=True)
+class DataSummary:
+    """What the seed prints about the training CSV: ``info()`` and four ``value_counts()``."""
+
+    n_rows: int
+    n_columns: int
+    non_null: dict[str, int]  # per column, in the file's order
+    value_counts: dict[str, list[tuple[str, int]]]  # per counted column, most frequent first
+
+
+def summarize(passengers: pd.DataFrame) -> DataSummary:
+    """The training data's shape, non-null counts and value counts (missing values not counted)."""
+    counts = {}
+    for name in COUNTED:
+        series = passengers[name].dropna().astype(str).value_counts()
+        ordered = sorted(series.items(), key=lambda item: (-item[1], item[0]))  # ties: by value
+        counts[name] = [(value, int(count)) for value, count in ordered]
+    return DataSummary(
+        len(passengers),
+        len(passengers.columns),
+        {name: int(passengers[name].notna().sum()) for name in passengers.columns},
+        counts,
+    )
 
 
 @dataclass(frozen=True)
@@ -49,6 +76,8 @@ class TitanicEvaluation:
     coefficients: np.ndarray
     test_ids: np.ndarray
     test_survived: np.ndarray
+    calibration: Calibration  # of the out-of-fold probabilities
+    summary: DataSummary
 
 
 def read_inputs(train: Path_, test: Path_, model: Path_, scores: Path_) -> TitanicInputs:
@@ -96,12 +125,24 @@ def evaluate(inputs: TitanicInputs, settings: TitanicEvaluateParams) -> TitanicE
         coefficients=inputs.model.coef,
         test_ids=inputs.test["PassengerId"].to_numpy(),
         test_survived=(inputs.model.decision_function(inputs.test) > settings.threshold).astype(int),
+        calibration=calibration(target, probability(inputs.score), settings.calibration_bins),
+        summary=summarize(inputs.passengers),
     )
 
 
-def write_tables(result: TitanicEvaluation, extremes_path: Path_, coefficients_path: Path_, predictions: Path_) -> None:
-    """The insight table, the coefficients (a DVC plot) and the Kaggle-style predictions."""
+def write_tables(
+    result: TitanicEvaluation, extremes_path: Path_, coefficients_path: Path_, predictions: Path_, plots: Path_
+) -> None:
+    """The insight table, the coefficients and reliability curve (DVC plots), the Kaggle-style predictions."""
     table = result.extremes
     write_csv(extremes_path, {name: table[name].to_numpy() for name in table.columns})
     write_csv(coefficients_path, {"feature": np.array(result.feature_names), "coefficient": result.coefficients})
     write_csv(predictions, {"PassengerId": result.test_ids, "Survived": result.test_survived})
+    reliability = result.calibration
+    write_csv(
+        plots,
+        {
+            "mean_probability": np.array(reliability.mean_probability),
+            "fraction_positive": np.array(reliability.fraction_positive),
+        },
+    )

@@ -33,7 +33,18 @@ MNIST_STAGES = {
     "figures_mnist",
 }
 TITANIC_STAGES = {"fetch_titanic", "train_titanic", "evaluate_titanic"}
-FIGURES = ["more_digits", "precision_recall_vs_threshold", "precision_vs_recall", "shifted_digit", "some_digit"]
+FIGURES = [
+    "binary_errors",
+    "calibration",
+    "confusion_normalized",
+    "errors_3_vs_5",
+    "more_digits",
+    "precision_recall_vs_threshold",
+    "precision_vs_recall",
+    "shifted_digit",
+    "some_digit",
+    "walkthrough_digit",
+]
 
 
 @dataclass(frozen=True)
@@ -145,13 +156,22 @@ def test_plot_data(base: Project) -> None:
         "plots/mnist/threshold.csv": "threshold,precision,recall",
         "plots/mnist/roc.csv": "fpr,tpr",
         "plots/mnist/test_confusion.csv": "actual,predicted",
+        "plots/mnist/test_errors.csv": "actual,predicted",
+        "plots/mnist/binary_cv_confusion.csv": "actual,predicted",
+        "plots/mnist/calibration.csv": "mean_probability,fraction_positive",
+        "plots/titanic/calibration.csv": "mean_probability,fraction_positive",
         "plots/titanic/coefficients.csv": "feature,coefficient",
+        "reports/mnist_test_predictions.csv": "label,softmax,softmax_augmented",
     }
     for relative, header in headers.items():
         lines = read_csv_lines(base.path / relative)
         assert lines[0] == header, relative
         assert len(lines) > 2, relative
     assert len(read_csv_lines(base.path / "plots/mnist/test_confusion.csv")) == N_TEST + 1
+    assert len(read_csv_lines(base.path / "plots/mnist/binary_cv_confusion.csv")) == N_TRAIN + 1
+    predictions = read_csv_lines(base.path / "reports/mnist_test_predictions.csv")[1:]
+    confusion = read_csv_lines(base.path / "plots/mnist/test_confusion.csv")[1:]
+    assert [line.split(",")[0::2] for line in predictions] == [line.split(",") for line in confusion]
     coefficients = read_csv_lines(base.path / "plots/titanic/coefficients.csv")
     assert [line.split(",")[0] for line in coefficients[1:]][:4] == ["Age", "SibSp", "Parch", "Fare"]
     assert len(coefficients) == 13
@@ -184,6 +204,8 @@ def test_titanic_outputs(base: Project) -> None:
 def test_dvc_metrics_show(base: Project) -> None:
     shown = json.loads(helpers.run_dvc(base.path, base.mirror, "metrics", "show", "--json").stdout)
     text = json.dumps(shown)
+    # per-fold values and counts are details, not metrics: `dvc metrics show` / `dvc exp show` stay narrow
+    assert "fold_1" not in text and '"tn"' not in text and "mnist_details" not in text
     for key in ("cv_accuracy", "cv_precision", "cv_recall", "test_accuracy", "train_accuracy"):
         assert f'"{key}"' in text, key
     assert "metrics/mnist.json" in text
@@ -213,7 +235,7 @@ def test_forced_rerun_gives_identical_outputs(clone: Project, base: Project) -> 
 
 def test_threshold_change_reruns_only_evaluation_and_report(clone: Project) -> None:
     helpers.edit_params(clone.path / "params.yaml", {"mnist.evaluate.threshold": -1.5})
-    assert repro(clone) == {"evaluate_mnist", "report"}
+    assert repro(clone) == {"evaluate_mnist", "figures_mnist", "report"}  # the figure marks the threshold
     assert clone.read_json("reports/mnist_details.json")["binary"]["threshold"] == -1.5
     assert "threshold -1.5" in (clone.path / "reports" / "report.md").read_text(encoding="utf-8")
 
@@ -222,7 +244,8 @@ def test_softmax_c_change_retrains_only_that_model(clone: Project) -> None:
     before = clone.lock()["stages"]
     helpers.edit_params(clone.path / "params.yaml", {"mnist.softmax.C": 0.01})
     ran = repro(clone)
-    assert {"train_softmax@softmax", "evaluate_mnist"} <= ran <= {"train_softmax@softmax", "evaluate_mnist", "report"}
+    assert {"train_softmax@softmax", "evaluate_mnist"} <= ran
+    assert ran <= {"train_softmax@softmax", "evaluate_mnist", "figures_mnist", "report"}
     after = clone.lock()["stages"]
     assert after["train_softmax@softmax"]["outs"] != before["train_softmax@softmax"]["outs"]
     assert after["train_softmax@softmax_augmented"] == before["train_softmax@softmax_augmented"]
@@ -232,7 +255,7 @@ def test_augment_change_reruns_augmented_branch_only(clone: Project) -> None:
     helpers.edit_params(clone.path / "params.yaml", {"mnist.augment.shifts": [[2, 0], [0, -2]]})
     ran = repro(clone)
     assert {"augment", "shuffle", "train_softmax@softmax_augmented", "evaluate_mnist"} <= ran
-    assert ran <= {"augment", "shuffle", "train_softmax@softmax_augmented", "evaluate_mnist", "report"}
+    assert ran <= {"augment", "shuffle", "train_softmax@softmax_augmented", "evaluate_mnist", "figures_mnist", "report"}
 
 
 def test_titanic_change_reruns_no_mnist_stage(clone: Project) -> None:
@@ -251,7 +274,7 @@ def test_library_change_reruns_its_stages(clone: Project) -> None:
         if "pipelib/mnist/augment.py" in deps
     }
     assert "augment" in listing
-    with open(clone.path / "pipelib" / "augment.py", "a", encoding="utf-8") as stream:
+    with open(clone.path / "pipelib" / "mnist" / "augment.py", "a", encoding="utf-8") as stream:
         stream.write("\n# touched by the test\n")
     assert repro(clone) == listing
 

@@ -98,7 +98,7 @@ def changed(tmp_path_factory: pytest.TempPathFactory, mirror: Path) -> ChangedPr
     threshold = round(float(np.quantile(score[target], 0.3)), 3)
     helpers.edit_params(path / "params.yaml", {"mnist.evaluate.threshold": threshold})
     ran = helpers.stages_run(helpers.run_dvc(path, mirror, "repro").stdout)
-    assert ran == {"evaluate_mnist", "report"}
+    assert ran == {"evaluate_mnist", "figures_mnist", "report"}
     return ChangedProject(path, mirror, threshold)
 
 

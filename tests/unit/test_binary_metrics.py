@@ -158,3 +158,15 @@ def test_never_positive_baseline_matches_seed_cross_val_score() -> None:
     expected = cross_val_score(NeverPositive(), features, target, cv=3, scoring="accuracy")
     got = fold_accuracies(unstratified_folds(len(target), 3), target, np.zeros_like(target))
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)
+
+
+def test_calibration_of_hand_built_probabilities() -> None:
+    from pipelib.binary_metrics import calibration, probability
+
+    # Two bins: [0.05, 0.05] with one positive of two, [0.95, 0.95] with both positive; bin 3 of 3 empty.
+    result = calibration(np.array([0, 1, 1, 1], dtype=bool), np.array([0.05, 0.05, 0.95, 0.95]), n_bins=3)
+    assert result.mean_probability == pytest.approx([0.05, 0.95])
+    assert result.fraction_positive == pytest.approx([0.5, 1.0])
+    assert result.count == [2, 2]
+    assert result.brier == pytest.approx((0.05**2 + 0.95**2 + 0.05**2 + 0.05**2) / 4)
+    assert probability(np.array([0.0, np.log(3)])) == pytest.approx([0.5, 0.75])

@@ -12,7 +12,16 @@ import pytest
 from pipelib import metrics
 from pipelib.binary_metrics import Counts
 from pipelib.errors import PipelineError
-from pipelib.mnist.evaluation import MnistEvaluation, SoftmaxEvaluation, evaluate_baseline, evaluate_binary
+from pipelib.mnist.evaluation import (
+    Checks,
+    MnistEvaluation,
+    SoftmaxEvaluation,
+    Walkthrough,
+    analyse_errors,
+    evaluate_baseline,
+    evaluate_binary,
+)
+from pipelib.stats import mcnemar_exact
 
 FOLD = np.array([0, 0, 0, 1, 1, 1], dtype=np.uint8)
 TARGET = np.array([1, 1, 0, 1, 0, 0], dtype=bool)
@@ -33,10 +42,16 @@ def result() -> MnistEvaluation:
     return MnistEvaluation(
         binary=evaluate_binary(FOLD, TARGET, SCORE, Counts(tn=2, fp=0, fn=1, tp=1), 0.0, 0.9),
         baseline=evaluate_baseline(TARGET, 2, labels == 5),
-        softmax=SoftmaxEvaluation(np.array([5, 3, 3, 0]), 0.75, 100),
-        softmax_augmented=SoftmaxEvaluation(np.array([5, 3, 5, 0]), 1.0, 100),
+        softmax=SoftmaxEvaluation(np.array([5, 3, 3, 0]), 0.75, 100, (0.5, 1.0), [5, 0]),
+        softmax_augmented=SoftmaxEvaluation(np.array([5, 3, 5, 0]), 1.0, 100, (1.0, 1.0), [5, 0]),
         test_labels=labels,
         roc=(np.array([0.0, 1.0]), np.array([0.0, 1.0])),
+        walkthrough=Walkthrough(1, 9, False, 0.8, True, 0.2, [(0.0, True), (0.5, False)]),
+        checks=Checks((10, 784), (30, 784), [True, False, False]),
+        errors=analyse_errors(labels, np.array([5, 3, 5, 0])),
+        mcnemar=mcnemar_exact(np.array([1, 1, 0, 1], bool), np.array([1, 1, 1, 1], bool)),
+        cv_predicted=SCORE > 0,
+        binary_target=TARGET,
     )
 
 
@@ -57,6 +72,11 @@ def test_details_hold_folds_and_counts(result: MnistEvaluation) -> None:
     assert details["binary"]["cv_confusion"] == {"tn": 2, "fp": 1, "fn": 1, "tp": 2}
     assert details["baseline"]["cv_confusion"] == {"tn": 3, "fp": 0, "fn": 3, "tp": 0}
     assert details["binary"]["pr_curve"] == {"precisions": 7, "thresholds": 6}
+    assert details["comparison"]["mcnemar"]["only_softmax_augmented_right"] == 1
+    assert details["binary"]["walkthrough"]["decisions"] == [
+        {"threshold": 0.0, "predicted": True},
+        {"threshold": 0.5, "predicted": False},
+    ]
     for key in metrics.MNIST_DETAIL_KEYS:
         metrics.dotted(details, key)
     assert not flat_keys(details) & set(metrics.MNIST_HEADLINE)

@@ -59,7 +59,10 @@ def test_extremes_and_written_tables(inputs: TitanicInputs, tmp_path: Path) -> N
     assert table["group"].tolist() == ["highest"] * 3 + ["lowest"] * 3
     scores = table["Score"].to_numpy()
     assert list(scores[:3]) == sorted(scores[:3], reverse=True) and list(scores[3:]) == sorted(scores[3:])
-    write_tables(result, tmp_path / "x.csv", tmp_path / "c.csv", tmp_path / "p.csv")
+    write_tables(result, tmp_path / "x.csv", tmp_path / "c.csv", tmp_path / "p.csv", tmp_path / "r.csv")
+    reliability = (tmp_path / "r.csv").read_text(encoding="utf-8").splitlines()
+    assert reliability[0] == "mean_probability,fraction_positive"
+    assert len(reliability) - 1 == len(result.calibration.count) <= 10
     assert (tmp_path / "p.csv").read_text(encoding="utf-8").splitlines()[0] == "PassengerId,Survived"
     assert len((tmp_path / "c.csv").read_text(encoding="utf-8").splitlines()) == 13
 
