@@ -6,6 +6,7 @@ PNGs are written with fixed metadata and resolution, so the same data gives the 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,7 +81,7 @@ def precision_recall_vs_threshold(
     thresholds: np.ndarray,
     precision: np.ndarray,
     recall: np.ndarray,
-    marks: list[tuple[str, float, float, float]] = (),  # type: ignore[assignment]
+    marks: Sequence[tuple[str, float, float, float]] = (),
     window: tuple[float, float] | None = None,
 ) -> Figure:
     """Precision and recall as the decision threshold moves, with marked thresholds (label, x, precision, recall)."""

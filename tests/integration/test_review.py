@@ -246,16 +246,21 @@ def test_accuracy_drop_past_its_tolerance_fails(changed: ChangedProject, tmp_pat
 
 
 def test_lower_is_better_metric_that_rose_fails(changed: ChangedProject, tmp_path: Path) -> None:
-    # Precision rises with the threshold: gated as lower-is-better here, it is a regression.
-    old, new = changed.metric("metrics/mnist.json", "binary.cv_precision")
-    assert new > old
-    spec = {"tolerance": (new - old) / 2, "kind": "absolute", "better": "lower"}
-    result = run_gate(changed, tolerance_file(tmp_path, binary__cv_precision=spec), tmp_path)
+    # The Brier score (lower is better) does not move with the threshold: raise it in a copy's metrics file.
+    project = ChangedProject(
+        helpers.clone_project(changed.path, tmp_path / "project"), changed.mirror, changed.threshold
+    )
+    path = project.path / "metrics" / "mnist.json"
+    metrics = json.loads(path.read_text(encoding="utf-8"))
+    old = metrics["binary"]["cv_brier"]
+    metrics["binary"]["cv_brier"] = old + 0.05
+    path.write_text(json.dumps(metrics), encoding="utf-8")
+    spec = {"tolerance": 0.02, "kind": "absolute", "better": "lower"}
+    result = run_gate(project, tolerance_file(tmp_path, binary__cv_brier=spec), tmp_path)
     assert result.returncode == 1
-    expected = f"regression: metrics/mnist.json binary.cv_precision rose {new - old:.4f} ({old:.4f} -> {new:.4f})"
-    assert result.stderr.startswith(expected)
-    spec["tolerance"] = (new - old) * 2
-    assert run_gate(changed, tolerance_file(tmp_path, binary__cv_precision=spec), tmp_path).returncode == 0
+    assert result.stderr.splitlines()[-1].startswith("regression: metrics/mnist.json binary.cv_brier rose 0.0500 (")
+    spec["tolerance"] = 0.1
+    assert run_gate(project, tolerance_file(tmp_path, binary__cv_brier=spec), tmp_path).returncode == 0
 
 
 def test_gated_metric_that_does_not_exist_fails(changed: ChangedProject, tmp_path: Path) -> None:
