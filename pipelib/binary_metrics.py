@@ -5,19 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.metrics import precision_recall_curve, roc_auc_score, roc_curve
+from scipy.special import expit
+from sklearn.calibration import calibration_curve
+from sklearn.metrics import brier_score_loss, precision_recall_curve, roc_auc_score, roc_curve
 
 
 def fold_accuracies(fold: np.ndarray, target: np.ndarray, predicted: np.ndarray) -> list[float]:
     """Accuracy on each fold's held-out rows, in fold order (``cross_val_score``'s array)."""
     return [float(np.mean(predicted[fold == number] == target[fold == number])) for number in np.unique(fold)]
-
-
-def per_fold(values: list[float]) -> dict[str, float]:
-    """Per-fold values as ``fold_1..fold_k`` (zero-padded past 9 so keys sort) plus their mean."""
-    width = len(str(len(values)))
-    named = {f"fold_{number:0{width}d}": float(value) for number, value in enumerate(values, start=1)}
-    return {**named, "mean": float(np.mean(values))}
 
 
 def unstratified_folds(n_rows: int, n_folds: int) -> np.ndarray:
@@ -42,13 +37,41 @@ def confusion_counts(target: np.ndarray, predicted: np.ndarray) -> dict[str, int
     }
 
 
+@dataclass(frozen=True)
+class Counts:
+    """A binary confusion matrix: true negatives, false positives, false negatives, true positives."""
+
+    tn: int
+    fp: int
+    fn: int
+    tp: int
+
+    @classmethod
+    def of(cls, target: np.ndarray, predicted: np.ndarray) -> Counts:
+        """The counts of boolean predictions against boolean targets."""
+        return cls(**confusion_counts(np.asarray(target, dtype=bool), np.asarray(predicted, dtype=bool)))
+
+    def as_dict(self) -> dict[str, int]:
+        """``{"tn": ..., "fp": ..., "fn": ..., "tp": ...}``."""
+        return {"tn": self.tn, "fp": self.fp, "fn": self.fn, "tp": self.tp}
+
+    def matrix(self) -> list[list[int]]:
+        """``[[tn, fp], [fn, tp]]``: scikit-learn's ``confusion_matrix`` layout, as the seed prints it."""
+        return [[self.tn, self.fp], [self.fn, self.tp]]
+
+    def rates(self) -> dict[str, float]:
+        """Accuracy, precision, recall and F1 (see :func:`rates`)."""
+        return rates(self.as_dict())
+
+
 def rates(counts: dict[str, int]) -> dict[str, float]:
     """Accuracy, precision, recall and F1 from confusion counts (0 where undefined, as scikit-learn)."""
     tp, fp, fn, tn = counts["tp"], counts["fp"], counts["fn"], counts["tn"]
+    total = tp + fp + fn + tn
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"accuracy": (tp + tn) / (tp + fp + fn + tn), "precision": precision, "recall": recall, "f1": f1}
+    return {"accuracy": (tp + tn) / total if total else 0.0, "precision": precision, "recall": recall, "f1": f1}
 
 
 @dataclass(frozen=True)
@@ -99,3 +122,37 @@ def thin_indices(length: int, max_points: int) -> np.ndarray:
     if length <= max_points:
         return np.arange(length)
     return np.unique(np.linspace(0, length - 1, max_points).round().astype(int))
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """A reliability curve (equal-width probability bins, empty bins left out) and the Brier score.
+
+    ``mean_probability[i]`` is the mean predicted probability of the ``count[i]`` rows of bin i,
+    ``fraction_positive[i]`` the share of them that are positive: a calibrated classifier has the two equal.
+    """
+
+    mean_probability: list[float]
+    fraction_positive: list[float]
+    count: list[int]
+    brier: float
+
+
+def probability(score: np.ndarray) -> np.ndarray:
+    """A logistic regression's probability of the positive class from its decision score (``predict_proba``)."""
+    return expit(np.asarray(score, dtype=np.float64))
+
+
+def calibration(target: np.ndarray, prob: np.ndarray, n_bins: int) -> Calibration:
+    """Reliability curve of ``n_bins`` equal-width bins (scikit-learn's ``calibration_curve``) and Brier score."""
+    target = np.asarray(target, dtype=bool)
+    fraction, mean = calibration_curve(target, prob, n_bins=n_bins, strategy="uniform")
+    # The same binning as calibration_curve, to count the rows of each non-empty bin.
+    bin_ids = np.searchsorted(np.linspace(0.0, 1.0, n_bins + 1)[1:-1], prob)
+    counts = np.bincount(bin_ids, minlength=n_bins)
+    return Calibration(
+        [float(value) for value in mean],
+        [float(value) for value in fraction],
+        [int(value) for value in counts[counts > 0]],
+        float(brier_score_loss(target, prob)),
+    )

@@ -83,12 +83,18 @@ class BinaryEvaluateParams(Section):
     threshold: float
     target_precision: Annotated[float, Field(gt=0, le=1)]
     curve_points: Annotated[int, Field(ge=2, le=100_000)]
+    walkthrough_row: RowIndex
+    walkthrough_threshold: float
+    calibration_bins: Annotated[int, Field(ge=2, le=1000)]
+    bootstrap_samples: Annotated[int, Field(ge=100, le=100_000)]
+    bootstrap_seed: Annotated[int, Field(ge=0, le=2**32 - 1, description="an integer in [0, 2**32 - 1]")]
 
 
 class FigureParams(Section):
     some_digit: RowIndex
     shift_example: RowIndex
     shift_example_pixels: Annotated[int, Field(ge=1, le=SIDE - 1)]
+    error_examples: Annotated[int, Field(ge=1, le=400)]
 
 
 class SweepParams(Section):
@@ -130,6 +136,7 @@ class TitanicSource(Section):
 class TitanicEvaluateParams(Section):
     threshold: float
     top_n: Annotated[int, Field(ge=1)]
+    calibration_bins: Annotated[int, Field(ge=2, le=1000)]
 
 
 class TitanicParams(Section):

@@ -33,3 +33,28 @@ def mcnemar_exact(first_right: np.ndarray, second_right: np.ndarray) -> McNemar:
     c = int(np.count_nonzero(~first & second))
     p_value = 1.0 if b + c == 0 else float(binomtest(b, b + c, 0.5, alternative="two-sided").pvalue)
     return McNemar(b, c, p_value)
+
+
+def bootstrap_interval(correct: np.ndarray, samples: int, seed: int, level: float = 0.95) -> tuple[float, float]:
+    """Percentile bootstrap interval of an accuracy (the mean of per-item right/wrong), reproducible by ``seed``.
+
+    Resamples the test items with replacement ``samples`` times (scipy's ``bootstrap``): the
+    spread of accuracy another test set of the same size and kind would give the same model.
+    """
+    from scipy.stats import bootstrap
+
+    values = np.asarray(correct, dtype=np.float64)
+    if values.size < 2:
+        raise ValueError(f"a bootstrap interval needs at least 2 items, got {values.size}")
+    if np.all(values == values[0]):  # every resample has the same mean: the interval is that point
+        return float(values[0]), float(values[0])
+    result = bootstrap(
+        (values,),
+        np.mean,
+        n_resamples=samples,
+        confidence_level=level,
+        method="percentile",
+        vectorized=True,
+        rng=np.random.default_rng(seed),
+    )
+    return float(result.confidence_interval.low), float(result.confidence_interval.high)

@@ -9,24 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 from pipelib.markdown import markdown_rows
-
-# The seed notebook's published numbers (../shared/seed/README.md).
-SEED_MNIST = {
-    "cv_accuracy": [0.97525, 0.97325, 0.9732],
-    "baseline_cv_accuracy": [0.91125, 0.90855, 0.90915],
-    "confusion": {"tn": 54039, "fp": 540, "fn": 1026, "tp": 4395},
-    "precision": 0.8906,
-    "recall": 0.8107,
-    "pr_curve_thresholds": 59896,
-    "softmax_test_accuracy": 0.9243,
-    "softmax_augmented_test_accuracy": 0.9279,
-}
-SEED_TITANIC = {"n_rows": 891, "n_features": 12, "train_accuracy": 0.8047}
+from pipelib.report import seed
+from pipelib.report.inputs import ReportInputs
 
 
 def _number(value: Any) -> str:
     if value is None:
-        return "n/a"
+        return "—"
+    if isinstance(value, bool):
+        return str(value)
     if isinstance(value, float):
         return f"{value:.4f}"
     if isinstance(value, int):
@@ -39,86 +30,328 @@ def table(header: list[str], rows: list[list[Any]]) -> str:
     return markdown_rows(header, [[_number(cell) for cell in row] for row in rows])
 
 
-def _difference(ours: Any, seed: Any) -> Any:
-    if isinstance(ours, (int, float)) and isinstance(seed, (int, float)):
-        return ours - seed if isinstance(ours, float) or isinstance(seed, float) else f"{ours - seed:+,}"
-    return None
+def _precise(value: Any) -> str:
+    """This run's value beside a seed value: six significant digits, so 0.97525 shows as printed."""
+    if isinstance(value, float) and not isinstance(value, bool):
+        return f"{value:.6g}"
+    return _number(value)
 
 
-def _compare(rows: list[tuple[str, Any, Any]]) -> str:
-    return table(
-        ["metric", "this run", "seed", "difference"],
-        [[name, ours, seed, _difference(ours, seed)] for name, ours, seed in rows],
+def _difference(ours: Any, seed: str | None) -> str:
+    if seed is None or isinstance(ours, bool) or not isinstance(ours, (int, float)):
+        return ""
+    try:
+        printed = int(seed) if isinstance(ours, int) and seed.lstrip("-").isdigit() else float(seed)
+    except ValueError:
+        return ""
+    difference = ours - printed
+    if difference == 0:
+        return "0"
+    return f"{difference:+,}" if isinstance(difference, int) else f"{difference:+.2g}"
+
+
+def _compare(rows: list[tuple[str, Any, str | None]]) -> str:
+    """metric | this run | seed (as printed) | difference."""
+    return markdown_rows(
+        ["metric", "this run", "seed (printed)", "difference"],
+        [[name, _precise(ours), seed or "—", _difference(ours, seed)] for name, ours, seed in rows],
     )
 
 
-def mnist_section(metrics: dict[str, Any], figure_dir: str) -> str:
-    """The MNIST part of the report."""
-    binary = metrics["binary"]
-    baseline = metrics["baseline_never_positive"]
-    folds = [key for key in binary["cv_accuracy"] if key.startswith("fold_")]
-    rows: list[tuple[str, Any, Any]] = []
-    for label, model, seed_key in (
-        ("CV accuracy", binary, "cv_accuracy"),
-        ("always-negative baseline", baseline, "baseline_cv_accuracy"),
-    ):
-        for index, key in enumerate(folds):
-            seed = SEED_MNIST[seed_key][index] if index < 3 else None
-            rows.append((f"{label}, {key.replace('_', ' ')}", model["cv_accuracy"][key], seed))
-    for key in ("tn", "fp", "fn", "tp"):
-        rows.append((f"confusion {key} (CV predictions)", binary[key], SEED_MNIST["confusion"][key]))
+def _fold_rows(label: str, folds: dict[str, float], printed: list[str]) -> list[tuple[str, Any, str | None]]:
+    return [
+        (f"{label}, {key.replace('_', ' ')}", value, printed[index] if index < len(printed) else None)
+        for index, (key, value) in enumerate(sorted(folds.items()))
+    ]
+
+
+def _matrix(counts: dict[str, int]) -> str:
+    """``[[tn, fp], [fn, tp]]`` as scikit-learn's confusion_matrix prints it."""
+    return f"[[{counts['tn']}, {counts['fp']}], [{counts['fn']}, {counts['tp']}]]"
+
+
+def _printed_matrix(rows: list[list[str]]) -> str:
+    return "[" + ", ".join("[" + ", ".join(row) + "]" for row in rows) + "]"
+
+
+def _shape(shape: list[int]) -> str:
+    return f"({shape[0]}, {shape[1]})"
+
+
+def _same(ours: str, printed: str) -> str:
+    return "same" if ours == printed else "differs"
+
+
+def mnist_section(headline: dict[str, Any], details: dict[str, Any], figure_dir: str) -> str:
+    """The MNIST part of the report: the seed's numbers, its printed checks and walk-through."""
+    binary, binary_details = headline["binary"], details["binary"]
+    baseline, baseline_details = headline["baseline"], details["baseline"]
+    folds = binary_details["cv_fold_accuracy"]
+    rows = _fold_rows("CV accuracy", folds, seed.CV_ACCURACY)
+    rows += _fold_rows("always-negative baseline", baseline_details["cv_fold_accuracy"], seed.BASELINE_CV_ACCURACY)
     rows += [
-        ("precision", binary["precision"], SEED_MNIST["precision"]),
-        ("recall", binary["recall"], SEED_MNIST["recall"]),
-        ("F1", binary["f1"], None),
-        ("ROC AUC", binary["roc_auc"], None),
-        ("precision-recall curve thresholds", binary["pr_curve_thresholds"], SEED_MNIST["pr_curve_thresholds"]),
-        ("softmax test accuracy", metrics["softmax"]["test_accuracy"], SEED_MNIST["softmax_test_accuracy"]),
+        ("precision", binary["cv_precision"], seed.PRECISION),
+        ("recall", binary["cv_recall"], seed.RECALL),
+        ("F1", binary["cv_f1"], None),
+        ("ROC AUC", binary["cv_roc_auc"], None),
+        ("always-negative baseline, precision", baseline_details["cv_precision"], seed.BASELINE_PRECISION),
+        ("always-negative baseline, recall", baseline_details["cv_recall"], seed.BASELINE_RECALL),
+        ("precision-recall curve: precisions", binary_details["pr_curve"]["precisions"], seed.PR_PRECISIONS),
+        ("precision-recall curve: thresholds", binary_details["pr_curve"]["thresholds"], seed.PR_THRESHOLDS),
+        ("softmax test accuracy", headline["softmax"]["test_accuracy"], seed.SOFTMAX_TEST_ACCURACY),
         (
             "softmax test accuracy, shift-augmented",
-            metrics["softmax_augmented"]["test_accuracy"],
-            SEED_MNIST["softmax_augmented_test_accuracy"],
+            headline["softmax_augmented"]["test_accuracy"],
+            seed.SOFTMAX_AUGMENTED_TEST_ACCURACY,
         ),
     ]
-    target = binary["at_target_precision"]
+    matrices = markdown_rows(
+        ["confusion matrix `[[TN, FP], [FN, TP]]`", "this run", "seed (printed)"],
+        [
+            [
+                "5-vs-rest, cross-validated predictions",
+                _matrix(binary_details["cv_confusion"]),
+                _printed_matrix(seed.CONFUSION),
+            ],
+            [
+                "always-negative baseline",
+                _matrix(baseline_details["cv_confusion"]),
+                _printed_matrix(seed.BASELINE_CONFUSION),
+            ],
+        ],
+    )
+    target = binary_details["at_target_precision"]
     reached = (
         f"The lowest threshold with precision ≥ {target['target']:.2f} is **{target['threshold']:.4f}**, "
         f"where recall is **{target['recall']:.4f}** (precision {target['precision']:.4f})."
         if "threshold" in target
         else f"No threshold reaches precision {target['target']:.2f}."
     )
-    test = binary["test"]
+    test = baseline_details["test_confusion"]
     return "\n\n".join(
         [
             "## MNIST",
             f"5-vs-rest logistic regression, {len(folds)}-fold cross-validation; decision threshold "
-            f"{binary['threshold']:g}.",
+            f"{binary_details['threshold']:g}. The seed column is the notebook's printed text; "
+            "— where the seed printed nothing.",
             _compare(rows),
+            matrices,
             reached,
             "On the held-out test set the binary classifier has accuracy "
-            f"{test['accuracy']:.4f}, precision {test['precision']:.4f} and recall {test['recall']:.4f}; "
-            "the always-negative baseline has precision and recall 0.",
+            f"{binary['test_accuracy']:.4f}, precision {binary['test_precision']:.4f} and recall "
+            f"{binary['test_recall']:.4f}. The always-negative baseline has accuracy {baseline['test_accuracy']:.4f} "
+            f"there (it is right on all {test['tn']:,} images that are not a 5), precision "
+            f"{baseline_details['test_precision']:g} and recall {baseline_details['test_recall']:g} "
+            f"(it finds none of the {test['fn']:,} fives).",
+            _checks(details),
+            _walkthrough(binary_details["walkthrough"], figure_dir),
+            "### The seed's figures",
             f"![a digit]({figure_dir}/some_digit.png) ![the first 100 digits]({figure_dir}/more_digits.png)",
             f"![precision vs recall]({figure_dir}/precision_vs_recall.png)",
+            "Precision and recall against the threshold, marked at the decision threshold and at the threshold "
+            "for the target precision (the x range is where the curves change; scores run far beyond it):",
             f"![precision and recall vs threshold]({figure_dir}/precision_recall_vs_threshold.png)",
             f"![original, shifted down, shifted left]({figure_dir}/shifted_digit.png)",
+            error_section(details, figure_dir),
+            statistics_section(headline, details, figure_dir),
         ]
     )
 
 
-def titanic_section(metrics: dict[str, Any], extremes: list[dict[str, str]], coefficients: list[dict[str, str]]) -> str:
-    """The Titanic part of the report: metrics, coefficients and the most and least sure passengers."""
-    titanic = metrics["titanic"]
-    folds = [key for key in titanic["cv_accuracy"] if key.startswith("fold_")]
-    rows: list[tuple[str, Any, Any]] = [
-        ("training rows", titanic["n_rows"], SEED_TITANIC["n_rows"]),
-        ("preprocessed features", titanic["n_features"], SEED_TITANIC["n_features"]),
-        ("training accuracy", titanic["train_accuracy"], SEED_TITANIC["train_accuracy"]),
-        (f"{len(folds)}-fold CV accuracy, mean", titanic["cv_accuracy"]["mean"], None),
-        ("CV precision", titanic["precision"], None),
-        ("CV recall", titanic["recall"], None),
-        ("CV F1", titanic["f1"], None),
-        ("CV ROC AUC", titanic["roc_auc"], None),
+def _checks(details: dict[str, Any]) -> str:
+    checks = details["checks"]
+    first_binary = "[" + ", ".join(str(value) for value in checks["first_binary_predictions"]) + "]"
+    first_softmax = str(details["softmax"]["first_train_predictions"])
+    rows = [
+        ["data shape `X.shape`", _shape(checks["data_shape"]), seed.DATA_SHAPE],
+        ["5-vs-rest `predict([X[0], X[1], X[2]])`", first_binary, seed.FIRST_BINARY_PREDICTIONS],
+        ["softmax `predict(X_train)[:10]`", first_softmax, seed.FIRST_SOFTMAX_PREDICTIONS],
+        ["augmented set shape", _shape(checks["augmented_shape"]), seed.AUGMENTED_SHAPE],
+        ["`precisions.shape`", f"({details['binary']['pr_curve']['precisions']},)", f"({seed.PR_PRECISIONS},)"],
+        ["`thresholds.shape`", f"({details['binary']['pr_curve']['thresholds']},)", f"({seed.PR_THRESHOLDS},)"],
+    ]
+    return "\n\n".join(
+        [
+            "### The seed's printed checks",
+            markdown_rows(["check", "this run", "seed (printed)", ""], [[*row, _same(row[1], row[2])] for row in rows]),
+            "The precision-recall curve has one threshold per distinct out-of-fold score: the seed's run had "
+            "59,896 distinct scores; the notebook re-run on this data gives 60,000 (no ties), as this run does.",
+        ]
+    )
+
+
+def _walkthrough(walk: dict[str, Any], figure_dir: str) -> str:
+    row = walk["row"]
+    cv = f"({walk['cv_predicted']}, {walk['positive']})"
+    rows = [
+        [f"label of `X_train[{row}]`", str(walk["label"]), "—"],
+        [f"`y_train_pred[{row}], y_train_5[{row}]` (CV prediction, truth)", cv, seed.WALKTHROUGH_CV],
+        [f"`decision_function([X_train[{row}]])`", f"{walk['score']:.8f}", seed.WALKTHROUGH_SCORE],
+    ]
+    for decision in walk["decisions"]:
+        threshold = decision["threshold"]
+        printed = seed.WALKTHROUGH_DECISIONS.get(threshold, "—") if row == seed.WALKTHROUGH_ROW else "—"
+        rows.append([f"score > {threshold:g}", f"[{decision['predicted']!s:>5}]", printed])
+    kind = (
+        "a false positive"
+        if walk["cv_predicted"] and not walk["positive"]
+        else "a false negative"
+        if walk["positive"] and not walk["cv_predicted"]
+        else "classified correctly"
+    )
+    return "\n\n".join(
+        [
+            f"### Threshold walk-through on `X_train[{row}]`",
+            f"![X_train[{row}]]({figure_dir}/walkthrough_digit.png)",
+            f"A {walk['label']}, and {kind} of the cross-validated predictions (out-of-fold score "
+            f"{walk['cv_score']:.4f}). The model fitted on every training row scores it {walk['score']:.8f}: "
+            "positive at one threshold, negative at the next, the seed's point that raising the threshold "
+            "trades recall for precision.",
+            markdown_rows(["", "this run", "seed (printed)"], rows),
+        ]
+    )
+
+
+def error_section(details: dict[str, Any], figure_dir: str) -> str:
+    """The chapter's error analysis of the augmented softmax model on the test set."""
+    errors = details["error_analysis"]
+    digits = range(len(errors["precision"]))
+    per_digit = table(
+        ["digit", "test images", "precision", "recall"],
+        [[digit, errors["support"][digit], errors["precision"][digit], errors["recall"][digit]] for digit in digits],
+    )
+    largest = ", ".join(
+        f"{item['actual']}→{item['predicted']} ({item['count']}, {item['share']:.1%} of the {item['actual']}s)"
+        for item in errors["largest"]
+    )
+    return "\n\n".join(
+        [
+            "### Error analysis (test set, softmax on the augmented set)",
+            "The confusion matrix with each row divided by its digit's number of test images and the diagonal "
+            "zeroed, as the chapter draws it: bright cells are frequent confusions. (The `confusion_normalized` "
+            "DVC plot shows the misclassified images only, so its rows are shares of each digit's errors.)",
+            f"![normalised confusion, diagonal zeroed]({figure_dir}/confusion_normalized.png)",
+            f"Largest confusions (actual→predicted): {largest or 'none'}.",
+            per_digit,
+            "Misclassified training digits of the 5-vs-rest classifier (cross-validated predictions), and the "
+            "chapter's 3-versus-5 grid on the test set:",
+            f"![5-vs-rest false positives and false negatives]({figure_dir}/binary_errors.png)",
+            f"![3s and 5s, predicted as 3 or 5]({figure_dir}/errors_3_vs_5.png)",
+        ]
+    )
+
+
+def _interval(block: dict[str, Any]) -> str:
+    low, high = block["test_accuracy_interval"]
+    return f"[{low:.4f}, {high:.4f}]"
+
+
+def _calibration_table(calibration: dict[str, Any]) -> str:
+    return table(
+        ["mean predicted probability", "fraction positive", "rows"],
+        [
+            [mean, fraction, count]
+            for mean, fraction, count in zip(
+                calibration["mean_probability"], calibration["fraction_positive"], calibration["count"], strict=True
+            )
+        ],
+    )
+
+
+def statistics_section(headline: dict[str, Any], details: dict[str, Any], figure_dir: str) -> str:
+    """Is the augmentation's gain real, how wide are the test accuracies, are the probabilities honest."""
+    test = McNemarView(details["comparison"]["mcnemar"])
+    softmax, augmented = headline["softmax"]["test_accuracy"], headline["softmax_augmented"]["test_accuracy"]
+    n_test = sum(details["binary"]["test_confusion"].values())
+    gain = round((augmented - softmax) * n_test)
+    verdict = "beyond" if test.p_value < 0.05 else "within"
+    intervals = table(
+        ["model", "test accuracy", "bootstrap 95% interval"],
+        [
+            [
+                "5-vs-rest (at the decision threshold)",
+                headline["binary"]["test_accuracy"],
+                _interval(details["binary"]),
+            ],
+            ["softmax", softmax, _interval(details["softmax"])],
+            ["softmax, shift-augmented", augmented, _interval(details["softmax_augmented"])],
+        ],
+    )
+    calibration = details["binary"]["calibration"]
+    return "\n\n".join(
+        [
+            "### Statistics",
+            f"**Is the augmentation's gain real?** It is {augmented - softmax:+.4f} ({gain:+,} of {n_test:,} test "
+            f"images). On the same test images only the plain softmax is right on {test.first:,}, only the "
+            f"augmented one on {test.second:,}; McNemar's exact test gives p = {test.p_value:.4g}: {verdict} "
+            "what chance alone gives at the 5% level.",
+            "Percentile bootstrap intervals of the test accuracies (test images resampled with replacement; "
+            "`mnist.evaluate.bootstrap_samples` resamples, seed `mnist.evaluate.bootstrap_seed`):",
+            intervals,
+            f"**Calibration of the 5-vs-rest classifier**: Brier score {calibration['brier']:.4f} on its "
+            "out-of-fold probabilities (lower is better; 0 is perfect).",
+            f"![reliability curve, 5-vs-rest]({figure_dir}/calibration.png)",
+            _calibration_table(calibration),
+        ]
+    )
+
+
+class McNemarView:
+    """The McNemar block of the details file, named."""
+
+    def __init__(self, block: dict[str, Any]) -> None:
+        self.first = int(block["only_softmax_right"])
+        self.second = int(block["only_softmax_augmented_right"])
+        self.p_value = float(block["p_value"])
+
+
+def _seed_order(column: str) -> tuple[int, str]:
+    """The seed's order of its value_counts() calls (Survived, Pclass, Sex, Embarked), others after."""
+    order = list(seed.TITANIC_VALUE_COUNTS)
+    return (order.index(column) if column in order else len(order), column)
+
+
+def _data_summary(data: dict[str, Any]) -> str:
+    columns = markdown_rows(
+        ["column", "non-null (this data)", "seed (printed)"],
+        [[name, f"{count:,}", seed.TITANIC_NON_NULL.get(name, "—")] for name, count in data["non_null"]],
+    )
+    counts = markdown_rows(
+        ["column", "value", "count (this data)", "seed (printed)"],
+        [
+            [name, value, f"{count:,}", seed.TITANIC_VALUE_COUNTS.get(name, {}).get(value, "—")]
+            for name, pairs in sorted(data["value_counts"].items(), key=lambda item: _seed_order(item[0]))
+            for value, count in pairs
+        ],
+    )
+    return "\n\n".join(
+        [
+            f"The training data has {data['n_rows']:,} rows and {data['n_columns']} columns "
+            f"(seed: {seed.TITANIC_ROWS} entries, {seed.TITANIC_COLUMNS} columns); computed from the data:",
+            columns,
+            counts,
+        ]
+    )
+
+
+def titanic_section(
+    headline: dict[str, Any],
+    details: dict[str, Any],
+    extremes: list[dict[str, str]],
+    coefficients: list[dict[str, str]],
+) -> str:
+    """The Titanic part of the report: data summary, metrics, calibration, coefficients, surest passengers."""
+    titanic, titanic_details = headline["titanic"], details["titanic"]
+    folds = titanic_details["cv_fold_accuracy"]
+    shape = f"({titanic_details['n_rows']}, {titanic_details['n_features']})"
+    rows: list[tuple[str, Any, str | None]] = [
+        ("training accuracy", titanic["train_accuracy"], None),
+        (f"{len(folds)}-fold CV accuracy, mean", titanic["cv_fold_accuracy_mean"], None),
+        ("CV precision", titanic["cv_precision"], None),
+        ("CV recall", titanic["cv_recall"], None),
+        ("CV F1", titanic["cv_f1"], None),
+        ("CV ROC AUC", titanic["cv_roc_auc"], None),
+        ("CV Brier score", titanic["cv_brier"], None),
     ]
     feature_columns = [name for name in extremes[0] if name not in ("group", "PassengerId", "Score", "Survived")]
     header = ["PassengerId", "Score", "Survived", *feature_columns]
@@ -130,10 +363,17 @@ def titanic_section(metrics: dict[str, Any], extremes: list[dict[str, str]], coe
     return "\n\n".join(
         [
             "## Titanic",
-            "Median-imputed numeric and most-frequent-imputed one-hot categorical features, "
-            f"logistic regression; precision, recall and F1 from {len(folds)}-fold out-of-fold scores "
-            f"at threshold {titanic['threshold']:g}.",
+            _data_summary(details["data"]),
+            f"Median-imputed numeric and most-frequent-imputed one-hot categorical features: a {shape} training "
+            f"matrix (seed: `X_train.shape` {seed.TITANIC_SHAPE}). Logistic regression; precision, recall, F1 "
+            f"and Brier score from {len(folds)}-fold out-of-fold scores at threshold {titanic_details['threshold']:g}.",
             _compare(rows),
+            "The seed prints no accuracy for this model; a re-run of the notebook on the same data "
+            f"(scikit-learn 1.9.1, another machine) gave training accuracy {seed.RERUN_TITANIC_TRAIN_ACCURACY}. "
+            "lbfgs on this machine's CPU stops at slightly different coefficients, so the two differ by about "
+            "one passenger.",
+            "Calibration of the out-of-fold survival probabilities (also the `calibration_titanic` DVC plot):",
+            _calibration_table(titanic_details["calibration"]),
             "Coefficients (on unscaled features):",
             table(["feature", "coefficient"], [[row["feature"], row["coefficient"]] for row in coefficients]),
             f"The {len(extremes) // 2} passengers the model is surest survived:",
@@ -142,3 +382,15 @@ def titanic_section(metrics: dict[str, Any], extremes: list[dict[str, str]], coe
             passengers("lowest"),
         ]
     )
+
+
+def report(inputs: ReportInputs, figure_dir: str) -> str:
+    """The whole report; ``figure_dir`` is the figures' directory relative to the report."""
+    sections = [
+        "# Classification report",
+        'Generated by `dvc repro` from `params.yaml`. The "seed (printed)" columns hold what the seed notebook '
+        "printed, as it printed it; this run's numbers come from the pipeline's outputs.",
+        mnist_section(inputs.mnist, inputs.mnist_details, figure_dir),
+        titanic_section(inputs.titanic, inputs.titanic_details, inputs.extremes, inputs.coefficients),
+    ]
+    return "\n\n".join(sections) + "\n"

@@ -7,12 +7,14 @@ needs a change in this one place at most.
 
 from __future__ import annotations
 
-# The binary classifier's operating point in the metrics files: plot column -> (metrics file,
-# dotted key). A curve whose x (and y) columns are named here gets the point marked.
+from pipelib.metrics import MNIST_METRICS, REVIEW_KEYS
+
+# The binary classifier's operating point: plot column -> (metrics file, dotted key), from the
+# metrics layout's owner. Only keys in a metrics file come through `dvc metrics diff` (the
+# decision threshold is a parameter, kept in the details file), so a curve gets the point marked
+# where its x and y columns are both among these.
 OPERATING_POINT: dict[str, tuple[str, str]] = {
-    "threshold": ("metrics/mnist.json", "binary.threshold"),
-    "precision": ("metrics/mnist.json", "binary.precision"),
-    "recall": ("metrics/mnist.json", "binary.recall"),
+    column: where for column, where in REVIEW_KEYS.items() if where[0] == MNIST_METRICS
 }
 
 # Per-image test predictions (git-tracked): the true digit in LABEL_COLUMN, one column per model

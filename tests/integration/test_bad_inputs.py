@@ -691,7 +691,19 @@ CASES = [
         "report-metrics-lack-a-key",
         "report",
         text_file("metrics/titanic.json", '{"titanic": {}}\n'),
-        "error: metrics/titanic.json: lacks the metric 'cv_accuracy'",
+        "error: metrics/titanic.json: lacks the metric 'titanic.train_accuracy'",
+    ),
+    Case(
+        "report-details-lack-a-key",
+        "report",
+        text_file("reports/mnist_details.json", '{"binary": {}}\n'),
+        "error: reports/mnist_details.json: lacks the metric 'binary.threshold'",
+    ),
+    Case(
+        "figures-predictions-wrong-columns",
+        "figures_mnist",
+        text_file("reports/mnist_test_predictions.csv", "label,softmax\n5,5\n"),
+        "error: reports/mnist_test_predictions.csv: columns ['label', 'softmax'], expected",
     ),
 ]
 

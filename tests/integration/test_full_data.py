@@ -28,40 +28,39 @@ SEED_CONFUSION = {"tn": 54039, "fp": 540, "fn": 1026, "tp": 4395}
 
 @pytest.fixture(scope="module")
 def metrics(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """Both metrics files after a full ``dvc repro`` with the repo's own params on the real data."""
+    """Both metrics and both details files after a full ``dvc repro`` with the repo's own params on the real data."""
     project = helpers.copy_project(tmp_path_factory.mktemp("full") / "project")
     result = helpers.run_dvc(project, helpers.SHARED_DATA, "repro")
     assert helpers.stages_run(result.stdout) == helpers.pipeline_stage_names(project / "dvc.yaml")
     assert json.loads(helpers.run_dvc(project, helpers.SHARED_DATA, "status", "--json").stdout) == {}
-    return {
-        name: json.loads((project / "metrics" / f"{name}.json").read_text(encoding="utf-8"))
-        for name in ("mnist", "titanic")
-    }
+    files = {name: project / "metrics" / f"{name}.json" for name in ("mnist", "titanic")}
+    files |= {f"{name}_details": project / "reports" / f"{name}_details.json" for name in ("mnist", "titanic")}
+    return {name: json.loads(path.read_text(encoding="utf-8")) for name, path in files.items()}
 
 
 def test_cv_accuracy_per_fold(metrics: dict[str, Any]) -> None:
-    folds = metrics["mnist"]["binary"]["cv_accuracy"]
+    folds = metrics["mnist_details"]["binary"]["cv_fold_accuracy"]
     got = [folds["fold_1"], folds["fold_2"], folds["fold_3"]]
     assert got == pytest.approx(SEED_CV_ACCURACY, abs=0.005)
 
 
 def test_never_positive_baseline_per_fold(metrics: dict[str, Any]) -> None:
-    folds = metrics["mnist"]["baseline_never_positive"]["cv_accuracy"]
+    folds = metrics["mnist_details"]["baseline"]["cv_fold_accuracy"]
     got = [folds["fold_1"], folds["fold_2"], folds["fold_3"]]
     assert got == pytest.approx(SEED_BASELINE_CV_ACCURACY, abs=1e-9)
 
 
 def test_confusion_counts(metrics: dict[str, Any]) -> None:
-    binary = metrics["mnist"]["binary"]
+    counts = metrics["mnist_details"]["binary"]["cv_confusion"]
     for key, seed in SEED_CONFUSION.items():
-        assert binary[key] == pytest.approx(seed, rel=0.01), key
-    assert sum(binary[key] for key in SEED_CONFUSION) == 60000
+        assert counts[key] == pytest.approx(seed, rel=0.01), key
+    assert sum(counts[key] for key in SEED_CONFUSION) == 60000
 
 
 def test_precision_recall(metrics: dict[str, Any]) -> None:
     binary = metrics["mnist"]["binary"]
-    assert binary["precision"] == pytest.approx(0.8906, abs=0.01)
-    assert binary["recall"] == pytest.approx(0.8107, abs=0.01)
+    assert binary["cv_precision"] == pytest.approx(0.8906, abs=0.01)
+    assert binary["cv_recall"] == pytest.approx(0.8107, abs=0.01)
 
 
 def test_softmax_test_accuracy(metrics: dict[str, Any]) -> None:
@@ -70,7 +69,7 @@ def test_softmax_test_accuracy(metrics: dict[str, Any]) -> None:
 
 
 def test_titanic(metrics: dict[str, Any]) -> None:
-    titanic = metrics["titanic"]["titanic"]
-    assert titanic["n_rows"] == 891
-    assert titanic["n_features"] == 12
-    assert titanic["train_accuracy"] == pytest.approx(0.8047, abs=0.005)
+    details = metrics["titanic_details"]["titanic"]
+    assert details["n_rows"] == 891
+    assert details["n_features"] == 12
+    assert metrics["titanic"]["titanic"]["train_accuracy"] == pytest.approx(0.8047, abs=0.005)

@@ -33,7 +33,18 @@ MNIST_STAGES = {
     "figures_mnist",
 }
 TITANIC_STAGES = {"fetch_titanic", "train_titanic", "evaluate_titanic"}
-FIGURES = ["more_digits", "precision_recall_vs_threshold", "precision_vs_recall", "shifted_digit", "some_digit"]
+FIGURES = [
+    "binary_errors",
+    "calibration",
+    "confusion_normalized",
+    "errors_3_vs_5",
+    "more_digits",
+    "precision_recall_vs_threshold",
+    "precision_vs_recall",
+    "shifted_digit",
+    "some_digit",
+    "walkthrough_digit",
+]
 
 
 @dataclass(frozen=True)
@@ -106,31 +117,32 @@ def test_every_stage_ran(base: Project) -> None:
 
 def test_mnist_metrics(base: Project) -> None:
     metrics = base.read_json("metrics/mnist.json")
+    details = base.read_json("reports/mnist_details.json")
     binary = metrics["binary"]
-    for key in ("accuracy", "precision", "recall", "f1", "roc_auc"):
-        assert 0 <= binary[key] <= 1, key
-    assert set(binary["cv_accuracy"]) == {"fold_1", "fold_2", "fold_3", "mean"}
-    assert binary["tn"] + binary["fp"] + binary["fn"] + binary["tp"] == N_TRAIN
-    assert binary["test"]["tn"] + binary["test"]["fp"] + binary["test"]["fn"] + binary["test"]["tp"] == N_TEST
-    assert binary["threshold"] == 0.0
+    for key in ("accuracy", "precision", "recall", "f1", "roc_auc", "fold_accuracy_mean"):
+        assert 0 <= binary[f"cv_{key}"] <= 1, key
+    assert set(details["binary"]["cv_fold_accuracy"]) == {"fold_1", "fold_2", "fold_3"}
+    assert sum(details["binary"]["cv_confusion"].values()) == N_TRAIN
+    assert sum(details["binary"]["test_confusion"].values()) == N_TEST
+    assert details["binary"]["threshold"] == 0.0
     # The synthetic digits are learnable, so the models must have learned them.
-    assert binary["cv_accuracy"]["mean"] > 0.9
-    assert binary["precision"] > 0.7
-    assert binary["recall"] > 0.7
+    assert binary["cv_fold_accuracy_mean"] > 0.9
+    assert binary["cv_precision"] > 0.7
+    assert binary["cv_recall"] > 0.7
     assert metrics["softmax"]["test_accuracy"] > 0.8
     assert metrics["softmax_augmented"]["test_accuracy"] > 0.8
-    baseline = metrics["baseline_never_positive"]
-    assert baseline["precision"] == 0
-    assert baseline["tp"] == 0
+    assert details["baseline"]["cv_confusion"]["tp"] == details["baseline"]["cv_confusion"]["fp"] == 0
+    assert metrics["baseline"]["cv_accuracy"] == details["baseline"]["cv_confusion"]["tn"] / N_TRAIN
 
 
 def test_titanic_metrics(base: Project) -> None:
     titanic = base.read_json("metrics/titanic.json")["titanic"]
-    assert titanic["n_rows"] == N_PASSENGERS
-    assert titanic["n_features"] == 12
+    details = base.read_json("reports/titanic_details.json")["titanic"]
+    assert details["n_rows"] == N_PASSENGERS
+    assert details["n_features"] == 12
     assert 0.5 < titanic["train_accuracy"] <= 1
-    assert set(titanic["cv_accuracy"]) == {"fold_1", "fold_2", "fold_3", "mean"}
-    assert titanic["tn"] + titanic["fp"] + titanic["fn"] + titanic["tp"] == N_PASSENGERS
+    assert set(details["cv_fold_accuracy"]) == {"fold_1", "fold_2", "fold_3"}
+    assert sum(details["cv_confusion"].values()) == N_PASSENGERS
 
 
 def read_csv_lines(path: Path) -> list[str]:
@@ -144,13 +156,28 @@ def test_plot_data(base: Project) -> None:
         "plots/mnist/threshold.csv": "threshold,precision,recall",
         "plots/mnist/roc.csv": "fpr,tpr",
         "plots/mnist/test_confusion.csv": "actual,predicted",
+        "plots/mnist/binary_cv_confusion.csv": "actual,predicted",
+        "plots/mnist/calibration.csv": "mean_probability,fraction_positive",
+        "plots/titanic/calibration.csv": "mean_probability,fraction_positive",
         "plots/titanic/coefficients.csv": "feature,coefficient",
+        "reports/mnist_test_predictions.csv": "label,softmax,softmax_augmented",
     }
     for relative, header in headers.items():
         lines = read_csv_lines(base.path / relative)
         assert lines[0] == header, relative
         assert len(lines) > 2, relative
     assert len(read_csv_lines(base.path / "plots/mnist/test_confusion.csv")) == N_TEST + 1
+    assert len(read_csv_lines(base.path / "plots/mnist/binary_cv_confusion.csv")) == N_TRAIN + 1
+    # the misclassified test images only (none, when the small models are perfect)
+    wrong = [
+        line
+        for line in read_csv_lines(base.path / "plots/mnist/test_confusion.csv")[1:]
+        if len(set(line.split(","))) > 1
+    ]
+    assert read_csv_lines(base.path / "plots/mnist/test_errors.csv") == ["actual,predicted", *wrong]
+    predictions = read_csv_lines(base.path / "reports/mnist_test_predictions.csv")[1:]
+    confusion = read_csv_lines(base.path / "plots/mnist/test_confusion.csv")[1:]
+    assert [line.split(",")[0::2] for line in predictions] == [line.split(",") for line in confusion]
     coefficients = read_csv_lines(base.path / "plots/titanic/coefficients.csv")
     assert [line.split(",")[0] for line in coefficients[1:]][:4] == ["Age", "SibSp", "Parch", "Fare"]
     assert len(coefficients) == 13
@@ -183,7 +210,9 @@ def test_titanic_outputs(base: Project) -> None:
 def test_dvc_metrics_show(base: Project) -> None:
     shown = json.loads(helpers.run_dvc(base.path, base.mirror, "metrics", "show", "--json").stdout)
     text = json.dumps(shown)
-    for key in ("accuracy", "precision", "recall", "test_accuracy", "train_accuracy"):
+    # per-fold values and counts are details, not metrics: `dvc metrics show` / `dvc exp show` stay narrow
+    assert "fold_1" not in text and '"tn"' not in text and "mnist_details" not in text
+    for key in ("cv_accuracy", "cv_precision", "cv_recall", "test_accuracy", "train_accuracy"):
         assert f'"{key}"' in text, key
     assert "metrics/mnist.json" in text
     assert "metrics/titanic.json" in text
@@ -212,8 +241,8 @@ def test_forced_rerun_gives_identical_outputs(clone: Project, base: Project) -> 
 
 def test_threshold_change_reruns_only_evaluation_and_report(clone: Project) -> None:
     helpers.edit_params(clone.path / "params.yaml", {"mnist.evaluate.threshold": -1.5})
-    assert repro(clone) == {"evaluate_mnist", "report"}
-    assert clone.read_json("metrics/mnist.json")["binary"]["threshold"] == -1.5
+    assert repro(clone) == {"evaluate_mnist", "figures_mnist", "report"}  # the figure marks the threshold
+    assert clone.read_json("reports/mnist_details.json")["binary"]["threshold"] == -1.5
     assert "threshold -1.5" in (clone.path / "reports" / "report.md").read_text(encoding="utf-8")
 
 
@@ -221,7 +250,8 @@ def test_softmax_c_change_retrains_only_that_model(clone: Project) -> None:
     before = clone.lock()["stages"]
     helpers.edit_params(clone.path / "params.yaml", {"mnist.softmax.C": 0.01})
     ran = repro(clone)
-    assert {"train_softmax@softmax", "evaluate_mnist"} <= ran <= {"train_softmax@softmax", "evaluate_mnist", "report"}
+    assert {"train_softmax@softmax", "evaluate_mnist"} <= ran
+    assert ran <= {"train_softmax@softmax", "evaluate_mnist", "figures_mnist", "report"}
     after = clone.lock()["stages"]
     assert after["train_softmax@softmax"]["outs"] != before["train_softmax@softmax"]["outs"]
     assert after["train_softmax@softmax_augmented"] == before["train_softmax@softmax_augmented"]
@@ -231,7 +261,7 @@ def test_augment_change_reruns_augmented_branch_only(clone: Project) -> None:
     helpers.edit_params(clone.path / "params.yaml", {"mnist.augment.shifts": [[2, 0], [0, -2]]})
     ran = repro(clone)
     assert {"augment", "shuffle", "train_softmax@softmax_augmented", "evaluate_mnist"} <= ran
-    assert ran <= {"augment", "shuffle", "train_softmax@softmax_augmented", "evaluate_mnist", "report"}
+    assert ran <= {"augment", "shuffle", "train_softmax@softmax_augmented", "evaluate_mnist", "figures_mnist", "report"}
 
 
 def test_titanic_change_reruns_no_mnist_stage(clone: Project) -> None:

@@ -96,7 +96,7 @@ def changed(tmp_path_factory: pytest.TempPathFactory, mirror: Path) -> ChangedPr
     threshold = round(float(np.quantile(score[target], 0.3)), 3)
     helpers.edit_params(path / "params.yaml", {"mnist.evaluate.threshold": threshold})
     ran = helpers.stages_run(helpers.run_dvc(path, mirror, "repro").stdout)
-    assert ran == {"evaluate_mnist", "report"}
+    assert ran == {"evaluate_mnist", "figures_mnist", "report"}
     return ChangedProject(path, mirror, threshold)
 
 
@@ -141,22 +141,22 @@ def test_review_shows_changed_metrics_with_their_signs(
 ) -> None:
     metrics = table(read_review(changed), "Metrics (dvc metrics diff)")
     old, new = changed.metric("metrics/mnist.json", "binary")
-    assert new["recall"] < old["recall"] - 0.1, "the raised threshold must lose positives"
-    assert new["precision"] >= old["precision"]
-    for key, sign in (("recall", "-"), ("accuracy", "-"), ("fn", "+"), ("tp", "-"), ("threshold", "+")):
+    assert new["cv_recall"] < old["cv_recall"] - 0.1, "the raised threshold must lose positives"
+    assert new["cv_precision"] >= old["cv_precision"]
+    for key, sign in (("cv_recall", "-"), ("cv_accuracy", "-"), ("test_recall", "-")):
         row = metrics[f"binary.{key}"]
         assert row[0] == "metrics/mnist.json"
         assert row[4].startswith(sign), row
-        difference = new[key] - old[key]
-        expected = f"{difference:+,}" if isinstance(difference, int) else f"{difference:+.4f}"
-        assert row[4] == expected, row
-    assert metrics["binary.recall"][2:4] == [f"{old['recall']:.4f}", f"{new['recall']:.4f}"]
-    assert metrics["binary.recall"][5] == "REGRESSION"
-    assert metrics["binary.fn"][5] == "not gated"
-    if new["precision"] > old["precision"]:
-        assert metrics["binary.precision"][4].startswith("+")
+        assert row[4] == f"{new[key] - old[key]:+.4f}", row
+    assert metrics["binary.cv_recall"][2:4] == [f"{old['cv_recall']:.4f}", f"{new['cv_recall']:.4f}"]
+    assert metrics["binary.cv_recall"][5] == "REGRESSION"
+    assert metrics["binary.test_recall"][5] == "not gated"
+    # The per-fold accuracies are at threshold 0 (cross_val_score): the threshold does not move them.
+    assert "binary.cv_fold_accuracy_mean" not in metrics
+    if new["cv_precision"] > old["cv_precision"]:
+        assert metrics["binary.cv_precision"][4].startswith("+")
     else:
-        assert "binary.precision" not in metrics  # unchanged metrics are counted, not listed
+        assert "binary.cv_precision" not in metrics  # unchanged metrics are counted, not listed
     assert not any(key.startswith("titanic.") for key in metrics), "the Titanic stages did not rerun"
 
 
@@ -165,8 +165,8 @@ def test_review_headline_numbers(changed: ChangedProject, reviewed: subprocess.C
     tolerances = yaml.safe_load((helpers.REPO_ROOT / "review_tolerances.yaml").read_text(encoding="utf-8"))
     assert list(headline) == [key for keys in tolerances.values() for key in keys]
     assert headline["softmax.test_accuracy"][4:6] == ["0", "ok"]
-    assert headline["binary.recall"][5] == "REGRESSION"
-    assert headline["binary.recall"][6] == "0.01 absolute, higher is better"
+    assert headline["binary.cv_recall"][5] == "REGRESSION"
+    assert headline["binary.cv_recall"][6] == "0.01 absolute, higher is better"
 
 
 def test_default_tolerances_fail_on_the_recall_drop(
@@ -175,8 +175,8 @@ def test_default_tolerances_fail_on_the_recall_drop(
     assert reviewed.returncode == 1, reviewed.stderr
     lines = reviewed.stderr.splitlines()
     assert lines and all(line.startswith("regression: ") for line in lines), reviewed.stderr
-    old, new = changed.metric("metrics/mnist.json", "binary.recall")
-    expected = f"regression: metrics/mnist.json binary.recall fell {old - new:.4f} ({old:.4f} -> {new:.4f}), "
+    old, new = changed.metric("metrics/mnist.json", "binary.cv_recall")
+    expected = f"regression: metrics/mnist.json binary.cv_recall fell {old - new:.4f} ({old:.4f} -> {new:.4f}), "
     assert expected + "tolerance 0.01 absolute" in lines
     text = read_review(changed)
     assert "**Regression gate: FAILED" in text
@@ -240,16 +240,16 @@ def run_gate(changed: ChangedProject, tolerances: str, tmp_path: Path) -> subpro
 
 @pytest.mark.parametrize("kind", ["absolute", "relative"])
 def test_accuracy_drop_past_its_tolerance_fails(changed: ChangedProject, tmp_path: Path, kind: str) -> None:
-    old, new = changed.metric("metrics/mnist.json", "binary.accuracy")
+    old, new = changed.metric("metrics/mnist.json", "binary.cv_accuracy")
     fall = old - new if kind == "absolute" else (old - new) / old
     assert fall > 0
-    tight = tolerance_file(tmp_path, binary__accuracy={"tolerance": fall / 2, "kind": kind, "better": "higher"})
+    tight = tolerance_file(tmp_path, binary__cv_accuracy={"tolerance": fall / 2, "kind": kind, "better": "higher"})
     result = run_gate(changed, tight, tmp_path)
     assert result.returncode == 1, result.stderr
     [line] = result.stderr.splitlines()
-    assert line.startswith(f"regression: metrics/mnist.json binary.accuracy fell {old - new:.4f}")
+    assert line.startswith(f"regression: metrics/mnist.json binary.cv_accuracy fell {old - new:.4f}")
     assert line.endswith(f"tolerance {fall / 2:g} {kind}")
-    loose = tolerance_file(tmp_path, binary__accuracy={"tolerance": fall * 2, "kind": kind, "better": "higher"})
+    loose = tolerance_file(tmp_path, binary__cv_accuracy={"tolerance": fall * 2, "kind": kind, "better": "higher"})
     result = run_gate(changed, loose, tmp_path)
     assert result.returncode == 0, result.stderr
     assert "Regression gate: passed, 1 gated metrics within their tolerance." in result.stdout
@@ -257,14 +257,21 @@ def test_accuracy_drop_past_its_tolerance_fails(changed: ChangedProject, tmp_pat
 
 
 def test_lower_is_better_metric_that_rose_fails(changed: ChangedProject, tmp_path: Path) -> None:
-    old, new = changed.metric("metrics/mnist.json", "binary.fn")
-    assert new > old
-    spec = {"tolerance": new - old - 1, "kind": "absolute", "better": "lower"}
-    result = run_gate(changed, tolerance_file(tmp_path, binary__fn=spec), tmp_path)
+    # The Brier score (lower is better) does not move with the threshold: raise it in a copy's metrics file.
+    project = ChangedProject(
+        helpers.clone_project(changed.path, tmp_path / "project"), changed.mirror, changed.threshold
+    )
+    path = project.path / "metrics" / "mnist.json"
+    metrics = json.loads(path.read_text(encoding="utf-8"))
+    old = metrics["binary"]["cv_brier"]
+    metrics["binary"]["cv_brier"] = old + 0.05
+    path.write_text(json.dumps(metrics), encoding="utf-8")
+    spec = {"tolerance": 0.02, "kind": "absolute", "better": "lower"}
+    result = run_gate(project, tolerance_file(tmp_path, binary__cv_brier=spec), tmp_path)
     assert result.returncode == 1
-    assert result.stderr.startswith(f"regression: metrics/mnist.json binary.fn rose {new - old:,} ({old:,} -> {new:,})")
-    spec["tolerance"] = new - old
-    assert run_gate(changed, tolerance_file(tmp_path, binary__fn=spec), tmp_path).returncode == 0
+    assert result.stderr.splitlines()[-1].startswith("regression: metrics/mnist.json binary.cv_brier rose 0.0500 (")
+    spec["tolerance"] = 0.1
+    assert run_gate(project, tolerance_file(tmp_path, binary__cv_brier=spec), tmp_path).returncode == 0
 
 
 def test_gated_metric_that_does_not_exist_fails(changed: ChangedProject, tmp_path: Path) -> None:
@@ -283,7 +290,7 @@ def test_new_and_removed_metrics_are_reported(changed: ChangedProject, tmp_path:
     )
     path = project.path / "metrics" / "mnist.json"
     metrics = json.loads(path.read_text(encoding="utf-8"))
-    del metrics["softmax"]["test_accuracy"], metrics["softmax"]["n_iter"]
+    del metrics["softmax"]["test_accuracy"], metrics["baseline"]["test_accuracy"]
     metrics["softmax"]["top2_accuracy"] = 0.99
     path.write_text(json.dumps(metrics), encoding="utf-8")
     result = review(project)
@@ -293,10 +300,10 @@ def test_new_and_removed_metrics_are_reported(changed: ChangedProject, tmp_path:
     )
     text = read_review(project)
     assert "- New metrics (not in the base): `metrics/mnist.json softmax.top2_accuracy`." in text
-    assert "- Removed metrics (in the base, not now): `metrics/mnist.json softmax.n_iter`." in text
+    assert "- Removed metrics (in the base, not now): `metrics/mnist.json baseline.test_accuracy`." in text
     rows = table(text, "Metrics (dvc metrics diff)")
     assert rows["softmax.top2_accuracy"][2:] == ["—", "0.9900", "", "new"]
-    assert rows["softmax.n_iter"][5] == "removed"
+    assert rows["baseline.test_accuracy"][5] == "removed"
     assert rows["softmax.test_accuracy"][5] == "REGRESSION"
     assert "- Warning: `dvc status: evaluate_mnist" in text  # the edited metrics file is not the stage's output
 
@@ -401,9 +408,9 @@ def test_unknown_base_revision(changed: ChangedProject) -> None:
 
 
 def test_bad_tolerance_file(changed: ChangedProject, tmp_path: Path) -> None:
-    bad = tolerance_file(tmp_path, binary__recall={"tolerance": 0.01, "kind": "absolute", "better": "up"})
+    bad = tolerance_file(tmp_path, binary__cv_recall={"tolerance": 0.01, "kind": "absolute", "better": "up"})
     line = error_line(run_gate(changed, bad, tmp_path))
-    assert line == f"error: {bad}: 'metrics/mnist.json: binary.recall': 'better' must be higher or lower, got 'up'"
+    assert line == f"error: {bad}: 'metrics/mnist.json: binary.cv_recall': 'better' must be higher or lower, got 'up'"
 
 
 def test_missing_plot_data(changed: ChangedProject, tmp_path: Path) -> None:

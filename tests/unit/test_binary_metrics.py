@@ -20,7 +20,6 @@ from sklearn.model_selection import KFold, cross_val_score
 from pipelib.binary_metrics import (
     confusion_counts,
     fold_accuracies,
-    per_fold,
     pr_curve,
     rates,
     roc_auc,
@@ -122,15 +121,6 @@ def test_fold_accuracies_match_sklearn() -> None:
     assert got == pytest.approx(expected, abs=1e-12)
 
 
-def test_per_fold_keys_sort_and_mean() -> None:
-    values = [0.1 * k for k in range(1, 11)]
-    named = per_fold(values)
-    folds = [key for key in named if key.startswith("fold_")]
-    assert folds == sorted(folds) == [f"fold_{k:02d}" for k in range(1, 11)]
-    assert named["mean"] == pytest.approx(np.mean(values))
-    assert list(per_fold([0.5, 0.7])) == ["fold_1", "fold_2", "mean"]
-
-
 @pytest.mark.parametrize(("length", "max_points"), [(5, 10), (10, 10), (59_896, 2000), (12_345, 7), (3, 2)])
 def test_thin_indices(length: int, max_points: int) -> None:
     keep = thin_indices(length, max_points)
@@ -168,3 +158,15 @@ def test_never_positive_baseline_matches_seed_cross_val_score() -> None:
     expected = cross_val_score(NeverPositive(), features, target, cv=3, scoring="accuracy")
     got = fold_accuracies(unstratified_folds(len(target), 3), target, np.zeros_like(target))
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)
+
+
+def test_calibration_of_hand_built_probabilities() -> None:
+    from pipelib.binary_metrics import calibration, probability
+
+    # Two bins: [0.05, 0.05] with one positive of two, [0.95, 0.95] with both positive; bin 3 of 3 empty.
+    result = calibration(np.array([0, 1, 1, 1], dtype=bool), np.array([0.05, 0.05, 0.95, 0.95]), n_bins=3)
+    assert result.mean_probability == pytest.approx([0.05, 0.95])
+    assert result.fraction_positive == pytest.approx([0.5, 1.0])
+    assert result.count == [2, 2]
+    assert result.brier == pytest.approx((0.05**2 + 0.95**2 + 0.05**2 + 0.05**2) / 4)
+    assert probability(np.array([0.0, np.log(3)])) == pytest.approx([0.5, 0.75])

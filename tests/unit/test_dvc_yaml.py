@@ -34,10 +34,23 @@ def stage_definitions() -> dict[str, dict[str, Any]]:
     return {name: definition.get("do", definition) for name, definition in stages.items()}
 
 
+def _type_checking_only(tree: ast.Module) -> set[int]:
+    """Ids of the nodes inside ``if TYPE_CHECKING:`` blocks: imports for annotations, never run."""
+    inside: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
+            inside |= {id(child) for statement in node.body for child in ast.walk(statement)}
+    return inside
+
+
 def imported_modules(path: Path) -> set[str]:
-    """Repo-relative paths of the ``pipelib`` modules a file imports directly."""
+    """Repo-relative paths of the ``pipelib`` modules a file imports directly (at run time)."""
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skip = _type_checking_only(tree)
+    for node in ast.walk(tree):
+        if id(node) in skip:
+            continue
         if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "pipelib":
             package = helpers.REPO_ROOT / node.module.replace(".", "/")
             if package.is_dir():  # ``from pipelib.mnist import figures``: the modules named

@@ -37,3 +37,22 @@ def test_all_one_way_is_significant() -> None:
 def test_unequal_lengths_refused() -> None:
     with pytest.raises(ValueError, match="differ in length"):
         mcnemar_exact(np.ones(3, dtype=bool), np.ones(4, dtype=bool))
+
+
+def test_bootstrap_interval_matches_the_normal_approximation() -> None:
+    from pipelib.stats import bootstrap_interval
+
+    correct = np.zeros(10_000, dtype=bool)
+    correct[:9_000] = True  # accuracy 0.9: standard error sqrt(0.9 * 0.1 / 10000) = 0.003
+    low, high = bootstrap_interval(correct, 2000, seed=0)
+    assert low == pytest.approx(0.9 - 1.96 * 0.003, abs=0.0008)
+    assert high == pytest.approx(0.9 + 1.96 * 0.003, abs=0.0008)
+    assert bootstrap_interval(correct, 2000, seed=0) == (low, high)  # seeded: the same interval again
+
+
+def test_bootstrap_interval_of_a_constant_is_the_point() -> None:
+    from pipelib.stats import bootstrap_interval
+
+    assert bootstrap_interval(np.ones(50, dtype=bool), 100, seed=1) == (1.0, 1.0)
+    with pytest.raises(ValueError, match="at least 2 items"):
+        bootstrap_interval(np.ones(1, dtype=bool), 100, seed=1)

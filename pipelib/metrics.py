@@ -1,0 +1,340 @@
+"""The one owner of the metrics layout: what goes in ``metrics/*.json`` and what in the details files.
+
+Headline metrics (``metrics/mnist.json``, ``metrics/titanic.json``; DVC ``metrics``) are the
+numbers a reviewer compares, one block per model, named ``<set>_<measure>``: ``cv_`` for the
+out-of-fold predictions on the training rows, ``test_`` for the test set, ``train_`` for the
+model scored on its own training rows. ``cv_accuracy`` is the pooled out-of-fold accuracy at
+the decision threshold (like ``cv_precision``/``cv_recall``), ``cv_fold_accuracy_mean`` the
+mean of the per-fold accuracies at threshold 0 (``cross_val_score(...).mean()``).
+
+Details (``reports/mnist_details.json``, ``reports/titanic_details.json``; git-tracked DVC
+outs, not metrics, so ``dvc exp show`` stays narrow) hold per-fold values, confusion counts
+and everything else the report shows. Readers take keys from here, not from string literals.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import TYPE_CHECKING, Any
+
+from pipelib.atomic import write_json
+from pipelib.errors import PipelineError
+
+if TYPE_CHECKING:  # the report reads the layout without importing scikit-learn
+    from pipelib.binary_metrics import Calibration, Counts
+    from pipelib.mnist.evaluation import (
+        BaselineEvaluation,
+        BinaryEvaluation,
+        ErrorAnalysis,
+        MnistEvaluation,
+        SoftmaxEvaluation,
+        Walkthrough,
+    )
+    from pipelib.titanic.evaluation import TitanicEvaluation
+
+Path_ = str | os.PathLike[str]
+
+MNIST_METRICS = "metrics/mnist.json"
+MNIST_DETAILS = "reports/mnist_details.json"
+TITANIC_METRICS = "metrics/titanic.json"
+TITANIC_DETAILS = "reports/titanic_details.json"
+MNIST_TEST_PREDICTIONS = "reports/mnist_test_predictions.csv"
+
+RATES = ("accuracy", "precision", "recall", "f1")
+# Every headline key, dotted as `dvc metrics diff` names them: the files hold exactly these.
+MNIST_HEADLINE = (
+    *(f"binary.cv_{name}" for name in RATES),
+    "binary.cv_fold_accuracy_mean",
+    "binary.cv_roc_auc",
+    "binary.cv_brier",
+    *(f"binary.test_{name}" for name in RATES),
+    "baseline.cv_accuracy",
+    "baseline.test_accuracy",
+    "softmax.test_accuracy",
+    "softmax_augmented.test_accuracy",
+)
+TITANIC_HEADLINE = (
+    "titanic.train_accuracy",
+    *(f"titanic.cv_{name}" for name in RATES),
+    "titanic.cv_fold_accuracy_mean",
+    "titanic.cv_roc_auc",
+    "titanic.cv_brier",
+)
+# The details blocks the report reads (their inner keys vary with the folds and the data).
+MNIST_DETAIL_KEYS = (
+    "binary.threshold",
+    "binary.cv_fold_accuracy",
+    "binary.cv_confusion",
+    "binary.test_confusion",
+    "binary.pr_curve",
+    "binary.at_target_precision",
+    "baseline.cv_fold_accuracy",
+    "baseline.cv_confusion",
+    "baseline.test_confusion",
+    "binary.calibration",
+    "binary.test_accuracy_interval",
+    "binary.walkthrough",
+    "softmax.test_accuracy_interval",
+    "softmax.first_train_predictions",
+    "softmax_augmented.test_accuracy_interval",
+    "checks",
+    "error_analysis",
+    "comparison",
+)
+TITANIC_DETAIL_KEYS = (
+    "titanic.n_rows",
+    "titanic.n_features",
+    "titanic.threshold",
+    "titanic.cv_fold_accuracy",
+    "titanic.cv_confusion",
+    "titanic.calibration",
+    "data",
+)
+
+# What the pull-request review needs, as (file, dotted key): the operating point marked on its curves.
+REVIEW_KEYS = {
+    "threshold": (MNIST_DETAILS, "binary.threshold"),
+    "precision": (MNIST_METRICS, "binary.cv_precision"),
+    "recall": (MNIST_METRICS, "binary.cv_recall"),
+}
+# Old dotted key -> new (file, dotted key), for readers written against the layout before issue 10.
+RENAMED = {
+    "metrics/mnist.json": {
+        "binary.accuracy": (MNIST_METRICS, "binary.cv_accuracy"),
+        "binary.precision": (MNIST_METRICS, "binary.cv_precision"),
+        "binary.recall": (MNIST_METRICS, "binary.cv_recall"),
+        "binary.f1": (MNIST_METRICS, "binary.cv_f1"),
+        "binary.roc_auc": (MNIST_METRICS, "binary.cv_roc_auc"),
+        "binary.cv_accuracy.mean": (MNIST_METRICS, "binary.cv_fold_accuracy_mean"),
+        "binary.cv_accuracy.fold_N": (MNIST_DETAILS, "binary.cv_fold_accuracy.fold_N"),
+        "binary.tn/fp/fn/tp": (MNIST_DETAILS, "binary.cv_confusion.tn/fp/fn/tp"),
+        "binary.test.accuracy/precision/recall/f1": (MNIST_METRICS, "binary.test_accuracy/..."),
+        "binary.test.tn/fp/fn/tp": (MNIST_DETAILS, "binary.test_confusion.tn/fp/fn/tp"),
+        "binary.threshold": (MNIST_DETAILS, "binary.threshold"),
+        "binary.pr_curve_thresholds": (MNIST_DETAILS, "binary.pr_curve.thresholds"),
+        "binary.at_target_precision": (MNIST_DETAILS, "binary.at_target_precision"),
+        "baseline_never_positive.accuracy": (MNIST_METRICS, "baseline.cv_accuracy"),
+        "baseline_never_positive.*": (MNIST_DETAILS, "baseline.*"),
+        "softmax.n_iter": (MNIST_DETAILS, "softmax.n_iter"),
+        "softmax_augmented.n_iter": (MNIST_DETAILS, "softmax_augmented.n_iter"),
+    },
+    "metrics/titanic.json": {
+        "titanic.accuracy": (TITANIC_METRICS, "titanic.cv_accuracy"),
+        "titanic.precision": (TITANIC_METRICS, "titanic.cv_precision"),
+        "titanic.recall": (TITANIC_METRICS, "titanic.cv_recall"),
+        "titanic.f1": (TITANIC_METRICS, "titanic.cv_f1"),
+        "titanic.roc_auc": (TITANIC_METRICS, "titanic.cv_roc_auc"),
+        "titanic.cv_accuracy.mean": (TITANIC_METRICS, "titanic.cv_fold_accuracy_mean"),
+        "titanic.cv_accuracy.fold_NN": (TITANIC_DETAILS, "titanic.cv_fold_accuracy.fold_NN"),
+        "titanic.tn/fp/fn/tp": (TITANIC_DETAILS, "titanic.cv_confusion.tn/fp/fn/tp"),
+        "titanic.n_rows/n_features/threshold": (TITANIC_DETAILS, "titanic.n_rows/n_features/threshold"),
+    },
+}
+
+
+def per_fold(values: list[float]) -> dict[str, float]:
+    """Per-fold values as ``fold_1..fold_k`` (zero-padded past 9 so keys sort)."""
+    width = len(str(len(values)))
+    return {f"fold_{number:0{width}d}": float(value) for number, value in enumerate(values, start=1)}
+
+
+def _mean(values: list[float]) -> float:
+    return float(sum(values) / len(values)) if values else 0.0
+
+
+def _prefixed(prefix: str, counts: Counts) -> dict[str, float]:
+    return {f"{prefix}_{name}": value for name, value in counts.rates().items()}
+
+
+def _binary_headline(binary: BinaryEvaluation) -> dict[str, float]:
+    return {
+        **_prefixed("cv", binary.cv),
+        "cv_fold_accuracy_mean": _mean(binary.fold_accuracies),
+        "cv_roc_auc": binary.roc_auc,
+        "cv_brier": binary.calibration.brier,
+        **_prefixed("test", binary.test),
+    }
+
+
+def _binary_details(binary: BinaryEvaluation) -> dict[str, Any]:
+    point = binary.at_target
+    reached = {} if point.threshold is None else {"threshold": point.threshold, "precision": point.precision}
+    return {
+        "threshold": binary.threshold,
+        "cv_fold_accuracy": per_fold(binary.fold_accuracies),
+        "cv_confusion": binary.cv.as_dict(),
+        "test_confusion": binary.test.as_dict(),
+        "pr_curve": {"precisions": len(binary.curve.precision), "thresholds": len(binary.curve.thresholds)},
+        "at_target_precision": {"target": point.target, **reached, **({"recall": point.recall} if reached else {})},
+        "calibration": _calibration(binary.calibration),
+        "test_accuracy_interval": list(binary.test_interval),
+    }
+
+
+def _calibration(reliability: Calibration) -> dict[str, Any]:
+    return {
+        "mean_probability": reliability.mean_probability,
+        "fraction_positive": reliability.fraction_positive,
+        "count": reliability.count,
+        "brier": reliability.brier,
+    }
+
+
+def _baseline_details(baseline: BaselineEvaluation) -> dict[str, Any]:
+    return {
+        "cv_fold_accuracy": per_fold(baseline.fold_accuracies),
+        "cv_confusion": baseline.cv.as_dict(),
+        "test_confusion": baseline.test.as_dict(),
+        # accuracy is a headline metric; these say why it misleads
+        **{key: value for key, value in _prefixed("cv", baseline.cv).items() if key != "cv_accuracy"},
+        **{key: value for key, value in _prefixed("test", baseline.test).items() if key != "test_accuracy"},
+    }
+
+
+def _softmax_details(softmax: SoftmaxEvaluation) -> dict[str, Any]:
+    return {
+        "n_iter": softmax.n_iter,
+        "test_accuracy_interval": list(softmax.test_interval),
+        "first_train_predictions": softmax.first_train_predictions,
+    }
+
+
+def _walkthrough(walk: Walkthrough) -> dict[str, Any]:
+    return {
+        "row": walk.row,
+        "label": walk.label,
+        "positive": walk.positive,
+        "cv_score": walk.cv_score,
+        "cv_predicted": walk.cv_predicted,
+        "score": walk.score,
+        "decisions": [{"threshold": threshold, "predicted": decided} for threshold, decided in walk.decisions],
+    }
+
+
+def _errors(errors: ErrorAnalysis) -> dict[str, Any]:
+    return {
+        "confusion": errors.confusion.tolist(),
+        "normalized": [[round(float(value), 6) for value in row] for row in errors.normalized],
+        "precision": errors.precision,
+        "recall": errors.recall,
+        "support": errors.support,
+        "largest": [
+            {"actual": actual, "predicted": predicted, "count": count, "share": share}
+            for actual, predicted, count, share in errors.largest
+        ],
+    }
+
+
+def mnist_headline(result: MnistEvaluation) -> dict[str, Any]:
+    """The contents of ``metrics/mnist.json``."""
+    return {
+        "binary": _binary_headline(result.binary),
+        "baseline": {
+            "cv_accuracy": result.baseline.cv.rates()["accuracy"],
+            "test_accuracy": result.baseline.test.rates()["accuracy"],
+        },
+        "softmax": {"test_accuracy": result.softmax.test_accuracy},
+        "softmax_augmented": {"test_accuracy": result.softmax_augmented.test_accuracy},
+    }
+
+
+def mnist_details(result: MnistEvaluation) -> dict[str, Any]:
+    """The contents of ``reports/mnist_details.json``."""
+    return {
+        "binary": {**_binary_details(result.binary), "walkthrough": _walkthrough(result.walkthrough)},
+        "baseline": _baseline_details(result.baseline),
+        "softmax": _softmax_details(result.softmax),
+        "softmax_augmented": _softmax_details(result.softmax_augmented),
+        "checks": {
+            "data_shape": list(result.checks.data_shape),
+            "augmented_shape": list(result.checks.augmented_shape),
+            "first_binary_predictions": result.checks.first_binary_predictions,
+        },
+        "error_analysis": _errors(result.errors),
+        "comparison": {
+            "mcnemar": {
+                "models": ["softmax", "softmax_augmented"],
+                "only_softmax_right": result.mcnemar.only_first_right,
+                "only_softmax_augmented_right": result.mcnemar.only_second_right,
+                "p_value": result.mcnemar.p_value,
+            }
+        },
+    }
+
+
+def titanic_headline(result: TitanicEvaluation) -> dict[str, Any]:
+    """The contents of ``metrics/titanic.json``."""
+    return {
+        "titanic": {
+            "train_accuracy": result.train_accuracy,
+            **_prefixed("cv", result.cv),
+            "cv_fold_accuracy_mean": _mean(result.fold_accuracies),
+            "cv_roc_auc": result.roc_auc,
+            "cv_brier": result.calibration.brier,
+        }
+    }
+
+
+def titanic_details(result: TitanicEvaluation) -> dict[str, Any]:
+    """The contents of ``reports/titanic_details.json``."""
+    return {
+        "titanic": {
+            "n_rows": result.n_rows,
+            "n_features": result.n_features,
+            "threshold": result.threshold,
+            "cv_fold_accuracy": per_fold(result.fold_accuracies),
+            "cv_confusion": result.cv.as_dict(),
+            "calibration": _calibration(result.calibration),
+        },
+        "data": {
+            "n_rows": result.summary.n_rows,
+            "n_columns": result.summary.n_columns,
+            "non_null": [[name, count] for name, count in result.summary.non_null.items()],  # in the file's order
+            # [value, count] pairs, most frequent first (a JSON object would be key-sorted)
+            "value_counts": {
+                name: [list(pair) for pair in counts] for name, counts in result.summary.value_counts.items()
+            },
+        },
+    }
+
+
+def write_mnist(result: MnistEvaluation, metrics: Path_, details: Path_) -> None:
+    """Write the MNIST headline metrics and details (sorted keys: equal results, equal bytes)."""
+    write_json(metrics, mnist_headline(result))
+    write_json(details, mnist_details(result))
+
+
+def write_titanic(result: TitanicEvaluation, metrics: Path_, details: Path_) -> None:
+    """Write the Titanic headline metrics and details."""
+    write_json(metrics, titanic_headline(result))
+    write_json(details, titanic_details(result))
+
+
+def dotted(data: dict[str, Any], key: str) -> Any:
+    """``data["a"]["b"]`` for ``"a.b"``; KeyError naming the dotted key when a part is missing."""
+    value: Any = data
+    for part in key.split("."):
+        if not isinstance(value, dict) or part not in value:
+            raise KeyError(key)
+        value = value[part]
+    return value
+
+
+def read_json(path: Path_, required: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A metrics or details file written here: a JSON object with every ``required`` dotted key."""
+    try:
+        with open(path, encoding="utf-8") as stream:
+            data = json.load(stream)
+    except FileNotFoundError:
+        raise PipelineError(f"{path}: metrics file not found (run dvc repro)") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise PipelineError(f"{path}: not valid JSON ({error})") from None
+    if not isinstance(data, dict):
+        raise PipelineError(f"{path}: not a JSON object of metrics")
+    for key in required:
+        try:
+            dotted(data, key)
+        except KeyError:
+            raise PipelineError(f"{path}: lacks the metric '{key}' (rerun dvc repro)") from None
+    return data

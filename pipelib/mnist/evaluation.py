@@ -1,0 +1,413 @@
+"""MNIST evaluation from saved scores and models, with no refitting: typed results for pipelib.metrics.
+
+The binary (5-vs-rest) classifier is judged on its out-of-fold scores, as the seed's
+``cross_val_score`` / ``cross_val_predict`` do, and on the test set; the always-negative
+baseline beside it; the two softmax models by their test accuracy.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+
+from pipelib.binary_metrics import (
+    Calibration,
+    Counts,
+    Curve,
+    calibration,
+    fold_accuracies,
+    pr_curve,
+    probability,
+    roc_auc,
+    roc_points,
+    thin_indices,
+    threshold_for_precision,
+    unstratified_folds,
+)
+from pipelib.errors import PipelineError
+from pipelib.mnist.dataset import MAX_AUGMENTED_IMAGES, MAX_IMAGES, PIXELS, read_mnist, read_mnist_labels
+from pipelib.mnist.features import as_features
+from pipelib.mnist.fitting import LinearModel, load_model
+from pipelib.params import BinaryEvaluateParams
+from pipelib.plot_csv import write_csv
+from pipelib.scores import read_scores
+from pipelib.stats import McNemar, bootstrap_interval, mcnemar_exact
+
+DIGITS = np.arange(10)
+LARGEST_CONFUSIONS = 5
+
+Path_ = str | os.PathLike[str]
+
+
+@dataclass(frozen=True)
+class TargetPoint:
+    """The lowest threshold whose cross-validated precision reaches ``target``, and the recall there."""
+
+    target: float
+    threshold: float | None  # None: no threshold reaches the target
+    precision: float | None
+    recall: float | None
+
+
+@dataclass(frozen=True)
+class BinaryEvaluation:
+    """The 5-vs-rest classifier: cross-validated at ``threshold`` and on the test set."""
+
+    threshold: float
+    fold_accuracies: list[float]  # per fold at threshold 0: the seed's cross_val_score
+    cv: Counts  # out-of-fold predictions at ``threshold``: the seed's cross_val_predict
+    roc_auc: float
+    curve: Curve  # precision_recall_curve of the out-of-fold scores
+    at_target: TargetPoint
+    test: Counts
+    calibration: Calibration  # of the out-of-fold probabilities
+    test_interval: tuple[float, float]  # bootstrap 95% interval of the test accuracy
+
+
+@dataclass(frozen=True)
+class BaselineEvaluation:
+    """The seed's ``Never5Classifier``: always "not 5", on the plain KFold folds it gets."""
+
+    fold_accuracies: list[float]
+    cv: Counts
+    test: Counts
+
+
+@dataclass(frozen=True)
+class SoftmaxEvaluation:
+    """A multinomial model's test-set predictions and accuracy."""
+
+    predicted: np.ndarray
+    test_accuracy: float
+    n_iter: int
+    test_interval: tuple[float, float]  # bootstrap 95% interval of the test accuracy
+    first_train_predictions: list[int]  # the seed's softmax_reg.predict(X_train)[:10]
+
+
+@dataclass(frozen=True)
+class Walkthrough:
+    """The seed's threshold walk-through on one training image (``X_train[48]``)."""
+
+    row: int
+    label: int
+    positive: bool  # is the image's label the positive digit
+    cv_score: float  # out-of-fold decision score
+    cv_predicted: bool  # cross_val_predict's answer (at the decision threshold)
+    score: float  # decision score of the model fitted on every training row (the seed's 0.22419046)
+    decisions: list[tuple[float, bool]]  # (threshold, score > threshold)
+
+
+@dataclass(frozen=True)
+class Checks:
+    """The shapes and predictions the seed prints along the way."""
+
+    data_shape: tuple[int, int]  # all images: training + test
+    augmented_shape: tuple[int, int]
+    first_binary_predictions: list[bool]  # the binary model's predict(X[:3])
+
+
+@dataclass(frozen=True)
+class ErrorAnalysis:
+    """The augmented softmax model's test-set errors, as the chapter's error analysis shows them."""
+
+    confusion: np.ndarray  # (10, 10) counts, rows actual, columns predicted
+    normalized: np.ndarray  # each row divided by its digit's count, diagonal zeroed (empty rows stay 0)
+    precision: list[float]  # per digit (0 where the digit is never predicted)
+    recall: list[float]  # per digit (0 for a digit absent from the test set)
+    support: list[int]
+    largest: list[tuple[int, int, int, float]]  # (actual, predicted, count, share of actual) by share
+
+
+def analyse_errors(labels: np.ndarray, predicted: np.ndarray) -> ErrorAnalysis:
+    """Row-normalised confusion with the diagonal zeroed, per-digit precision/recall, the largest confusions."""
+    counts = confusion_matrix(labels, predicted, labels=DIGITS)
+    rows = counts.sum(axis=1, keepdims=True)
+    normalized = np.divide(counts, rows, out=np.zeros(counts.shape), where=rows > 0)
+    np.fill_diagonal(normalized, 0.0)
+    precision, recall, _, support = precision_recall_fscore_support(labels, predicted, labels=DIGITS, zero_division=0.0)
+    cells = [(int(a), int(p)) for a in DIGITS for p in DIGITS if a != p and counts[a, p] > 0]
+    cells.sort(key=lambda cell: (-normalized[cell], cell))  # ties: in digit order
+    largest = [(a, p, int(counts[a, p]), float(normalized[a, p])) for a, p in cells[:LARGEST_CONFUSIONS]]
+    return ErrorAnalysis(
+        counts,
+        normalized,
+        [float(value) for value in precision],
+        [float(value) for value in recall],
+        [int(value) for value in support],
+        largest,
+    )
+
+
+@dataclass(frozen=True)
+class MnistEvaluation:
+    """Everything the MNIST metrics, details and plot files are made of."""
+
+    binary: BinaryEvaluation
+    baseline: BaselineEvaluation
+    softmax: SoftmaxEvaluation
+    softmax_augmented: SoftmaxEvaluation
+    test_labels: np.ndarray
+    roc: tuple[np.ndarray, np.ndarray]  # false- and true-positive rates of the out-of-fold scores
+    walkthrough: Walkthrough
+    checks: Checks
+    errors: ErrorAnalysis  # of the augmented softmax model
+    mcnemar: McNemar  # softmax (first) against softmax_augmented (second) on the same test images
+    cv_predicted: np.ndarray  # out-of-fold predictions at the decision threshold
+    binary_target: np.ndarray  # the training rows' truth (is the positive digit)
+
+
+@dataclass(frozen=True)
+class MnistInputs:
+    """The evaluate stage's inputs, read and checked."""
+
+    fold: np.ndarray
+    target: np.ndarray
+    score: np.ndarray
+    test_pixels: np.ndarray
+    test_labels: np.ndarray
+    binary_model: LinearModel
+    softmax_model: LinearModel
+    augmented_model: LinearModel
+    train_pixels: np.ndarray
+    train_labels: np.ndarray
+    augmented_rows: int
+
+
+def load_softmax(source: Path_, n_features: int) -> LinearModel:
+    """A multinomial model file; a binary one given in its place is an error."""
+    model = load_model(source, n_features)
+    if model.coef.shape[0] == 1:
+        raise PipelineError(f"{source}: a binary model, expected a multiclass (softmax) one")
+    return model
+
+
+def load_binary(source: Path_, n_features: int) -> LinearModel:
+    """A binary model file; a multiclass one given in its place is an error."""
+    model = load_model(source, n_features)
+    if model.coef.shape[0] != 1:
+        raise PipelineError(f"{source}: a {len(model.classes)}-class model, expected a binary one")
+    return model
+
+
+def read_inputs(
+    scores: Path_,
+    binary_model: Path_,
+    softmax_model: Path_,
+    augmented_model: Path_,
+    test: Path_,
+    train: Path_,
+    augmented: Path_,
+    walkthrough_row: int,
+) -> MnistInputs:
+    """Read and check every input before anything is computed or written."""
+    fold, target, score = read_scores(scores, MAX_IMAGES)
+    test_pixels, test_labels = read_mnist(test)
+    train_pixels, train_labels = read_mnist(train)
+    if len(train_labels) != len(target):
+        raise PipelineError(f"{scores}: {len(target)} rows, but {train} has {len(train_labels)} (rerun dvc repro)")
+    if walkthrough_row >= len(train_labels):
+        raise PipelineError(
+            f"params.yaml: 'mnist.evaluate.walkthrough_row' must be below {len(train_labels)}, got {walkthrough_row}"
+        )
+    n_features = test_pixels.shape[1]
+    return MnistInputs(
+        fold,
+        target,
+        score,
+        test_pixels,
+        test_labels,
+        load_binary(binary_model, n_features),
+        load_softmax(softmax_model, n_features),
+        load_softmax(augmented_model, n_features),
+        train_pixels,
+        train_labels,
+        len(read_mnist_labels(augmented, MAX_AUGMENTED_IMAGES)),
+    )
+
+
+def evaluate_binary(
+    fold: np.ndarray,
+    target: np.ndarray,
+    score: np.ndarray,
+    test: Counts,
+    threshold: float,
+    target_precision: float,
+    calibration_bins: int = 10,
+    test_interval: tuple[float, float] = (0.0, 0.0),
+) -> BinaryEvaluation:
+    """The binary classifier's cross-validated metrics from its out-of-fold scores."""
+    curve = pr_curve(target, score)
+    point = threshold_for_precision(curve, target_precision) or {}
+    return BinaryEvaluation(
+        threshold=threshold,
+        fold_accuracies=fold_accuracies(fold, target, score > 0),
+        cv=Counts.of(target, score > threshold),
+        roc_auc=roc_auc(target, score),
+        curve=curve,
+        at_target=TargetPoint(target_precision, point.get("threshold"), point.get("precision"), point.get("recall")),
+        test=test,
+        calibration=calibration(target, probability(score), calibration_bins),
+        test_interval=test_interval,
+    )
+
+
+def evaluate_baseline(target: np.ndarray, n_folds: int, test_target: np.ndarray) -> BaselineEvaluation:
+    """The always-negative baseline on the training rows (cross-validated) and the test set."""
+    never = np.zeros(len(target), dtype=bool)
+    folds = unstratified_folds(len(target), n_folds)
+    return BaselineEvaluation(
+        fold_accuracies(folds, target, never),
+        Counts.of(target, never),
+        Counts.of(test_target, np.zeros(len(test_target), dtype=bool)),
+    )
+
+
+def interval(correct: np.ndarray, settings: BinaryEvaluateParams) -> tuple[float, float]:
+    """The bootstrap 95% interval of an accuracy, with the seed and resamples of params.yaml."""
+    if len(correct) < 2:
+        return (float(np.mean(correct)) if len(correct) else 0.0,) * 2
+    return bootstrap_interval(correct, settings.bootstrap_samples, settings.bootstrap_seed)
+
+
+def evaluate_softmax(
+    model: LinearModel,
+    features: np.ndarray,
+    labels: np.ndarray,
+    first_train: np.ndarray,
+    settings: BinaryEvaluateParams,
+) -> SoftmaxEvaluation:
+    """A softmax model's test predictions and accuracy (0 on an empty test set), its first training predictions."""
+    predicted = model.predict(features).astype(np.int64)
+    correct = predicted == labels
+    accuracy = float(np.mean(correct)) if len(labels) else 0.0
+    first = [int(value) for value in model.predict(first_train)]
+    return SoftmaxEvaluation(predicted, accuracy, model.n_iter, interval(correct, settings), first)
+
+
+def walk_through(inputs: MnistInputs, row: int, positive_digit: int, settings: BinaryEvaluateParams) -> Walkthrough:
+    """The seed's threshold walk-through on training row ``row``."""
+    features = as_features(inputs.train_pixels[row : row + 1], "float64", "dense")
+    score = float(inputs.binary_model.decision_function(features)[0])
+    thresholds = [settings.threshold, settings.walkthrough_threshold]
+    return Walkthrough(
+        row=row,
+        label=int(inputs.train_labels[row]),
+        positive=bool(inputs.train_labels[row] == positive_digit),
+        cv_score=float(inputs.score[row]),
+        cv_predicted=bool(inputs.score[row] > settings.threshold),
+        score=score,
+        decisions=[(threshold, score > threshold) for threshold in thresholds],
+    )
+
+
+def evaluate(inputs: MnistInputs, positive_digit: int, settings: BinaryEvaluateParams) -> MnistEvaluation:
+    """Every MNIST metric from the checked inputs."""
+    features = as_features(inputs.test_pixels, "float64", "dense")
+    first_train = as_features(inputs.train_pixels[:10], "float64", "dense")
+    test_target = inputs.test_labels == positive_digit
+    test_predicted = inputs.binary_model.decision_function(features) > settings.threshold
+    n_folds = int(inputs.fold.max()) + 1 if len(inputs.fold) else 0
+    softmax = evaluate_softmax(inputs.softmax_model, features, inputs.test_labels, first_train, settings)
+    augmented = evaluate_softmax(inputs.augmented_model, features, inputs.test_labels, first_train, settings)
+    labels = inputs.test_labels.astype(np.int64)
+    binary_first = inputs.binary_model.decision_function(first_train[:3]) > 0  # predict() is at threshold 0
+    return MnistEvaluation(
+        binary=evaluate_binary(
+            inputs.fold,
+            inputs.target,
+            inputs.score,
+            Counts.of(test_target, test_predicted),
+            settings.threshold,
+            settings.target_precision,
+            settings.calibration_bins,
+            interval(test_predicted == test_target, settings),
+        ),
+        baseline=evaluate_baseline(inputs.target, n_folds, test_target),
+        softmax=softmax,
+        softmax_augmented=augmented,
+        test_labels=labels,
+        roc=roc_points(inputs.target, inputs.score),
+        walkthrough=walk_through(inputs, settings.walkthrough_row, positive_digit, settings),
+        checks=Checks(
+            (len(inputs.train_labels) + len(labels), PIXELS),
+            (inputs.augmented_rows, PIXELS),
+            [bool(value) for value in binary_first],
+        ),
+        errors=analyse_errors(labels, augmented.predicted),
+        mcnemar=mcnemar_exact(softmax.predicted == labels, augmented.predicted == labels),
+        cv_predicted=inputs.score > settings.threshold,
+        binary_target=inputs.target,
+    )
+
+
+def write_plots(result: MnistEvaluation, directory: Path_, curve_points: int) -> None:
+    """The DVC plot data files: precision-recall, threshold trade-off, ROC, test confusion."""
+    plots = Path(directory)
+    curve = result.binary.curve
+    keep = thin_indices(len(curve.thresholds), curve_points)
+    write_csv(plots / "precision_recall.csv", {"recall": curve.recall[keep], "precision": curve.precision[keep]})
+    write_csv(
+        plots / "threshold.csv",
+        {"threshold": curve.thresholds[keep], "precision": curve.precision[keep], "recall": curve.recall[keep]},
+    )
+    fpr, tpr = result.roc
+    keep = thin_indices(len(fpr), curve_points)
+    write_csv(plots / "roc.csv", {"fpr": fpr[keep], "tpr": tpr[keep]})
+    write_csv(
+        plots / "test_confusion.csv", {"actual": result.test_labels, "predicted": result.softmax_augmented.predicted}
+    )
+    wrong = result.test_labels != result.softmax_augmented.predicted
+    write_csv(
+        plots / "test_errors.csv",
+        {"actual": result.test_labels[wrong], "predicted": result.softmax_augmented.predicted[wrong]},
+    )
+    write_csv(
+        plots / "binary_cv_confusion.csv",
+        {"actual": result.binary_target.astype(int), "predicted": result.cv_predicted.astype(int)},
+    )
+    reliability = result.binary.calibration
+    write_csv(
+        plots / "calibration.csv",
+        {
+            "mean_probability": np.array(reliability.mean_probability),
+            "fraction_positive": np.array(reliability.fraction_positive),
+        },
+    )
+
+
+def write_test_predictions(result: MnistEvaluation, target: Path_) -> None:
+    """Each test image's true digit and both softmax models' predictions, in test-set order (for McNemar)."""
+    write_csv(
+        target,
+        {
+            "label": result.test_labels,
+            "softmax": result.softmax.predicted,
+            "softmax_augmented": result.softmax_augmented.predicted,
+        },
+    )
+
+
+PREDICTION_COLUMNS = ["label", "softmax", "softmax_augmented"]
+
+
+def read_test_predictions(source: Path_) -> dict[str, np.ndarray]:
+    """The columns of a file written by :func:`write_test_predictions`: integers 0-9, header checked."""
+    try:
+        with open(source, encoding="utf-8") as stream:
+            header = stream.readline().strip().split(",")
+            values = np.loadtxt(stream, delimiter=",", dtype=np.int64, ndmin=2)
+    except FileNotFoundError:
+        raise PipelineError(f"{source}: file not found (run dvc repro)") from None
+    except (ValueError, UnicodeDecodeError) as error:
+        raise PipelineError(f"{source}: not a CSV of integers ({error})") from None
+    if header != PREDICTION_COLUMNS:
+        raise PipelineError(f"{source}: columns {header}, expected {PREDICTION_COLUMNS}")
+    if values.size == 0:
+        values = np.empty((0, len(PREDICTION_COLUMNS)), dtype=np.int64)
+    if values.shape[1] != len(PREDICTION_COLUMNS) or ((values < 0) | (values > 9)).any():
+        raise PipelineError(f"{source}: every row must hold {len(PREDICTION_COLUMNS)} digits 0-9")
+    return {name: values[:, index] for index, name in enumerate(PREDICTION_COLUMNS)}

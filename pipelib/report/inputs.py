@@ -1,0 +1,63 @@
+"""The report's inputs: the metrics and details files (pipelib.metrics) and the evaluate stages' CSVs."""
+
+from __future__ import annotations
+
+import csv
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from pipelib import metrics
+from pipelib.errors import PipelineError
+
+EXTREMES_COLUMNS = ["group", "PassengerId", "Score", "Survived"]  # the named features follow
+COEFFICIENT_COLUMNS = ["feature", "coefficient"]
+
+Path_ = str | os.PathLike[str]
+
+
+@dataclass(frozen=True)
+class ReportInputs:
+    """Everything the report shows, read and checked before it is written."""
+
+    mnist: dict[str, Any]  # headline metrics
+    mnist_details: dict[str, Any]
+    titanic: dict[str, Any]
+    titanic_details: dict[str, Any]
+    extremes: list[dict[str, str]]
+    coefficients: list[dict[str, str]]
+
+
+def read_csv(path: Path_, leading: list[str]) -> list[dict[str, str]]:
+    """Rows of a CSV written by an evaluate stage; its header must start with ``leading``, every row complete."""
+    try:
+        with open(path, encoding="utf-8", newline="") as stream:
+            reader = csv.DictReader(stream)
+            header = list(reader.fieldnames or [])
+            rows = list(reader)
+    except FileNotFoundError:
+        raise PipelineError(f"{path}: file not found (run dvc repro)") from None
+    except (UnicodeDecodeError, csv.Error) as error:
+        raise PipelineError(f"{path}: not a readable CSV file ({error})") from None
+    if header[: len(leading)] != leading:
+        raise PipelineError(f"{path}: columns {header}, expected them to start with {leading}")
+    if not rows:
+        raise PipelineError(f"{path}: no data rows")
+    for number, row in enumerate(rows, start=1):
+        if None in row or None in row.values():
+            raise PipelineError(f"{path}: row {number} does not have the header's {len(header)} fields")
+    return rows
+
+
+def read_inputs(
+    mnist: Path_, mnist_details: Path_, titanic: Path_, titanic_details: Path_, extremes: Path_, coefficients: Path_
+) -> ReportInputs:
+    """Read every input file, each checked for the keys or columns the report uses."""
+    return ReportInputs(
+        metrics.read_json(mnist, metrics.MNIST_HEADLINE),
+        metrics.read_json(mnist_details, metrics.MNIST_DETAIL_KEYS),
+        metrics.read_json(titanic, metrics.TITANIC_HEADLINE),
+        metrics.read_json(titanic_details, metrics.TITANIC_DETAIL_KEYS),
+        read_csv(extremes, EXTREMES_COLUMNS),
+        read_csv(coefficients, COEFFICIENT_COLUMNS),
+    )
