@@ -184,6 +184,16 @@ ACCEPTED: list[tuple[str, Any]] = [
     ("titanic.source.url", "https://example.com/"),
     ("mnist.softmax.dtype", "float32"),
     ("mnist.softmax.matrix", "dense"),
+    ("mnist.evaluate.walkthrough_row", 0),
+    ("mnist.evaluate.calibration_bins", 2),
+    ("mnist.evaluate.calibration_bins", 1000),
+    ("titanic.evaluate.calibration_bins", 2),
+    ("mnist.evaluate.bootstrap_samples", 100),
+    ("mnist.evaluate.bootstrap_samples", 100_000),
+    ("mnist.evaluate.bootstrap_seed", 0),
+    ("mnist.evaluate.bootstrap_seed", 2**32 - 1),
+    ("mnist.figures.error_examples", 1),
+    ("mnist.figures.error_examples", 400),
     ("mnist.sweep.models", ["binary"]),
     ("mnist.sweep.scaling", ["unit", "raw"]),
     ("mnist.sweep.C", [1e-300]),
@@ -306,6 +316,25 @@ REFUSED: list[tuple[str, Any, str]] = [
         "'titanic.source.url' must be an https:// URL, got 'http://example.com/'",
     ),
     ("titanic.evaluate.top_n", 0, "'titanic.evaluate.top_n' must be an integer >= 1, got 0"),
+    ("mnist.evaluate.walkthrough_row", -1, "'mnist.evaluate.walkthrough_row' must be a row index >= 0, got -1"),
+    ("mnist.evaluate.calibration_bins", 1, "'mnist.evaluate.calibration_bins' must be an integer in [2, 1000], got 1"),
+    (
+        "titanic.evaluate.calibration_bins",
+        1001,
+        "'titanic.evaluate.calibration_bins' must be an integer in [2, 1000], got 1001",
+    ),
+    (
+        "mnist.evaluate.bootstrap_samples",
+        99,
+        "'mnist.evaluate.bootstrap_samples' must be an integer in [100, 100000], got 99",
+    ),
+    (
+        "mnist.evaluate.bootstrap_seed",
+        -1,
+        "'mnist.evaluate.bootstrap_seed' must be an integer in [0, 2**32 - 1], got -1",
+    ),
+    ("mnist.figures.error_examples", 0, "'mnist.figures.error_examples' must be an integer in [1, 400], got 0"),
+    ("mnist.figures.error_examples", 401, "'mnist.figures.error_examples' must be an integer in [1, 400], got 401"),
     ("mnist.sweep.C", [], "'mnist.sweep.C' must be a non-empty list of numbers > 0, got []"),
     ("mnist.sweep.C", [1.0, 0], "'mnist.sweep.C' must be a non-empty list of numbers > 0, got [1.0, 0]"),
     (
@@ -340,7 +369,10 @@ def test_bad_value_is_refused_naming_key(tmp_path: Path, key: str, value: Any, e
             "mnist.binary.foo",
             "unknown key 'mnist.binary.foo' (allowed: C, max_iter, random_state, dtype, matrix, n_jobs, cv_folds)",
         ),
-        ("titanic.evaluate.treshold", "unknown key 'titanic.evaluate.treshold' (allowed: threshold, top_n)"),
+        (
+            "titanic.evaluate.treshold",
+            "unknown key 'titanic.evaluate.treshold' (allowed: threshold, top_n, calibration_bins)",
+        ),
         (
             "mnist.extra",
             "unknown key 'mnist.extra' (allowed: openml, n_train, positive_digit, augment, shuffle, binary, softmax, "
@@ -359,7 +391,7 @@ def test_misspelt_key_is_reported_as_unknown(tmp_path: Path) -> None:
     text = path.read_text(encoding="utf-8").replace("    top_n:", "    topn:")
     assert (
         refusal(write_text(tmp_path, text))
-        == "params.yaml: unknown key 'titanic.evaluate.topn' (allowed: threshold, top_n)"
+        == "params.yaml: unknown key 'titanic.evaluate.topn' (allowed: threshold, top_n, calibration_bins)"
     )
 
 

@@ -24,7 +24,17 @@ from pipelib.mnist.fitting import LinearModel, save_model
 from pipelib.params import BinaryEvaluateParams, LogisticParams
 from pipelib.scores import write_scores
 
-SETTINGS = BinaryEvaluateParams(threshold=0.0, target_precision=0.75, curve_points=100, walkthrough_row=1)
+EVALUATE = {
+    "threshold": 0.0,
+    "target_precision": 0.75,
+    "curve_points": 100,
+    "walkthrough_row": 1,
+    "walkthrough_threshold": 0.5,
+    "calibration_bins": 10,
+    "bootstrap_samples": 1000,
+    "bootstrap_seed": 0,
+}
+SETTINGS = BinaryEvaluateParams(**EVALUATE)
 
 # Ten rows in two folds. Scores: positives 3.0, 1.0, 0.0 (a tie with the threshold: negative), -1.0;
 # negatives 2.0, -0.5, -2.0, -3.0, 0.0 (a tie: negative), -4.0.
@@ -117,7 +127,7 @@ def test_walkthrough_of_a_false_positive() -> None:
     inputs = MnistInputs(
         FOLD, TARGET, SCORE, images([5]), np.array([5], np.uint8), binary, softmax, softmax, train, train_labels, 10
     )
-    settings = BinaryEvaluateParams(threshold=0.0, walkthrough_row=1, walkthrough_threshold=300.0)
+    settings = BinaryEvaluateParams(**{**EVALUATE, "walkthrough_threshold": 300.0})
     walk = evaluate(inputs, 5, settings).walkthrough
     assert (walk.row, walk.label, walk.positive) == (1, 9, False)
     assert walk.cv_score == 1.0 and walk.cv_predicted  # SCORE[1] = 1.0 > 0

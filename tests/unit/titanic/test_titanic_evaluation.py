@@ -33,7 +33,7 @@ def inputs() -> TitanicInputs:
 
 
 def test_metrics_agree_with_sklearn(inputs: TitanicInputs) -> None:
-    result = evaluate(inputs, TitanicEvaluateParams(threshold=0.0, top_n=3))
+    result = evaluate(inputs, TitanicEvaluateParams(threshold=0.0, top_n=3, calibration_bins=10))
     target = inputs.passengers["Survived"].to_numpy() == 1
     tn, fp, fn, tp = confusion_matrix(target, inputs.score > 0).ravel()
     assert (result.cv.tn, result.cv.fp, result.cv.fn, result.cv.tp) == (tn, fp, fn, tp)
@@ -46,7 +46,7 @@ def test_metrics_agree_with_sklearn(inputs: TitanicInputs) -> None:
 
 
 def test_threshold_above_every_score_predicts_nobody_survives(inputs: TitanicInputs) -> None:
-    result = evaluate(inputs, TitanicEvaluateParams(threshold=1e6, top_n=3))
+    result = evaluate(inputs, TitanicEvaluateParams(threshold=1e6, top_n=3, calibration_bins=10))
     survivors = int(inputs.passengers["Survived"].sum())
     assert (result.cv.tp, result.cv.fp, result.cv.fn) == (0, 0, survivors)
     assert result.cv.rates()["precision"] == 0.0  # no positive predictions: 0, as scikit-learn
@@ -54,7 +54,7 @@ def test_threshold_above_every_score_predicts_nobody_survives(inputs: TitanicInp
 
 
 def test_extremes_and_written_tables(inputs: TitanicInputs, tmp_path: Path) -> None:
-    result = evaluate(inputs, TitanicEvaluateParams(threshold=0.0, top_n=3))
+    result = evaluate(inputs, TitanicEvaluateParams(threshold=0.0, top_n=3, calibration_bins=10))
     table = result.extremes
     assert table["group"].tolist() == ["highest"] * 3 + ["lowest"] * 3
     scores = table["Score"].to_numpy()
