@@ -72,11 +72,11 @@ class ImageLogisticParams(LogisticParams):
 
 
 class BinaryParams(ImageLogisticParams):
-    cv_folds: Annotated[int, Field(ge=2)]
+    cv_folds: Annotated[int, Field(ge=2, le=255)]  # fold ids are stored as uint8
 
 
 class TitanicModelParams(LogisticParams):
-    cv_folds: Annotated[int, Field(ge=2)]
+    cv_folds: Annotated[int, Field(ge=2, le=255)]  # fold ids are stored as uint8
 
 
 class BinaryEvaluateParams(Section):

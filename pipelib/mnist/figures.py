@@ -57,7 +57,7 @@ def precision_vs_recall(precision: np.ndarray, recall: np.ndarray) -> Figure:
     axes.plot(recall, precision, "b-", linewidth=2)
     axes.set_xlabel("Recall", fontsize=16)
     axes.set_ylabel("Precision", fontsize=16)
-    axes.axis([0, 1, 0, 1])
+    axes.axis((0, 1, 0, 1))
     axes.grid(True)
     return figure
 

@@ -132,7 +132,10 @@ def model_limits(n_features: int) -> dict[str, int]:
 
 def save_model(target: str | os.PathLike[str], model: LinearModel, params: LogisticParams, n_rows: int) -> None:
     """Write a fitted linear model as a plain-array model file."""
-    meta = {"kind": "logistic_regression", "params": params.__dict__, "n_iter": model.n_iter, "n_rows": n_rows}
+    # n_jobs says how the fit ran, not what it computed (the same bytes for any worker count):
+    # kept out of the file, so a change of it leaves the model's bytes and DVC's cache alone.
+    recorded = {name: value for name, value in params.__dict__.items() if name != "n_jobs"}
+    meta = {"kind": "logistic_regression", "params": recorded, "n_iter": model.n_iter, "n_rows": n_rows}
     save_arrays(target, {"coef": model.coef, "intercept": model.intercept, "classes": model.classes}, meta)
 
 

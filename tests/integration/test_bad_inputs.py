@@ -330,7 +330,7 @@ CASES = [
         "params-binary-cv-folds-1",
         "train_binary",
         params({"mnist.binary.cv_folds": 1}),
-        "'mnist.binary.cv_folds' must be an integer >= 2, got 1",
+        "'mnist.binary.cv_folds' must be an integer in [2, 255], got 1",
     ),
     Case(
         "params-binary-cv-folds-above-class-count",

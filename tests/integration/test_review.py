@@ -359,12 +359,13 @@ def test_a_loosened_gate_shows_in_the_comment(changed: ChangedProject, tmp_path:
     project = ChangedProject(helpers.clone_project(changed.path, tmp_path / "p"), changed.mirror, changed.threshold)
     path = project.path / "review_tolerances.yaml"
     before = path.read_text(encoding="utf-8")
-    old = "  binary.recall: {tolerance: 0.01, kind: absolute, better: higher}"
-    new = "  binary.recall: {tolerance: 1, kind: absolute, better: higher}"
+    old = "  binary.cv_recall: {tolerance: 0.01, kind: absolute, better: higher}"
+    new = "  binary.cv_recall: {tolerance: 1, kind: absolute, better: higher}"
+    assert old in before  # the edit below must change something
     path.write_text(before.replace(old, new), encoding="utf-8")
     result = review(project)
     assert result.returncode == 1, result.stderr
-    assert "binary.recall" not in result.stderr  # the pull request loosened its own gate ...
+    assert "binary.cv_recall" not in result.stderr  # the pull request loosened its own gate ...
     text = read_review(project)
     assert "This change edits the gate's tolerances (review_tolerances.yaml)" in text
     [diff] = [content for info, content in helpers.rendered_comment(text)["fences"] if info == "diff"]

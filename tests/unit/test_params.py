@@ -159,6 +159,8 @@ ACCEPTED: list[tuple[str, Any]] = [
     ("mnist.positive_digit", 0),
     ("mnist.positive_digit", 9),
     ("mnist.binary.cv_folds", 2),
+    ("mnist.binary.cv_folds", 255),
+    ("titanic.model.cv_folds", 255),
     ("titanic.model.cv_folds", 2),
     ("mnist.evaluate.target_precision", 1.0),
     ("mnist.evaluate.target_precision", 1e-9),
@@ -222,8 +224,8 @@ REFUSED: list[tuple[str, Any, str]] = [
     ("mnist.positive_digit", -1, "'mnist.positive_digit' must be a digit 0-9, got -1"),
     ("mnist.positive_digit", 10, "'mnist.positive_digit' must be a digit 0-9, got 10"),
     ("mnist.positive_digit", "5", "'mnist.positive_digit' must be a digit 0-9, got '5'"),
-    ("mnist.binary.cv_folds", 1, "'mnist.binary.cv_folds' must be an integer >= 2, got 1"),
-    ("titanic.model.cv_folds", 1, "'titanic.model.cv_folds' must be an integer >= 2, got 1"),
+    ("mnist.binary.cv_folds", 1, "'mnist.binary.cv_folds' must be an integer in [2, 255], got 1"),
+    ("titanic.model.cv_folds", 1, "'titanic.model.cv_folds' must be an integer in [2, 255], got 1"),
     (
         "mnist.evaluate.target_precision",
         1.0000001,
@@ -307,7 +309,7 @@ REFUSED: list[tuple[str, Any, str]] = [
     ("mnist.n_train", True, "'mnist.n_train' must be an integer >= 1, got True"),
     ("mnist.n_train", 100.0, "'mnist.n_train' must be an integer >= 1, got 100.0"),
     ("mnist.shuffle.seed", True, "'mnist.shuffle.seed' must be an integer in [0, 2**32 - 1], got True"),
-    ("titanic.model.cv_folds", True, "'titanic.model.cv_folds' must be an integer >= 2, got True"),
+    ("titanic.model.cv_folds", True, "'titanic.model.cv_folds' must be an integer in [2, 255], got True"),
     ("mnist.openml.version", 0, "'mnist.openml.version' must be an integer >= 1, got 0"),
     ("mnist.openml.name", 784, "'mnist.openml.name' must be a string, got 784"),
     (
@@ -316,6 +318,8 @@ REFUSED: list[tuple[str, Any, str]] = [
         "'titanic.source.url' must be an https:// URL, got 'http://example.com/'",
     ),
     ("titanic.evaluate.top_n", 0, "'titanic.evaluate.top_n' must be an integer >= 1, got 0"),
+    ("mnist.binary.cv_folds", 256, "'mnist.binary.cv_folds' must be an integer in [2, 255], got 256"),
+    ("titanic.model.cv_folds", 1, "'titanic.model.cv_folds' must be an integer in [2, 255], got 1"),
     ("mnist.evaluate.walkthrough_row", -1, "'mnist.evaluate.walkthrough_row' must be a row index >= 0, got -1"),
     ("mnist.evaluate.calibration_bins", 1, "'mnist.evaluate.calibration_bins' must be an integer in [2, 1000], got 1"),
     (
