@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install lock repro test lint review
+.PHONY: install lock repro test lint review mutation
 BASE ?= main
 
 # Every package comes from a hashed lock file (pip refuses anything without a matching hash):
@@ -40,3 +40,10 @@ lint: $(VENV)/.installed
 # The pull-request review against BASE: reports/review.md (+ .html); exit 1 on a regression.
 review: $(VENV)/.installed
 	python -m pipelib.review --base $(BASE) --out reports/review.md --html reports/review.html --tolerances review_tolerances.yaml
+
+# Mutation testing of the library on the fast unit tests: reports/mutation.md (minutes; not in CI).
+# MODULES narrows it (e.g. MODULES=pipelib/mnist/idx.py); JOBS mutants run at once. See docs/testing.md.
+MODULES ?=
+JOBS ?= 2
+mutation: $(VENV)/.installed
+	python -m tools.mutation --jobs $(JOBS) --out reports/mutation.md $(MODULES)
