@@ -76,6 +76,7 @@ class Mutant:
     """One change to a module: replace the source between two (line, column) positions with ``text``."""
 
     line: int
+    original: str  # the line as it was, for the report
     start: tuple[int, int]
     end: tuple[int, int]
     text: str
@@ -141,12 +142,13 @@ def _skipped_nodes(tree: ast.Module) -> set[int]:
 def mutants(source: str) -> list[Mutant]:
     """Every mutant of a module's source, in source order."""
     tree = ast.parse(source)
+    lines = source.splitlines()
     skipped = _skipped_nodes(tree)
     found: list[Mutant] = []
 
     def add(node: ast.AST, text: str, what: str) -> None:
         start, end = _segment(node)
-        found.append(Mutant(node.lineno, start, end, text, what))  # type: ignore[attr-defined]
+        found.append(Mutant(start[0], lines[start[0] - 1].strip(), start, end, text, what))
 
     for node in ast.walk(tree):
         if id(node) in skipped:
@@ -344,10 +346,9 @@ def report(results: dict[Path, tuple[list[Path], list[Outcome], float]]) -> str:
         total += len(outcomes)
         killed_total += killed
         if survivors:
-            lines = path.read_text(encoding="utf-8").splitlines()
             details.append(f"\n### `{relative}`\n")
             for mutant in survivors:
-                details.append(f"- line {mutant.line}, {mutant.what}: `{lines[mutant.line - 1].strip()}`")
+                details.append(f"- line {mutant.line}, {mutant.what}: `{mutant.original}`")
     if total:
         rows.append(
             f"| all | {total} | {killed_total} | | {total - killed_total} | {100 * killed_total / total:.0f} % | |"

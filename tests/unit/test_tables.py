@@ -239,7 +239,7 @@ def test_use_system_allocator_switches_arrow_to_the_system_pool() -> None:
 
 def test_mnist_table_refuses_non_uint8_labels_and_non_flat_pixels(digits: tuple[np.ndarray, np.ndarray]) -> None:
     pixels, labels = digits
-    with pytest.raises(TypeError, match="uint8"):
+    with pytest.raises(TypeError, match=r"^MNIST pixels and labels must be uint8$"):
         mnist_table(pixels, labels.astype(np.int64))
     with pytest.raises(ValueError, match="784"):
         mnist_table(pixels.reshape(200, 28, 28), labels)
@@ -362,3 +362,12 @@ def test_the_interruption_hook_signals_then_waits_before_the_rename(
     assert seen == [(str(os.getpid()), "complete\n", False)]
     assert sorted(path.name for path in tmp_path.iterdir()) == ["out", "signal"]  # no half-written signal file
     assert list((tmp_path / "out").iterdir()) == []  # the temporary file was removed on the way out
+
+
+def test_a_one_chunk_file_is_read_without_copying_the_pixels(mnist_file: Path) -> None:
+    """The training set is read as a view of arrow's buffer (its memory counted once), not a concatenated copy."""
+    pixels, _ = read_mnist(mnist_file)
+    root = pixels
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    assert not root.flags.owndata
