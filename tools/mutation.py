@@ -32,6 +32,7 @@ import argparse
 import ast
 import copy
 import os
+import shutil
 import signal
 import sys
 import tempfile
@@ -253,14 +254,14 @@ def preload() -> None:
             continue
 
 
-def _child(module: str, tests: list[Path], source_file: str) -> None:
+def _child(module: str, tests: list[Path], source_file: str, workdir: str) -> None:
     """In a forked process: run the tests against the mutant in ``source_file`` (never returns)."""
     code = 3
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 1)
         os.dup2(devnull, 2)
-        os.chdir(tempfile.mkdtemp(prefix="mutant-"))  # whatever a mutant writes to its cwd lands there
+        os.chdir(workdir)  # whatever a mutant writes to its cwd lands there, and is removed
         sys.path.insert(0, str(ROOT))
         os.environ["MUTANT_MODULE"] = module
         os.environ["MUTANT_SOURCE"] = source_file
@@ -278,27 +279,29 @@ def run_all(module: str, tests: list[Path], sources: list[str | None], timeout: 
     Up to ``jobs`` forked test runs at a time; one that outlives ``timeout`` seconds is killed.
     """
     results: list[str] = [""] * len(sources)
-    running: dict[int, tuple[int, float, str]] = {}
+    running: dict[int, tuple[int, float, str, str]] = {}
     waiting = list(range(len(sources)))
     while waiting or running:
         while waiting and len(running) < jobs:
             index = waiting.pop(0)
             with tempfile.NamedTemporaryFile("w", suffix=".py", encoding="utf-8", delete=False) as handle:
                 handle.write(sources[index] or "")
+            workdir = tempfile.mkdtemp(prefix="mutant-")
             pid = os.fork()
             if pid == 0:
-                _child(module if sources[index] is not None else "", tests, handle.name)
-            running[pid] = (index, time.monotonic(), handle.name)
+                _child(module if sources[index] is not None else "", tests, handle.name, workdir)
+            running[pid] = (index, time.monotonic(), handle.name, workdir)
         pid, status = os.waitpid(-1, os.WNOHANG)
         if pid == 0:
-            for child, (index, started, _) in running.items():
+            for child, (index, started, _, _) in running.items():
                 if time.monotonic() - started > timeout:
                     os.kill(child, signal.SIGKILL)
                     results[index] = "timeout"
             time.sleep(0.02)
             continue
-        index, _, name = running.pop(pid)
+        index, _, name, workdir = running.pop(pid)
         os.unlink(name)
+        shutil.rmtree(workdir, ignore_errors=True)
         if not results[index]:
             code = os.waitstatus_to_exitcode(status)
             results[index] = {0: "passed", 1: "failed"}.get(code, "error")
