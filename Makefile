@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install lock repro test lint review
+.PHONY: install lock repro test lint review mutation
 BASE ?= main
 
 # Every package comes from a hashed lock file (pip refuses anything without a matching hash):
@@ -43,10 +43,17 @@ review: $(VENV)/.installed
 
 # Sharing results (docs/sharing.md): the outputs and the run-cache to or from a DVC remote
 # (REMOTE=name, default: the project's default remote); a failure is one line naming it.
-.PHONY: push pull
+.PHONY: push pull mutation
 REMOTE ?=
 push: $(VENV)/.installed
 	python -m pipelib.remote push $(if $(REMOTE),-r $(REMOTE))
 
 pull: $(VENV)/.installed
 	python -m pipelib.remote pull $(if $(REMOTE),-r $(REMOTE))
+
+# Mutation testing of the library on the fast unit tests: reports/mutation.md (minutes; not in CI).
+# MODULES narrows it (e.g. MODULES=pipelib/mnist/idx.py); JOBS mutants run at once. See docs/testing.md.
+MODULES ?=
+JOBS ?= 2
+mutation: $(VENV)/.installed
+	python -m tools.mutation --jobs $(JOBS) --out reports/mutation.md $(MODULES)

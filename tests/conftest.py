@@ -91,8 +91,9 @@ def tiny_mirror(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def clean_runs(tmp_path_factory: pytest.TempPathFactory, tiny_mirror: Path) -> tuple[Path, Path]:
     """Two tiny project copies, each after one clean ``dvc repro``; tests must not change them.
 
-    The runs overlap (two cores), the second starts two seconds later in another time zone and
-    another directory, so a date, a time or a path in any output would make them differ.
+    The runs overlap (two cores); the second starts once the first has finished its first stage
+    (DVC has written dvc.lock: an explicit signal, no sleep), in another time zone and another
+    directory, so a date, a time or a path in any output would make them differ.
     """
     import time
 
@@ -101,7 +102,11 @@ def clean_runs(tmp_path_factory: pytest.TempPathFactory, tiny_mirror: Path) -> t
     first = workspaces.tiny_project(tmp_path_factory.mktemp("clean-a") / "project")
     second = workspaces.tiny_project(tmp_path_factory.mktemp("clean-b") / "project")
     running = workspaces.start_dvc(first, tiny_mirror, "repro", env={"TZ": "UTC0"})
-    time.sleep(2)
+    deadline = time.monotonic() + 300
+    while not (first / "dvc.lock").exists():
+        assert running.poll() is None, workspaces.finish(running)
+        assert time.monotonic() < deadline, "the first run never finished a stage"
+        time.sleep(0.05)
     workspaces.finish(workspaces.start_dvc(second, tiny_mirror, "repro", env={"TZ": "IST-5:30"}))
     workspaces.finish(running)
     return first, second

@@ -15,15 +15,20 @@ from pipelib.mnist.dataset import MAX_AUGMENTED_IMAGES, SIDE
 
 
 def shift_images(images: np.ndarray, dx: int, dy: int, side: int = SIDE) -> np.ndarray:
-    """Images (n, side*side) moved dx pixels right and dy pixels down, zeros shifted in."""
+    """Images (n, side*side) moved dx pixels right and dy pixels down, zeros shifted in.
+
+    A shift of a whole side or more leaves nothing: it is clamped to one side, where both
+    slices are empty. (Written with ``side - max(...)`` stops, which never run past the
+    frame, so no part of the arithmetic is hidden by numpy clipping a slice.)
+    """
+    dx, dy = (min(max(shift, -side), side) for shift in (dx, dy))
     square = images.reshape(len(images), side, side)
     out = np.zeros_like(square)
-    if abs(dx) < side and abs(dy) < side:
-        target_rows = slice(max(dy, 0), side + min(dy, 0))
-        source_rows = slice(max(-dy, 0), side + min(-dy, 0))
-        target_cols = slice(max(dx, 0), side + min(dx, 0))
-        source_cols = slice(max(-dx, 0), side + min(-dx, 0))
-        out[:, target_rows, target_cols] = square[:, source_rows, source_cols]
+    target_rows = slice(max(dy, 0), side - max(-dy, 0))
+    source_rows = slice(max(-dy, 0), side - max(dy, 0))
+    target_cols = slice(max(dx, 0), side - max(-dx, 0))
+    source_cols = slice(max(-dx, 0), side - max(dx, 0))
+    out[:, target_rows, target_cols] = square[:, source_rows, source_cols]
     return out.reshape(images.shape)
 
 

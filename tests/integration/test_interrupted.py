@@ -1,19 +1,25 @@
 """Interrupted runs: a killed stage leaves no truncated output, and ``dvc repro`` then finishes as a clean run.
 
-* the writer: a process writing a large parquet file through ``pipelib.tables`` is killed
-  (SIGKILL) or interrupted (SIGINT) partway through; the target keeps its old bytes.
-  A SIGKILL leaves the half-written temporary file (``.<name>.<random>.tmp``, beside the
-  target) since no cleanup can run; the next write ignores it. A SIGINT leaves nothing.
-* the pipeline: one tiny project's ``dvc repro`` is interrupted three times, at three
-  stages: SIGKILL of the stage alone (DVC survives and reports it), SIGKILL of DVC's whole
-  process group while a stage is writing an output (DVC dies, leaving its lock entries
-  for dead pids, which the next DVC removes), and Ctrl-C (SIGINT to the group). After each,
-  every output present reads cleanly; then ``dvc repro`` finishes, and dvc.lock equals a
-  clean run's.
+No test sleeps or races a running write: the process is interrupted where it waits for it.
+With PIPELIB_SIGNAL_FILE and PIPELIB_SIGNAL_AT set, ``pipelib.atomic`` stops a write to a
+matching target once its temporary file is complete, just before the rename, writes
+``<pid> <temporary file>`` to the signal file and waits; the test reads that and signals.
+
+* the writer: a process writing a parquet file through ``pipelib.tables`` is killed
+  (SIGKILL) or interrupted (SIGINT) with its new data complete in the temporary file but not
+  yet renamed; the target keeps its old bytes. A SIGKILL leaves the temporary file
+  (``.<name>.<random>.tmp``, beside the target) since no cleanup can run; the next write
+  ignores it. A SIGINT leaves nothing.
+* the pipeline: one tiny project's ``dvc repro`` is interrupted three times, each time as a
+  stage writes its output: SIGKILL of the stage alone (DVC survives and reports it), SIGKILL
+  of DVC's whole process group (DVC dies, leaving its lock entries for dead pids, which the
+  next DVC removes), and Ctrl-C (SIGINT to the group). After each, every output present
+  reads cleanly; then ``dvc repro`` finishes, and dvc.lock equals a clean run's.
 """
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import signal
@@ -21,14 +27,12 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import helpers
 import numpy as np
-import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import workspaces
@@ -46,12 +50,10 @@ WRITER = textwrap.dedent(
     from pipelib.mnist.dataset import write_mnist
     rows = int(sys.argv[2])
     pixels = np.random.default_rng(0).integers(0, 256, size=(rows, 784), dtype=np.uint8)
-    print("writing", flush=True)
     write_mnist(pixels, (np.arange(rows) % 10).astype(np.uint8), sys.argv[1])
     """
 )
-WRITER_ROWS = 100_000  # 78 MB of incompressible pixels: the write takes a tenth of a second or more
-PARTWAY = 1 << 20  # signal the writer once its temporary file holds this many bytes
+WRITER_ROWS = 1000
 
 
 def temp_files(directory: Path) -> list[Path]:
@@ -63,24 +65,44 @@ def temp_files(directory: Path) -> list[Path]:
     return sorted(directory / name for name in names if name.startswith(".") and name.endswith(".tmp"))
 
 
-def interrupt_writer(target: Path, how: signal.Signals) -> int:
-    """Run WRITER on ``target`` and send it ``how`` while its temporary file is partly written; its exit status."""
+def signal_env(signal_file: Path, pattern: str) -> dict[str, str]:
+    """The variables that make ``pipelib.atomic`` stop before renaming a write to a target matching ``pattern``."""
+    return {"PIPELIB_SIGNAL_FILE": str(signal_file), "PIPELIB_SIGNAL_AT": pattern}
+
+
+def wait_for_signal(signal_file: Path, process: subprocess.Popen[str], what: str) -> tuple[int, Path]:
+    """(pid, temporary file) from the signal file, once the process has written it; fail if it exits first.
+
+    The process waits at that point until signalled, so however long this takes nothing races.
+    """
+    deadline = time.monotonic() + 300
+    while not signal_file.exists():
+        if process.poll() is not None:
+            raise AssertionError(f"exited {process.returncode} before {what}:\n{process.communicate()[0]}")
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.01)
+    pid, temp = signal_file.read_text(encoding="utf-8").split()
+    return int(pid), Path(temp)
+
+
+def interrupt_writer(target: Path, how: signal.Signals) -> tuple[int, Path]:
+    """Run WRITER on ``target``, send it ``how`` as it is about to rename; its exit status and temporary file."""
+    signal_file = target.parent / "signal"
     process = subprocess.Popen(
         [sys.executable, "-c", WRITER, str(target), str(WRITER_ROWS)],
         cwd=helpers.REPO_ROOT,
+        env={**os.environ, **signal_env(signal_file, str(target.absolute()))},
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
         text=True,
     )
     try:
-        assert process.stdout is not None and process.stdout.readline().strip() == "writing"
-        deadline = time.monotonic() + 60
-        while not any(path.stat().st_size >= PARTWAY for path in temp_files(target.parent) if path.exists()):
-            assert process.poll() is None, "the writer finished before it could be interrupted"
-            assert time.monotonic() < deadline, "the writer never started writing"
-            time.sleep(0.001)
+        pid, temp = wait_for_signal(signal_file, process, "the write")
+        assert pid == process.pid
+        signal_file.unlink()
         process.send_signal(how)
-        return process.wait(timeout=60)
+        process.communicate(timeout=60)
+        return process.returncode, temp
     finally:
         if process.poll() is None:
             process.kill()
@@ -97,119 +119,65 @@ def old_file(tmp_path: Path) -> tuple[Path, bytes]:
 
 def test_writer_killed_mid_write_keeps_the_old_file(old_file: tuple[Path, bytes]) -> None:
     target, old = old_file
-    assert interrupt_writer(target, signal.SIGKILL) == -signal.SIGKILL
+    status, temp = interrupt_writer(target, signal.SIGKILL)
+    assert status == -signal.SIGKILL
     assert target.read_bytes() == old
-    (stray,) = temp_files(target.parent)  # a kill allows no cleanup: the partial temporary file stays
-    assert stray.name.startswith(f".{target.name}.") and stray.parent == target.parent
-    with pytest.raises((pa.ArrowInvalid, OSError)):
-        pq.read_table(stray)
-    stray_bytes = stray.read_bytes()
+    # a kill allows no cleanup: the temporary file stays, holding the complete new data, never renamed
+    assert temp_files(target.parent) == [temp]
+    assert temp.name.startswith(f".{target.name}.") and temp.parent == target.parent
+    written_pixels, written_labels = read_mnist(temp)
+    assert written_pixels.shape == (WRITER_ROWS, 784)
+    np.testing.assert_array_equal(written_labels, np.arange(WRITER_ROWS) % 10)
+    stray_bytes = temp.read_bytes()
 
     pixels, labels = helpers.synthetic_digits(40, seed=1)
     write_mnist(pixels, labels, target)  # the next write is not confused by the stray file
     read_pixels, read_labels = read_mnist(target)
     assert np.array_equal(read_pixels, pixels) and np.array_equal(read_labels, labels)
-    assert temp_files(target.parent) == [stray] and stray.read_bytes() == stray_bytes
+    assert temp_files(target.parent) == [temp] and temp.read_bytes() == stray_bytes
 
 
 def test_writer_interrupted_mid_write_cleans_up(old_file: tuple[Path, bytes]) -> None:
     target, old = old_file
-    assert interrupt_writer(target, signal.SIGINT) != 0
+    status, _ = interrupt_writer(target, signal.SIGINT)
+    assert status != 0
     assert temp_files(target.parent) == []
-    pixels, _ = read_mnist(target)  # old or, if the signal came after the rename, the complete new file
-    assert target.read_bytes() == old or len(pixels) == WRITER_ROWS
+    assert target.read_bytes() == old
 
-
-T = TypeVar("T")
 
 # --- dvc repro interrupted three times -----------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Interruption:
-    """Where and how a running ``dvc repro`` is interrupted."""
+    """Which stage of a running ``dvc repro`` is interrupted as it writes its output, and how."""
 
-    stage: str  # the dvc.yaml stage running at the time
+    stage: str  # the dvc.yaml stage
     how: signal.Signals
     group: bool  # signal DVC's whole process group (as a terminal's Ctrl-C does), else the stage alone
-    mid_write: bool  # as soon as the stage's first temporary output file appears, else 0.5 s into the stage
 
 
 INTERRUPTIONS = [
-    Interruption("train_softmax@softmax", signal.SIGKILL, group=False, mid_write=False),
-    Interruption("figures_mnist", signal.SIGKILL, group=True, mid_write=True),
-    Interruption("train_titanic", signal.SIGINT, group=True, mid_write=False),
+    Interruption("train_softmax@softmax", signal.SIGKILL, group=False),
+    Interruption("figures_mnist", signal.SIGKILL, group=True),
+    Interruption("train_titanic", signal.SIGINT, group=True),
 ]
 
 
-def parent_pid(pid: int) -> int | None:
-    """The parent of ``pid`` from /proc; None once it has exited."""
+def output_pattern(project: Path, outs: tuple[str, ...]) -> str:
+    """A glob matching the stage's first output: the file, or any file in the directory."""
+    path = project / outs[0]
+    return glob.escape(str(path)) + ("/*" if path.suffix == "" else "")
+
+
+def interrupt(project: Path, mirror: Path, interruption: Interruption, signal_file: Path) -> tuple[int, Path, str]:
+    """Start ``dvc repro``, interrupt it as told once the stage waits to rename its output; DVC's pid, temp, output."""
+    command = workspaces.stage_commands(project / "dvc.yaml")[interruption.stage]
+    env = signal_env(signal_file, output_pattern(project, command.outs))
+    dvc = workspaces.start_dvc(project, mirror, "repro", env=env)
     try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-def descends_from(pid: int, ancestor: int) -> bool:
-    """Whether ``ancestor`` is a parent, grandparent... of ``pid``.
-
-    DVC runs a stage's cmd through ``$SHELL -c`` (``/bin/sh`` when SHELL is unset, as in CI);
-    bash execs the command in place, dash forks it, so the stage is DVC's child or grandchild.
-    """
-    while pid > 1:
-        parent = parent_pid(pid)
-        if parent is None:
-            return False
-        if parent == ancestor:
-            return True
-        pid = parent
-    return False
-
-
-def stage_process(project: Path, dvc: int, command: workspaces.StageCommand) -> int | None:
-    """The pid of ``command`` run under DVC (pid ``dvc``) in ``project``, read from /proc; None if not running."""
-    wanted = ["-m", f"stages.{command.module}", *command.args]
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            argv = (entry / "cmdline").read_bytes().decode().split("\0")[:-1]
-            cwd = os.readlink(entry / "cwd")
-        except (OSError, ValueError):
-            continue
-        if argv[1:] == wanted and cwd == str(project) and descends_from(int(entry.name), dvc):
-            return int(entry.name)
-    return None
-
-
-def wait_until(condition: Callable[[], T | None], dvc: subprocess.Popen[str], what: str) -> T:
-    """Poll ``condition`` until it is truthy; fail if DVC exits first or two minutes pass."""
-    deadline = time.monotonic() + 120
-    while not (found := condition()):
-        if dvc.poll() is not None:
-            raise AssertionError(f"dvc exited {dvc.returncode} before {what}:\n{dvc.communicate()[0]}")
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.002)
-    return found
-
-
-def interrupt(project: Path, mirror: Path, interruption: Interruption) -> tuple[int, str]:
-    """Start ``dvc repro`` and interrupt it as told; DVC's pid and output."""
-    commands = workspaces.stage_commands(project / "dvc.yaml")
-    command = commands[interruption.stage]
-    dvc = workspaces.start_dvc(project, mirror, "repro")
-    try:
-        pid = wait_until(lambda: stage_process(project, dvc.pid, command), dvc, f"stage {interruption.stage}")
-        if interruption.mid_write:
-            directories = {(project / out).parent for out in command.outs} | {project / out for out in command.outs}
-            wait_until(
-                lambda: [temp for path in directories for temp in temp_files(path)],
-                dvc,
-                f"an output of {interruption.stage} being written",
-            )
-        else:
-            time.sleep(0.5)
-            assert stage_process(project, dvc.pid, command) == pid, f"{interruption.stage} ended before the signal"
+        pid, temp = wait_for_signal(signal_file, dvc, f"{interruption.stage} writing its output")
+        assert f"stages.{command.module}" in Path(f"/proc/{pid}/cmdline").read_bytes().decode()
         if interruption.group:
             os.killpg(dvc.pid, interruption.how)
         else:
@@ -220,7 +188,7 @@ def interrupt(project: Path, mirror: Path, interruption: Interruption) -> tuple[
             os.killpg(dvc.pid, signal.SIGKILL)
             dvc.wait()
     assert dvc.returncode != 0, output
-    return dvc.pid, output
+    return dvc.pid, temp, output
 
 
 def assert_complete(path: Path) -> None:
@@ -272,26 +240,31 @@ def test_repro_after_interruptions_equals_a_clean_run(
 ) -> None:
     project = workspaces.tiny_project(tmp_path / "project")
     dead_dvc_left_locks = False
-    for interruption in INTERRUPTIONS:
-        dvc_pid, output = interrupt(project, tiny_mirror, interruption)
+    killed_writes: list[Path] = []
+    for number, interruption in enumerate(INTERRUPTIONS):
+        dvc_pid, temp, output = interrupt(project, tiny_mirror, interruption, tmp_path / f"signal-{number}")
         if dead_dvc_left_locks:
             assert "had been killed. Auto removed it from the lock file" in output, output
-        strays = check_outputs(project)
+        strays = sorted(set(check_outputs(project)) - set(killed_writes))  # new ones
         holders = rwlock_pids(project)
         assert not any(Path(f"/proc/{pid}").exists() for pid in holders), "only dead processes hold lock entries"
         dead_dvc_left_locks = interruption.group and interruption.how == signal.SIGKILL
         if dead_dvc_left_locks:
             # DVC died too and cleaned up nothing: its lock entries stay (the next DVC removes
-            # those in its way), and so does the temporary file of the interrupted write.
+            # those in its way).
             assert dvc_pid in holders
-            assert strays and all(stray.name.startswith(".") for stray in strays), strays
         else:
             assert f"failed to reproduce '{interruption.stage}'" in output, output
             assert dvc_pid not in holders, "DVC released its own locks"
-        if interruption.how == signal.SIGINT:
+        if interruption.how == signal.SIGKILL:
+            # no cleanup can run: the interrupted write's complete temporary file stays, never renamed
+            assert strays == [temp] and temp.name.startswith("."), (temp, strays)
+            killed_writes.append(temp)
+        else:
             assert "error: interrupted" in output and "Traceback" not in output, output
             assert strays == [], strays
     helpers.run_dvc(project, tiny_mirror, "repro")
-    assert check_outputs(project) == []
+    # DVC recreates output directories, so only killed writes' temporary files beside a file output remain
+    assert set(check_outputs(project)) <= set(killed_writes)
     assert json.loads(helpers.run_dvc(project, tiny_mirror, "status", "--json").stdout) == {}
     assert workspaces.lock_outs(project) == workspaces.lock_outs(clean_runs[0])

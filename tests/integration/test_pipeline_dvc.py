@@ -5,12 +5,14 @@ One module-scoped full run; every test that changes something works on its own c
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import helpers
+import numpy as np
 import pytest
 import yaml
 
@@ -183,11 +185,31 @@ def test_plot_data(base: Project) -> None:
     assert len(coefficients) == 13
 
 
+# Pixel size of each figure (figsize x dpi in pipelib/mnist/figures.py): a blank or wrongly laid-out figure shows here.
+FIGURE_SIZES = {
+    "more_digits": (900, 900),
+    "precision_recall_vs_threshold": (800, 400),
+    "precision_vs_recall": (800, 600),
+    "shifted_digit": (1200, 300),
+    "some_digit": (300, 300),
+}
+
+
 def test_figures(base: Project) -> None:
+    """Each figure decodes at its size, has something drawn on it, and no two are the same picture."""
+    from matplotlib import image
+
     figures = base.path / "plots" / "figures"
     assert sorted(path.stem for path in figures.glob("*.png")) == FIGURES
+    pixels = {}
     for name in FIGURES:
-        assert (figures / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        rgba = image.imread(figures / f"{name}.png", format="png")
+        assert (rgba.shape[1], rgba.shape[0]) == FIGURE_SIZES[name], name
+        grey = rgba[..., :3].mean(axis=2)
+        assert len(np.unique(grey)) > 16, f"{name} is (nearly) blank"
+        pixels[name] = grey
+    for first, second in itertools.combinations(FIGURES, 2):
+        assert pixels[first].shape != pixels[second].shape or not np.array_equal(pixels[first], pixels[second])
 
 
 def test_report(base: Project) -> None:
@@ -219,7 +241,29 @@ def test_dvc_metrics_show(base: Project) -> None:
 
 
 def test_dvc_plots_show(clone: Project) -> None:
-    helpers.run_dvc(clone.path, clone.mirror, "plots", "show", "--json")
+    """DVC renders every plot of dvc.yaml: each data plot with every row of its CSV, each figure as an image."""
+    shown = json.loads(helpers.run_dvc(clone.path, clone.mirror, "plots", "show", "--json").stdout)
+    assert "errors" not in shown, shown.get("errors")
+    data = shown["data"]
+    series = {
+        "precision_recall": ("plots/mnist/precision_recall.csv", {"recall", "precision"}),
+        "precision_recall_vs_threshold": ("plots/mnist/threshold.csv", {"threshold"}),
+        "roc": ("plots/mnist/roc.csv", {"fpr", "tpr"}),
+        "test_confusion": ("plots/mnist/test_confusion.csv", {"actual", "predicted"}),
+        "titanic_coefficients": ("plots/titanic/coefficients.csv", {"feature", "coefficient"}),
+    }
+    assert set(data) == set(series) | {f"plots/figures/{name}.png" for name in FIGURES}
+    for plot, (csv, fields) in series.items():
+        (entry,) = data[plot]
+        assert entry["type"] == "vega", plot
+        values = entry["content"]["data"]["values"]
+        rows = len(read_csv_lines(clone.path / csv)) - 1
+        # the threshold plot draws two series (precision and recall) from each row
+        assert len(values) == rows * (2 if plot == "precision_recall_vs_threshold" else 1), plot
+        assert all(fields <= set(value) for value in values), plot
+    for name in FIGURES:
+        (entry,) = data[f"plots/figures/{name}.png"]
+        assert entry["type"] == "image" and entry["url"], name
 
 
 def test_second_repro_runs_nothing(clone: Project) -> None:

@@ -9,7 +9,7 @@ import helpers
 import numpy as np
 import pytest
 
-from pipelib.mnist.dataset import write_mnist
+from pipelib.mnist.dataset import read_mnist, write_mnist
 
 
 @pytest.fixture
@@ -45,7 +45,10 @@ def test_corrupt_mirror_file(project: Path, mnist_mirror: Path) -> None:
 def test_fetch_mnist_writes_the_mirror(project: Path, mnist_mirror: Path) -> None:
     result = helpers.run_stage_script(project, mnist_mirror, "fetch_mnist", "--out", "data/mnist.parquet")
     assert result.returncode == 0, result.stderr
-    assert (project / "data" / "mnist.parquet").is_file()
+    pixels, labels = read_mnist(project / "data" / "mnist.parquet")
+    expected_pixels, expected_labels = helpers.synthetic_digits(80, seed=1)  # the mnist_mirror fixture's digits
+    np.testing.assert_array_equal(pixels, expected_pixels)  # train rows, then test rows
+    np.testing.assert_array_equal(labels, expected_labels)
 
 
 def test_bad_params(project: Path, mnist_mirror: Path) -> None:

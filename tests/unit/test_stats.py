@@ -56,3 +56,22 @@ def test_bootstrap_interval_of_a_constant_is_the_point() -> None:
     assert bootstrap_interval(np.ones(50, dtype=bool), 100, seed=1) == (1.0, 1.0)
     with pytest.raises(ValueError, match="at least 2 items"):
         bootstrap_interval(np.ones(1, dtype=bool), 100, seed=1)
+
+
+def test_result_is_immutable() -> None:
+    result = mcnemar_exact(*pairs(1, 1, 0, 0))
+    with pytest.raises(AttributeError):
+        result.p_value = 0.0  # type: ignore[misc]
+
+
+def test_one_discordant_pair_has_p_one() -> None:
+    # b=1, c=0: 2 * P(X <= 0), X ~ Bin(1, 1/2) = 2 * 1/2 = 1
+    result = mcnemar_exact(*pairs(0, 1, 0, 5))
+    assert (result.only_first_right, result.only_second_right) == (1, 0)
+    assert result.p_value == pytest.approx(1.0)
+
+
+def test_lists_of_zeros_and_ones_are_read_as_booleans() -> None:
+    result = mcnemar_exact([1, 1, 0, 0, 1], [0, 0, 0, 1, 1])  # type: ignore[arg-type]
+    assert (result.only_first_right, result.only_second_right) == (2, 1)
+    assert result.p_value == pytest.approx(1.0)  # 2 * P(X <= 1), X ~ Bin(3, 1/2) = 2 * 4/8

@@ -16,7 +16,7 @@ import pytest
 from pipelib.atomic import atomic_path, write_json, write_text
 from pipelib.errors import PipelineError
 from pipelib.mnist.dataset import MNIST_SCHEMA, mnist_table, read_mnist, read_mnist_labels, write_mnist
-from pipelib.tables import read_table, value_bytes, write_table
+from pipelib.tables import read_table, use_system_allocator, value_bytes, write_table
 
 
 @pytest.fixture
@@ -277,3 +277,167 @@ def test_value_bytes_bound_every_type_the_pipeline_writes() -> None:
     assert value_bytes(pa.string(), 100) == 104
     with pytest.raises(TypeError):
         value_bytes(pa.list_(pa.uint8()), 0)
+
+
+# --- the writer's fixed settings and the reader's edge cases, checked against literal values ------
+
+
+def test_a_row_group_holds_two_to_the_twentieth_rows(tmp_path: Path) -> None:
+    """1,048,576 rows fit one row group, so a training set reads back as one chunk; one more starts a second."""
+    path = tmp_path / "rows.parquet"
+    write_table(pa.table({"x": pa.array(np.zeros(1_048_577, dtype=np.uint8))}), path)
+    metadata = pq.ParquetFile(path).metadata
+    assert [metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)] == [1_048_576, 1]
+
+
+def test_writer_settings_are_visible_in_the_file(mnist_file: Path) -> None:
+    """zstd, no dictionary pages (784-byte cells never repeat), statistics written."""
+    column = pq.ParquetFile(mnist_file).metadata.row_group(0).column(1)
+    assert column.compression == "ZSTD"
+    assert not column.has_dictionary_page
+    assert column.is_stats_set
+
+
+def test_use_system_allocator_switches_arrow_to_the_system_pool() -> None:
+    before = pa.default_memory_pool()
+    try:
+        use_system_allocator()
+        assert pa.default_memory_pool().backend_name == "system"
+    finally:
+        pa.set_memory_pool(before)
+
+
+def test_mnist_table_refuses_non_uint8_labels_and_non_flat_pixels(digits: tuple[np.ndarray, np.ndarray]) -> None:
+    pixels, labels = digits
+    with pytest.raises(TypeError, match=r"^MNIST pixels and labels must be uint8$"):
+        mnist_table(pixels, labels.astype(np.int64))
+    with pytest.raises(ValueError, match="784"):
+        mnist_table(pixels.reshape(200, 28, 28), labels)
+    with pytest.raises(ValueError, match="784"):
+        mnist_table(pixels.reshape(-1), labels)
+    table = mnist_table(pixels[:1], labels[:1])
+    assert table.schema == pa.schema([("label", pa.uint8()), ("pixels", pa.binary(784))])
+    assert table.column("pixels")[0].as_py() == pixels[0].tobytes()
+
+
+def test_missing_pixels_refused(tmp_path: Path, digits: tuple[np.ndarray, np.ndarray]) -> None:
+    table = mnist_table(*digits)
+    cells = pa.array([None, *(row.tobytes() for row in digits[0][1:])], type=pa.binary(784))
+    path = tmp_path / "null-pixels.parquet"
+    pq.write_table(table.set_column(1, "pixels", cells), path)
+    with raises_naming(path, "missing"):
+        read_mnist(path)
+
+
+def test_several_row_groups_read_back_in_order(tmp_path: Path, digits: tuple[np.ndarray, np.ndarray]) -> None:
+    """A file written by another tool in row groups of 64 reads back whole, each chunk at its place."""
+    path = tmp_path / "chunked.parquet"
+    pq.write_table(mnist_table(*digits), path, row_group_size=64)
+    assert pq.ParquetFile(path).metadata.num_row_groups == 4
+    pixels, labels = read_mnist(path)
+    np.testing.assert_array_equal(pixels, digits[0])
+    np.testing.assert_array_equal(labels, digits[1])
+
+
+def test_one_image_round_trips(tmp_path: Path, digits: tuple[np.ndarray, np.ndarray]) -> None:
+    write_mnist(digits[0][:1], digits[1][:1], tmp_path / "one.parquet")
+    pixels, labels = read_mnist(tmp_path / "one.parquet")
+    assert pixels.shape == (1, 784)
+    assert labels.tolist() == [int(digits[1][0])]
+    np.testing.assert_array_equal(pixels, digits[0][:1])
+
+
+def test_labels_nine_read_ten_refused(tmp_path: Path, digits: tuple[np.ndarray, np.ndarray]) -> None:
+    pixels = digits[0][:2]
+    write_mnist(pixels, np.array([0, 9], dtype=np.uint8), tmp_path / "nine.parquet")
+    np.testing.assert_array_equal(read_mnist(tmp_path / "nine.parquet")[1], [0, 9])
+    write_mnist(pixels, np.array([0, 10], dtype=np.uint8), tmp_path / "ten.parquet")
+    with raises_naming(tmp_path / "ten.parquet", "label 10 is not a digit 0-9"):
+        read_mnist(tmp_path / "ten.parquet")
+
+
+def test_read_table_selects_columns(mnist_file: Path, digits: tuple[np.ndarray, np.ndarray]) -> None:
+    table = read_table(mnist_file, MNIST_SCHEMA, max_rows=1000, columns=["label"])
+    assert table.column_names == ["label"]
+    np.testing.assert_array_equal(table.column("label").to_numpy(), digits[1])
+
+
+def test_atomic_temporary_file_is_hidden_beside_the_target(tmp_path: Path) -> None:
+    """``.<name>.<random>.tmp``: the pattern .gitignore and the interruption tests rely on."""
+    target = tmp_path / "result.txt"
+    with atomic_path(target) as tmp:
+        assert tmp.name.startswith(".result.txt.") and tmp.name.endswith(".tmp")
+        assert tmp.exists()
+        tmp.write_text("x", encoding="utf-8")
+    assert not tmp.exists()
+
+
+def test_atomic_writes_twice_into_a_new_directory(tmp_path: Path) -> None:
+    write_text(tmp_path / "a" / "b" / "one.txt", "1\n")
+    write_text(tmp_path / "a" / "b" / "two.txt", "2\n")
+    write_text(tmp_path / "a" / "b" / "one.txt", "3\n")
+    assert sorted(path.name for path in (tmp_path / "a" / "b").iterdir()) == ["one.txt", "two.txt"]
+    assert (tmp_path / "a" / "b" / "one.txt").read_text(encoding="utf-8") == "3\n"
+
+
+def test_write_text_is_utf8(tmp_path: Path) -> None:
+    write_text(tmp_path / "u.txt", "Zoë ≥ 9\n")
+    assert (tmp_path / "u.txt").read_bytes() == "Zoë ≥ 9\n".encode()
+
+
+def test_the_interruption_hook_is_off_unless_both_variables_are_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the signal file and a matching pattern together stop a write (tests/integration/test_interrupted.py)."""
+    signal_file = tmp_path / "signal"
+    monkeypatch.setenv("PIPELIB_SIGNAL_FILE", str(signal_file))
+    write_text(tmp_path / "a.txt", "a\n")
+    monkeypatch.setenv("PIPELIB_SIGNAL_AT", str(tmp_path / "other.txt"))
+    write_text(tmp_path / "b.txt", "b\n")
+    monkeypatch.delenv("PIPELIB_SIGNAL_FILE")
+    monkeypatch.setenv("PIPELIB_SIGNAL_AT", str(tmp_path / "*"))
+    write_text(tmp_path / "c.txt", "c\n")
+    assert not signal_file.exists()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["a.txt", "b.txt", "c.txt"]
+
+
+def test_the_interruption_hook_signals_then_waits_before_the_rename(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With both variables set, a matching write is complete in its temporary file, names it, then waits.
+
+    The wait (``time.sleep``) is replaced by one that raises, as the test's signal would.
+    """
+    import os
+
+    import pipelib.atomic
+
+    signal_file = tmp_path / "signal"
+    target = tmp_path / "out" / "result.txt"
+    monkeypatch.setenv("PIPELIB_SIGNAL_FILE", str(signal_file))
+    monkeypatch.setenv("PIPELIB_SIGNAL_AT", str(tmp_path / "out" / "*.txt"))
+    seen: list[tuple[str, str, bool]] = []
+
+    class Interrupted(Exception):
+        pass
+
+    def interrupted(seconds: float) -> None:
+        pid, temp = signal_file.read_text(encoding="utf-8").split()
+        seen.append((pid, Path(temp).read_text(encoding="utf-8"), target.exists()))
+        raise Interrupted
+
+    monkeypatch.setattr(pipelib.atomic.time, "sleep", interrupted)
+    with pytest.raises(Interrupted):
+        write_text(target, "complete\n")
+    assert seen == [(str(os.getpid()), "complete\n", False)]
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["out", "signal"]  # no half-written signal file
+    assert list((tmp_path / "out").iterdir()) == []  # the temporary file was removed on the way out
+
+
+def test_a_one_chunk_file_is_read_without_copying_the_pixels(mnist_file: Path) -> None:
+    """The training set is read as a view of arrow's buffer (its memory counted once), not a concatenated copy."""
+    pixels, _ = read_mnist(mnist_file)
+    root = pixels
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    assert not root.flags.owndata

@@ -113,3 +113,51 @@ def test_shuffle_leaves_global_state_alone() -> None:
         np.testing.assert_array_equal(np.random.get_state()[1], before)
     finally:
         np.random.set_state(saved)
+
+
+@pytest.mark.parametrize(("dx", "dy"), [(29, 0), (0, 30), (-40, 0), (0, -55), (29, 29)])
+def test_shift_beyond_the_frame_but_less_than_twice_its_side_is_blank(images: np.ndarray, dx: int, dy: int) -> None:
+    """Between one and two sides away the slices would not line up; the image must still come out blank."""
+    assert not shift_images(images[:10], dx, dy).any()
+
+
+@pytest.mark.parametrize(
+    ("dx", "dy", "expected"),
+    [
+        (27, 0, {(0, 27): 1}),
+        (0, 27, {(27, 0): 1}),
+        (-27, 0, {(27, 0): 2, (5, 0): 3}),
+        (0, -27, {(0, 27): 2, (0, 5): 4}),
+    ],
+)
+def test_shift_by_side_minus_one_keeps_one_line(dx: int, dy: int, expected: dict[tuple[int, int], int]) -> None:
+    """A 27-pixel shift keeps only the first or last row or column, moved to the opposite edge."""
+    image = np.zeros((28, 28), dtype=np.uint8)
+    image[0, 0], image[27, 27], image[5, 27], image[27, 5] = 1, 2, 3, 4
+    shifted = shift_images(image.reshape(1, 784), dx, dy).reshape(28, 28)
+    rows, cols = np.nonzero(shifted)
+    assert {(int(r), int(c)): int(shifted[r, c]) for r, c in zip(rows, cols, strict=True)} == expected
+
+
+def test_shift_of_hand_built_2x2_images() -> None:
+    """Two 2x2 images (side=2) moved right, down, and up-left, pixel by pixel."""
+    images = np.array([[1, 2, 3, 4], [5, 6, 7, 8]], dtype=np.uint8)
+    np.testing.assert_array_equal(shift_images(images, 1, 0, side=2), [[0, 1, 0, 3], [0, 5, 0, 7]])
+    np.testing.assert_array_equal(shift_images(images, 0, 1, side=2), [[0, 0, 1, 2], [0, 0, 5, 6]])
+    np.testing.assert_array_equal(shift_images(images, -1, -1, side=2), [[4, 0, 0, 0], [8, 0, 0, 0]])
+
+
+def test_augment_with_two_shifts_by_hand(images: np.ndarray) -> None:
+    labels = np.array([7, 3], dtype=np.uint8)
+    two = images[:2]
+    out_images, out_labels = augment_with_shifts(two, labels, [[1, 0], [0, 1]])
+    assert out_images.shape == (6, 784)
+    np.testing.assert_array_equal(out_labels, [7, 3, 7, 3, 7, 3])
+    np.testing.assert_array_equal(out_images[:2], two)
+    np.testing.assert_array_equal(out_images[2].reshape(28, 28)[:, 1:], two[0].reshape(28, 28)[:, :-1])
+    np.testing.assert_array_equal(out_images[5].reshape(28, 28)[1:], two[1].reshape(28, 28)[:-1])
+
+
+def test_shuffle_of_seed_zero_by_hand() -> None:
+    """``np.random.seed(0); np.random.permutation(5)`` is [2, 0, 1, 3, 4] (numpy's legacy generator is frozen)."""
+    np.testing.assert_array_equal(shuffle_order(5, 0), [2, 0, 1, 3, 4])

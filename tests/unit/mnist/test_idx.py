@@ -255,3 +255,70 @@ def test_a_file_that_expands_far_beyond_its_header_is_not_decompressed(tmp_path:
     finally:
         tracemalloc.stop()
     assert peak < 4 << 20, f"reading allocated {peak:,} bytes"
+
+
+# --- the published format's constants, written out here (not taken from the module) ---------------
+
+
+def test_headers_carry_the_published_magic_numbers(tmp_path: Path) -> None:
+    """LeCun's IDX files: images start 0x00000803 (2051), labels 0x00000801 (2049), big-endian."""
+    write_idx_images(tmp_path / "i.gz", np.zeros((2, 784), dtype=np.uint8))
+    write_idx_labels(tmp_path / "l.gz", np.array([3, 9], dtype=np.uint8))
+    images = gzip.decompress((tmp_path / "i.gz").read_bytes())
+    labels = gzip.decompress((tmp_path / "l.gz").read_bytes())
+    assert images[:16] == bytes.fromhex("00000803 00000002 0000001c 0000001c")
+    assert labels == bytes.fromhex("00000801 00000002 03 09")
+
+
+def test_hand_written_files_are_read(tmp_path: Path) -> None:
+    """Files built byte by byte with the literal magic numbers read back as written."""
+    pixels = bytes(range(256)) * 3 + bytes(16)
+    images = write_gzip(tmp_path / "i.gz", struct.pack(">IIII", 2051, 1, 28, 28) + pixels)
+    labels = write_gzip(tmp_path / "l.gz", struct.pack(">II", 2049, 8) + bytes([0, 9, 5, 1, 2, 3, 4, 6]))
+    np.testing.assert_array_equal(read_idx_images(images), np.frombuffer(pixels, dtype=np.uint8).reshape(1, 784))
+    np.testing.assert_array_equal(read_idx_labels(labels), [0, 9, 5, 1, 2, 3, 4, 6])
+    with raises_naming(labels, "magic 2049, expected 2051"):
+        read_idx_images(labels)
+    with raises_naming(images, "magic 2051, expected 2049"):
+        read_idx_labels(images)
+
+
+def test_written_files_carry_no_timestamp(tmp_path: Path) -> None:
+    """The gzip MTIME field (bytes 4-7) is zero, so equal data gives equal files."""
+    write_idx_images(tmp_path / "i.gz", np.zeros((1, 784), dtype=np.uint8))
+    write_idx_labels(tmp_path / "l.gz", np.zeros(1, dtype=np.uint8))
+    for name in ("i.gz", "l.gz"):
+        assert (tmp_path / name).read_bytes()[4:8] == bytes(4), name
+
+
+def test_the_item_cap_is_one_million_inclusive(tmp_path: Path) -> None:
+    """Exactly 1,000,000 items passes the cap (and then fails as truncated); 1,000,001 does not."""
+    at_cap = write_gzip(tmp_path / "at-cap.gz", struct.pack(">II", 2049, 1_000_000))
+    with raises_naming(at_cap, "8 bytes, header of 1000000 labels needs 1000008"):
+        read_idx_labels(at_cap)
+    above = write_gzip(tmp_path / "above.gz", struct.pack(">II", 2049, 1_000_001))
+    with raises_naming(above, "1,000,001 labels, more than the 1,000,000 allowed"):
+        read_idx_labels(above)
+
+
+def test_labels_zero_and_nine_are_digits_ten_is_not(tmp_path: Path) -> None:
+    path = write_gzip(tmp_path / "bounds.gz", struct.pack(">II", 2049, 2) + bytes([0, 9]))
+    np.testing.assert_array_equal(read_idx_labels(path), [0, 9])
+    ten = write_gzip(tmp_path / "ten.gz", struct.pack(">II", 2049, 1) + bytes([10]))
+    with raises_naming(ten, "label 10 is not a digit"):
+        read_idx_labels(ten)
+
+
+def test_one_byte_too_many_is_refused(tmp_path: Path) -> None:
+    path = write_gzip(tmp_path / "one-more.gz", struct.pack(">II", 2049, 2) + bytes(3))
+    with raises_naming(path, "longer than the 10 bytes a header of 2 labels needs"):
+        read_idx_labels(path)
+    exact = write_gzip(tmp_path / "exact.gz", struct.pack(">II", 2049, 2) + bytes(2))
+    assert read_idx_labels(exact).shape == (2,)
+
+
+def test_other_image_sides_are_read_when_asked(tmp_path: Path) -> None:
+    path = write_gzip(tmp_path / "small.gz", struct.pack(">IIII", 2051, 2, 5, 5) + bytes(range(50)))
+    np.testing.assert_array_equal(read_idx_images(path, side=5), np.arange(50, dtype=np.uint8).reshape(2, 25))
+    with raises_naming(path, "images are 5x5, expected 28x28"):
+        read_idx_images(path)
