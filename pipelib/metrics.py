@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from pipelib.atomic import write_json
@@ -31,6 +32,9 @@ if TYPE_CHECKING:  # the report reads the layout without importing scikit-learn
         SoftmaxEvaluation,
         Walkthrough,
     )
+    from pipelib.mnist.sweep import Model as SweepModel
+    from pipelib.mnist.sweep import ModelResult
+    from pipelib.mnist.sweep import Point as SweepPoint
     from pipelib.titanic.evaluation import TitanicEvaluation
 
 Path_ = str | os.PathLike[str]
@@ -40,6 +44,7 @@ MNIST_DETAILS = "reports/mnist_details.json"
 TITANIC_METRICS = "metrics/titanic.json"
 TITANIC_DETAILS = "reports/titanic_details.json"
 MNIST_TEST_PREDICTIONS = "reports/mnist_test_predictions.csv"
+SWEEP_METRICS = "metrics/sweep.json"
 
 RATES = ("accuracy", "precision", "recall", "f1")
 # Every headline key, dotted as `dvc metrics diff` names them: the files hold exactly these.
@@ -82,6 +87,12 @@ MNIST_DETAIL_KEYS = (
     "error_analysis",
     "comparison",
 )
+SWEEP_HEADLINE = tuple(
+    f"{model}.{point}.{key}"
+    for model in ("softmax", "binary")
+    for point in ("best", "seed_setting")
+    for key in ("C", "scaling", "validation_accuracy", "test_accuracy")
+)
 TITANIC_DETAIL_KEYS = (
     "titanic.n_rows",
     "titanic.n_features",
@@ -97,39 +108,6 @@ REVIEW_KEYS = {
     "threshold": (MNIST_DETAILS, "binary.threshold"),
     "precision": (MNIST_METRICS, "binary.cv_precision"),
     "recall": (MNIST_METRICS, "binary.cv_recall"),
-}
-# Old dotted key -> new (file, dotted key), for readers written against the layout before issue 10.
-RENAMED = {
-    "metrics/mnist.json": {
-        "binary.accuracy": (MNIST_METRICS, "binary.cv_accuracy"),
-        "binary.precision": (MNIST_METRICS, "binary.cv_precision"),
-        "binary.recall": (MNIST_METRICS, "binary.cv_recall"),
-        "binary.f1": (MNIST_METRICS, "binary.cv_f1"),
-        "binary.roc_auc": (MNIST_METRICS, "binary.cv_roc_auc"),
-        "binary.cv_accuracy.mean": (MNIST_METRICS, "binary.cv_fold_accuracy_mean"),
-        "binary.cv_accuracy.fold_N": (MNIST_DETAILS, "binary.cv_fold_accuracy.fold_N"),
-        "binary.tn/fp/fn/tp": (MNIST_DETAILS, "binary.cv_confusion.tn/fp/fn/tp"),
-        "binary.test.accuracy/precision/recall/f1": (MNIST_METRICS, "binary.test_accuracy/..."),
-        "binary.test.tn/fp/fn/tp": (MNIST_DETAILS, "binary.test_confusion.tn/fp/fn/tp"),
-        "binary.threshold": (MNIST_DETAILS, "binary.threshold"),
-        "binary.pr_curve_thresholds": (MNIST_DETAILS, "binary.pr_curve.thresholds"),
-        "binary.at_target_precision": (MNIST_DETAILS, "binary.at_target_precision"),
-        "baseline_never_positive.accuracy": (MNIST_METRICS, "baseline.cv_accuracy"),
-        "baseline_never_positive.*": (MNIST_DETAILS, "baseline.*"),
-        "softmax.n_iter": (MNIST_DETAILS, "softmax.n_iter"),
-        "softmax_augmented.n_iter": (MNIST_DETAILS, "softmax_augmented.n_iter"),
-    },
-    "metrics/titanic.json": {
-        "titanic.accuracy": (TITANIC_METRICS, "titanic.cv_accuracy"),
-        "titanic.precision": (TITANIC_METRICS, "titanic.cv_precision"),
-        "titanic.recall": (TITANIC_METRICS, "titanic.cv_recall"),
-        "titanic.f1": (TITANIC_METRICS, "titanic.cv_f1"),
-        "titanic.roc_auc": (TITANIC_METRICS, "titanic.cv_roc_auc"),
-        "titanic.cv_accuracy.mean": (TITANIC_METRICS, "titanic.cv_fold_accuracy_mean"),
-        "titanic.cv_accuracy.fold_NN": (TITANIC_DETAILS, "titanic.cv_fold_accuracy.fold_NN"),
-        "titanic.tn/fp/fn/tp": (TITANIC_DETAILS, "titanic.cv_confusion.tn/fp/fn/tp"),
-        "titanic.n_rows/n_features/threshold": (TITANIC_DETAILS, "titanic.n_rows/n_features/threshold"),
-    },
 }
 
 
@@ -309,6 +287,26 @@ def write_titanic(result: TitanicEvaluation, metrics: Path_, details: Path_) -> 
     """Write the Titanic headline metrics and details."""
     write_json(metrics, titanic_headline(result))
     write_json(details, titanic_details(result))
+
+
+def sweep_headline(results: Mapping[SweepModel, ModelResult]) -> dict[str, Any]:
+    """metrics/sweep.json: per model, the best point and the pipeline's setting, validation and test accuracy."""
+
+    def setting(point: SweepPoint, validation: float | None, test: float) -> dict[str, Any]:
+        return {"C": point.C, "scaling": point.scaling, "validation_accuracy": validation, "test_accuracy": test}
+
+    return {
+        model: {
+            "best": setting(result.best, result.best_validation, result.best_test),
+            "seed_setting": setting(result.seed, result.seed_validation, result.seed_test),
+        }
+        for model, result in results.items()
+    }
+
+
+def write_sweep(results: Mapping[SweepModel, ModelResult], target: Path_) -> None:
+    """Write metrics/sweep.json (its only headline numbers: the sweep has no details file)."""
+    write_json(target, sweep_headline(results))
 
 
 def dotted(data: dict[str, Any], key: str) -> Any:

@@ -41,10 +41,16 @@ CAUSES = (
 
 def remote_of(project: Path, name: str | None) -> tuple[str, str]:
     """The remote ``name`` (default: the project's default remote) and its URL, credentials left out."""
-    from dvc.config import Config
+    from dvc.config import Config, ConfigError
+    from dvc.exceptions import NotDvcRepoError
     from dvc.repo import Repo
 
-    config = Config(Repo.find_dvc_dir(str(project)))
+    try:
+        config = Config(Repo.find_dvc_dir(str(project)))
+    except NotDvcRepoError:
+        raise PipelineError(f"{project}: not a DVC project (no .dvc directory)") from None
+    except ConfigError as error:
+        raise PipelineError(f"the DVC configuration cannot be read ({error})") from None
     name = name or config["core"].get("remote")
     if not name:
         raise PipelineError("no DVC remote given (-r NAME) and no default remote: see docs/sharing.md")

@@ -1,7 +1,7 @@
 """evaluate (MNIST): metrics, details and plot data from saved scores and models, with no refitting.
 
 Only ``mnist.evaluate`` (and the positive digit) is read here, so changing the decision
-threshold or the target precision reruns this stage and the report and nothing else.
+threshold or the target precision reruns this stage, the figures that mark them, and the report.
 """
 
 from __future__ import annotations

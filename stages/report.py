@@ -21,6 +21,7 @@ def main() -> None:
     parser.add_argument("--titanic-details", required=True)
     parser.add_argument("--titanic-extremes", required=True)
     parser.add_argument("--titanic-coefficients", required=True)
+    parser.add_argument("--sweep-metrics", required=True)
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
     # Every input is read and checked before the report is written.
@@ -31,6 +32,7 @@ def main() -> None:
         args.titanic_details,
         args.titanic_extremes,
         args.titanic_coefficients,
+        args.sweep_metrics,
     )
     figure_dir = os.path.relpath(args.mnist_figures, Path(args.out).parent)
     write_text(args.out, report(inputs, figure_dir))

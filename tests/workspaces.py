@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
+from pipelib.atomic import write_json
 from pipelib.mnist.dataset import write_mnist
 from pipelib.mnist.fitting import LinearModel, save_model
 from pipelib.mnist.source import load_mirror
@@ -133,6 +134,15 @@ def write_stage_inputs(project: Path, mirror: Path) -> None:
         titanic_fold,
         target,
         model.decision_function(passengers),
+    )
+    # The sweep's metrics, as its stage writes them (the report's one input from the sweep).
+    point = {"validation_accuracy": 0.9, "test_accuracy": 0.91}
+    write_json(
+        project / "metrics" / "sweep.json",
+        {
+            model: {"best": {"C": 0.1, "scaling": "unit", **point}, "seed_setting": {"C": c, "scaling": "raw", **point}}
+            for model, c in (("softmax", 10.0), ("binary", 1.0))
+        },
     )
 
 

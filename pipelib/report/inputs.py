@@ -26,6 +26,7 @@ class ReportInputs:
     titanic_details: dict[str, Any]
     extremes: list[dict[str, str]]
     coefficients: list[dict[str, str]]
+    sweep: dict[str, Any]  # metrics/sweep.json
 
 
 def read_csv(path: Path_, leading: list[str]) -> list[dict[str, str]]:
@@ -50,7 +51,13 @@ def read_csv(path: Path_, leading: list[str]) -> list[dict[str, str]]:
 
 
 def read_inputs(
-    mnist: Path_, mnist_details: Path_, titanic: Path_, titanic_details: Path_, extremes: Path_, coefficients: Path_
+    mnist: Path_,
+    mnist_details: Path_,
+    titanic: Path_,
+    titanic_details: Path_,
+    extremes: Path_,
+    coefficients: Path_,
+    sweep: Path_,
 ) -> ReportInputs:
     """Read every input file, each checked for the keys or columns the report uses."""
     return ReportInputs(
@@ -60,4 +67,5 @@ def read_inputs(
         metrics.read_json(titanic_details, metrics.TITANIC_DETAIL_KEYS),
         read_csv(extremes, EXTREMES_COLUMNS),
         read_csv(coefficients, COEFFICIENT_COLUMNS),
+        metrics.read_json(sweep, metrics.SWEEP_HEADLINE),
     )

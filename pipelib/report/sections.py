@@ -11,6 +11,7 @@ from typing import Any
 from pipelib.markdown import markdown_rows
 from pipelib.report import seed
 from pipelib.report.inputs import ReportInputs
+from pipelib.report.sweep import sweep_section
 
 
 def _number(value: Any) -> str:
@@ -392,5 +393,6 @@ def report(inputs: ReportInputs, figure_dir: str) -> str:
         "printed, as it printed it; this run's numbers come from the pipeline's outputs.",
         mnist_section(inputs.mnist, inputs.mnist_details, figure_dir),
         titanic_section(inputs.titanic, inputs.titanic_details, inputs.extremes, inputs.coefficients),
+        sweep_section(inputs.sweep),
     ]
     return "\n\n".join(sections) + "\n"

@@ -69,7 +69,14 @@ def plot_data(base: str, cwd: Path, warnings: list[str]) -> tuple[list[PlotData]
         old = vcs.git_show(base, plot.file, cwd)
         if old is None:
             warnings.append(f"the base revision has no {plot.file}: plotted current only")
-        previous = None if old is None else read_plot(plot, old, f"{plot.file} ({base})")
+        previous = None
+        if old is not None:
+            try:  # the base may predate a column this revision's dvc.yaml names: plot the current only
+                previous = read_plot(plot, old, f"{plot.file} ({base})")
+            except PipelineError as error:
+                warnings.append(
+                    f"the base revision's {plot.file} does not fit this plot ({error}): plotted current only"
+                )
         found.append(PlotData(plot, previous, current))
     return found, skipped
 
@@ -84,7 +91,10 @@ def operating_point(metrics: list[Change]) -> dict[str, tuple[object, object]]:
 def significance(base: str, cwd: Path) -> tuple[list, list[str]]:
     """McNemar on the test predictions of both revisions, or why it was skipped."""
     head_path = cwd / TEST_PREDICTIONS
-    head_text = head_path.read_text(encoding="utf-8") if head_path.is_file() else None
+    try:
+        head_text = head_path.read_text(encoding="utf-8") if head_path.is_file() else None
+    except (OSError, UnicodeDecodeError) as error:
+        raise PipelineError(f"{head_path}: cannot read the test predictions ({error.__class__.__name__})") from None
     base_text = vcs.git_show(base, TEST_PREDICTIONS, cwd)
     if base_text is None or head_text is None:
         which = (

@@ -694,6 +694,12 @@ CASES = [
         "error: metrics/titanic.json: lacks the metric 'titanic.train_accuracy'",
     ),
     Case(
+        "report-sweep-metrics-lack-a-key",
+        "report",
+        text_file("metrics/sweep.json", '{"softmax": {"best": {"C": 0.1}}}\n'),
+        "error: metrics/sweep.json: lacks the metric 'softmax.best.scaling'",
+    ),
+    Case(
         "report-details-lack-a-key",
         "report",
         text_file("reports/mnist_details.json", '{"binary": {}}\n'),

@@ -13,17 +13,25 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import helpers
 import numpy as np
 import pytest
 
 from pipelib.cluster import dask_client
+from pipelib.metrics import sweep_headline as sweep_metrics
 from pipelib.mnist.dataset import write_mnist
-from pipelib.mnist.sweep import grid, run_sweep, sweep_metrics, validation_curves
+from pipelib.mnist.sweep import grid, run_sweep, validation_curves
 
 WORKER = [sys.executable, "-m", "distributed.cli.dask_worker"]
-SETTINGS = {"validation_fraction": 0.25, "seed": 1, "positive_digit": 5, "max_iter": 20}
+SETTINGS: dict[str, Any] = {
+    "validation_fraction": 0.25,
+    "seed": 1,
+    "positive_digit": 5,
+    "max_iter": 20,
+    "reference_c": {"softmax": 10.0, "binary": 1.0},
+}
 SWEEP_PARAMS = {
     "mnist.sweep.C": [0.01, 1.0, 100.0],
     "mnist.sweep.max_iter": 60,

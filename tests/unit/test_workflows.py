@@ -147,8 +147,8 @@ def test_pushes_to_main_share_the_outputs_and_the_run_cache() -> None:
     [job] = main["jobs"].values()
     assert job["environment"] == "dvc-push"  # the write credentials live there, branch-protected
     steps = job["steps"]
-    [push] = [s for s in steps if "dvc push" in s.get("run", "")]
-    assert push["run"].strip() == ".venv/bin/dvc push --run-cache"
+    [push] = [s for s in steps if "pipelib.remote push" in s.get("run", "")]
+    assert push["run"].strip() == ".venv/bin/python -m pipelib.remote push"  # adds --run-cache (pipelib/remote.py)
     assert push["if"] == "steps.remote.outputs.configured == 'true'"
     [remote] = [s for s in steps if s.get("id") == "remote"]
     assert remote["env"]["DVC_REMOTE_CONFIG"] == "${{ secrets.DVC_PUSH_CONFIG }}"

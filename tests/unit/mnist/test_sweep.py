@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import helpers
 import numpy as np
 import pytest
@@ -43,10 +45,11 @@ def test_validation_curves_put_each_model_and_scaling_in_a_column() -> None:
     ]
     result = ModelResult(fits, Point("softmax", 1.0, "unit"), 0.7, 0.6, Point("softmax", 10.0, "raw"), None, 0.5)
     columns = validation_curves({"softmax": result})
-    assert list(columns) == ["C", "softmax_raw", "softmax_unit"]
+    assert list(columns) == ["C", "softmax_raw", "softmax_unit", "binary_raw", "binary_unit"]
     np.testing.assert_array_equal(columns["C"], [0.1, 1.0])
     np.testing.assert_array_equal(columns["softmax_raw"], [0.4, 0.5])
     assert np.isnan(columns["softmax_unit"][0]) and columns["softmax_unit"][1] == 0.7
+    assert np.isnan(columns["binary_raw"]).all() and np.isnan(columns["binary_unit"]).all()  # not on this grid
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +58,13 @@ def small() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray
     return (pixels[:300], labels[:300]), (pixels[300:], labels[300:])
 
 
-SETTINGS = {"validation_fraction": 0.25, "seed": 1, "positive_digit": 5, "max_iter": 20}
+SETTINGS: dict[str, Any] = {
+    "validation_fraction": 0.25,
+    "seed": 1,
+    "positive_digit": 5,
+    "max_iter": 20,
+    "reference_c": {"softmax": 10.0, "binary": 1.0},
+}
 
 
 def test_seed_setting_and_best_point_are_reported_the_test_set_never_chooses(small) -> None:  # type: ignore[no-untyped-def]
