@@ -50,6 +50,7 @@ def copy_project(dest: Path, source: Path = REPO_ROOT) -> Path:
     _checked(["git", "init", "-q"], dest, env)
     _checked([sys.executable, "-m", "dvc", "init", "-q"], dest, env)
     shutil.copy2(source / ".dvc" / "config", dest / ".dvc" / "config")
+    shutil.copytree(source / ".dvc" / "plots", dest / ".dvc" / "plots")  # dvc.yaml's custom plot templates
     for name in PROJECT_FILES:
         shutil.copy2(source / name, dest / name)
     for package in PROJECT_PACKAGES:

@@ -12,7 +12,7 @@ from pipelib import metrics
 from pipelib.cluster import dask_client, scheduler_address
 from pipelib.errors import run_stage
 from pipelib.mnist.dataset import read_mnist
-from pipelib.mnist.sweep import grid, run_sweep, validation_curves
+from pipelib.mnist.sweep import SEED_C, grid, run_sweep, validation_curves
 from pipelib.params import load_params
 from pipelib.plot_csv import write_csv
 from pipelib.tables import use_system_allocator
@@ -39,7 +39,7 @@ def main() -> None:
             seed=settings.seed,
             positive_digit=params.positive_digit,
             max_iter=settings.max_iter,
-            reference_c={"softmax": params.softmax.C, "binary": params.binary.C},
+            reference_c=SEED_C,
             client=client,
         )
     write_csv(args.plot, validation_curves(results))

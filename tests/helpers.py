@@ -321,6 +321,7 @@ def copy_project(dest: Path) -> Path:
     _checked(_run(["git", "init", "-q"], dest))
     _checked(_run([sys.executable, "-m", "dvc", "init", "-q"], dest, stage_env(dest, dest)))
     shutil.copy2(REPO_ROOT / ".dvc" / "config", dest / ".dvc" / "config")
+    shutil.copytree(REPO_ROOT / ".dvc" / "plots", dest / ".dvc" / "plots")  # dvc.yaml's custom plot templates
     return copy_sources(dest)
 
 

@@ -186,7 +186,12 @@ def test_plot_data(base: Project) -> None:
 
 
 # Pixel size of each figure (figsize x dpi in pipelib/mnist/figures.py): a blank or wrongly laid-out figure shows here.
-FIGURE_SIZES = {
+FIGURE_SIZES = {  # figsize (inches) x 100 dpi, as pipelib/mnist/figures.py asks for
+    "binary_errors": (800, 400),
+    "calibration": (500, 500),
+    "confusion_normalized": (600, 500),
+    "errors_3_vs_5": (800, 800),
+    "walkthrough_digit": (300, 300),
     "more_digits": (900, 900),
     "precision_recall_vs_threshold": (800, 400),
     "precision_vs_recall": (800, 600),
@@ -251,15 +256,23 @@ def test_dvc_plots_show(clone: Project) -> None:
         "roc": ("plots/mnist/roc.csv", {"fpr", "tpr"}),
         "test_confusion": ("plots/mnist/test_confusion.csv", {"actual", "predicted"}),
         "titanic_coefficients": ("plots/titanic/coefficients.csv", {"feature", "coefficient"}),
+        "binary_cv_confusion": ("plots/mnist/binary_cv_confusion.csv", {"actual", "predicted"}),
+        "confusion_normalized": ("plots/mnist/test_errors.csv", {"actual", "predicted"}),
+        "calibration_mnist": ("plots/mnist/calibration.csv", {"mean_probability", "fraction_positive"}),
+        "calibration_titanic": ("plots/titanic/calibration.csv", {"mean_probability", "fraction_positive"}),
+        "sweep_validation": ("plots/sweep/validation.csv", {"C"}),
     }
+    series_per_row = {"precision_recall_vs_threshold": 2, "sweep_validation": 4}  # y fields drawn from each row
     assert set(data) == set(series) | {f"plots/figures/{name}.png" for name in FIGURES}
     for plot, (csv, fields) in series.items():
+        rows = len(read_csv_lines(clone.path / csv)) - 1
+        if rows == 0:  # e.g. no misclassified test digit on this small data: nothing to draw
+            assert data[plot] == [], plot
+            continue
         (entry,) = data[plot]
         assert entry["type"] == "vega", plot
         values = entry["content"]["data"]["values"]
-        rows = len(read_csv_lines(clone.path / csv)) - 1
-        # the threshold plot draws two series (precision and recall) from each row
-        assert len(values) == rows * (2 if plot == "precision_recall_vs_threshold" else 1), plot
+        assert len(values) == rows * series_per_row.get(plot, 1), plot
         assert all(fields <= set(value) for value in values), plot
     for name in FIGURES:
         (entry,) = data[f"plots/figures/{name}.png"]

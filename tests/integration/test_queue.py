@@ -66,7 +66,8 @@ def test_queued_experiments_run_and_show(tmp_path: Path, clean_runs: tuple[Path,
         data = experiment(shown, name)
         assert helpers.get_dotted(data["params"]["params.yaml"]["data"], "mnist.softmax.C") == c
         metrics = data["metrics"]["metrics/mnist.json"]["data"]
-        assert metrics["binary"]["threshold"] == threshold
+        assert helpers.get_dotted(data["params"]["params.yaml"]["data"], "mnist.evaluate.threshold") == threshold
+        assert 0 <= metrics["binary"]["test_accuracy"] <= 1  # evaluated at that threshold
         assert 0 <= metrics["softmax"]["test_accuracy"] <= 1
 
         logs = helpers.run_dvc(project, tiny_mirror, "queue", "logs", name).stdout

@@ -233,8 +233,9 @@ def test_pull_then_repro_runs_nothing(shared: Shared, tmp_path: Path, name: str)
 def test_threshold_change_pulls_only_what_evaluation_reads(shared: Shared, tmp_path: Path, name: str) -> None:
     b = fresh_clone(shared, tmp_path / "b", name)
     helpers.edit_params(b / "params.yaml", {"mnist.evaluate.threshold": -1.0})
-    assert helpers.stages_run(dvc(shared, b, "repro", "--pull", "--allow-missing")) == {"evaluate_mnist", "report"}
-    assert json.loads((b / "metrics" / "mnist.json").read_text(encoding="utf-8"))["binary"]["threshold"] == -1.0
+    ran = helpers.stages_run(dvc(shared, b, "repro", "--pull", "--allow-missing"))
+    assert ran == {"evaluate_mnist", "figures_mnist", "report"}  # the figures mark the threshold
+    assert json.loads((b / "reports" / "mnist_details.json").read_text(encoding="utf-8"))["binary"]["threshold"] == -1.0
     for relative in ("data/mnist/train_augmented.parquet", "data/mnist/train_shuffled.parquet"):
         assert not (b / relative).exists(), relative
         assert not in_cache(b, lock_md5(b, relative)), f"{relative} was downloaded"
@@ -246,8 +247,9 @@ def test_pushed_experiment_is_restored_from_the_run_cache(shared: Shared, tmp_pa
     helpers.edit_params(b / "params.yaml", {"mnist.softmax.C": EXPERIMENT_C})
     output = dvc(shared, b, "repro", "--pull", "--allow-missing")
     assert "Stage 'train_softmax@softmax' is cached - skipping run" in output, output
-    # evaluate_mnist and report write uncached outputs, which travel by git, not the remote: they rerun.
-    assert helpers.stages_run(output) <= {"evaluate_mnist", "report"}, output
+    # the evaluation, the figures and the report write uncached outputs, which travel by git, not the
+    # remote: they rerun.
+    assert helpers.stages_run(output) <= {"evaluate_mnist", "figures_mnist", "report"}, output
     assert (b / "models" / "softmax.npz").read_bytes() == shared.experiment_model
 
 
