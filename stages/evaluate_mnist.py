@@ -23,7 +23,6 @@ def main() -> None:
     parser.add_argument("--softmax-augmented-model", required=True)
     parser.add_argument("--test", required=True)
     parser.add_argument("--train", required=True)
-    parser.add_argument("--augmented", required=True, help="the augmented training set (its shape is reported)")
     parser.add_argument("--metrics", required=True)
     parser.add_argument("--details", required=True)
     parser.add_argument("--plots", required=True, help="directory for the plot data files")
@@ -38,7 +37,6 @@ def main() -> None:
         args.softmax_augmented_model,
         args.test,
         args.train,
-        args.augmented,
         params.evaluate.walkthrough_row,
     )
     result = evaluation.evaluate(inputs, params.positive_digit, params.evaluate)

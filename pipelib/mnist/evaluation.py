@@ -29,9 +29,10 @@ from pipelib.binary_metrics import (
     unstratified_folds,
 )
 from pipelib.errors import PipelineError
-from pipelib.mnist.dataset import MAX_AUGMENTED_IMAGES, MAX_IMAGES, PIXELS, read_mnist, read_mnist_labels
+from pipelib.mnist.dataset import MAX_IMAGES, PIXELS, read_mnist
 from pipelib.mnist.features import as_features
 from pipelib.mnist.fitting import LinearModel, load_model
+from pipelib.modelfile import read_meta
 from pipelib.params import BinaryEvaluateParams
 from pipelib.plot_csv import write_csv
 from pipelib.scores import read_scores
@@ -200,10 +201,13 @@ def read_inputs(
     augmented_model: Path_,
     test: Path_,
     train: Path_,
-    augmented: Path_,
     walkthrough_row: int,
 ) -> MnistInputs:
-    """Read and check every input before anything is computed or written."""
+    """Read and check every input before anything is computed or written.
+
+    The augmented set's size comes from the augmented model's file (the rows it was fitted on),
+    so a change of the evaluation never needs the 300,000-image set itself (nor downloads it).
+    """
     fold, target, score = read_scores(scores, MAX_IMAGES)
     test_pixels, test_labels = read_mnist(test)
     train_pixels, train_labels = read_mnist(train)
@@ -225,8 +229,16 @@ def read_inputs(
         load_softmax(augmented_model, n_features),
         train_pixels,
         train_labels,
-        len(read_mnist_labels(augmented, MAX_AUGMENTED_IMAGES)),
+        training_rows(augmented_model),
     )
+
+
+def training_rows(model_file: Path_) -> int:
+    """How many rows a model was fitted on, as its file records them."""
+    rows = read_meta(model_file).get("n_rows")
+    if not isinstance(rows, int) or isinstance(rows, bool) or rows < 1:
+        raise PipelineError(f"{model_file}: the model file does not record how many rows it was fitted on")
+    return rows
 
 
 def evaluate_binary(

@@ -79,13 +79,14 @@ def test_binary_and_softmax_agree_with_the_metrics(project: Path, tiny_mirror: P
     images = tiny_mirror / "mnist" / "t10k-images-idx3-ubyte.gz"
     labels = read_idx_labels(tiny_mirror / "mnist" / "t10k-labels-idx1-ubyte.gz")
     metrics = json.loads((project / "metrics" / "mnist.json").read_text(encoding="utf-8"))
+    details = json.loads((project / "reports" / "mnist_details.json").read_text(encoding="utf-8"))
 
     binary = predicted(project, tiny_mirror, tmp_path / "b.csv", "digits", images, "--model", "models/binary.npz")
     assert list(binary.columns) == ["row", "predicted", "score"]
     positive, truth = binary["predicted"].to_numpy(dtype=bool), labels == 5
     counts = {"tp": truth & positive, "fp": ~truth & positive, "fn": truth & ~positive, "tn": ~truth & ~positive}
     assert {name: int(mask.sum()) for name, mask in counts.items()} == {
-        name: metrics["binary"]["test"][name] for name in counts
+        name: details["binary"]["test_confusion"][name] for name in counts
     }
     np.testing.assert_array_equal(
         mnist_estimator(project / "models" / "binary.npz").predict(

@@ -339,7 +339,9 @@ def test_push_killed_half_way_then_rerun(shared: Shared, tmp_path: Path, slow_se
     dvc(shared, project, "remote", "modify", "--local", "ssh", "url", f"{shared.server.url}{store}")
     result = remote(shared, project, "push")
     assert result.returncode == 0, result.stderr
-    assert assert_objects_sound(store) and object_names(store) == full
+    # Every object is sound and one the shared remote holds too (that one also has the pushed
+    # experiment's model, which this clone never had); the clone below proves nothing is missing.
+    assert assert_objects_sound(store) and object_names(store) <= full
 
     b = fresh_clone(shared, tmp_path / "b", "ssh", url=f"{shared.server.url}{store}")
     result = remote(shared, b, "pull")

@@ -174,15 +174,15 @@ def test_read_inputs_refuses_swapped_models(tmp_path: Path) -> None:
     binary, softmax = one_hot_models()
     params = LogisticParams(C=1.0, max_iter=100, random_state=0)
     save_model(tmp_path / "binary.npz", binary, params, 10)
-    save_model(tmp_path / "softmax.npz", softmax, params, 10)
+    save_model(tmp_path / "softmax.npz", softmax, params, 50)  # as if fitted on 5x the 10 training images
     write_scores(tmp_path / "scores.parquet", FOLD, TARGET, SCORE)
     write_mnist(images([5, 3]), np.array([5, 3], dtype=np.uint8), tmp_path / "test.parquet")
     write_mnist(images(list(range(10))), np.arange(10, dtype=np.uint8), tmp_path / "train.parquet")
     names = ("scores.parquet", "binary.npz", "softmax.npz", "softmax.npz", "test.parquet", "train.parquet")
     paths = [tmp_path / name for name in names]
-    assert read_inputs(*paths, tmp_path / "test.parquet", 9).augmented_rows == 2
+    assert read_inputs(*paths, 9).augmented_rows == 50  # the rows the augmented model file records
     with pytest.raises(PipelineError, match=r"'mnist\.evaluate\.walkthrough_row' must be below 10, got 10"):
-        read_inputs(*paths, tmp_path / "test.parquet", 10)
+        read_inputs(*paths, 10)
     paths[1], paths[2] = paths[2], paths[1]
     with pytest.raises(PipelineError, match=r"softmax\.npz: a 10-class model, expected a binary one"):
-        read_inputs(*paths, tmp_path / "test.parquet", 0)
+        read_inputs(*paths, 0)
