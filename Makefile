@@ -31,8 +31,9 @@ lock: $(VENV)/.installed
 repro: $(VENV)/.installed
 	dvc repro
 
+# Two test processes (pytest-xdist), one file each at a time: module fixtures are built once.
 test: $(VENV)/.installed
-	python -m pytest -q tests
+	python -m pytest -q -n 2 --dist loadfile tests
 
 lint: $(VENV)/.installed
 	ruff check . && ruff format --check . && python -m mypy
