@@ -9,7 +9,6 @@ Run from a project whose ``data/mnist`` holds ``train.parquet`` and ``train_shuf
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import time
 from pathlib import Path
@@ -38,7 +37,7 @@ def main() -> None:
     times: dict[str, list[float]] = {}
     for _ in range(args.repeats):
         for workers in (1, 2):
-            settings = dataclasses.replace(params.softmax_augmented, n_jobs=workers)
+            settings = params.softmax_augmented.model_copy(update={"n_jobs": workers})
             started = time.perf_counter()
             fit_logistic(augmented, augmented_labels, settings, f"softmax_augmented, {workers} worker(s)")
             times.setdefault(f"softmax_augmented fit, {workers} worker(s)", []).append(time.perf_counter() - started)
