@@ -320,6 +320,12 @@ def load_params(path: str | Path = "params.yaml") -> Params:
     return validate(raw if raw is not None else {})
 
 
+def require_row_below(key: str, row: int, n_rows: int) -> None:
+    """Refuse a row-index parameter past the end of the table it indexes (known only once it is read)."""
+    if row >= n_rows:
+        raise PipelineError(f"params.yaml: '{key}' must be below {n_rows}, got {row}")
+
+
 def require_fold_count(n_folds: int, target: Any, key: str, source: str | Path) -> None:
     """Refuse a k-fold count above the smallest class's size (stratified folds need one member each).
 

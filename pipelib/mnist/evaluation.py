@@ -33,7 +33,7 @@ from pipelib.mnist.dataset import MAX_IMAGES, PIXELS, read_mnist
 from pipelib.mnist.features import as_features
 from pipelib.mnist.fitting import LinearModel, load_model
 from pipelib.modelfile import read_meta
-from pipelib.params import BinaryEvaluateParams
+from pipelib.params import BinaryEvaluateParams, require_row_below
 from pipelib.plot_csv import write_csv
 from pipelib.scores import read_scores
 from pipelib.stats import McNemar, bootstrap_interval, mcnemar_exact
@@ -213,10 +213,7 @@ def read_inputs(
     train_pixels, train_labels = read_mnist(train)
     if len(train_labels) != len(target):
         raise PipelineError(f"{scores}: {len(target)} rows, but {train} has {len(train_labels)} (rerun dvc repro)")
-    if walkthrough_row >= len(train_labels):
-        raise PipelineError(
-            f"params.yaml: 'mnist.evaluate.walkthrough_row' must be below {len(train_labels)}, got {walkthrough_row}"
-        )
+    require_row_below("mnist.evaluate.walkthrough_row", walkthrough_row, len(train_labels))
     n_features = test_pixels.shape[1]
     return MnistInputs(
         fold,

@@ -19,7 +19,7 @@ from pipelib.errors import PipelineError
 from pipelib.mnist.augment import shift_images
 from pipelib.mnist.dataset import MAX_IMAGES, SIDE, read_mnist
 from pipelib.mnist.evaluation import analyse_errors, read_test_predictions
-from pipelib.params import BinaryEvaluateParams, MnistParams
+from pipelib.params import BinaryEvaluateParams, MnistParams, require_row_below
 from pipelib.png import save_figure
 from pipelib.scores import read_scores
 
@@ -174,8 +174,7 @@ def read_inputs(
     rows = {f"figures.{key}": getattr(params.figures, key) for key in ("some_digit", "shift_example")}
     rows["evaluate.walkthrough_row"] = params.evaluate.walkthrough_row
     for key, row in rows.items():
-        if row >= len(pixels):
-            raise PipelineError(f"params.yaml: 'mnist.{key}' must be below {len(pixels)}, got {row}")
+        require_row_below(f"mnist.{key}", row, len(pixels))
     _, target, score = read_scores(scores, MAX_IMAGES)
     if len(score) != len(pixels):
         raise PipelineError(f"{scores}: {len(score)} rows, but {train} has {len(pixels)} (rerun dvc repro)")
