@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import time
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,7 +45,12 @@ class LinearModel:
 
 
 def _fit(
-    features: np.ndarray | sp.csr_matrix, target: np.ndarray, params: LogisticParams, label: str, n_workers: int
+    features: np.ndarray | sp.csr_matrix,
+    target: np.ndarray,
+    params: LogisticParams,
+    label: str,
+    n_workers: int,
+    pool: Executor | None = None,
 ) -> LinearModel:
     classes, codes = np.unique(target, return_inverse=True)
     started = time.perf_counter()
@@ -55,7 +61,7 @@ def _fit(
     )
     # Parallelism comes from the row-block workers; more BLAS threads would only compete with them.
     with threadpool_limits(limits=1, user_api="blas"):
-        fit = fit_lbfgs(features, codes, len(classes), params.C, params.max_iter, n_workers=n_workers)
+        fit = fit_lbfgs(features, codes, len(classes), params.C, params.max_iter, n_workers=n_workers, pool=pool)
     stopped = " (stopped at max_iter)" if fit.n_iter >= params.max_iter else ""
     progress(f"{label}: {fit.n_iter} lbfgs iterations{stopped} in {time.perf_counter() - started:.1f} s")
     return LinearModel(fit.coef, fit.intercept, classes, fit.n_iter)
@@ -79,15 +85,27 @@ def fit_on_rows(
     features: np.ndarray | sp.csr_matrix,
     target: np.ndarray,
     params: LogisticParams,
-    jobs: list[tuple[np.ndarray, str]],
+    jobs: list[tuple[np.ndarray | None, str]],
     n_jobs: int,
 ) -> list[LinearModel]:
-    """Fit one model per (rows, label) job, one after the other, each on ``n_jobs`` threads.
+    """Fit one model per (rows, label) job, all at once, their row blocks sharing ``n_jobs`` threads.
 
-    Splitting each fit's rows over the workers keeps both busy to the end, where running
-    whole fits side by side would leave one idle while the larger all-rows fit finishes.
+    Each fit is driven by its own thread, and every fit's row blocks queue for one pool of
+    ``n_jobs`` block workers: one fit's optimiser steps and small-vector work overlap the
+    others' products, and the workers stay busy to the end, where whole fits on separate
+    workers would leave one idle while the larger all-rows fit finishes. Each model depends
+    only on its own rows, never on the timing, so the results are the same bytes as one
+    fit after another on one thread. ``rows`` None means all rows (no copy of the matrix).
     """
-    return [_fit(features[rows], target[rows], params, label, n_jobs) for rows, label in jobs]
+
+    def subset(rows: np.ndarray | None) -> tuple[np.ndarray | sp.csr_matrix, np.ndarray]:
+        return (features, target) if rows is None else (features[rows], target[rows])
+
+    if n_jobs == 1:
+        return [_fit(*subset(rows), params, label, 1) for rows, label in jobs]
+    with ThreadPoolExecutor(n_jobs) as block_workers, ThreadPoolExecutor(len(jobs)) as drivers:
+        fits = [drivers.submit(_fit, *subset(rows), params, label, n_jobs, block_workers) for rows, label in jobs]
+        return [fit.result() for fit in fits]
 
 
 @dataclass(frozen=True)
@@ -111,9 +129,9 @@ def fit_with_cross_validation(
     from sklearn.model_selection import StratifiedKFold  # here: loading a model needs no scikit-learn
 
     folds = list(StratifiedKFold(n_splits=n_folds).split(np.zeros(len(target)), target))
-    jobs = [(train_rows, f"fold {number}/{n_folds}") for number, (train_rows, _) in enumerate(folds, start=1)]
-    jobs.append((np.arange(len(target)), "all rows"))
-    *fold_models, full_model = fit_on_rows(features, target, params, jobs, n_jobs)
+    jobs: list[tuple[np.ndarray | None, str]] = [(None, "all rows")]  # the longest fit starts first
+    jobs += [(train_rows, f"fold {number}/{n_folds}") for number, (train_rows, _) in enumerate(folds, start=1)]
+    full_model, *fold_models = fit_on_rows(features, target, params, jobs, n_jobs)
     fold = np.empty(len(target), dtype=np.uint8)
     score = np.empty(len(target), dtype=np.float64)
     for number, ((_, test_rows), model) in enumerate(zip(folds, fold_models, strict=True)):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -17,7 +18,7 @@ from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
 
 from pipelib.mnist.logistic_lbfgs import binomial_loss_gradient, fit_lbfgs
-from pipelib.mnist.row_blocks import RowBlocks, block_bounds, row_block
+from pipelib.mnist.row_blocks import BINOMIAL_BLOCK_ROWS, BLOCK_ROWS, RowBlocks, block_bounds, row_block
 
 
 def make_data(n_classes: int, n_rows: int = 600, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
@@ -75,6 +76,31 @@ def test_worker_count_does_not_change_a_bit(n_classes: int, C: float) -> None:
         assert fit.coef.tobytes() == fits[0].coef.tobytes()
         assert fit.intercept.tobytes() == fits[0].intercept.tobytes()
         assert fit.n_iter == fits[0].n_iter
+
+
+def test_fits_sharing_one_pool_at_once_equal_each_fit_alone() -> None:
+    """Concurrent fits whose blocks queue for one lent pool give the bytes of each fit on one thread."""
+    problems = [make_data(n_classes, n_rows=rows, seed=seed) for n_classes, rows, seed in [(2, 700, 5), (4, 500, 6)]]
+    alone = [fit_lbfgs(sp.csr_matrix(x), y, len(np.unique(y)), 1.0, 60, block_rows=40) for x, y in problems]
+    with ThreadPoolExecutor(2) as pool, ThreadPoolExecutor(len(problems)) as drivers:
+        running = [
+            drivers.submit(fit_lbfgs, sp.csr_matrix(x), y, len(np.unique(y)), 1.0, 60, 1e-4, 2, 40, pool)
+            for x, y in problems
+        ]
+        shared = [fit.result() for fit in running]
+        assert pool.submit(lambda: "still open").result() == "still open"  # a lent pool is not shut down
+    for one, other in zip(alone, shared, strict=True):
+        assert one.coef.tobytes() == other.coef.tobytes()
+        assert one.intercept.tobytes() == other.intercept.tobytes()
+        assert one.n_iter == other.n_iter
+
+
+def test_block_sizes_per_objective() -> None:
+    """The binomial objective cuts 60,000 and 40,000 MNIST rows into two blocks; the multinomial into more."""
+    assert BINOMIAL_BLOCK_ROWS > BLOCK_ROWS
+    assert len(block_bounds(60_000, BINOMIAL_BLOCK_ROWS)) == 2
+    assert len(block_bounds(40_000, BINOMIAL_BLOCK_ROWS)) == 2
+    assert len(block_bounds(60_000, BLOCK_ROWS)) == 8
 
 
 def test_stops_at_max_iter_like_sklearn() -> None:
