@@ -32,6 +32,7 @@ import argparse
 import ast
 import copy
 import os
+import re
 import shutil
 import signal
 import sys
@@ -308,19 +309,35 @@ def run_all(module: str, tests: list[Path], sources: list[str | None], timeout: 
     return results
 
 
-def test_module(path: Path, jobs: int) -> tuple[list[Path], list[Outcome], float]:
-    """The module's unit tests, every mutant's outcome and the clean run's seconds."""
+def survivors_in(report_file: Path) -> dict[str, set[tuple[int, str]]]:
+    """(line, mutation) of each survivor a previous report lists, by module path relative to the root."""
+    found: dict[str, set[tuple[int, str]]] = {}
+    module = ""
+    for line in report_file.read_text(encoding="utf-8").splitlines():
+        heading = re.fullmatch(r"### `(.+)`", line)
+        survivor = re.match(r"- line (\d+), (.+?): `", line)
+        if heading:
+            module = heading.group(1)
+        elif survivor and module:
+            found.setdefault(module, set()).add((int(survivor.group(1)), survivor.group(2)))
+    return found
+
+
+def test_module(
+    path: Path, jobs: int, only: set[tuple[int, str]] | None = None
+) -> tuple[list[Path], list[Outcome], float]:
+    """The module's unit tests, every mutant's outcome (or those ``only`` names) and the clean run's seconds."""
     module = module_name(path)
     tests = unit_tests_of(module)
     source = path.read_text(encoding="utf-8")
+    found = [mutant for mutant in mutants(source) if only is None or (mutant.line, mutant.what) in only]
     if not tests:
-        return tests, [Outcome(mutant, "no tests") for mutant in mutants(source)], 0.0
+        return tests, [Outcome(mutant, "no tests") for mutant in found], 0.0
     started = time.monotonic()
     (clean,) = run_all(module, tests, [None], timeout=1800, jobs=1)
     seconds = time.monotonic() - started
     if clean != "passed":
         raise SystemExit(f"error: the unit tests of {module} do not pass unmutated ({clean})")
-    found = mutants(source)
     statuses = run_all(module, tests, [apply(source, mutant) for mutant in found], 3 * seconds + 10, jobs)
     names = {"failed": "killed", "passed": "survived"}
     return (
@@ -374,6 +391,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "reports" / "mutation.md")
     parser.add_argument("--jobs", type=int, default=1, help="mutants tested at once")
     parser.add_argument("--list", action="store_true", help="print the mutants, run nothing")
+    parser.add_argument(
+        "--retry", type=Path, help="a previous report: run only the mutants it lists as survivors (a partial score)"
+    )
     args = parser.parse_args(argv)
     paths = args.modules or library_modules()
     if args.list:
@@ -381,10 +401,14 @@ def main(argv: list[str] | None = None) -> int:
             for mutant in mutants(path.read_text(encoding="utf-8")):
                 print(f"{path}:{mutant.line}: {mutant.what}: {mutant.text}")
         return 0
+    retry = survivors_in(args.retry) if args.retry else None
+    if retry is not None and not args.modules:
+        paths = [ROOT / relative for relative in sorted(retry)]
     preload()
     results = {}
     for path in paths:
-        tests, outcomes, seconds = test_module(path, args.jobs)
+        only = None if retry is None else retry.get(path.resolve().relative_to(ROOT).as_posix(), set())
+        tests, outcomes, seconds = test_module(path, args.jobs, only)
         survived = sum(outcome.status in {"survived", "no tests"} for outcome in outcomes)
         print(f"{path}: {len(outcomes)} mutants, {survived} survived (clean run {seconds:.1f} s)", flush=True)
         results[path] = (tests, outcomes, seconds)
