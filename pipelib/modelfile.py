@@ -30,6 +30,7 @@ META_KEY = "meta_json"
 ZIP_START = b"PK\x03\x04"
 PICKLE_START = b"\x80"  # pickle protocol 2 and later
 PLAIN_KINDS = "biufUS"  # bool, integers, floats, text: no objects, no structured or raw bytes
+ENCRYPTED = 0x1  # bit 0 of a zip entry's general purpose flags (APPNOTE 4.4.4)
 # Bounds a model file is checked against before anything in it is unpacked.
 MAX_ITEMSIZE = 256  # bytes per element: any number, or text of up to 64 characters
 MAX_HEADER_BYTES = 1024  # an .npy header (numpy writes 128 bytes for these arrays)
@@ -116,11 +117,19 @@ def _check_directory(entries: list[zipfile.ZipInfo], bounds: dict[str, _Bound], 
         bound = bounds[info.filename.removesuffix(".npy")]
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             raise PipelineError(f"{where}: entry '{info.filename}' uses an unsupported compression method")
+        if info.flag_bits & ENCRYPTED:
+            raise PipelineError(f"{where}: entry '{info.filename}' is encrypted")
         if info.file_size > bound.entry_bytes:
             raise PipelineError(
                 f"{where}: entry '{info.filename}' unpacks to {info.file_size:,} bytes, "
                 f"more than the {bound.entry_bytes:,} allowed"
             )
+
+
+# What zipfile raises for a broken or unsupported archive: an entry name that is not the UTF-8
+# its flags announce (a ValueError, caught before the .npy header's), a newer zip version or a
+# feature it does not read (patched data, strong encryption).
+_ZIP_ERRORS = (OSError, zipfile.BadZipFile, EOFError, zlib.error, UnicodeDecodeError, NotImplementedError)
 
 
 def _open_model_file(source: Path) -> BinaryIO:
@@ -169,10 +178,10 @@ def load_arrays(
                 for info in entries:
                     key = info.filename.removesuffix(".npy")
                     arrays[key] = _read_npy(archive, info, key, bounds[key], where)
+        except _ZIP_ERRORS as error:
+            raise PipelineError(f"{source}: not a readable model file ({error})") from None
         except ValueError as error:  # a malformed .npy header
             raise PipelineError(f"{source}: array '{key}' is not a readable .npy array ({error})") from None
-        except (OSError, zipfile.BadZipFile, EOFError, zlib.error) as error:
-            raise PipelineError(f"{source}: not a readable model file ({error})") from None
     missing = [name for name in bounds if name not in arrays]
     if missing:
         raise PipelineError(f"{source}: model file lacks {', '.join(missing)}")
@@ -202,10 +211,10 @@ def read_meta(source: str | os.PathLike[str]) -> dict[str, Any]:
                 bound = _Bound(1, MAX_META_BYTES)
                 _check_directory([info], {META_KEY: bound}, where)
                 raw = _read_npy(archive, info, META_KEY, bound, where)
+        except _ZIP_ERRORS as error:
+            raise PipelineError(f"{source}: not a readable model file ({error})") from None
         except ValueError as error:
             raise PipelineError(f"{source}: array '{META_KEY}' is not a readable .npy array ({error})") from None
-        except (OSError, zipfile.BadZipFile, EOFError, zlib.error) as error:
-            raise PipelineError(f"{source}: not a readable model file ({error})") from None
     try:
         meta = json.loads(str(raw))
     except json.JSONDecodeError:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import re
 import shutil
+import socket
 import sys
 from pathlib import Path
 
@@ -12,7 +15,15 @@ import numpy as np
 import pytest
 
 from pipelib.errors import PipelineError
-from pipelib.mirror import read_inside
+from pipelib.mirror import (
+    Checksums,
+    find_mirror,
+    mirror_checksums,
+    parse_checksum_list,
+    read_inside,
+    read_verified,
+    trusts_mirror_sums,
+)
 from pipelib.mnist.source import PUBLISHED_MD5, load_mirror
 from pipelib.titanic.data import fetch_csv
 
@@ -116,3 +127,190 @@ def test_special_and_oversized_files_are_refused(tmp_path: Path) -> None:
     with pytest.raises(PipelineError, match=r"big: 101 bytes, more than the 100 allowed"):
         read_inside(tmp_path, "big", 100)
     assert read_inside(tmp_path, "big", 101) == bytes(101)
+
+
+# --- finding the mirror ---------------------------------------------------------------------------
+
+
+def test_data_mirror_names_the_mirror(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "m" / "mnist").mkdir(parents=True)
+    monkeypatch.setenv("DATA_MIRROR", str(tmp_path / "m"))
+    monkeypatch.chdir(tmp_path)  # no ../shared/data from here
+    assert find_mirror("mnist") == tmp_path / "m" / "mnist"
+    with pytest.raises(PipelineError) as caught:
+        find_mirror("titanic")
+    assert str(caught.value) == f"DATA_MIRROR={tmp_path / 'm'}: no 'titanic' directory in this mirror"
+
+
+@pytest.mark.parametrize("setting", [None, ""], ids=["unset", "empty"])
+def test_shared_data_beside_the_project_is_the_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, setting: str | None
+) -> None:
+    if setting is None:
+        monkeypatch.delenv("DATA_MIRROR", raising=False)
+    else:
+        monkeypatch.setenv("DATA_MIRROR", setting)
+    (tmp_path / "shared" / "data" / "mnist").mkdir(parents=True)
+    (tmp_path / "project").mkdir()
+    monkeypatch.chdir(tmp_path / "project")
+    assert find_mirror("mnist") == tmp_path.resolve() / "shared" / "data" / "mnist"
+    assert find_mirror("titanic") is None
+
+
+@pytest.mark.parametrize(("value", "trusted"), [(None, False), ("", False), ("0", False), ("1", True)])
+def test_opting_in_to_a_mirrors_sums(monkeypatch: pytest.MonkeyPatch, value: str | None, trusted: bool) -> None:
+    if value is None:
+        monkeypatch.delenv("DATA_MIRROR_TRUST_SUMS", raising=False)
+    else:
+        monkeypatch.setenv("DATA_MIRROR_TRUST_SUMS", value)
+    assert trusts_mirror_sums() is trusted
+
+
+@pytest.mark.parametrize("value", ["yes", " 1", "true", "01"])
+def test_other_opt_in_values_are_refused(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("DATA_MIRROR_TRUST_SUMS", value)
+    with pytest.raises(PipelineError) as caught:
+        trusts_mirror_sums()
+    assert str(caught.value) == f"DATA_MIRROR_TRUST_SUMS={value}: expected 1 (use a mirror's own SHA256SUMS) or 0"
+
+
+# --- reading one file -------------------------------------------------------------------------------
+
+
+def test_a_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(PipelineError) as caught:
+        read_inside(tmp_path, "absent.gz", 100)
+    assert str(caught.value) == f"{tmp_path / 'absent.gz'}: file not found in the mirror"
+
+
+def test_a_symlink_loop(tmp_path: Path) -> None:
+    (tmp_path / "loop").symlink_to("loop")
+    with pytest.raises(PipelineError, match="^" + re.escape(f"{tmp_path / 'loop'}: not readable (")):
+        read_inside(tmp_path, "loop", 100)
+
+
+def test_a_socket_cannot_be_opened(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # a short relative name: socket paths are limited to ~100 bytes
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind("s")
+        with pytest.raises(PipelineError) as caught:
+            read_inside(tmp_path, "s", 100)
+    assert str(caught.value) == f"{tmp_path / 's'}: not readable (No such device or address)"
+
+
+OSTYPE = Path("/proc/sys/kernel/ostype")
+
+
+@pytest.mark.skipif(not OSTYPE.is_file(), reason="Linux's /proc only")
+def test_a_file_longer_than_its_stated_size() -> None:
+    """/proc files state a size of 0 and hold more: the bound holds on what is read, not on the stated size."""
+    assert OSTYPE.stat().st_size == 0
+    assert read_inside(OSTYPE.parent, "ostype", 6) == b"Linux\n"
+    with pytest.raises(PipelineError) as caught:
+        read_inside(OSTYPE.parent, "ostype", 5)
+    assert str(caught.value) == f"{OSTYPE}: more than the 5 bytes allowed for this file"
+
+
+# --- checksum lists -----------------------------------------------------------------------------------
+
+# Published test vectors: SHA-256 (FIPS 180-2) and MD5 (RFC 1321) of b"abc"
+ABC_SHA256 = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+ABC_MD5 = "900150983cd24fb0d6963f7d28e17f72"
+
+
+def test_checksum_list_in_sha256sum_format(tmp_path: Path) -> None:
+    text = f"{ABC_SHA256.upper()}  abc.gz\n\n   \n{'0' * 64} *XYZ.csv\n"
+    assert parse_checksum_list(text, tmp_path / "SHA256SUMS") == {"abc.gz": ABC_SHA256, "XYZ.csv": "0" * 64}
+    assert parse_checksum_list("", tmp_path / "SHA256SUMS") == {}
+
+
+@pytest.mark.parametrize(
+    "line",
+    [f"{ABC_SHA256[:-1]}  abc.gz", f"{ABC_SHA256}0  abc.gz", f"{ABC_SHA256}  a b.gz", ABC_SHA256, "abc.gz"],
+    ids=["63-digits", "65-digits", "three-fields", "no-name", "no-sum"],
+)
+def test_checksum_list_line_refused_by_number(tmp_path: Path, line: str) -> None:
+    listing = tmp_path / "SHA256SUMS"
+    with pytest.raises(PipelineError) as caught:
+        parse_checksum_list(f"{ABC_SHA256}  abc.gz\n{line}\n", listing)
+    assert str(caught.value) == f"{listing}: line 2 is not '<sha256>  <file name>'"
+
+
+@pytest.fixture
+def plain_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A mirror directory holding abc.gz (the bytes b"abc"), no SHA256SUMS, no opt-in."""
+    monkeypatch.delenv("DATA_MIRROR_TRUST_SUMS", raising=False)
+    directory = tmp_path / "mnist"
+    directory.mkdir()
+    (directory / "abc.gz").write_bytes(b"abc")
+    return directory
+
+
+def test_published_sums_without_a_list(plain_dir: Path) -> None:
+    checksums = mirror_checksums(plain_dir, {"abc.gz": ABC_MD5}, "md5")
+    assert checksums == Checksums({"abc.gz": ABC_MD5}, "md5", ignored_list=False)
+    assert read_verified(plain_dir, "abc.gz", checksums, 3) == b"abc"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        checksums.algorithm = "sha256"  # type: ignore[misc]
+
+
+def test_a_list_without_opt_in_is_ignored(plain_dir: Path) -> None:
+    (plain_dir / "SHA256SUMS").write_text(f"{ABC_SHA256}  abc.gz\n", encoding="utf-8")
+    checksums = mirror_checksums(plain_dir, {"abc.gz": ABC_MD5}, "md5")
+    assert checksums == Checksums({"abc.gz": ABC_MD5}, "md5", ignored_list=True)
+
+
+def test_an_opted_in_list_is_used(plain_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATA_MIRROR_TRUST_SUMS", "1")
+    (plain_dir / "SHA256SUMS").write_text(f"{ABC_SHA256}  abc.gz\n", encoding="utf-8")
+    checksums = mirror_checksums(plain_dir, {"abc.gz": ABC_MD5}, "md5")
+    assert checksums == Checksums({"abc.gz": ABC_SHA256}, "sha256", ignored_list=False)
+    assert read_verified(plain_dir, "abc.gz", checksums, 3) == b"abc"
+
+
+def test_an_opted_in_list_that_is_not_utf8(plain_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATA_MIRROR_TRUST_SUMS", "1")
+    (plain_dir / "SHA256SUMS").write_bytes(f"{ABC_SHA256}  abc\xe9.gz\n".encode("latin-1"))
+    with pytest.raises(PipelineError) as caught:
+        mirror_checksums(plain_dir, {}, "md5")
+    assert str(caught.value) == f"{plain_dir / 'SHA256SUMS'}: not UTF-8 text, expected '<sha256>  <file name>' lines"
+
+
+def test_an_opted_in_list_of_at_most_64_kib(plain_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """65,536 bytes (one line, then blank lines) are read; 65,537 are refused unread."""
+    monkeypatch.setenv("DATA_MIRROR_TRUST_SUMS", "1")
+    line = f"{ABC_SHA256}  abc.gz\n"
+    listing = plain_dir / "SHA256SUMS"
+    listing.write_text(line + "\n" * (65_536 - len(line)), encoding="utf-8")
+    assert mirror_checksums(plain_dir, {}, "md5").sums == {"abc.gz": ABC_SHA256}
+    listing.write_text(line + "\n" * (65_537 - len(line)), encoding="utf-8")
+    with pytest.raises(PipelineError) as caught:
+        mirror_checksums(plain_dir, {}, "md5")
+    assert str(caught.value) == f"{listing}: 65,537 bytes, more than the 65,536 allowed for this file"
+
+
+def test_a_file_missing_from_the_mirror_and_the_list(plain_dir: Path) -> None:
+    with pytest.raises(PipelineError) as caught:
+        read_verified(plain_dir, "absent.gz", Checksums({"abc.gz": ABC_MD5}, "md5"), 100)
+    assert str(caught.value) == f"{plain_dir / 'absent.gz'}: file not found in the mirror"
+
+
+def test_a_file_without_a_recorded_sum(plain_dir: Path) -> None:
+    with pytest.raises(PipelineError) as caught:
+        read_verified(plain_dir, "abc.gz", Checksums({"other.gz": ABC_SHA256}, "sha256"), 100)
+    assert str(caught.value) == f"{plain_dir / 'abc.gz'}: no recorded sha256 checksum for this file"
+
+
+@pytest.mark.parametrize("ignored_list", [False, True])
+def test_a_mismatch_names_both_sums(plain_dir: Path, ignored_list: bool) -> None:
+    (plain_dir / "abc.gz").write_bytes(b"abd")
+    with pytest.raises(PipelineError) as caught:
+        read_verified(plain_dir, "abc.gz", Checksums({"abc.gz": ABC_MD5}, "md5", ignored_list), 100)
+    hint = "; this mirror's SHA256SUMS is used only with DATA_MIRROR_TRUST_SUMS=1" if ignored_list else ""
+    message = str(caught.value)
+    assert re.fullmatch(
+        re.escape(f"{plain_dir / 'abc.gz'}: md5 ")
+        + f"(?!{ABC_MD5})[0-9a-f]{{32}}"
+        + re.escape(f" does not match the recorded {ABC_MD5} (a corrupt or different file{hint})"),
+        message,
+    ), message

@@ -11,15 +11,24 @@ import copy
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import helpers
+import numpy as np
 import pytest
 import yaml
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 
 from pipelib.errors import PipelineError
-from pipelib.params import ImageLogisticParams, Params, load_params
+from pipelib.params import (
+    ImageLogisticParams,
+    Params,
+    Section,
+    allowed,
+    load_params,
+    require_fold_count,
+    require_row_below,
+)
 
 REPO_PARAMS = helpers.REPO_ROOT / "params.yaml"
 REPO_RAW = yaml.safe_load(REPO_PARAMS.read_text(encoding="utf-8"))
@@ -204,7 +213,11 @@ ACCEPTED: list[tuple[str, Any]] = [
     ("mnist.sweep.workers", 1),
     ("mnist.sweep.workers", 64),
     ("mnist.sweep.seed", 0),
+    ("mnist.sweep.seed", 2**32 - 1),
     ("mnist.sweep.max_iter", 1),
+    ("mnist.sweep.models", ["softmax", "binary"]),
+    ("mnist.sweep.scaling", ["raw"]),
+    ("titanic.evaluate.calibration_bins", 1000),
 ]
 
 
@@ -355,6 +368,42 @@ REFUSED: list[tuple[str, Any, str]] = [
     ("mnist.sweep.validation_fraction", 1, "'mnist.sweep.validation_fraction' must be a number in (0, 1), got 1.0"),
     ("mnist.sweep.workers", 0, "'mnist.sweep.workers' must be an integer in [1, 64], got 0"),
     ("mnist.sweep.workers", 65, "'mnist.sweep.workers' must be an integer in [1, 64], got 65"),
+    # the other side of the bounds above
+    ("titanic.model.cv_folds", 256, "'titanic.model.cv_folds' must be an integer in [2, 255], got 256"),
+    (
+        "mnist.evaluate.calibration_bins",
+        1001,
+        "'mnist.evaluate.calibration_bins' must be an integer in [2, 1000], got 1001",
+    ),
+    (
+        "titanic.evaluate.calibration_bins",
+        1,
+        "'titanic.evaluate.calibration_bins' must be an integer in [2, 1000], got 1",
+    ),
+    (
+        "mnist.evaluate.bootstrap_samples",
+        100_001,
+        "'mnist.evaluate.bootstrap_samples' must be an integer in [100, 100000], got 100001",
+    ),
+    (
+        "mnist.evaluate.bootstrap_seed",
+        2**32,
+        "'mnist.evaluate.bootstrap_seed' must be an integer in [0, 2**32 - 1], got 4294967296",
+    ),
+    ("mnist.sweep.max_iter", 0, "'mnist.sweep.max_iter' must be an integer >= 1, got 0"),
+    ("mnist.sweep.seed", -1, "'mnist.sweep.seed' must be an integer in [0, 2**32 - 1], got -1"),
+    ("mnist.sweep.seed", 2**32, "'mnist.sweep.seed' must be an integer in [0, 2**32 - 1], got 4294967296"),
+    ("mnist.sweep.models", [], "'mnist.sweep.models' must be a non-empty list of softmax and/or binary, got []"),
+    (
+        "mnist.sweep.models",
+        ["softmax", "binary", "binary"],
+        "'mnist.sweep.models' must be a non-empty list of softmax and/or binary, got ['softmax', 'binary', 'binary']",
+    ),
+    (
+        "mnist.sweep.scaling",
+        ["raw", "unit", "raw"],
+        "'mnist.sweep.scaling' must be a non-empty list of raw (0-255) and/or unit (/255), got ['raw', 'unit', 'raw']",
+    ),
 ]
 
 
@@ -495,3 +544,104 @@ def test_error_messages_are_one_line_without_traceback_text(tmp_path: Path) -> N
     message = refusal(write_params(tmp_path, {"mnist.binary.C": 0, "mnist.n_train": 0, "titanic.model.C": "x"}))
     assert not re.search(r"validation error|pydantic|Input should", message)
     assert message == "params.yaml: 'mnist.n_train' must be an integer >= 1, got 0"
+
+
+def test_default_path_is_params_yaml_in_the_working_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_params(tmp_path, {"mnist.n_train": 7})
+    monkeypatch.chdir(tmp_path)
+    assert load_params().mnist.n_train == 7
+
+
+def test_control_character_is_not_valid_yaml(tmp_path: Path) -> None:
+    """PyYAML's reader refuses a control character before parsing: no line, no problem text to show."""
+    path = write_text(tmp_path, "mnist:\n  n_train: 1\x01\n")
+    assert refusal(path) == f"{path}: not valid YAML"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [("mnist: &loop [*loop]\ntitanic: {}\n", "list"), ("mnist: &loop {a: *loop}\ntitanic: {}\n", "mapping")],
+    ids=["list", "mapping"],
+)
+def test_self_referencing_alias_is_checked_once(tmp_path: Path, text: str, kind: str) -> None:
+    """An anchor used inside itself makes a cyclic document; the duplicate-key walk must still end."""
+    message = refusal(write_text(tmp_path, text))
+    if kind == "list":
+        assert message == "params.yaml: 'mnist' must be a mapping, got list"
+    else:
+        assert message.startswith("params.yaml: unknown key 'mnist.a' (allowed: openml, n_train, ")
+
+
+def test_duplicate_key_inside_a_list_is_refused(tmp_path: Path) -> None:
+    path = write_text(tmp_path, "mnist:\n  sweep:\n    - {a: 1, b: 2}\n    - {a: 1, a: 2}\n")
+    assert refusal(path) == f"{path}: line 4: key 'mnist.sweep.a' is given twice"
+
+
+# --- what a field must be, for fields params.yaml does not have (yet) -------------------------------
+
+
+class Probe(Section):
+    """Fields of shapes Params does not use, to read ``allowed`` on them."""
+
+    below: Annotated[int, Field(lt=10)]
+    at_most: Annotated[float, Field(le=0.5)]
+    flag: bool
+    items: list[int]
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("below", "an integer < 10"),
+        ("at_most", "a number <= 0.5"),
+        ("flag", "a valid value"),
+        ("items", "a valid value"),
+    ],
+)
+def test_allowed_text_of_other_fields(name: str, expected: str) -> None:
+    assert allowed(Probe.model_fields[name]) == expected
+
+
+# --- checks against the data, once it is read -------------------------------------------------------
+
+
+def test_row_index_below_the_table_is_accepted_and_at_its_end_refused() -> None:
+    require_row_below("mnist.evaluate.walkthrough_row", 4, 5)
+    require_row_below("mnist.figures.some_digit", 0, 1)
+    with pytest.raises(PipelineError) as caught:
+        require_row_below("mnist.evaluate.walkthrough_row", 5, 5)
+    assert str(caught.value) == "params.yaml: 'mnist.evaluate.walkthrough_row' must be below 5, got 5"
+    with pytest.raises(PipelineError, match=r"^params.yaml: 'mnist.figures.some_digit' must be below 0, got 0$"):
+        require_row_below("mnist.figures.some_digit", 0, 0)
+
+
+def fold_refusal(n_folds: int, target: Any) -> str:
+    with pytest.raises(PipelineError) as caught:
+        require_fold_count(n_folds, target, "mnist.binary.cv_folds", "data/train.parquet")
+    return str(caught.value)
+
+
+def test_fold_count_up_to_the_smallest_class() -> None:
+    """Three of class 0 and four of class 1: at most 3 folds, each holding one of every class."""
+    target = np.array([0, 0, 0, 1, 1, 1, 1])
+    require_fold_count(2, target, "mnist.binary.cv_folds", "data/train.parquet")
+    require_fold_count(3, target, "mnist.binary.cv_folds", "data/train.parquet")
+    assert fold_refusal(4, target) == (
+        "params.yaml: 'mnist.binary.cv_folds' must be at most 3 "
+        "(members of the smallest class in data/train.parquet), got 4"
+    )
+
+
+def test_fold_count_with_classes_of_equal_size() -> None:
+    target = [True, False, True, False]
+    require_fold_count(2, target, "mnist.binary.cv_folds", "data/train.parquet")
+    assert fold_refusal(3, target).startswith("params.yaml: 'mnist.binary.cv_folds' must be at most 2 (")
+
+
+@pytest.mark.parametrize("target", [[1, 1, 1, 1, 1], []], ids=["one-class", "empty"])
+def test_fold_count_with_a_single_class_or_none(target: list[int]) -> None:
+    """With one class (or none) there is no second class to stratify on: no fold count will do."""
+    assert fold_refusal(2, np.array(target)) == (
+        "params.yaml: 'mnist.binary.cv_folds' must be at most 0 "
+        "(members of the smallest class in data/train.parquet), got 2"
+    )
