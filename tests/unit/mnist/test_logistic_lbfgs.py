@@ -7,9 +7,13 @@ row sums differs, so they agree to rounding, with the same iteration count.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
+import threading
 import time
+import warnings
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal, localcontext
 
 import numpy as np
 import pytest
@@ -17,7 +21,7 @@ import scipy.sparse as sp
 from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
 
-from pipelib.mnist.logistic_lbfgs import binomial_loss_gradient, fit_lbfgs
+from pipelib.mnist.logistic_lbfgs import LbfgsFit, binomial_loss_gradient, fit_lbfgs
 from pipelib.mnist.row_blocks import BINOMIAL_BLOCK_ROWS, BLOCK_ROWS, RowBlocks, block_bounds, row_block
 
 
@@ -130,7 +134,7 @@ def test_one_class_is_refused() -> None:
 
 def test_binomial_branches_agree_with_the_plain_formula() -> None:
     """Each of the four branches (cut at -37, -2 and 18) against log(1 + e^x) - y x in long double."""
-    raw = np.array([-60.0, -37.0, -20.0, -2.0, -0.5, 0.0, 3.0, 18.0, 25.0, 40.0])
+    raw = np.array([-60.0, -37.0, -20.0, -2.0, -0.5, 0.0, 3.0, 18.0, 18.5, 25.0, 40.0])
     for y in (0.0, 1.0):
         positive = np.full_like(raw, y)
         loss, gradient = binomial_loss_gradient(raw, positive)
@@ -142,6 +146,52 @@ def test_binomial_branches_agree_with_the_plain_formula() -> None:
         np.testing.assert_allclose(loss, expected_loss.astype(np.float64), rtol=1e-8, atol=1e-300)
         np.testing.assert_allclose(loss[raw <= 18], expected_loss[raw <= 18].astype(np.float64), rtol=1e-14)
         np.testing.assert_allclose(gradient, expected_gradient.astype(np.float64), rtol=1e-14, atol=1e-17)
+
+
+def worked_in_decimals(x: float, y: int) -> tuple[float, float]:
+    """log(1 + e^x) - y x and 1 / (1 + e^-x) - y in 40-digit decimal arithmetic, rounded once to a float."""
+    with localcontext() as context:
+        context.prec = 40
+        raw = Decimal(x)  # exact: every float is a decimal fraction
+        loss = (1 + raw.exp()).ln() - y * raw
+        gradient = 1 / (1 + (-raw).exp()) - y
+    return float(loss), float(gradient)
+
+
+CUTS = [-38.0, -37.0, float(np.nextafter(-37.0, 0.0)), -36.5, -2.9, -2.0, float(np.nextafter(-2.0, 0.0)), -1.9]
+CUTS += [17.9, 18.0, float(np.nextafter(18.0, 19.0)), 18.5, 19.0]
+
+
+@pytest.mark.parametrize("y", [0, 1])
+def test_binomial_values_either_side_of_each_cut(y: int) -> None:
+    """Within two units in the last place of the exact values, but for two losses where scikit-learn's
+    formulas give up accuracy: y = 0 just above -2, where log1p(e^-x) + x cancels (both terms near 2),
+    and y = 1 above 18, where log1p(e^-x) ~ e^-x drops a term of relative size e^-x / 2 < 1e-8."""
+    raw = np.array(CUTS)
+    loss, gradient = binomial_loss_gradient(raw, np.full_like(raw, float(y)))
+    expected = np.array([worked_in_decimals(x, y) for x in CUTS])
+    loose = ((raw > -2) & (raw < 0)) if y == 0 else (raw > 18)
+    np.testing.assert_allclose(loss[~loose], expected[~loose, 0], rtol=4e-16, atol=0)
+    np.testing.assert_allclose(loss[loose], expected[loose, 0], rtol=1e-8 if y else 0, atol=0 if y else 1e-15)
+    np.testing.assert_allclose(gradient, expected[:, 1], rtol=4e-16, atol=0)
+
+
+def test_binomial_gradient_at_minus_37_by_hand() -> None:
+    """y = 1: -1 + e^x. e^-37 = 8.5e-17 is more than half the float spacing 2^-53 = 1.1e-16 just above -1,
+    so the sum rounds up to -1 + 2^-53; e^-38 = 3.1e-17 is less, so at -38 it rounds to -1."""
+    _, gradient = binomial_loss_gradient(np.array([-37.0, -38.0]), np.ones(2))
+    assert gradient[0] == -1 + 2.0**-53
+    assert gradient[1] == -1.0
+
+
+def test_a_fit_warns_nothing() -> None:
+    """scipy warns about options it does not know; scikit-learn's ConvergenceWarning is not ours to give."""
+    features, target = make_data(4)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit_lbfgs(features, target, 4, 10.0, 3)
+        fit_lbfgs(features, target, 4, 10.0, 300)
+    assert [str(warning.message) for warning in caught] == []
 
 
 def test_block_bounds_cover_the_rows_in_order() -> None:
@@ -186,3 +236,54 @@ def test_map_returns_results_in_block_order_whatever_finishes_first() -> None:
 def test_row_blocks_refuse_csc() -> None:
     with pytest.raises(TypeError, match="CSR"):
         RowBlocks(sp.csc_matrix(np.eye(3)), 2)
+
+
+def test_other_sparse_formats_are_fitted_as_csr() -> None:
+    features, target = make_data(2, n_rows=200)
+    csr = fit_lbfgs(sp.csr_matrix(features), target, 2, 1.0, 100, block_rows=64)
+    for other in (sp.csc_matrix(features), sp.coo_matrix(features)):
+        fit = fit_lbfgs(other, target, 2, 1.0, 100, block_rows=64)
+        assert fit.coef.tobytes() == csr.coef.tobytes()
+        assert fit.intercept.tobytes() == csr.intercept.tobytes()
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_empty_blocks_add_nothing(n_classes: int) -> None:
+    """One-row blocks of an odd row count include an empty one (block_bounds(5, 1) cuts six blocks)."""
+    features, target = make_data(n_classes, n_rows=5 if n_classes == 2 else 7, seed=2)
+    assert (0, 0) in block_bounds(len(target), 1)
+    one_block = fit_lbfgs(features, target, n_classes, 1.0, 50)
+    row_by_row = fit_lbfgs(features, target, n_classes, 1.0, 50, block_rows=1)
+    assert row_by_row.n_iter == one_block.n_iter
+    np.testing.assert_allclose(row_by_row.coef, one_block.coef, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(row_by_row.intercept, one_block.intercept, rtol=1e-9, atol=1e-12)
+
+
+def test_a_fit_is_frozen() -> None:
+    fit = fit_lbfgs(np.array([[0.0], [1.0]]), np.array([0, 1]), 2, 1.0, 10)
+    assert isinstance(fit, LbfgsFit)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fit.n_iter = 0  # type: ignore[misc]
+
+
+THREADS: set[int] = set()
+
+
+class ThreadRecordingArray(np.ndarray):
+    """A dense matrix that notes the thread of every product it is the left operand of."""
+
+    def __matmul__(self, other: object) -> np.ndarray:
+        THREADS.add(threading.get_ident())
+        return super().__matmul__(other)
+
+
+def test_the_default_is_one_worker_the_calling_thread() -> None:
+    features, target = make_data(2, n_rows=200)
+    recording = features.view(ThreadRecordingArray)
+    THREADS.clear()
+    one = fit_lbfgs(recording, target, 2, 1.0, 5, block_rows=50)
+    assert {threading.get_ident()} == THREADS
+    THREADS.clear()
+    two = fit_lbfgs(recording, target, 2, 1.0, 5, n_workers=2, block_rows=50)
+    assert THREADS and threading.get_ident() not in THREADS
+    assert one.coef.tobytes() == two.coef.tobytes()
