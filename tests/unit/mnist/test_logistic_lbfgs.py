@@ -43,88 +43,12 @@ def as_matrix(features: np.ndarray, matrix: str) -> np.ndarray | sp.csr_matrix:
     return sp.csr_matrix(features) if matrix == "sparse" else features
 
 
-CASES = [(2, 0.5), (4, 10.0)]
-
-
-@pytest.mark.parametrize("matrix", ["dense", "sparse"])
-@pytest.mark.parametrize(("n_classes", "C"), CASES)
-def test_one_block_matches_sklearn_to_the_last_bits(matrix: str, n_classes: int, C: float) -> None:
-    features, target = make_data(n_classes)
-    data = as_matrix(features, matrix)
-    estimator = LogisticRegression(C=C, max_iter=300).fit(data, target)
-    fit = fit_lbfgs(data, target, n_classes, C, 300)
-    assert fit.n_iter == int(estimator.n_iter_[0]) < 300
-    assert fit.converged
-    np.testing.assert_allclose(fit.coef, estimator.coef_, rtol=1e-12, atol=1e-14)
-    np.testing.assert_allclose(fit.intercept, estimator.intercept_, rtol=1e-12, atol=1e-14)
-
-
-@pytest.mark.parametrize("matrix", ["dense", "sparse"])
-@pytest.mark.parametrize(("n_classes", "C"), CASES)
-def test_many_blocks_match_sklearn_to_rounding(matrix: str, n_classes: int, C: float) -> None:
-    features, target = make_data(n_classes)
-    data = as_matrix(features, matrix)
-    estimator = LogisticRegression(C=C, max_iter=300).fit(data, target)
-    fit = fit_lbfgs(data, target, n_classes, C, 300, n_workers=2, block_rows=64)  # 10 blocks, the last short
-    assert fit.n_iter == int(estimator.n_iter_[0])
-    np.testing.assert_allclose(fit.coef, estimator.coef_, rtol=1e-7, atol=1e-8)
-    np.testing.assert_allclose(fit.intercept, estimator.intercept_, rtol=1e-7, atol=1e-8)
-
-
-@pytest.mark.parametrize(("n_classes", "C"), CASES)
-def test_worker_count_does_not_change_a_bit(n_classes: int, C: float) -> None:
-    features, target = make_data(n_classes, n_rows=900, seed=4)
-    data = sp.csr_matrix(features)
-    fits = [fit_lbfgs(data, target, n_classes, C, 100, n_workers=workers, block_rows=50) for workers in (1, 2, 3)]
-    for fit in fits[1:]:
-        assert fit.coef.tobytes() == fits[0].coef.tobytes()
-        assert fit.intercept.tobytes() == fits[0].intercept.tobytes()
-        assert fit.n_iter == fits[0].n_iter
-
-
-def test_fits_sharing_one_pool_at_once_equal_each_fit_alone() -> None:
-    """Concurrent fits whose blocks queue for one lent pool give the bytes of each fit on one thread."""
-    problems = [make_data(n_classes, n_rows=rows, seed=seed) for n_classes, rows, seed in [(2, 700, 5), (4, 500, 6)]]
-    alone = [fit_lbfgs(sp.csr_matrix(x), y, len(np.unique(y)), 1.0, 60, block_rows=40) for x, y in problems]
-    with ThreadPoolExecutor(2) as pool, ThreadPoolExecutor(len(problems)) as drivers:
-        running = [
-            drivers.submit(fit_lbfgs, sp.csr_matrix(x), y, len(np.unique(y)), 1.0, 60, 1e-4, 2, 40, pool)
-            for x, y in problems
-        ]
-        shared = [fit.result() for fit in running]
-        assert pool.submit(lambda: "still open").result() == "still open"  # a lent pool is not shut down
-    for one, other in zip(alone, shared, strict=True):
-        assert one.coef.tobytes() == other.coef.tobytes()
-        assert one.intercept.tobytes() == other.intercept.tobytes()
-        assert one.n_iter == other.n_iter
-
-
 def test_block_sizes_per_objective() -> None:
     """The binomial objective cuts 60,000 and 40,000 MNIST rows into two blocks; the multinomial into more."""
     assert BINOMIAL_BLOCK_ROWS > BLOCK_ROWS
     assert len(block_bounds(60_000, BINOMIAL_BLOCK_ROWS)) == 2
     assert len(block_bounds(40_000, BINOMIAL_BLOCK_ROWS)) == 2
     assert len(block_bounds(60_000, BLOCK_ROWS)) == 8
-
-
-def test_stops_at_max_iter_like_sklearn() -> None:
-    features, target = make_data(4)
-    estimator = LogisticRegression(C=10.0, max_iter=3)
-    with pytest.warns(Warning, match="converge"):
-        estimator.fit(features * 1000, target)
-    fit = fit_lbfgs(features * 1000, target, 4, 10.0, 3)
-    assert fit.n_iter == int(estimator.n_iter_[0]) == 3
-    assert not fit.converged
-    np.testing.assert_allclose(fit.coef, estimator.coef_, rtol=1e-12, atol=1e-14)
-
-
-def test_float32_features_give_nearly_the_float64_model() -> None:
-    features, target = make_data(4)
-    double = fit_lbfgs(sp.csr_matrix(features), target, 4, 10.0, 300)
-    single = fit_lbfgs(sp.csr_matrix(features.astype(np.float32)), target, 4, 10.0, 300, block_rows=100)
-    np.testing.assert_allclose(single.coef, double.coef, rtol=0, atol=5e-3)
-    scores = [features @ fit.coef.T + fit.intercept for fit in (single, double)]
-    np.testing.assert_array_equal(scores[0].argmax(axis=1), scores[1].argmax(axis=1))
 
 
 def test_one_class_is_refused() -> None:
@@ -287,3 +211,82 @@ def test_the_default_is_one_worker_the_calling_thread() -> None:
     two = fit_lbfgs(recording, target, 2, 1.0, 5, n_workers=2, block_rows=50)
     assert THREADS and threading.get_ident() not in THREADS
     assert one.coef.tobytes() == two.coef.tobytes()
+
+
+# --- whole fits against scikit-learn (slower: last, so a mutant the quick tests catch stops early) ---
+
+
+CASES = [(2, 0.5), (4, 10.0)]
+
+
+@pytest.mark.parametrize("matrix", ["dense", "sparse"])
+@pytest.mark.parametrize(("n_classes", "C"), CASES)
+def test_one_block_matches_sklearn_to_the_last_bits(matrix: str, n_classes: int, C: float) -> None:
+    features, target = make_data(n_classes)
+    data = as_matrix(features, matrix)
+    estimator = LogisticRegression(C=C, max_iter=300).fit(data, target)
+    fit = fit_lbfgs(data, target, n_classes, C, 300)
+    assert fit.n_iter == int(estimator.n_iter_[0]) < 300
+    assert fit.converged
+    np.testing.assert_allclose(fit.coef, estimator.coef_, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(fit.intercept, estimator.intercept_, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("matrix", ["dense", "sparse"])
+@pytest.mark.parametrize(("n_classes", "C"), CASES)
+def test_many_blocks_match_sklearn_to_rounding(matrix: str, n_classes: int, C: float) -> None:
+    features, target = make_data(n_classes)
+    data = as_matrix(features, matrix)
+    estimator = LogisticRegression(C=C, max_iter=300).fit(data, target)
+    fit = fit_lbfgs(data, target, n_classes, C, 300, n_workers=2, block_rows=64)  # 10 blocks, the last short
+    assert fit.n_iter == int(estimator.n_iter_[0])
+    np.testing.assert_allclose(fit.coef, estimator.coef_, rtol=1e-7, atol=1e-8)
+    np.testing.assert_allclose(fit.intercept, estimator.intercept_, rtol=1e-7, atol=1e-8)
+
+
+@pytest.mark.parametrize(("n_classes", "C"), CASES)
+def test_worker_count_does_not_change_a_bit(n_classes: int, C: float) -> None:
+    features, target = make_data(n_classes, n_rows=900, seed=4)
+    data = sp.csr_matrix(features)
+    fits = [fit_lbfgs(data, target, n_classes, C, 100, n_workers=workers, block_rows=50) for workers in (1, 2, 3)]
+    for fit in fits[1:]:
+        assert fit.coef.tobytes() == fits[0].coef.tobytes()
+        assert fit.intercept.tobytes() == fits[0].intercept.tobytes()
+        assert fit.n_iter == fits[0].n_iter
+
+
+def test_fits_sharing_one_pool_at_once_equal_each_fit_alone() -> None:
+    """Concurrent fits whose blocks queue for one lent pool give the bytes of each fit on one thread."""
+    problems = [make_data(n_classes, n_rows=rows, seed=seed) for n_classes, rows, seed in [(2, 700, 5), (4, 500, 6)]]
+    alone = [fit_lbfgs(sp.csr_matrix(x), y, len(np.unique(y)), 1.0, 60, block_rows=40) for x, y in problems]
+    with ThreadPoolExecutor(2) as pool, ThreadPoolExecutor(len(problems)) as drivers:
+        running = [
+            drivers.submit(fit_lbfgs, sp.csr_matrix(x), y, len(np.unique(y)), 1.0, 60, 1e-4, 2, 40, pool)
+            for x, y in problems
+        ]
+        shared = [fit.result() for fit in running]
+        assert pool.submit(lambda: "still open").result() == "still open"  # a lent pool is not shut down
+    for one, other in zip(alone, shared, strict=True):
+        assert one.coef.tobytes() == other.coef.tobytes()
+        assert one.intercept.tobytes() == other.intercept.tobytes()
+        assert one.n_iter == other.n_iter
+
+
+def test_stops_at_max_iter_like_sklearn() -> None:
+    features, target = make_data(4)
+    estimator = LogisticRegression(C=10.0, max_iter=3)
+    with pytest.warns(Warning, match="converge"):
+        estimator.fit(features * 1000, target)
+    fit = fit_lbfgs(features * 1000, target, 4, 10.0, 3)
+    assert fit.n_iter == int(estimator.n_iter_[0]) == 3
+    assert not fit.converged
+    np.testing.assert_allclose(fit.coef, estimator.coef_, rtol=1e-12, atol=1e-14)
+
+
+def test_float32_features_give_nearly_the_float64_model() -> None:
+    features, target = make_data(4)
+    double = fit_lbfgs(sp.csr_matrix(features), target, 4, 10.0, 300)
+    single = fit_lbfgs(sp.csr_matrix(features.astype(np.float32)), target, 4, 10.0, 300, block_rows=100)
+    np.testing.assert_allclose(single.coef, double.coef, rtol=0, atol=5e-3)
+    scores = [features @ fit.coef.T + fit.intercept for fit in (single, double)]
+    np.testing.assert_array_equal(scores[0].argmax(axis=1), scores[1].argmax(axis=1))
