@@ -8,9 +8,7 @@ row sums differs, so they agree to rounding, with the same iteration count.
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import threading
-import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal, localcontext
@@ -22,7 +20,7 @@ from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
 
 from pipelib.mnist.logistic_lbfgs import LbfgsFit, binomial_loss_gradient, fit_lbfgs
-from pipelib.mnist.row_blocks import BINOMIAL_BLOCK_ROWS, BLOCK_ROWS, RowBlocks, block_bounds, row_block
+from pipelib.mnist.row_blocks import block_bounds
 
 
 def make_data(n_classes: int, n_rows: int = 600, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
@@ -41,14 +39,6 @@ def make_data(n_classes: int, n_rows: int = 600, seed: int = 1) -> tuple[np.ndar
 
 def as_matrix(features: np.ndarray, matrix: str) -> np.ndarray | sp.csr_matrix:
     return sp.csr_matrix(features) if matrix == "sparse" else features
-
-
-def test_block_sizes_per_objective() -> None:
-    """The binomial objective cuts 60,000 and 40,000 MNIST rows into two blocks; the multinomial into more."""
-    assert BINOMIAL_BLOCK_ROWS > BLOCK_ROWS
-    assert len(block_bounds(60_000, BINOMIAL_BLOCK_ROWS)) == 2
-    assert len(block_bounds(40_000, BINOMIAL_BLOCK_ROWS)) == 2
-    assert len(block_bounds(60_000, BLOCK_ROWS)) == 8
 
 
 def test_one_class_is_refused() -> None:
@@ -116,50 +106,6 @@ def test_a_fit_warns_nothing() -> None:
         fit_lbfgs(features, target, 4, 10.0, 3)
         fit_lbfgs(features, target, 4, 10.0, 300)
     assert [str(warning.message) for warning in caught] == []
-
-
-def test_block_bounds_cover_the_rows_in_order() -> None:
-    assert block_bounds(0, 4) == [(0, 0)]
-    assert block_bounds(4, 4) == [(0, 4)]
-    assert block_bounds(5, 4) == [(0, 2), (2, 5)]
-    assert block_bounds(10, 4) == [(0, 2), (2, 5), (5, 7), (7, 10)]  # an even count of near-equal blocks
-    folds = block_bounds(40000, 8192)  # a 3-fold training set of the binary classifier
-    assert len(folds) == 6
-    assert {stop - start for start, stop in folds} == {6666, 6667}
-    assert folds[0][0] == 0 and folds[-1][1] == 40000
-    assert all(left[1] == right[0] for left, right in itertools.pairwise(folds))
-
-
-@pytest.mark.parametrize("index_dtype", [np.int32, np.int64])
-def test_row_blocks_are_views_with_the_same_products(index_dtype: type) -> None:
-    features = sp.random(1000, 30, density=0.3, format="csr", random_state=0)
-    features.indices = features.indices.astype(index_dtype)
-    features.indptr = features.indptr.astype(index_dtype)
-    weights = np.random.default_rng(0).normal(size=(30, 3))
-    for start, stop in block_bounds(1000, 128):
-        block = row_block(features, start, stop)
-        assert np.shares_memory(block.data, features.data)
-        assert np.shares_memory(block.indices, features.indices)
-        assert block.indptr.dtype == block.indices.dtype
-        np.testing.assert_array_equal(block @ weights, (features @ weights)[start:stop])
-        np.testing.assert_array_equal(block.toarray(), features[start:stop].toarray())
-
-
-def test_map_returns_results_in_block_order_whatever_finishes_first() -> None:
-    features = np.arange(40.0).reshape(20, 2)
-
-    def first_row_later_blocks_first(index: int, block: np.ndarray) -> float:
-        time.sleep(0.02 * (4 - index))  # block 0 finishes last
-        return float(block[0, 0])
-
-    with RowBlocks(features, n_workers=3, block_rows=5) as blocks:
-        assert blocks.n_workers == 3
-        assert blocks.map(first_row_later_blocks_first) == [0.0, 10.0, 20.0, 30.0]
-
-
-def test_row_blocks_refuse_csc() -> None:
-    with pytest.raises(TypeError, match="CSR"):
-        RowBlocks(sp.csc_matrix(np.eye(3)), 2)
 
 
 def test_other_sparse_formats_are_fitted_as_csr() -> None:

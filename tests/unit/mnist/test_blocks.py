@@ -1,15 +1,18 @@
-"""Row blocks: where the cuts fall at the documented block sizes, which threads run them, no copies."""
+"""Row blocks (pipelib/mnist/row_blocks.py): where the cuts fall, which threads run them, views not copies."""
 
 from __future__ import annotations
 
+import itertools
 import threading
+import time
 import tracemalloc
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+import pytest
 import scipy.sparse as sp
 
-from pipelib.mnist.row_blocks import BINOMIAL_BLOCK_ROWS, RowBlocks, block_bounds, row_block
+from pipelib.mnist.row_blocks import BINOMIAL_BLOCK_ROWS, BLOCK_ROWS, RowBlocks, block_bounds, row_block
 
 
 def test_default_blocks_are_at_most_8192_rows() -> None:
@@ -91,3 +94,55 @@ def test_a_block_of_every_row_copies_no_data() -> None:
     assert np.shares_memory(block.data, features.data)
     assert np.shares_memory(block.indices, features.indices)
     np.testing.assert_array_equal(block.indptr, features.indptr)
+
+
+def test_block_sizes_per_objective() -> None:
+    """The binomial objective cuts 60,000 and 40,000 MNIST rows into two blocks; the multinomial into more."""
+    assert BINOMIAL_BLOCK_ROWS > BLOCK_ROWS
+    assert len(block_bounds(60_000, BINOMIAL_BLOCK_ROWS)) == 2
+    assert len(block_bounds(40_000, BINOMIAL_BLOCK_ROWS)) == 2
+    assert len(block_bounds(60_000, BLOCK_ROWS)) == 8
+
+
+def test_block_bounds_cover_the_rows_in_order() -> None:
+    assert block_bounds(0, 4) == [(0, 0)]
+    assert block_bounds(4, 4) == [(0, 4)]
+    assert block_bounds(5, 4) == [(0, 2), (2, 5)]
+    assert block_bounds(10, 4) == [(0, 2), (2, 5), (5, 7), (7, 10)]  # an even count of near-equal blocks
+    folds = block_bounds(40000, 8192)  # a 3-fold training set of the binary classifier
+    assert len(folds) == 6
+    assert {stop - start for start, stop in folds} == {6666, 6667}
+    assert folds[0][0] == 0 and folds[-1][1] == 40000
+    assert all(left[1] == right[0] for left, right in itertools.pairwise(folds))
+
+
+@pytest.mark.parametrize("index_dtype", [np.int32, np.int64])
+def test_row_blocks_are_views_with_the_same_products(index_dtype: type) -> None:
+    features = sp.random(1000, 30, density=0.3, format="csr", random_state=0)
+    features.indices = features.indices.astype(index_dtype)
+    features.indptr = features.indptr.astype(index_dtype)
+    weights = np.random.default_rng(0).normal(size=(30, 3))
+    for start, stop in block_bounds(1000, 128):
+        block = row_block(features, start, stop)
+        assert np.shares_memory(block.data, features.data)
+        assert np.shares_memory(block.indices, features.indices)
+        assert block.indptr.dtype == block.indices.dtype
+        np.testing.assert_array_equal(block @ weights, (features @ weights)[start:stop])
+        np.testing.assert_array_equal(block.toarray(), features[start:stop].toarray())
+
+
+def test_map_returns_results_in_block_order_whatever_finishes_first() -> None:
+    features = np.arange(40.0).reshape(20, 2)
+
+    def first_row_later_blocks_first(index: int, block: np.ndarray) -> float:
+        time.sleep(0.02 * (4 - index))  # block 0 finishes last
+        return float(block[0, 0])
+
+    with RowBlocks(features, n_workers=3, block_rows=5) as blocks:
+        assert blocks.n_workers == 3
+        assert blocks.map(first_row_later_blocks_first) == [0.0, 10.0, 20.0, 30.0]
+
+
+def test_row_blocks_refuse_csc() -> None:
+    with pytest.raises(TypeError, match="CSR"):
+        RowBlocks(sp.csc_matrix(np.eye(3)), 2)
