@@ -7,7 +7,9 @@ marked ``integration`` (``pytest -m "not integration"`` is the fast loop).
 
 from __future__ import annotations
 
+import logging
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -34,6 +36,24 @@ def mnist_mirror(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def titanic_text() -> str:
     """A small Kaggle-layout Titanic train.csv text (every category present, some Age/Embarked missing)."""
     return helpers.titanic_csv_text(helpers.titanic_rows(48, seed=3), labelled=True)
+
+
+@pytest.fixture
+def progress_lines() -> Iterator[list[str]]:
+    """The library's progress messages (``pipelib.log.progress``) while the test runs."""
+    lines: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(record.getMessage())
+
+    logger = logging.getLogger("pipelib")
+    handler, level = Collect(), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    yield lines
+    logger.removeHandler(handler)
+    logger.setLevel(level)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -44,6 +44,17 @@ class LinearModel:
         return self.classes[scores.argmax(axis=1)]
 
 
+def _one_blas_thread() -> threadpool_limits:
+    """One BLAS thread while fits run: parallelism comes from the row-block workers, more BLAS threads
+    would only compete with them.
+
+    Set once around all the fits that run at once, not by each fit: the limit is process-wide,
+    and a fit restoring it when it ends would undo it for the fits still running (and, ending
+    in another order than they began, leave the caller's setting changed).
+    """
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def _fit(
     features: np.ndarray | sp.csr_matrix,
     target: np.ndarray,
@@ -59,9 +70,7 @@ def _fit(
         f"{label}: fitting on {features.shape[0]:,} x {features.shape[1]} {kind} {features.dtype}, "
         f"{n_workers} worker{'s' if n_workers > 1 else ''}"
     )
-    # Parallelism comes from the row-block workers; more BLAS threads would only compete with them.
-    with threadpool_limits(limits=1, user_api="blas"):
-        fit = fit_lbfgs(features, codes, len(classes), params.C, params.max_iter, n_workers=n_workers, pool=pool)
+    fit = fit_lbfgs(features, codes, len(classes), params.C, params.max_iter, n_workers=n_workers, pool=pool)
     stopped = " (stopped at max_iter)" if fit.n_iter >= params.max_iter else ""
     progress(f"{label}: {fit.n_iter} lbfgs iterations{stopped} in {time.perf_counter() - started:.1f} s")
     return LinearModel(fit.coef, fit.intercept, classes, fit.n_iter)
@@ -78,7 +87,8 @@ def fit_logistic(
     ``max_iter`` (100) before convergence; that is reproduced, and logged as one line
     instead of scikit-learn's ConvergenceWarning.
     """
-    return _fit(features, target, params, label, getattr(params, "n_jobs", 1))
+    with _one_blas_thread():
+        return _fit(features, target, params, label, getattr(params, "n_jobs", 1))
 
 
 def fit_on_rows(
@@ -101,11 +111,12 @@ def fit_on_rows(
     def subset(rows: np.ndarray | None) -> tuple[np.ndarray | sp.csr_matrix, np.ndarray]:
         return (features, target) if rows is None else (features[rows], target[rows])
 
-    if n_jobs == 1:
-        return [_fit(*subset(rows), params, label, 1) for rows, label in jobs]
-    with ThreadPoolExecutor(n_jobs) as block_workers, ThreadPoolExecutor(len(jobs)) as drivers:
-        fits = [drivers.submit(_fit, *subset(rows), params, label, n_jobs, block_workers) for rows, label in jobs]
-        return [fit.result() for fit in fits]
+    with _one_blas_thread():
+        if n_jobs == 1:
+            return [_fit(*subset(rows), params, label, 1) for rows, label in jobs]
+        with ThreadPoolExecutor(n_jobs) as block_workers, ThreadPoolExecutor(len(jobs)) as drivers:
+            fits = [drivers.submit(_fit, *subset(rows), params, label, n_jobs, block_workers) for rows, label in jobs]
+            return [fit.result() for fit in fits]
 
 
 @dataclass(frozen=True)

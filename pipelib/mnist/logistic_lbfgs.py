@@ -57,7 +57,7 @@ def _multinomial_share(
         raw += intercept
         labels = codes[start:stop]
         rows = np.arange(len(raw))
-        top = raw.max(axis=1) if len(raw) else np.zeros(0)
+        top = raw.max(axis=1)  # (0,) for an empty block: the reduced axis is the classes'
         probability = np.exp(raw - top[:, None])
         total = probability.sum(axis=1)
         loss = float(np.sum(np.log(total) + top - raw[rows, labels]))
@@ -140,8 +140,8 @@ def fit_lbfgs(
     n_rows, n_features = features.shape
     if n_classes < 2:
         raise ValueError(f"logistic regression needs at least 2 classes, got {n_classes}")
-    if not isinstance(features, np.ndarray) and features.format != "csr":
-        features = features.tocsr()
+    if not isinstance(features, np.ndarray):
+        features = features.tocsr()  # a CSR matrix is returned as it is, not copied
     codes = np.ascontiguousarray(codes, dtype=np.intp)
     binary = n_classes == 2
     n_outputs = 1 if binary else n_classes

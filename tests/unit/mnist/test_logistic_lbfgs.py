@@ -7,9 +7,11 @@ row sums differs, so they agree to rounding, with the same iteration count.
 
 from __future__ import annotations
 
-import itertools
-import time
+import dataclasses
+import threading
+import warnings
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal, localcontext
 
 import numpy as np
 import pytest
@@ -17,8 +19,8 @@ import scipy.sparse as sp
 from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
 
-from pipelib.mnist.logistic_lbfgs import binomial_loss_gradient, fit_lbfgs
-from pipelib.mnist.row_blocks import BINOMIAL_BLOCK_ROWS, BLOCK_ROWS, RowBlocks, block_bounds, row_block
+from pipelib.mnist.logistic_lbfgs import LbfgsFit, binomial_loss_gradient, fit_lbfgs
+from pipelib.mnist.row_blocks import block_bounds
 
 
 def make_data(n_classes: int, n_rows: int = 600, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
@@ -37,6 +39,127 @@ def make_data(n_classes: int, n_rows: int = 600, seed: int = 1) -> tuple[np.ndar
 
 def as_matrix(features: np.ndarray, matrix: str) -> np.ndarray | sp.csr_matrix:
     return sp.csr_matrix(features) if matrix == "sparse" else features
+
+
+def test_one_class_is_refused() -> None:
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        fit_lbfgs(np.ones((5, 2)), np.zeros(5, dtype=int), 1, 1.0, 10)
+
+
+def test_binomial_branches_agree_with_the_plain_formula() -> None:
+    """Each of the four branches (cut at -37, -2 and 18) against log(1 + e^x) - y x in long double."""
+    raw = np.array([-60.0, -37.0, -20.0, -2.0, -0.5, 0.0, 3.0, 18.0, 18.5, 25.0, 40.0])
+    for y in (0.0, 1.0):
+        positive = np.full_like(raw, y)
+        loss, gradient = binomial_loss_gradient(raw, positive)
+        wide = raw.astype(np.longdouble)
+        # log(1 + e^x) - y x, written without cancellation on either side of 0
+        expected_loss = np.where(wide > 0, np.log1p(np.exp(-wide)) + (1 - y) * wide, np.log1p(np.exp(wide)) - y * wide)
+        expected_gradient = 1 / (1 + np.exp(-wide)) - y
+        # above 18 scikit-learn's log1p(e^-x) ~ e^-x drops a term of relative size e^-x / 2 < 1e-8
+        np.testing.assert_allclose(loss, expected_loss.astype(np.float64), rtol=1e-8, atol=1e-300)
+        np.testing.assert_allclose(loss[raw <= 18], expected_loss[raw <= 18].astype(np.float64), rtol=1e-14)
+        np.testing.assert_allclose(gradient, expected_gradient.astype(np.float64), rtol=1e-14, atol=1e-17)
+
+
+def worked_in_decimals(x: float, y: int) -> tuple[float, float]:
+    """log(1 + e^x) - y x and 1 / (1 + e^-x) - y in 40-digit decimal arithmetic, rounded once to a float."""
+    with localcontext() as context:
+        context.prec = 40
+        raw = Decimal(x)  # exact: every float is a decimal fraction
+        loss = (1 + raw.exp()).ln() - y * raw
+        gradient = 1 / (1 + (-raw).exp()) - y
+    return float(loss), float(gradient)
+
+
+CUTS = [-38.0, -37.0, float(np.nextafter(-37.0, 0.0)), -36.5, -2.9, -2.0, float(np.nextafter(-2.0, 0.0)), -1.9]
+CUTS += [17.9, 18.0, float(np.nextafter(18.0, 19.0)), 18.5, 19.0]
+
+
+@pytest.mark.parametrize("y", [0, 1])
+def test_binomial_values_either_side_of_each_cut(y: int) -> None:
+    """Within two units in the last place of the exact values, but for two losses where scikit-learn's
+    formulas give up accuracy: y = 0 just above -2, where log1p(e^-x) + x cancels (both terms near 2),
+    and y = 1 above 18, where log1p(e^-x) ~ e^-x drops a term of relative size e^-x / 2 < 1e-8."""
+    raw = np.array(CUTS)
+    loss, gradient = binomial_loss_gradient(raw, np.full_like(raw, float(y)))
+    expected = np.array([worked_in_decimals(x, y) for x in CUTS])
+    loose = ((raw > -2) & (raw < 0)) if y == 0 else (raw > 18)
+    np.testing.assert_allclose(loss[~loose], expected[~loose, 0], rtol=4e-16, atol=0)
+    np.testing.assert_allclose(loss[loose], expected[loose, 0], rtol=1e-8 if y else 0, atol=0 if y else 1e-15)
+    np.testing.assert_allclose(gradient, expected[:, 1], rtol=4e-16, atol=0)
+
+
+def test_binomial_gradient_at_minus_37_by_hand() -> None:
+    """y = 1: -1 + e^x. e^-37 = 8.5e-17 is more than half the float spacing 2^-53 = 1.1e-16 just above -1,
+    so the sum rounds up to -1 + 2^-53; e^-38 = 3.1e-17 is less, so at -38 it rounds to -1."""
+    _, gradient = binomial_loss_gradient(np.array([-37.0, -38.0]), np.ones(2))
+    assert gradient[0] == -1 + 2.0**-53
+    assert gradient[1] == -1.0
+
+
+def test_a_fit_warns_nothing() -> None:
+    """scipy warns about options it does not know; scikit-learn's ConvergenceWarning is not ours to give."""
+    features, target = make_data(4)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit_lbfgs(features, target, 4, 10.0, 3)
+        fit_lbfgs(features, target, 4, 10.0, 300)
+    assert [str(warning.message) for warning in caught] == []
+
+
+def test_other_sparse_formats_are_fitted_as_csr() -> None:
+    features, target = make_data(2, n_rows=200)
+    csr = fit_lbfgs(sp.csr_matrix(features), target, 2, 1.0, 100, block_rows=64)
+    for other in (sp.csc_matrix(features), sp.coo_matrix(features)):
+        fit = fit_lbfgs(other, target, 2, 1.0, 100, block_rows=64)
+        assert fit.coef.tobytes() == csr.coef.tobytes()
+        assert fit.intercept.tobytes() == csr.intercept.tobytes()
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_empty_blocks_add_nothing(n_classes: int) -> None:
+    """One-row blocks of an odd row count include an empty one (block_bounds(5, 1) cuts six blocks)."""
+    features, target = make_data(n_classes, n_rows=5 if n_classes == 2 else 7, seed=2)
+    assert (0, 0) in block_bounds(len(target), 1)
+    one_block = fit_lbfgs(features, target, n_classes, 1.0, 50)
+    row_by_row = fit_lbfgs(features, target, n_classes, 1.0, 50, block_rows=1)
+    assert row_by_row.n_iter == one_block.n_iter
+    np.testing.assert_allclose(row_by_row.coef, one_block.coef, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(row_by_row.intercept, one_block.intercept, rtol=1e-9, atol=1e-12)
+
+
+def test_a_fit_is_frozen() -> None:
+    fit = fit_lbfgs(np.array([[0.0], [1.0]]), np.array([0, 1]), 2, 1.0, 10)
+    assert isinstance(fit, LbfgsFit)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fit.n_iter = 0  # type: ignore[misc]
+
+
+THREADS: set[int] = set()
+
+
+class ThreadRecordingArray(np.ndarray):
+    """A dense matrix that notes the thread of every product it is the left operand of."""
+
+    def __matmul__(self, other: object) -> np.ndarray:
+        THREADS.add(threading.get_ident())
+        return super().__matmul__(other)
+
+
+def test_the_default_is_one_worker_the_calling_thread() -> None:
+    features, target = make_data(2, n_rows=200)
+    recording = features.view(ThreadRecordingArray)
+    THREADS.clear()
+    one = fit_lbfgs(recording, target, 2, 1.0, 5, block_rows=50)
+    assert {threading.get_ident()} == THREADS
+    THREADS.clear()
+    two = fit_lbfgs(recording, target, 2, 1.0, 5, n_workers=2, block_rows=50)
+    assert THREADS and threading.get_ident() not in THREADS
+    assert one.coef.tobytes() == two.coef.tobytes()
+
+
+# --- whole fits against scikit-learn (slower: last, so a mutant the quick tests catch stops early) ---
 
 
 CASES = [(2, 0.5), (4, 10.0)]
@@ -95,14 +218,6 @@ def test_fits_sharing_one_pool_at_once_equal_each_fit_alone() -> None:
         assert one.n_iter == other.n_iter
 
 
-def test_block_sizes_per_objective() -> None:
-    """The binomial objective cuts 60,000 and 40,000 MNIST rows into two blocks; the multinomial into more."""
-    assert BINOMIAL_BLOCK_ROWS > BLOCK_ROWS
-    assert len(block_bounds(60_000, BINOMIAL_BLOCK_ROWS)) == 2
-    assert len(block_bounds(40_000, BINOMIAL_BLOCK_ROWS)) == 2
-    assert len(block_bounds(60_000, BLOCK_ROWS)) == 8
-
-
 def test_stops_at_max_iter_like_sklearn() -> None:
     features, target = make_data(4)
     estimator = LogisticRegression(C=10.0, max_iter=3)
@@ -121,68 +236,3 @@ def test_float32_features_give_nearly_the_float64_model() -> None:
     np.testing.assert_allclose(single.coef, double.coef, rtol=0, atol=5e-3)
     scores = [features @ fit.coef.T + fit.intercept for fit in (single, double)]
     np.testing.assert_array_equal(scores[0].argmax(axis=1), scores[1].argmax(axis=1))
-
-
-def test_one_class_is_refused() -> None:
-    with pytest.raises(ValueError, match="at least 2 classes"):
-        fit_lbfgs(np.ones((5, 2)), np.zeros(5, dtype=int), 1, 1.0, 10)
-
-
-def test_binomial_branches_agree_with_the_plain_formula() -> None:
-    """Each of the four branches (cut at -37, -2 and 18) against log(1 + e^x) - y x in long double."""
-    raw = np.array([-60.0, -37.0, -20.0, -2.0, -0.5, 0.0, 3.0, 18.0, 25.0, 40.0])
-    for y in (0.0, 1.0):
-        positive = np.full_like(raw, y)
-        loss, gradient = binomial_loss_gradient(raw, positive)
-        wide = raw.astype(np.longdouble)
-        # log(1 + e^x) - y x, written without cancellation on either side of 0
-        expected_loss = np.where(wide > 0, np.log1p(np.exp(-wide)) + (1 - y) * wide, np.log1p(np.exp(wide)) - y * wide)
-        expected_gradient = 1 / (1 + np.exp(-wide)) - y
-        # above 18 scikit-learn's log1p(e^-x) ~ e^-x drops a term of relative size e^-x / 2 < 1e-8
-        np.testing.assert_allclose(loss, expected_loss.astype(np.float64), rtol=1e-8, atol=1e-300)
-        np.testing.assert_allclose(loss[raw <= 18], expected_loss[raw <= 18].astype(np.float64), rtol=1e-14)
-        np.testing.assert_allclose(gradient, expected_gradient.astype(np.float64), rtol=1e-14, atol=1e-17)
-
-
-def test_block_bounds_cover_the_rows_in_order() -> None:
-    assert block_bounds(0, 4) == [(0, 0)]
-    assert block_bounds(4, 4) == [(0, 4)]
-    assert block_bounds(5, 4) == [(0, 2), (2, 5)]
-    assert block_bounds(10, 4) == [(0, 2), (2, 5), (5, 7), (7, 10)]  # an even count of near-equal blocks
-    folds = block_bounds(40000, 8192)  # a 3-fold training set of the binary classifier
-    assert len(folds) == 6
-    assert {stop - start for start, stop in folds} == {6666, 6667}
-    assert folds[0][0] == 0 and folds[-1][1] == 40000
-    assert all(left[1] == right[0] for left, right in itertools.pairwise(folds))
-
-
-@pytest.mark.parametrize("index_dtype", [np.int32, np.int64])
-def test_row_blocks_are_views_with_the_same_products(index_dtype: type) -> None:
-    features = sp.random(1000, 30, density=0.3, format="csr", random_state=0)
-    features.indices = features.indices.astype(index_dtype)
-    features.indptr = features.indptr.astype(index_dtype)
-    weights = np.random.default_rng(0).normal(size=(30, 3))
-    for start, stop in block_bounds(1000, 128):
-        block = row_block(features, start, stop)
-        assert np.shares_memory(block.data, features.data)
-        assert np.shares_memory(block.indices, features.indices)
-        assert block.indptr.dtype == block.indices.dtype
-        np.testing.assert_array_equal(block @ weights, (features @ weights)[start:stop])
-        np.testing.assert_array_equal(block.toarray(), features[start:stop].toarray())
-
-
-def test_map_returns_results_in_block_order_whatever_finishes_first() -> None:
-    features = np.arange(40.0).reshape(20, 2)
-
-    def first_row_later_blocks_first(index: int, block: np.ndarray) -> float:
-        time.sleep(0.02 * (4 - index))  # block 0 finishes last
-        return float(block[0, 0])
-
-    with RowBlocks(features, n_workers=3, block_rows=5) as blocks:
-        assert blocks.n_workers == 3
-        assert blocks.map(first_row_later_blocks_first) == [0.0, 10.0, 20.0, 30.0]
-
-
-def test_row_blocks_refuse_csc() -> None:
-    with pytest.raises(TypeError, match="CSR"):
-        RowBlocks(sp.csc_matrix(np.eye(3)), 2)

@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
+import dataclasses
+import typing
+import warnings
 from typing import Any
 
 import helpers
 import numpy as np
 import pytest
 
-from pipelib.mnist.sweep import Fit, Point, grid, run_sweep, validation_curves, validation_split
+from pipelib.mnist.sweep import (
+    MODELS,
+    SCALE,
+    SCALINGS,
+    SEED_C,
+    Fit,
+    Model,
+    ModelResult,
+    Point,
+    Scaling,
+    fit_and_score,
+    grid,
+    run_sweep,
+    validation_curves,
+    validation_split,
+)
 
 
 def test_grid_order_is_models_then_scalings_then_c_ascending() -> None:
@@ -82,10 +100,60 @@ def test_seed_setting_and_best_point_are_reported_the_test_set_never_chooses(sma
         assert 0.5 < result.best_test <= 1.0 and 0.5 < result.seed_test <= 1.0
 
 
-def test_a_tie_keeps_the_first_point_the_smaller_c(small) -> None:  # type: ignore[no-untyped-def]
+def test_a_tie_keeps_the_first_point_the_smaller_c(small, progress_lines) -> None:  # type: ignore[no-untyped-def]
     train, test = small
     # Raw 0-255 pixels separate these synthetic digits perfectly at any C: every point ties.
     points = grid(["softmax"], [0.001, 1.0, 100.0], ["raw"])
     result = run_sweep(train, test, points, **SETTINGS)["softmax"]
     assert {fit.accuracy for fit in result.validation} == {1.0}
     assert result.best == Point("softmax", 0.001, "raw")
+    assert progress_lines[0] == "sweep: 3 points, 225 fit rows, 75 validation rows"
+
+
+def test_the_names_and_the_seeds_settings() -> None:
+    """The names params.yaml uses, pixels scaled to [0, 1] by 1/255, the seed notebook's C (10, and the default 1)."""
+    assert typing.get_args(Model) == ("softmax", "binary") == MODELS
+    assert typing.get_args(Scaling) == ("raw", "unit") == SCALINGS
+    assert SCALE == {"raw": 1.0, "unit": 1 / 255}
+    assert SEED_C == {"softmax": 10.0, "binary": 1.0}
+
+
+def test_results_are_frozen() -> None:
+    fit = Fit(Point("softmax", 1.0, "raw"), 0.5, 3)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fit.accuracy = 1.0  # type: ignore[misc]
+    result = ModelResult([fit], fit.point, 0.5, 0.5, fit.point, 0.5, 0.5)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.best_test = 1.0  # type: ignore[misc]
+
+
+def test_blank_images_give_the_majority_class_of_each_model() -> None:
+    """With every pixel 0 a model can only predict its commonest training class: digit 1, or "not 5"."""
+    fit_labels = np.array([5, 5, 5, 1, 1, 1, 1, 2, 2, 3], dtype=np.uint8)
+    score_labels = np.array([1, 1, 5, 2], dtype=np.uint8)
+    blank = np.zeros((10, 4), dtype=np.uint8)
+    softmax = fit_and_score(Point("softmax", 1.0, "raw"), blank, fit_labels, blank[:4], score_labels, 5, 100)
+    assert softmax.accuracy == 0.5  # predicts 1: right for two of four
+    binary = fit_and_score(Point("binary", 1.0, "raw"), blank, fit_labels, blank[:4], score_labels, 5, 100)
+    assert binary.accuracy == 0.75  # predicts "not 5": right for three of four
+
+
+def test_unit_scaling_divides_the_pixels_by_255() -> None:
+    """One pixel, 255 on every 5 and 0 elsewhere: C = 0.001 still lets 0-255 pixels separate them,
+    while on 0-1 pixels it is 65,025 times stronger and leaves only the majority guess, "not 5"."""
+    fit_pixels = np.array([[255]] * 6 + [[0]] * 14, dtype=np.uint8)
+    fit_labels = np.array([5] * 6 + [1] * 14, dtype=np.uint8)
+    score_pixels, score_labels = np.array([[255], [0], [0], [255]], np.uint8), np.array([5, 1, 1, 5], np.uint8)
+    raw = fit_and_score(Point("binary", 1e-3, "raw"), fit_pixels, fit_labels, score_pixels, score_labels, 5, 100)
+    unit = fit_and_score(Point("binary", 1e-3, "unit"), fit_pixels, fit_labels, score_pixels, score_labels, 5, 100)
+    assert raw.accuracy == 1.0
+    assert unit.accuracy == 0.5
+
+
+def test_stopping_at_max_iter_warns_nothing(small) -> None:  # type: ignore[no-untyped-def]
+    (pixels, labels), _ = small
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = fit_and_score(Point("softmax", 10.0, "raw"), pixels, labels, pixels, labels, 5, 1)
+    assert fit.n_iter == 1
+    assert [str(warning.message) for warning in caught] == []
