@@ -319,7 +319,7 @@ def evaluate(inputs: MnistInputs, positive_digit: int, settings: BinaryEvaluateP
     first_train = as_features(inputs.train_pixels[:10], "float64", "dense")
     test_target = inputs.test_labels == positive_digit
     test_predicted = inputs.binary_model.decision_function(features) > settings.threshold
-    n_folds = int(inputs.fold.max()) + 1 if len(inputs.fold) else 0
+    n_folds = int(inputs.fold.max()) + 1  # read_inputs: at least the walk-through's row
     softmax = evaluate_softmax(inputs.softmax_model, features, inputs.test_labels, first_train, settings)
     augmented = evaluate_softmax(inputs.augmented_model, features, inputs.test_labels, first_train, settings)
     labels = inputs.test_labels.astype(np.int64)

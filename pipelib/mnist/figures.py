@@ -70,7 +70,7 @@ def threshold_window(thresholds: np.ndarray, recall: np.ndarray, marks: list[flo
     """
     if len(thresholds) == 0:
         return (-1.0, 1.0)
-    low = thresholds[int(np.argmax(recall[:-1] < 0.99))] if (recall[:-1] < 0.99).any() else thresholds[0]
+    low = thresholds[int(np.argmax(recall[:-1] < 0.99))]  # never below: argmax gives 0, the first threshold
     high = thresholds[int(np.argmax(recall[:-1] < 0.05))] if (recall[:-1] < 0.05).any() else thresholds[-1]
     low, high = min(low, *marks), max(high, *marks)
     margin = 0.05 * (high - low) or 1.0

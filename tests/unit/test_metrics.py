@@ -7,21 +7,28 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from pipelib import metrics
-from pipelib.binary_metrics import Counts
+from pipelib.binary_metrics import Calibration, Counts, Curve
 from pipelib.errors import PipelineError
 from pipelib.mnist.evaluation import (
+    BaselineEvaluation,
+    BinaryEvaluation,
     Checks,
+    ErrorAnalysis,
     MnistEvaluation,
     SoftmaxEvaluation,
+    TargetPoint,
     Walkthrough,
     analyse_errors,
     evaluate_baseline,
     evaluate_binary,
 )
-from pipelib.stats import mcnemar_exact
+from pipelib.mnist.sweep import ModelResult, Point
+from pipelib.stats import McNemar, mcnemar_exact
+from pipelib.titanic.evaluation import DataSummary, TitanicEvaluation
 
 FOLD = np.array([0, 0, 0, 1, 1, 1], dtype=np.uint8)
 TARGET = np.array([1, 1, 0, 1, 0, 0], dtype=bool)
@@ -113,3 +120,346 @@ def test_review_keys_name_headline_or_detail_keys() -> None:
     for file, key in metrics.REVIEW_KEYS.values():
         declared = metrics.MNIST_HEADLINE if file == metrics.MNIST_METRICS else metrics.MNIST_DETAIL_KEYS
         assert key in declared, key
+
+
+# --- the layout written out by hand ------------------------------------------------------------
+# Every number below is a binary fraction (0.5, 0.25, 0.0625, ...), so the expected files compare
+# exactly; the rates follow from the counts on paper (tp=1, fp=1, fn=1, tn=1: every rate 0.5).
+
+
+def test_file_names_are_those_dvc_yaml_declares() -> None:
+    assert (metrics.MNIST_METRICS, metrics.MNIST_DETAILS) == ("metrics/mnist.json", "reports/mnist_details.json")
+    assert (metrics.TITANIC_METRICS, metrics.TITANIC_DETAILS) == (
+        "metrics/titanic.json",
+        "reports/titanic_details.json",
+    )
+    assert metrics.MNIST_TEST_PREDICTIONS == "reports/mnist_test_predictions.csv"
+    assert metrics.SWEEP_METRICS == "metrics/sweep.json"
+    assert metrics.RATES == ("accuracy", "precision", "recall", "f1")
+
+
+def test_declared_keys_written_out() -> None:
+    assert metrics.MNIST_HEADLINE == (
+        "binary.cv_accuracy",
+        "binary.cv_precision",
+        "binary.cv_recall",
+        "binary.cv_f1",
+        "binary.cv_fold_accuracy_mean",
+        "binary.cv_roc_auc",
+        "binary.cv_brier",
+        "binary.test_accuracy",
+        "binary.test_precision",
+        "binary.test_recall",
+        "binary.test_f1",
+        "baseline.cv_accuracy",
+        "baseline.test_accuracy",
+        "softmax.test_accuracy",
+        "softmax_augmented.test_accuracy",
+    )
+    assert metrics.TITANIC_HEADLINE == (
+        "titanic.train_accuracy",
+        "titanic.cv_accuracy",
+        "titanic.cv_precision",
+        "titanic.cv_recall",
+        "titanic.cv_f1",
+        "titanic.cv_fold_accuracy_mean",
+        "titanic.cv_roc_auc",
+        "titanic.cv_brier",
+    )
+    assert metrics.MNIST_DETAIL_KEYS == (
+        "binary.threshold",
+        "binary.cv_fold_accuracy",
+        "binary.cv_confusion",
+        "binary.test_confusion",
+        "binary.pr_curve",
+        "binary.at_target_precision",
+        "baseline.cv_fold_accuracy",
+        "baseline.cv_confusion",
+        "baseline.test_confusion",
+        "binary.calibration",
+        "binary.test_accuracy_interval",
+        "binary.walkthrough",
+        "softmax.test_accuracy_interval",
+        "softmax.first_train_predictions",
+        "softmax_augmented.test_accuracy_interval",
+        "checks",
+        "error_analysis",
+        "comparison",
+    )
+    assert metrics.TITANIC_DETAIL_KEYS == (
+        "titanic.n_rows",
+        "titanic.n_features",
+        "titanic.threshold",
+        "titanic.cv_fold_accuracy",
+        "titanic.cv_confusion",
+        "titanic.calibration",
+        "data",
+    )
+    assert metrics.SWEEP_HEADLINE[:4] == (
+        "softmax.best.C",
+        "softmax.best.scaling",
+        "softmax.best.validation_accuracy",
+        "softmax.best.test_accuracy",
+    )
+    assert metrics.SWEEP_HEADLINE[4:8] == (
+        "softmax.seed_setting.C",
+        "softmax.seed_setting.scaling",
+        "softmax.seed_setting.validation_accuracy",
+        "softmax.seed_setting.test_accuracy",
+    )
+    assert metrics.SWEEP_HEADLINE[8:] == tuple(
+        f"binary.{point}.{key}"
+        for point in ("best", "seed_setting")
+        for key in ("C", "scaling", "validation_accuracy", "test_accuracy")
+    )
+    assert metrics.REVIEW_KEYS == {
+        "threshold": ("reports/mnist_details.json", "binary.threshold"),
+        "precision": ("metrics/mnist.json", "binary.cv_precision"),
+        "recall": ("metrics/mnist.json", "binary.cv_recall"),
+    }
+
+
+def hand_made(at_target: TargetPoint, fold_accuracies: list[float]) -> MnistEvaluation:
+    """An evaluation typed in field by field (two digits in the error analysis, for brevity)."""
+    binary = BinaryEvaluation(
+        threshold=0.5,
+        fold_accuracies=fold_accuracies,
+        cv=Counts(tn=1, fp=1, fn=1, tp=1),
+        roc_auc=0.8125,
+        curve=Curve(np.array([0.5, 0.5, 1.0, 1.0]), np.array([1.0, 0.5, 0.5, 0.0]), np.array([-1.0, 1.0, 3.0])),
+        at_target=at_target,
+        test=Counts(tn=2, fp=0, fn=0, tp=2),
+        calibration=Calibration([0.25, 0.75], [0.0, 1.0], [3, 1], 0.0625),
+        test_interval=(0.5, 1.0),
+    )
+    return MnistEvaluation(
+        binary=binary,
+        baseline=BaselineEvaluation([0.5, 1.0], Counts(tn=6, fp=0, fn=2, tp=0), Counts(tn=7, fp=0, fn=1, tp=0)),
+        softmax=SoftmaxEvaluation(np.array([5, 0]), 0.75, 100, (0.5, 1.0), [5, 0, 4]),
+        softmax_augmented=SoftmaxEvaluation(np.array([5, 0]), 0.875, 87, (0.75, 1.0), [5, 0, 9]),
+        test_labels=np.array([5, 0]),
+        roc=(np.array([0.0, 1.0]), np.array([0.0, 1.0])),
+        walkthrough=Walkthrough(48, 9, False, 1.5, True, 0.25, [(0.5, False), (0.125, True)]),
+        checks=Checks((70, 784), (300, 784), [True, False, False]),
+        errors=ErrorAnalysis(
+            np.array([[2, 1], [0, 3]]),
+            np.array([[0.0, 1 / 3], [0.0, 0.0]]),
+            [1.0, 0.75],
+            [2 / 3, 1.0],
+            [3, 3],
+            [(0, 1, 1, 1 / 3)],
+        ),
+        mcnemar=McNemar(3, 1, 0.625),  # two-sided binomial: 2 * (1 + 4) / 16
+        cv_predicted=np.array([True, False]),
+        binary_target=np.array([True, False]),
+    )
+
+
+REACHED = TargetPoint(0.9, 3.0, 1.0, 0.5)
+
+
+def test_mnist_headline_written_out() -> None:
+    assert metrics.mnist_headline(hand_made(REACHED, [0.5, 0.75])) == {
+        "binary": {
+            "cv_accuracy": 0.5,
+            "cv_precision": 0.5,
+            "cv_recall": 0.5,
+            "cv_f1": 0.5,
+            "cv_fold_accuracy_mean": 0.625,
+            "cv_roc_auc": 0.8125,
+            "cv_brier": 0.0625,
+            "test_accuracy": 1.0,
+            "test_precision": 1.0,
+            "test_recall": 1.0,
+            "test_f1": 1.0,
+        },
+        "baseline": {"cv_accuracy": 0.75, "test_accuracy": 0.875},
+        "softmax": {"test_accuracy": 0.75},
+        "softmax_augmented": {"test_accuracy": 0.875},
+    }
+
+
+def test_fold_accuracy_mean_of_no_folds_is_zero() -> None:
+    headline = metrics.mnist_headline(hand_made(REACHED, []))
+    assert headline["binary"]["cv_fold_accuracy_mean"] == 0.0
+    assert metrics.mnist_details(hand_made(REACHED, []))["binary"]["cv_fold_accuracy"] == {}
+
+
+def test_mnist_details_written_out() -> None:
+    assert metrics.mnist_details(hand_made(REACHED, [0.5, 0.75])) == {
+        "binary": {
+            "threshold": 0.5,
+            "cv_fold_accuracy": {"fold_1": 0.5, "fold_2": 0.75},
+            "cv_confusion": {"tn": 1, "fp": 1, "fn": 1, "tp": 1},
+            "test_confusion": {"tn": 2, "fp": 0, "fn": 0, "tp": 2},
+            "pr_curve": {"precisions": 4, "thresholds": 3},
+            "at_target_precision": {"target": 0.9, "threshold": 3.0, "precision": 1.0, "recall": 0.5},
+            "calibration": {
+                "mean_probability": [0.25, 0.75],
+                "fraction_positive": [0.0, 1.0],
+                "count": [3, 1],
+                "brier": 0.0625,
+            },
+            "test_accuracy_interval": [0.5, 1.0],
+            "walkthrough": {
+                "row": 48,
+                "label": 9,
+                "positive": False,
+                "cv_score": 1.5,
+                "cv_predicted": True,
+                "score": 0.25,
+                "decisions": [{"threshold": 0.5, "predicted": False}, {"threshold": 0.125, "predicted": True}],
+            },
+        },
+        "baseline": {
+            "cv_fold_accuracy": {"fold_1": 0.5, "fold_2": 1.0},
+            "cv_confusion": {"tn": 6, "fp": 0, "fn": 2, "tp": 0},
+            "test_confusion": {"tn": 7, "fp": 0, "fn": 1, "tp": 0},
+            "cv_precision": 0.0,
+            "cv_recall": 0.0,
+            "cv_f1": 0.0,
+            "test_precision": 0.0,
+            "test_recall": 0.0,
+            "test_f1": 0.0,
+        },
+        "softmax": {"n_iter": 100, "test_accuracy_interval": [0.5, 1.0], "first_train_predictions": [5, 0, 4]},
+        "softmax_augmented": {
+            "n_iter": 87,
+            "test_accuracy_interval": [0.75, 1.0],
+            "first_train_predictions": [5, 0, 9],
+        },
+        "checks": {
+            "data_shape": [70, 784],
+            "augmented_shape": [300, 784],
+            "first_binary_predictions": [True, False, False],
+        },
+        "error_analysis": {
+            "confusion": [[2, 1], [0, 3]],
+            "normalized": [[0.0, 0.333333], [0.0, 0.0]],  # six decimals
+            "precision": [1.0, 0.75],
+            "recall": [2 / 3, 1.0],
+            "support": [3, 3],
+            "largest": [{"actual": 0, "predicted": 1, "count": 1, "share": 1 / 3}],
+        },
+        "comparison": {
+            "mcnemar": {
+                "models": ["softmax", "softmax_augmented"],
+                "only_softmax_right": 3,
+                "only_softmax_augmented_right": 1,
+                "p_value": 0.625,
+            }
+        },
+    }
+
+
+def test_unreached_target_precision_records_only_the_target() -> None:
+    details = metrics.mnist_details(hand_made(TargetPoint(0.99, None, None, None), [0.5]))
+    assert details["binary"]["at_target_precision"] == {"target": 0.99}
+
+
+def titanic_result() -> TitanicEvaluation:
+    """The seed's Titanic shape and counts (891 rows, 577 men, 314 women), other numbers made up."""
+    empty = np.array([])
+    return TitanicEvaluation(
+        n_rows=891,
+        n_features=12,
+        threshold=0.0,
+        train_accuracy=0.8125,
+        fold_accuracies=[0.75, 0.875, 0.625],
+        cv=Counts(tn=1, fp=1, fn=1, tp=1),
+        roc_auc=0.875,
+        extremes=pd.DataFrame(),
+        feature_names=[],
+        coefficients=empty,
+        test_ids=empty,
+        test_survived=empty,
+        calibration=Calibration([0.125, 0.875], [0.0, 1.0], [2, 2], 0.25),
+        summary=DataSummary(
+            n_rows=891,
+            n_columns=12,
+            non_null={"PassengerId": 891, "Age": 714},
+            value_counts={"Sex": [("male", 577), ("female", 314)], "Embarked": [("S", 644), ("C", 168), ("Q", 77)]},
+        ),
+    )
+
+
+def test_titanic_files_written_out(tmp_path: Path) -> None:
+    headline = {
+        "titanic": {
+            "train_accuracy": 0.8125,
+            "cv_accuracy": 0.5,
+            "cv_precision": 0.5,
+            "cv_recall": 0.5,
+            "cv_f1": 0.5,
+            "cv_fold_accuracy_mean": 0.75,
+            "cv_roc_auc": 0.875,
+            "cv_brier": 0.25,
+        }
+    }
+    details = {
+        "titanic": {
+            "n_rows": 891,
+            "n_features": 12,
+            "threshold": 0.0,
+            "cv_fold_accuracy": {"fold_1": 0.75, "fold_2": 0.875, "fold_3": 0.625},
+            "cv_confusion": {"tn": 1, "fp": 1, "fn": 1, "tp": 1},
+            "calibration": {
+                "mean_probability": [0.125, 0.875],
+                "fraction_positive": [0.0, 1.0],
+                "count": [2, 2],
+                "brier": 0.25,
+            },
+        },
+        "data": {
+            "n_rows": 891,
+            "n_columns": 12,
+            "non_null": [["PassengerId", 891], ["Age", 714]],
+            "value_counts": {"Sex": [["male", 577], ["female", 314]], "Embarked": [["S", 644], ["C", 168], ["Q", 77]]},
+        },
+    }
+    metrics.write_titanic(titanic_result(), tmp_path / "titanic.json", tmp_path / "titanic_details.json")
+    assert metrics.read_json(tmp_path / "titanic.json", metrics.TITANIC_HEADLINE) == headline
+    assert metrics.read_json(tmp_path / "titanic_details.json", metrics.TITANIC_DETAIL_KEYS) == details
+
+
+def test_sweep_headline_written_out(tmp_path: Path) -> None:
+    results = {
+        "softmax": ModelResult(
+            [], Point("softmax", 0.1, "unit"), 0.875, 0.9375, Point("softmax", 10.0, "raw"), 0.75, 0.5
+        ),
+        "binary": ModelResult([], Point("binary", 100.0, "raw"), 0.96875, 0.5, Point("binary", 1.0, "raw"), None, 0.25),
+    }
+    metrics.write_sweep(results, tmp_path / "sweep.json")  # type: ignore[arg-type]
+    assert metrics.read_json(tmp_path / "sweep.json", metrics.SWEEP_HEADLINE) == {
+        "softmax": {
+            "best": {"C": 0.1, "scaling": "unit", "validation_accuracy": 0.875, "test_accuracy": 0.9375},
+            "seed_setting": {"C": 10.0, "scaling": "raw", "validation_accuracy": 0.75, "test_accuracy": 0.5},
+        },
+        "binary": {
+            "best": {"C": 100.0, "scaling": "raw", "validation_accuracy": 0.96875, "test_accuracy": 0.5},
+            "seed_setting": {"C": 1.0, "scaling": "raw", "validation_accuracy": None, "test_accuracy": 0.25},
+        },
+    }
+
+
+def test_dotted_walks_nested_objects_only() -> None:
+    data = {"a": {"b": {"c": 1}}, "n": 2}
+    assert metrics.dotted(data, "a.b.c") == 1
+    assert metrics.dotted(data, "a.b") == {"c": 1}
+    assert metrics.dotted(data, "n") == 2
+    for missing in ("a.x", "x", "n.c", "a.b.c.d"):  # an absent part, or a number taken for an object
+        with pytest.raises(KeyError) as raised:
+            metrics.dotted(data, missing)
+        assert raised.value.args == (missing,)
+
+
+def test_read_json_refuses_what_is_not_json(tmp_path: Path) -> None:
+    path = tmp_path / "m.json"
+    path.write_text('{"a": ', encoding="utf-8")
+    with pytest.raises(PipelineError, match=r"m\.json: not valid JSON \("):
+        metrics.read_json(path)
+    path.write_bytes(b'{"a": "\xff"}')
+    with pytest.raises(PipelineError, match=r"m\.json: not valid JSON \("):
+        metrics.read_json(path)
+    path.write_text('{"name": "\u00e9t\u00e9"}', encoding="utf-8")  # UTF-8, not the locale's encoding
+    assert metrics.read_json(path) == {"name": "\u00e9t\u00e9"}
