@@ -19,23 +19,19 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageMode, UnidentifiedImageError
 
 from pipelib.errors import PipelineError
 from pipelib.mnist.dataset import PIXELS, SIDE
 
-NOT_CONVERTIBLE = ("I", "I;16", "I;16B", "I;16L", "I;16N", "F")
+# Descriptions of the modes other than L that Pillow opens a PNG in (PngImagePlugin._MODES).
 MODE_NAMES = {
     "1": "1-bit black and white",
-    "L": "8-bit greyscale",
     "LA": "greyscale with alpha",
     "P": "palette",
-    "PA": "palette with alpha",
     "RGB": "colour",
     "RGBA": "colour with alpha",
     "I;16": "16-bit greyscale",
-    "I": "32-bit integer",
-    "F": "32-bit float",
 }
 MAX_CONVERTED_PIXELS = 4096 * 4096  # far above any digit photo worth resizing to 28 x 28
 
@@ -55,6 +51,11 @@ def _greyscale(image: Image.Image) -> Image.Image:
         image = image.convert("RGBA")
         image = Image.alpha_composite(Image.new("RGBA", image.size, (0, 0, 0, 255)), image)
     return image.convert("L")
+
+
+def _deeper_than_8_bits(mode: str) -> bool:
+    """Whether ``mode`` has more than a byte per band (16- or 32-bit integers, floats), which ``convert("L")`` clips."""
+    return np.dtype(ImageMode.getmode(mode).typestr).itemsize > 1
 
 
 def _describe(mode: str) -> str:
@@ -82,7 +83,7 @@ def read_digit_png(path: Path, convert: bool = False, invert: bool = False) -> n
                         )
                     pixels = np.array(image, dtype=np.uint8)
                 else:
-                    if mode in NOT_CONVERTIBLE:
+                    if _deeper_than_8_bits(mode):
                         raise PipelineError(f"{path}: {_describe(mode)}, save it as an 8-bit image first")
                     if size[0] * size[1] > MAX_CONVERTED_PIXELS:
                         raise PipelineError(f"{path}: {size[0]} x {size[1]} pixels, too large to convert")

@@ -117,8 +117,11 @@ CONVERTERS: dict[str, tuple[Callable[[str], Any], bool]] = {
 
 
 def parse_passengers(text: str, source: str, schema: pa.Schema) -> pa.Table:
-    """Validate a Titanic CSV's text and convert it to a typed table with ``schema``."""
-    reader = csv.reader(io.StringIO(text))
+    """Validate a Titanic CSV's text and convert it to a typed table with ``schema``.
+
+    A leading byte order mark (Excel's "CSV UTF-8") is not part of the first column's name.
+    """
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")))
     try:
         rows = list(reader)
     except csv.Error as error:
@@ -131,10 +134,11 @@ def parse_passengers(text: str, source: str, schema: pa.Schema) -> pa.Table:
         raise PipelineError(f"{source}: missing required column(s) {', '.join(missing)}")
     positions = {name: header.index(name) for name in schema.names}
     columns: dict[str, list[Any]] = {name: [] for name in schema.names}
+    ids = columns["PassengerId"]  # one value per row read so far
     for row_number, row in enumerate(rows[1:], start=1):
         if not row:
             continue
-        if len(columns[schema.names[0]]) == MAX_PASSENGERS:
+        if len(ids) == MAX_PASSENGERS:
             raise PipelineError(f"{source}: row {row_number}: more than the {MAX_PASSENGERS:,} passengers allowed")
         if len(row) != len(header):
             raise PipelineError(f"{source}: row {row_number} has {len(row)} fields, the header has {len(header)}")
@@ -151,9 +155,8 @@ def parse_passengers(text: str, source: str, schema: pa.Schema) -> pa.Table:
             except ValueError as error:
                 shown = repr(text) if len(text) <= 40 else f"{text[:40]!r}..."
                 raise PipelineError(f"{source}: row {row_number}, column '{name}': {shown} is {error}") from None
-    if not columns[schema.names[0]]:
+    if not ids:
         raise PipelineError(f"{source}: no data rows")
-    ids = columns["PassengerId"]
     if len(set(ids)) != len(ids):
         raise PipelineError(f"{source}: column 'PassengerId' has duplicate values")
     try:

@@ -1,0 +1,241 @@
+"""``python -m pipelib.predict`` in-process (``run_stage(main)``) on tiny inputs and hand-made models.
+
+Every CSV expected below is worked from the models' formulas; every failure is one
+``error:`` line, exit status 2 and no output file (docs/predict.md).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from PIL import Image
+
+from pipelib.errors import run_stage
+from pipelib.mnist.fitting import LinearModel, save_model
+from pipelib.mnist.idx import write_idx_images
+from pipelib.params import ImageLogisticParams, LogisticParams
+from pipelib.predict.__main__ import main, parser
+from pipelib.titanic.model import TitanicModel
+
+PARAMS = ImageLogisticParams(C=10.0, max_iter=30, random_state=0, dtype="float64", matrix="dense", n_jobs=1)
+PASSENGERS_CSV = (
+    "PassengerId,Pclass,Name,Sex,Age,SibSp,Parch,Ticket,Fare,Cabin,Embarked\n"
+    '892,3,"Kelly, Mr. James",male,34.5,0,0,330911,7.8292,,Q\n'
+    '893,3,"Wilkes, Mrs. James (Ellen Needs)",female,47,1,0,363272,7,,S\n'
+    '894,2,"Myles, Mr. Thomas Francis",male,62,0,0,240276,9.6875,,Q\n'
+    '896,1,"Hirvonen, Mrs. Alexander",female,22,1,1,3101298,12.2875,,S\n'
+)
+
+
+def run(monkeypatch: pytest.MonkeyPatch, *argv: object) -> int:
+    """``python -m pipelib.predict ARGV`` in-process (its ``run_stage(main)``); the exit status."""
+    monkeypatch.setattr(sys, "argv", ["python -m pipelib.predict", *map(str, argv)])
+    try:
+        run_stage(main)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    return 0
+
+
+@pytest.fixture
+def softmax(tmp_path: Path) -> Path:
+    """score of digit k = pixel k, plus 0.5 for digit 3."""
+    coef = np.zeros((10, 784))
+    coef[np.arange(10), np.arange(10)] = 1.0
+    intercept = np.zeros(10)
+    intercept[3] = 0.5
+    save_model(tmp_path / "softmax.npz", LinearModel(coef, intercept, np.arange(10, dtype=np.uint8), 3), PARAMS, 10)
+    return tmp_path / "softmax.npz"
+
+
+@pytest.fixture
+def binary(tmp_path: Path) -> Path:
+    """score = pixel 0 - 100."""
+    coef = np.zeros((1, 784))
+    coef[0, 0] = 1.0
+    save_model(tmp_path / "binary.npz", LinearModel(coef, np.array([-100.0]), np.array([False, True]), 3), PARAMS, 10)
+    return tmp_path / "binary.npz"
+
+
+@pytest.fixture
+def titanic(tmp_path: Path) -> Path:
+    """0.5 * female + 0.25 * first class - 0.25 * Embarked_Q."""
+    model = TitanicModel(
+        medians=np.array([28.0, 0.0, 0.0, 14.45]),
+        most_frequent=np.array(["3", "male", "S"]),
+        categories=[np.array(["1", "2", "3"]), np.array(["female", "male"]), np.array(["C", "Q", "S"])],
+        coef=np.array([0, 0, 0, 0, 0.25, 0, 0, 0.5, 0, 0, -0.25, 0]),
+        intercept=0.0,
+    )
+    model.save(tmp_path / "titanic.npz", LogisticParams(C=1.0, max_iter=100, random_state=0))
+    return tmp_path / "titanic.npz"
+
+
+def first_pixels(*rows: list[int]) -> np.ndarray:
+    pixels = np.zeros((len(rows), 784), dtype=np.uint8)
+    for index, values in enumerate(rows):
+        pixels[index, : len(values)] = values
+    return pixels
+
+
+def test_a_png_directory_with_the_softmax_model(tmp_path: Path, softmax: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "pngs").mkdir()
+    for name, pixels in zip(["a.png", "b.png"], first_pixels([0, 9], [5, 5, 5, 5]), strict=True):
+        Image.fromarray(pixels.reshape(28, 28), mode="L").save(tmp_path / "pngs" / name)
+    assert run(monkeypatch, "digits", tmp_path / "pngs", "--model", softmax, "--out", tmp_path / "p.csv") == 0
+    assert (tmp_path / "p.csv").read_text(encoding="utf-8") == (
+        "file,predicted," + ",".join(f"score_{digit}" for digit in range(10)) + "\n"
+        "a.png,1,0.0,9.0,0.0,0.5,0.0,0.0,0.0,0.0,0.0,0.0\n"
+        "b.png,3,5.0,5.0,5.0,5.5,0.0,0.0,0.0,0.0,0.0,0.0\n"  # four 5s: digit 3's 0.5 decides
+    )
+
+
+def test_convert_and_invert_reach_the_images(tmp_path: Path, binary: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "pngs").mkdir()
+    Image.new("RGB", (28, 28), (30, 30, 30)).save(tmp_path / "pngs" / "grey.png")
+    out = tmp_path / "p.csv"
+    assert run(monkeypatch, "digits", tmp_path / "pngs", "--model", binary, "--out", out, "--convert") == 0
+    assert out.read_text(encoding="utf-8") == "file,predicted,score\ngrey.png,False,-70.0\n"
+    assert run(monkeypatch, "digits", tmp_path / "pngs", "--model", binary, "--out", out, "--convert", "--invert") == 0
+    assert out.read_text(encoding="utf-8") == "file,predicted,score\ngrey.png,True,125.0\n"
+
+
+def test_an_idx_file_with_the_binary_model_and_its_threshold(
+    tmp_path: Path, binary: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_idx_images(tmp_path / "images.gz", first_pixels([150], [100], [101]))
+    out = tmp_path / "p.csv"
+    assert run(monkeypatch, "digits", tmp_path / "images.gz", "--model", binary, "--out", out) == 0
+    assert out.read_text(encoding="utf-8") == "row,predicted,score\n0,True,50.0\n1,False,0.0\n2,True,1.0\n"
+    assert run(monkeypatch, "digits", tmp_path / "images.gz", "--model", binary, "--out", out, "--threshold", 1) == 0
+    assert out.read_text(encoding="utf-8") == "row,predicted,score\n0,True,50.0\n1,False,0.0\n2,False,1.0\n"
+    assert run(monkeypatch, "digits", tmp_path / "images.gz", "--model", binary, "--out", out, "--invert") == 0
+    assert out.read_text(encoding="utf-8") == "row,predicted,score\n0,True,5.0\n1,True,55.0\n2,True,54.0\n"
+
+
+def test_passengers_with_the_titanic_model(tmp_path: Path, titanic: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "new.csv").write_text(PASSENGERS_CSV, encoding="utf-8")
+    out = tmp_path / "survival.csv"
+    assert run(monkeypatch, "passengers", tmp_path / "new.csv", "--model", titanic, "--out", out) == 0
+    expected = "PassengerId,Survived,score\n892,0,-0.25\n893,1,0.5\n894,0,-0.25\n896,1,0.75\n"
+    assert out.read_text(encoding="utf-8") == expected
+    assert (
+        run(monkeypatch, "passengers", tmp_path / "new.csv", "--model", titanic, "--out", out, "--threshold", 0.5) == 0
+    )
+    assert out.read_text(encoding="utf-8") == expected.replace("893,1,", "893,0,")
+
+
+def failure(capsys: pytest.CaptureFixture[str], status: int, out: Path) -> str:
+    """The one error line of a run that ended with ``status`` 2 and wrote nothing."""
+    assert status == 2
+    assert not out.exists()
+    return capsys.readouterr().err.strip().splitlines()[-1]
+
+
+def test_failures_are_one_line_and_write_nothing(
+    tmp_path: Path,
+    softmax: Path,
+    titanic: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out = tmp_path / "p.csv"
+    write_idx_images(tmp_path / "images.gz", first_pixels([1]))
+    status = run(monkeypatch, "digits", tmp_path / "images.gz", "--model", softmax, "--out", out, "--threshold", 0)
+    assert failure(capsys, status, out) == (
+        f"error: {softmax}: a softmax model predicts the top score; --threshold is for binary ones"
+    )
+    status = run(monkeypatch, "digits", tmp_path / "images.gz", "--model", titanic, "--out", out)
+    assert failure(capsys, status, out) == (
+        f"error: {titanic}: a Titanic model, expected an MNIST model "
+        "(models/binary.npz, softmax.npz or softmax_augmented.npz)"
+    )
+    (tmp_path / "new.csv").write_text(PASSENGERS_CSV.replace(",female,47,", ",x,47,"), encoding="utf-8")
+    status = run(monkeypatch, "passengers", tmp_path / "new.csv", "--model", titanic, "--out", out)
+    assert failure(capsys, status, out) == (
+        f"error: {tmp_path / 'new.csv'}: row 2, column 'Sex': 'x' is not one of female, male"
+    )
+    status = run(monkeypatch, "passengers", tmp_path / "new.csv", "--model", softmax, "--out", out)
+    assert failure(capsys, status, out) == (
+        f"error: {softmax}: an MNIST model, expected a Titanic model (models/titanic.npz)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "missing"),
+    [
+        ([], "command"),
+        (["digits", "in", "--out", "o.csv"], "--model"),
+        (["digits", "in", "--model", "m.npz"], "--out"),
+        (["digits", "--model", "m.npz", "--out", "o.csv"], "input"),
+        (["passengers", "in.csv", "--out", "o.csv"], "--model"),
+        (["passengers", "in.csv", "--model", "m.npz"], "--out"),
+    ],
+)
+def test_required_arguments(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], argv: list[str], missing: str
+) -> None:
+    assert run(monkeypatch, *argv) == 2
+    assert capsys.readouterr().err.strip().endswith(f"error: the following arguments are required: {missing}")
+
+
+def words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_the_help_names_every_option(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(monkeypatch, "--help") == 0
+    top = words(capsys.readouterr().out)
+    assert top.startswith("usage: python -m pipelib.predict [-h] {digits,passengers}")
+    assert "digits MNIST digits -> file or row, predicted class, decision scores" in top
+    assert "passengers Titanic passengers -> PassengerId, Survived, decision score" in top
+    assert run(monkeypatch, "digits", "--help") == 0
+    digits = words(capsys.readouterr().out)
+    for text in [
+        "usage: python -m pipelib.predict digits [-h] --model MODEL --out OUT [--convert] [--invert] "
+        "[--threshold THRESHOLD] input",
+        "input a directory of PNGs, a gzipped IDX image file or an MNIST parquet",
+        "--model MODEL models/binary.npz, softmax.npz, softmax_augmented.npz",
+        "--out OUT the CSV to write",
+        "--convert PNGs: convert other sizes, colour, alpha",
+        "--invert dark digits on a light background: invert the pixels",
+        "--threshold THRESHOLD binary model: positive above this score (0)",
+    ]:
+        assert text in digits
+    assert run(monkeypatch, "passengers", "--help") == 0
+    passengers = words(capsys.readouterr().out)
+    for text in [
+        "usage: python -m pipelib.predict passengers [-h] --model MODEL --out OUT [--threshold THRESHOLD] input",
+        "input a CSV with Kaggle's Titanic columns (Survived not needed)",
+        "--model MODEL models/titanic.npz",
+        "--out OUT the CSV to write",
+        "--threshold THRESHOLD Survived = 1 above this score (0)",
+    ]:
+        assert text in passengers
+
+
+def test_the_parser_defaults() -> None:
+    digits = parser().parse_args(["digits", "in", "--model", "m.npz", "--out", "o.csv"])
+    assert (digits.convert, digits.invert, digits.threshold) == (False, False, None)
+    assert (digits.input, digits.model, digits.out) == (Path("in"), Path("m.npz"), Path("o.csv"))
+    passengers = parser().parse_args(["passengers", "in.csv", "--model", "m.npz", "--out", "o.csv"])
+    assert passengers.threshold == 0.0
+
+
+def test_a_run_gives_freed_arrow_memory_back_to_the_system(
+    tmp_path: Path, titanic: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = pa.default_memory_pool()
+    (tmp_path / "new.csv").write_text(PASSENGERS_CSV, encoding="utf-8")
+    try:
+        pa.set_memory_pool(pa.mimalloc_memory_pool())
+        assert (
+            run(monkeypatch, "passengers", tmp_path / "new.csv", "--model", titanic, "--out", tmp_path / "o.csv") == 0
+        )
+        assert pa.default_memory_pool().backend_name == "system"
+    finally:
+        pa.set_memory_pool(before)
