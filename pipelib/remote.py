@@ -22,7 +22,8 @@ from urllib.parse import urlsplit, urlunsplit
 from pipelib.errors import PipelineError, run_stage
 
 COMMANDS = ("push", "pull", "fetch")
-MISSING = re.compile(r"^md5: [0-9a-f]{32}", re.MULTILINE)
+# An object in neither cache: "md5: <hash>", or "md5-dos2unix: <hash>" for a .dvc file of DVC 2.
+MISSING = re.compile(r"^md5(?:-dos2unix)?: ([0-9a-f]{32})", re.MULTILINE)
 ERROR = re.compile(r"^ERROR: (.*)$", re.MULTILINE)
 # DVC's wrappers around the cause ("unexpected error - <cause>", "failed to connect to ssh (...) - <cause>").
 PREFIXES = re.compile(
@@ -92,10 +93,15 @@ def _shorten(text: str) -> str:
     return line if len(line) <= 200 else line[:197] + "..."
 
 
+def dvc_command(command: str, remote: str, extra: list[str]) -> list[str]:
+    """The ``dvc COMMAND`` line run: ``push`` always with ``--run-cache``, then the options and targets given."""
+    return [sys.executable, "-m", "dvc", command, "-r", remote, *(["--run-cache"] if command == "push" else []), *extra]
+
+
 def run(command: str, name: str | None, extra: list[str], project: Path) -> str:
     """Run ``dvc COMMAND`` against the remote; its output, or PipelineError with one line."""
     remote, url = remote_of(project, name)
-    argv = [sys.executable, "-m", "dvc", command, "-r", remote, *(["--run-cache"] if command == "push" else []), *extra]
+    argv = dvc_command(command, remote, extra)
     result = subprocess.run(argv, cwd=project, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
     log = project / ".dvc" / "tmp" / f"remote-{command}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
@@ -109,13 +115,19 @@ def run(command: str, name: str | None, extra: list[str], project: Path) -> str:
     return result.stdout
 
 
-def main() -> None:
+def arguments(argv: list[str] | None = None) -> tuple[str, str | None, list[str]]:
+    """The command, the remote named (or None) and what goes on to dvc: options it does not know, then targets."""
     parser = argparse.ArgumentParser(prog="python -m pipelib.remote", description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=COMMANDS)
     parser.add_argument("-r", "--remote", help="remote name (default: the project's default remote)")
     parser.add_argument("targets", nargs="*", help="what to transfer (default: everything)")
-    args, options = parser.parse_known_args()  # the rest (-j N, --force...) goes to dvc as it is
-    sys.stdout.write(run(args.command, args.remote, [*options, *args.targets], Path.cwd()))
+    args, options = parser.parse_known_args(argv)  # the rest (-j N, --force...) goes to dvc as it is
+    return args.command, args.remote, [*options, *args.targets]
+
+
+def main() -> None:
+    command, remote, extra = arguments()
+    sys.stdout.write(run(command, remote, extra, Path.cwd()))
 
 
 if __name__ == "__main__":

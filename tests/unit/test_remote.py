@@ -5,14 +5,13 @@ The outputs below are DVC 3.67's own, captured from the runs in tests/integratio
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
 from pipelib.errors import PipelineError
-from pipelib.remote import remote_of, summarize
+from pipelib.remote import arguments, dvc_command, main, remote_of, run, summarize
 
 REFUSED_PUSH = """\
 ERROR: failed to transfer '/p/a/.dvc/cache/runs/69/6969/8a31' - [Errno 111] Connect call failed ('127.0.0.1', 36695)
@@ -77,10 +76,11 @@ def test_an_unknown_error_keeps_dvc_s_words_on_one_line() -> None:
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    """A DVC project (no SCM) with a default remote in .dvc/config and a credential in .dvc/config.local."""
-    subprocess.run([sys.executable, "-m", "dvc", "init", "-q", "--no-scm"], cwd=tmp_path, check=True)
+    """A DVC project (no SCM) with a default remote with a credential in .dvc/config and another remote."""
+    (tmp_path / ".dvc").mkdir()
     (tmp_path / ".dvc" / "config").write_text(
-        "[core]\n    remote = shared\n['remote \"shared\"']\n    url = https://bob:secret@store.example.org/dvc\n"
+        "[core]\n    no_scm = True\n    remote = shared\n"
+        "['remote \"shared\"']\n    url = https://bob:secret@store.example.org/dvc\n"
         "['remote \"other\"']\n    url = /mnt/other\n",
         encoding="utf-8",
     )
@@ -95,3 +95,209 @@ def test_remote_of_reads_the_default_and_hides_the_password(project: Path) -> No
 def test_remote_of_an_unknown_name(project: Path) -> None:
     with pytest.raises(PipelineError, match="remote 'nope' is not configured"):
         remote_of(project, "nope")
+
+
+@pytest.mark.parametrize(
+    ("line", "cause"),
+    [
+        (
+            "ERROR: failed to connect to ssh (/s) - [Errno -2] Name or service not known",
+            "unknown host: [Errno -2] Name or service not known",
+        ),
+        ("ERROR: unexpected error - getaddrinfo failed", "unknown host: getaddrinfo failed"),
+        (
+            "ERROR: unexpected error - Unable to locate credentials",
+            "missing credentials: Unable to locate credentials",
+        ),
+        ("ERROR: unexpected error - NoCredentialsError", "missing credentials: NoCredentialsError"),
+        (
+            "ERROR: failed to pull data from the cloud - Connection lost",
+            "connection lost: Connection lost",
+        ),
+        ("ERROR: unexpected error - [Errno 32] Broken pipe", "connection lost: [Errno 32] Broken pipe"),
+        (
+            "ERROR: failed to push data to the cloud - connection timed out",
+            "timed out: connection timed out",
+        ),
+        ("ERROR: unexpected error - Connection refused", "connection refused (is the server up?): Connection refused"),
+        ("ERROR: unexpected error - Authentication failed.", "authentication failed: Authentication failed."),
+    ],
+)
+def test_each_known_cause_is_named(line: str, cause: str) -> None:
+    assert summarize("pull", f"{line}\n", 1) == cause
+
+
+def test_the_first_known_cause_wins_over_dvc_s_wrapper_lines() -> None:
+    output = (
+        "ERROR: failed to fetch data from the cloud - 3 files failed to download\n"
+        "ERROR: failed to transfer 'md5/ab/cd' - timeout\n"
+    )
+    assert summarize("fetch", output, 1) == "timed out: timeout"
+    assert summarize("fetch", "WARNING: x\nERROR: failed to fetch data from the cloud - 3 files failed\n", 1) == (
+        "3 files failed"
+    )
+
+
+def test_missing_objects_of_a_successful_pull_and_repeated_hashes() -> None:
+    output = "md5: " + "a" * 32 + "\nmd5: " + "a" * 32 + "\nmd5: " + "b" * 32 + "\nnot md5: " + "c" * 32 + "\n"
+    assert summarize("pull", output, 0) == "2 files are missing from the remote (a wrong URL, or never pushed?)"
+    assert summarize("push", output, 0) == (
+        "2 files are in neither the local cache nor the remote (run dvc repro or dvc pull first)"
+    )
+    assert summarize("fetch", output, 0) == "2 files are missing from the remote (a wrong URL, or never pushed?)"
+    assert summarize("push", "md5: " + "A" * 32 + "\nERROR: stop\n", 1) == "stop"  # hashes are lower-case hex
+
+
+def test_missing_objects_of_dvc_2_files_are_counted_too() -> None:
+    """DVC 3 names the objects of a DVC 2 ``.dvc`` file (no ``hash: md5``) ``md5-dos2unix``: still missing."""
+    output = (
+        "WARNING: Some of the cache files do not exist neither locally nor on remote. Missing cache files:\n"
+        "md5-dos2unix: 0123456789abcdef0123456789abcdef\n"
+        "Everything is up to date.\n"
+    )
+    assert summarize("push", output, 0) == (
+        "1 files are in neither the local cache nor the remote (run dvc repro or dvc pull first)"
+    )
+
+
+def test_a_failure_with_nothing_recognised() -> None:
+    assert summarize("push", "some output\n", 1) == "dvc push exited 1"
+    assert summarize("push", "ERROR: a\nERROR: b\n", 1) == "a"
+    assert summarize("push", "WARNING: a\n", 0) is None
+
+
+def test_causes_are_cut_to_one_line_of_200_characters() -> None:
+    assert summarize("pull", "ERROR: " + "x" * 200 + "\n", 1) == "x" * 200
+    assert summarize("pull", "ERROR: " + "x" * 201 + "\n", 1) == "x" * 197 + "..."
+    assert summarize("pull", "ERROR: a  b\tc\n", 1) == "a b c"
+    assert summarize("pull", "ERROR: one: two\n", 1) == "one: two"
+    assert summarize("pull", "ERROR: same: same\n", 1) == "same"  # DVC repeats a cause after a colon
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("ssh://alice:pw@host.example:2222/store", "ssh://alice@host.example:2222/store"),
+        ("https://bob:secret@store.example.org/dvc", "https://bob@store.example.org/dvc"),
+        ("s3://bucket/path", "s3://bucket/path"),
+        ("ssh://carol@host.example/store", "ssh://carol@host.example/store"),
+    ],
+)
+def test_remote_urls_are_shown_without_a_password(project: Path, url: str, shown: str) -> None:
+    (project / ".dvc" / "config.local").write_text(f"['remote \"shared\"']\n    url = {url}\n", encoding="utf-8")
+    assert remote_of(project, None) == ("shared", shown)
+
+
+def test_remote_of_outside_a_dvc_project_or_without_a_default(
+    tmp_path_factory: pytest.TempPathFactory, project: Path
+) -> None:
+    outside = tmp_path_factory.mktemp("outside")
+    with pytest.raises(PipelineError) as error:
+        remote_of(outside, None)
+    assert str(error.value) == f"{outside}: not a DVC project (no .dvc directory)"
+    (project / ".dvc" / "config").write_text("['remote \"other\"']\n    url = /mnt/other\n", encoding="utf-8")
+    with pytest.raises(PipelineError) as error:
+        remote_of(project, None)
+    assert str(error.value) == "no DVC remote given (-r NAME) and no default remote: see docs/sharing.md"
+    assert remote_of(project, "other") == ("other", "/mnt/other")
+    with pytest.raises(PipelineError) as error:
+        remote_of(project, "shared")
+    assert str(error.value) == "remote 'shared' is not configured in .dvc/config or .dvc/config.local"
+
+
+def test_a_configuration_dvc_cannot_read_is_one_line(project: Path) -> None:
+    (project / ".dvc" / "config").write_text("[core\nbroken", encoding="utf-8")
+    with pytest.raises(PipelineError, match=r"^the DVC configuration cannot be read \("):
+        remote_of(project, None)
+
+
+def test_the_dvc_command_lines() -> None:
+    assert dvc_command("push", "shared", []) == [sys.executable, "-m", "dvc", "push", "-r", "shared", "--run-cache"]
+    assert dvc_command("pull", "shared", ["-j", "2", "models/a.npz"]) == [
+        *(sys.executable, "-m", "dvc", "pull", "-r", "shared"),
+        *("-j", "2", "models/a.npz"),
+    ]
+    assert dvc_command("fetch", "s", []) == [sys.executable, "-m", "dvc", "fetch", "-r", "s"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "parsed"),
+    [
+        (["push"], ("push", None, [])),
+        (["pull", "-r", "shared"], ("pull", "shared", [])),
+        (["fetch", "--remote", "s", "a.dvc", "b"], ("fetch", "s", ["a.dvc", "b"])),
+        (["pull", "models/a.npz", "-j", "4", "--force"], ("pull", None, ["-j", "4", "--force", "models/a.npz"])),
+    ],
+)
+def test_arguments(argv: list[str], parsed: tuple[str, str | None, list[str]]) -> None:
+    assert arguments(argv) == parsed
+
+
+def test_arguments_refused_and_the_help(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    for argv in (["status"], []):
+        with pytest.raises(SystemExit) as stop:
+            arguments(argv)
+        assert stop.value.code == 2
+        assert capsys.readouterr().err.startswith(
+            "usage: python -m pipelib.remote [-h] [-r REMOTE] {push,pull,fetch} [targets ...]\n"
+        )
+    with pytest.raises(SystemExit):
+        arguments(["--help"])
+    help_text = capsys.readouterr().out
+    assert "\n\n``python -m pipelib.remote push|pull|fetch [-r NAME]``: DVC's transfers, failing in one line.\n" in (
+        help_text
+    )
+    assert "{push,pull,fetch}" in help_text
+    assert "-r REMOTE, --remote REMOTE\n" in help_text or "-r, --remote REMOTE" in help_text
+    assert "remote name (default: the project's default remote)" in help_text
+    assert "targets" in help_text and "what to transfer (default: everything)" in help_text
+
+
+def test_main_outside_a_dvc_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "argv", ["python -m pipelib.remote", "pull"])
+    with pytest.raises(PipelineError, match="not a DVC project"):
+        main()
+
+
+def local_remote(project: Path) -> Path:
+    """Make a directory beside the project the default remote (empty: it does not exist yet)."""
+    store = project.parent / f"{project.name}-store"
+    (project / ".dvc" / "config").write_text(
+        f"[core]\n    no_scm = True\n    remote = local\n['remote \"local\"']\n    url = {store}\n", encoding="utf-8"
+    )
+    return store
+
+
+def test_a_push_or_pull_of_what_neither_side_has_fails_in_one_line_and_keeps_dvc_s_output(project: Path) -> None:
+    store = local_remote(project)
+    md5 = "0123456789abcdef0123456789abcdef"
+    (project / "data.txt.dvc").write_text(
+        f"outs:\n- md5: {md5}\n  size: 2\n  hash: md5\n  path: data.txt\n", encoding="utf-8"
+    )
+    with pytest.raises(PipelineError) as error:
+        run("push", None, [], project)  # DVC itself warns and exits 0
+    assert str(error.value) == (
+        f"dvc push to remote 'local' ({store}) failed: 1 files are in neither the local cache nor the remote "
+        "(run dvc repro or dvc pull first) [log: .dvc/tmp/remote-push.log]"
+    )
+    with pytest.raises(PipelineError) as error:
+        run("pull", "local", [], project)
+    assert str(error.value) == (
+        f"dvc pull from remote 'local' ({store}) failed: 1 files are missing from the remote "
+        "(a wrong URL, or never pushed?) [log: .dvc/tmp/remote-pull.log]"
+    )
+    assert f"md5: {md5}" in (project / ".dvc" / "tmp" / "remote-pull.log").read_text(encoding="utf-8")
+
+
+def test_main_pushes_to_the_default_remote_and_prints_dvc_s_output(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    local_remote(project)
+    monkeypatch.chdir(project)
+    monkeypatch.setattr(sys, "argv", ["python -m pipelib.remote", "push"])
+    main()
+    printed = capsys.readouterr().out
+    assert "Everything is up to date." in printed
+    assert (project / ".dvc" / "tmp" / "remote-push.log").read_text(encoding="utf-8") == printed

@@ -25,3 +25,30 @@ def test_one_row_per_model_and_setting_with_both_accuracies() -> None:
         "| 5-vs-rest | best on validation | 0.01 | raw 0-255 | 0.9757 | 0.9780 |",
         "| 5-vs-rest | the seed's setting | 1 | raw 0-255 | not on the grid | 0.9779 |",
     ]
+
+
+def test_the_whole_section_as_written_by_hand() -> None:
+    assert sweep_section(METRICS) == (
+        "## Beyond the seed's C: the sweep\n"
+        "\n"
+        "Each grid point is fitted on the training set less a stratified validation part and scored on it;\n"
+        "the best point is chosen on validation accuracy alone, then refitted on the whole training set and\n"
+        "scored on the test set beside the seed's own setting, refitted the same way (`dvc plots show\n"
+        "plots/sweep/validation.csv` draws validation accuracy against C).\n"
+        "\n"
+        "| model | point | C | pixels | validation accuracy | test accuracy |\n"
+        "| --- | --- | --- | --- | --- | --- |\n"
+        "| softmax (10 digits) | best on validation | 0.1 | divided by 255 | 0.9250 | 0.9261 |\n"
+        "| softmax (10 digits) | the seed's setting | 10 | raw 0-255 | 0.9187 | 0.9243 |\n"
+        "| 5-vs-rest | best on validation | 0.01 | raw 0-255 | 0.9757 | 0.9780 |\n"
+        "| 5-vs-rest | the seed's setting | 1 | raw 0-255 | not on the grid | 0.9779 |\n"
+    )
+
+
+def test_a_model_or_scaling_the_section_does_not_know_is_shown_by_its_key() -> None:
+    point = {"C": 1e-05, "scaling": "standard", "validation_accuracy": 0.5, "test_accuracy": None}
+    text = sweep_section({"svm": {"best": point, "seed_setting": point}})
+    assert text.splitlines()[-2:] == [
+        "| svm | best on validation | 1e-05 | standard | 0.5000 | not on the grid |",
+        "| svm | the seed's setting | 1e-05 | standard | 0.5000 | not on the grid |",
+    ]

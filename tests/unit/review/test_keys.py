@@ -1,0 +1,29 @@
+"""The few pipeline names the review knows, checked against dvc.yaml and the committed outputs."""
+
+from __future__ import annotations
+
+import helpers
+
+from pipelib.review.keys import LABEL_COLUMN, OPERATING_POINT, TEST_PREDICTIONS
+
+
+def test_the_operating_point_is_the_binary_classifier_s_cv_precision_and_recall() -> None:
+    # The threshold is a parameter kept in the details file, not a metric `dvc metrics diff` shows.
+    assert OPERATING_POINT == {
+        "precision": ("metrics/mnist.json", "binary.cv_precision"),
+        "recall": ("metrics/mnist.json", "binary.cv_recall"),
+    }
+
+
+def test_the_test_predictions_are_the_git_tracked_output_of_evaluate_mnist() -> None:
+    stage = helpers.read_dvc_yaml()["stages"]["evaluate_mnist"]
+    assert "--test-predictions reports/mnist_test_predictions.csv" in stage["cmd"]
+    assert {"reports/mnist_test_predictions.csv": {"cache": False}} in stage["outs"]
+    assert TEST_PREDICTIONS == "reports/mnist_test_predictions.csv"
+
+
+def test_the_label_column_is_the_first_of_the_committed_predictions() -> None:
+    with open(helpers.REPO_ROOT / "reports" / "mnist_test_predictions.csv", encoding="utf-8") as stream:
+        header = stream.readline().rstrip("\n").split(",")
+    assert header[0] == LABEL_COLUMN == "label"
+    assert (helpers.REPO_ROOT / TEST_PREDICTIONS).is_file()

@@ -1,0 +1,620 @@
+"""The report from hand-built metrics dicts: the Markdown is written out here by hand.
+
+Every seed column holds what the seed notebook printed (its text, /work/shared/seed); every
+"this run" value is worked out from the dicts below, so the report's formatting (six
+significant digits beside the seed, four decimals in tables, thousands separators in counts)
+and each difference can be checked by reading.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipelib.errors import PipelineError
+from pipelib.report.inputs import ReportInputs, read_csv, read_inputs
+from pipelib.report.sections import _difference, mnist_section, report, statistics_section, table, titanic_section
+
+FIGURES = "../plots/figures"
+
+MNIST: dict[str, Any] = {
+    "binary": {
+        "cv_accuracy": 0.97,
+        "cv_precision": 0.89,
+        "cv_recall": 0.8107360265633647,
+        "cv_f1": 0.85,
+        "cv_fold_accuracy_mean": 0.97,
+        "cv_roc_auc": 0.975,
+        "cv_brier": 0.021,
+        "test_accuracy": 0.9779,
+        "test_precision": 0.9096,
+        "test_recall": 0.8352,
+        "test_f1": 0.87,
+    },
+    "baseline": {"cv_accuracy": 0.9, "test_accuracy": 0.9108},
+    "softmax": {"test_accuracy": 0.9243},
+    "softmax_augmented": {"test_accuracy": 0.93},
+}
+
+MNIST_DETAILS: dict[str, Any] = {
+    "binary": {
+        "threshold": 0.0,
+        # four folds: the seed printed three, so the fourth has nothing beside it
+        "cv_fold_accuracy": {"fold_1": 0.97525, "fold_2": 0.9733, "fold_3": 0.9732, "fold_4": 0.97},
+        "cv_confusion": {"tn": 54000, "fp": 579, "fn": 1000, "tp": 4421},
+        "test_confusion": {"tn": 9034, "fp": 74, "fn": 147, "tp": 745},
+        "pr_curve": {"precisions": 61001, "thresholds": 59897},
+        "at_target_precision": {"target": 0.9, "threshold": 0.24466, "precision": 0.90006, "recall": 0.78417},
+        "calibration": {
+            "brier": 0.021063,
+            "mean_probability": [0.007128911664997481, 0.9724],
+            "fraction_positive": [0.007211815839070734, 0.9633],
+            "count": [51998, 3021],
+        },
+        "test_accuracy_interval": [0.975, 0.9806],
+        "walkthrough": {
+            "row": 48,
+            "label": 9,
+            "cv_predicted": True,
+            "positive": False,
+            "cv_score": 0.7919182,
+            "score": 0.22419040864689022,
+            "decisions": [
+                {"threshold": 0.0, "predicted": True},
+                {"threshold": 0.5, "predicted": False},
+                {"threshold": 1.0, "predicted": False},
+            ],
+        },
+    },
+    "baseline": {
+        "cv_fold_accuracy": {"fold_1": 0.91125, "fold_2": 0.90855, "fold_3": 0.90915},
+        "cv_confusion": {"tn": 54579, "fp": 0, "fn": 5421, "tp": 0},
+        "cv_precision": 0.0,
+        "cv_recall": 0.0,
+        "test_confusion": {"tn": 9108, "fp": 0, "fn": 892, "tp": 0},
+        "test_precision": 0.0,
+        "test_recall": 0.0,
+    },
+    "softmax": {
+        "first_train_predictions": [5, 0, 4, 1, 9, 2, 1, 3, 1, 4],
+        "test_accuracy_interval": [0.9192, 0.929205],
+    },
+    "softmax_augmented": {"test_accuracy_interval": [0.9229975, 0.9328]},
+    "checks": {
+        "data_shape": [70000, 784],
+        "first_binary_predictions": [True, False, False],
+        "augmented_shape": [300000, 784],
+    },
+    "error_analysis": {
+        "precision": [0.95, 0.5],
+        "recall": [0.9, 0.25],
+        "support": [1000, 4],
+        "largest": [
+            {"actual": 1, "predicted": 0, "count": 3, "share": 0.75},
+            {"actual": 0, "predicted": 1, "count": 100, "share": 0.1},
+        ],
+    },
+    "comparison": {
+        "mcnemar": {"only_softmax_right": 122, "only_softmax_augmented_right": 158, "p_value": 0.03628128297625713}
+    },
+}
+
+TITANIC: dict[str, Any] = {
+    "titanic": {
+        "train_accuracy": 0.8058361391694725,
+        "cv_accuracy": 0.798,
+        "cv_precision": 0.75,
+        "cv_recall": 0.7,
+        "cv_f1": 0.724,
+        "cv_fold_accuracy_mean": 0.7980024968789013,
+        "cv_roc_auc": 0.85,
+        "cv_brier": 0.14378099910787348,
+    }
+}
+
+TITANIC_DETAILS: dict[str, Any] = {
+    "titanic": {
+        "n_rows": 891,
+        "n_features": 12,
+        "threshold": 0.0,
+        "cv_fold_accuracy": {f"fold_{n}": 0.8 for n in range(1, 6)},
+        "cv_confusion": {"tn": 472, "fp": 77, "fn": 103, "tp": 239},
+        "calibration": {
+            "mean_probability": [0.0746, 0.9383],
+            "fraction_positive": [0.1354, 0.9559],
+            "count": [192, 68],
+        },
+    },
+    "data": {
+        "n_rows": 891,
+        "n_columns": 13,
+        "non_null": [
+            ["PassengerId", 891],
+            ["Survived", 891],
+            ["Pclass", 891],
+            ["Name", 891],
+            ["Sex", 891],
+            ["Age", 715],
+            ["SibSp", 891],
+            ["Parch", 891],
+            ["Ticket", 891],
+            ["Fare", 891],
+            ["Cabin", 204],
+            ["Embarked", 889],
+            ["Deck", 0],
+        ],
+        # JSON order (sorted keys); the report puts them in the seed's order, unknown columns last
+        "value_counts": {
+            "Embarked": [["S", 646], ["C", 168], ["Q", 77]],
+            "Parch": [["0", 678], ["1", 118]],
+            "Pclass": [["3", 491], ["1", 216], ["2", 184]],
+            "Sex": [["male", 577], ["female", 314]],
+            "Survived": [["0", 549], ["1", 342]],
+        },
+    },
+}
+
+EXTREMES = [
+    {"group": "highest", "PassengerId": "259", "Score": "4.01802", "Survived": "1", "Age": "35", "Female": "1"},
+    {"group": "lowest", "PassengerId": "160", "Score": "-4.78385", "Survived": "0", "Age": "28", "Female": "0"},
+    {"group": "highest", "PassengerId": "701", "Score": "3.5308", "Survived": "1", "Age": "18", "Female": "1"},
+    {"group": "lowest", "PassengerId": "852", "Score": "-3.93389", "Survived": "0", "Age": "74", "Female": "0"},
+]
+COEFFICIENTS = [{"feature": "Age", "coefficient": "-0.0368282"}, {"feature": "Female", "coefficient": "1.63833"}]
+
+SWEEP: dict[str, Any] = {
+    "softmax": {
+        "best": {"C": 0.1, "scaling": "unit", "validation_accuracy": 0.9256, "test_accuracy": 0.9253},
+        "seed_setting": {"C": 10.0, "scaling": "raw", "validation_accuracy": 0.9217, "test_accuracy": 0.9243},
+    },
+    "binary": {
+        "best": {"C": 1.0, "scaling": "unit", "validation_accuracy": 0.975, "test_accuracy": 0.9781},
+        "seed_setting": {"C": 1.0, "scaling": "raw", "validation_accuracy": 0.9742, "test_accuracy": 0.9779},
+    },
+}
+
+EXPECTED_MNIST_HEAD = """\
+## MNIST
+
+5-vs-rest logistic regression, 4-fold cross-validation; decision threshold 0. The seed column is the \
+notebook's printed text; — where the seed printed nothing.
+
+| metric | this run | seed (printed) | difference |
+| --- | --- | --- | --- |
+| CV accuracy, fold 1 | 0.97525 | 0.97525 | 0 |
+| CV accuracy, fold 2 | 0.9733 | 0.97325 | +5e-05 |
+| CV accuracy, fold 3 | 0.9732 | 0.9732 | 0 |
+| CV accuracy, fold 4 | 0.97 | — |  |
+| always-negative baseline, fold 1 | 0.91125 | 0.91125 | 0 |
+| always-negative baseline, fold 2 | 0.90855 | 0.90855 | 0 |
+| always-negative baseline, fold 3 | 0.90915 | 0.90915 | 0 |
+| precision | 0.89 | 0.8905775075987842 | -0.00058 |
+| recall | 0.810736 | 0.8107360265633647 | 0 |
+| F1 | 0.85 | — |  |
+| ROC AUC | 0.975 | — |  |
+| always-negative baseline, precision | 0 | 0 | 0 |
+| always-negative baseline, recall | 0 | 0 | 0 |
+| precision-recall curve: precisions | 61,001 | 59897 | +1,104 |
+| precision-recall curve: thresholds | 59,897 | 59896 | +1 |
+| softmax test accuracy | 0.9243 | 0.9243 | 0 |
+| softmax test accuracy, shift-augmented | 0.93 | 0.9279 | +0.0021 |
+
+| confusion matrix `[[TN, FP], [FN, TP]]` | this run | seed (printed) |
+| --- | --- | --- |
+| 5-vs-rest, cross-validated predictions | [[54000, 579], [1000, 4421]] | [[54039, 540], [1026, 4395]] |
+| always-negative baseline | [[54579, 0], [5421, 0]] | [[54579, 0], [5421, 0]] |
+
+The lowest threshold with precision ≥ 0.90 is **0.2447**, where recall is **0.7842** (precision 0.9001).
+
+On the held-out test set the binary classifier has accuracy 0.9779, precision 0.9096 and recall 0.8352. \
+The always-negative baseline has accuracy 0.9108 there (it is right on all 9,108 images that are not a 5), \
+precision 0 and recall 0 (it finds none of the 892 fives).
+
+### The seed's printed checks
+
+| check | this run | seed (printed) |  |
+| --- | --- | --- | --- |
+| data shape `X.shape` | (70000, 784) | (70000, 784) | same |
+| 5-vs-rest `predict([X[0], X[1], X[2]])` | [True, False, False] | [True, False, False] | same |
+| softmax `predict(X_train)[:10]` | [5, 0, 4, 1, 9, 2, 1, 3, 1, 4] | [5, 0, 4, 1, 9, 2, 1, 3, 1, 4] | same |
+| augmented set shape | (300000, 784) | (300000, 784) | same |
+| `precisions.shape` | (61001,) | (59897,) | differs |
+| `thresholds.shape` | (59897,) | (59896,) | differs |
+
+The precision-recall curve has one threshold per distinct out-of-fold score: the seed's run had 59,896 \
+distinct scores; the notebook re-run on this data gives 60,000 (no ties), as this run does.
+
+### Threshold walk-through on `X_train[48]`
+
+![X_train[48]](../plots/figures/walkthrough_digit.png)
+
+A 9, and a false positive of the cross-validated predictions (out-of-fold score 0.7919). The model fitted \
+on every training row scores it 0.22419041: positive at one threshold, negative at the next, the seed's \
+point that raising the threshold trades recall for precision.
+
+|  | this run | seed (printed) |
+| --- | --- | --- |
+| label of `X_train[48]` | 9 | — |
+| `y_train_pred[48], y_train_5[48]` (CV prediction, truth) | (True, False) | (True, False) |
+| `decision_function([X_train[48]])` | 0.22419041 | 0.22419046 |
+| score > 0 | [ True] | [ True] |
+| score > 0.5 | [False] | [False] |
+| score > 1 | [False] | — |
+
+### The seed's figures
+
+![a digit](../plots/figures/some_digit.png) ![the first 100 digits](../plots/figures/more_digits.png)
+
+![precision vs recall](../plots/figures/precision_vs_recall.png)
+
+Precision and recall against the threshold, marked at the decision threshold and at the threshold for the \
+target precision (the x range is where the curves change; scores run far beyond it):
+
+![precision and recall vs threshold](../plots/figures/precision_recall_vs_threshold.png)
+
+![original, shifted down, shifted left](../plots/figures/shifted_digit.png)"""
+
+EXPECTED_ERRORS = """\
+### Error analysis (test set, softmax on the augmented set)
+
+The confusion matrix with each row divided by its digit's number of test images and the diagonal zeroed, as \
+the chapter draws it: bright cells are frequent confusions. (The `confusion_normalized` DVC plot shows the \
+misclassified images only, so its rows are shares of each digit's errors.)
+
+![normalised confusion, diagonal zeroed](../plots/figures/confusion_normalized.png)
+
+Largest confusions (actual→predicted): 1→0 (3, 75.0% of the 1s), 0→1 (100, 10.0% of the 0s).
+
+| digit | test images | precision | recall |
+| --- | --- | --- | --- |
+| 0 | 1,000 | 0.9500 | 0.9000 |
+| 1 | 4 | 0.5000 | 0.2500 |
+
+Misclassified training digits of the 5-vs-rest classifier (cross-validated predictions), and the chapter's \
+3-versus-5 grid on the test set:
+
+![5-vs-rest false positives and false negatives](../plots/figures/binary_errors.png)
+
+![3s and 5s, predicted as 3 or 5](../plots/figures/errors_3_vs_5.png)"""
+
+EXPECTED_STATISTICS = """\
+### Statistics
+
+**Is the augmentation's gain real?** It is +0.0057 (+57 of 10,000 test images). On the same test images \
+only the plain softmax is right on 122, only the augmented one on 158; McNemar's exact test gives \
+p = 0.03628: beyond what chance alone gives at the 5% level.
+
+Percentile bootstrap intervals of the test accuracies (test images resampled with replacement; \
+`mnist.evaluate.bootstrap_samples` resamples, seed `mnist.evaluate.bootstrap_seed`):
+
+| model | test accuracy | bootstrap 95% interval |
+| --- | --- | --- |
+| 5-vs-rest (at the decision threshold) | 0.9779 | [0.9750, 0.9806] |
+| softmax | 0.9243 | [0.9192, 0.9292] |
+| softmax, shift-augmented | 0.9300 | [0.9230, 0.9328] |
+
+**Calibration of the 5-vs-rest classifier**: Brier score 0.0211 on its out-of-fold probabilities (lower is \
+better; 0 is perfect).
+
+![reliability curve, 5-vs-rest](../plots/figures/calibration.png)
+
+| mean predicted probability | fraction positive | rows |
+| --- | --- | --- |
+| 0.0071 | 0.0072 | 51,998 |
+| 0.9724 | 0.9633 | 3,021 |"""
+
+EXPECTED_TITANIC = """\
+## Titanic
+
+The training data has 891 rows and 13 columns (seed: 891 entries, 12 columns); computed from the data:
+
+| column | non-null (this data) | seed (printed) |
+| --- | --- | --- |
+| PassengerId | 891 | 891 |
+| Survived | 891 | 891 |
+| Pclass | 891 | 891 |
+| Name | 891 | 891 |
+| Sex | 891 | 891 |
+| Age | 715 | 714 |
+| SibSp | 891 | 891 |
+| Parch | 891 | 891 |
+| Ticket | 891 | 891 |
+| Fare | 891 | 891 |
+| Cabin | 204 | 204 |
+| Embarked | 889 | 889 |
+| Deck | 0 | — |
+
+| column | value | count (this data) | seed (printed) |
+| --- | --- | --- | --- |
+| Survived | 0 | 549 | 549 |
+| Survived | 1 | 342 | 342 |
+| Pclass | 3 | 491 | 491 |
+| Pclass | 1 | 216 | 216 |
+| Pclass | 2 | 184 | 184 |
+| Sex | male | 577 | 577 |
+| Sex | female | 314 | 314 |
+| Embarked | S | 646 | 644 |
+| Embarked | C | 168 | 168 |
+| Embarked | Q | 77 | 77 |
+| Parch | 0 | 678 | — |
+| Parch | 1 | 118 | — |
+
+Median-imputed numeric and most-frequent-imputed one-hot categorical features: a (891, 12) training matrix \
+(seed: `X_train.shape` (891, 12)). Logistic regression; precision, recall, F1 and Brier score from 5-fold \
+out-of-fold scores at threshold 0.
+
+| metric | this run | seed (printed) | difference |
+| --- | --- | --- | --- |
+| training accuracy | 0.805836 | — |  |
+| 5-fold CV accuracy, mean | 0.798002 | — |  |
+| CV precision | 0.75 | — |  |
+| CV recall | 0.7 | — |  |
+| CV F1 | 0.724 | — |  |
+| CV ROC AUC | 0.85 | — |  |
+| CV Brier score | 0.143781 | — |  |
+
+The seed prints no accuracy for this model; a re-run of the notebook on the same data (scikit-learn 1.9.1, \
+another machine) gave training accuracy 0.8047. lbfgs on this machine's CPU stops at slightly different \
+coefficients, so the two differ by about one passenger.
+
+Calibration of the out-of-fold survival probabilities (also the `calibration_titanic` DVC plot):
+
+| mean predicted probability | fraction positive | rows |
+| --- | --- | --- |
+| 0.0746 | 0.1354 | 192 |
+| 0.9383 | 0.9559 | 68 |
+
+Coefficients (on unscaled features):
+
+| feature | coefficient |
+| --- | --- |
+| Age | -0.0368282 |
+| Female | 1.63833 |
+
+The 2 passengers the model is surest survived:
+
+| PassengerId | Score | Survived | Age | Female |
+| --- | --- | --- | --- | --- |
+| 259 | 4.01802 | 1 | 35 | 1 |
+| 701 | 3.5308 | 1 | 18 | 1 |
+
+The 2 passengers the model is surest did not survive:
+
+| PassengerId | Score | Survived | Age | Female |
+| --- | --- | --- | --- | --- |
+| 160 | -4.78385 | 0 | 28 | 0 |
+| 852 | -3.93389 | 0 | 74 | 0 |"""
+
+EXPECTED_SWEEP = """\
+## Beyond the seed's C: the sweep
+
+Each grid point is fitted on the training set less a stratified validation part and scored on it;
+the best point is chosen on validation accuracy alone, then refitted on the whole training set and
+scored on the test set beside the seed's own setting, refitted the same way (`dvc plots show
+plots/sweep/validation.csv` draws validation accuracy against C).
+
+| model | point | C | pixels | validation accuracy | test accuracy |
+| --- | --- | --- | --- | --- | --- |
+| softmax (10 digits) | best on validation | 0.1 | divided by 255 | 0.9256 | 0.9253 |
+| softmax (10 digits) | the seed's setting | 10 | raw 0-255 | 0.9217 | 0.9243 |
+| 5-vs-rest | best on validation | 1 | divided by 255 | 0.9750 | 0.9781 |
+| 5-vs-rest | the seed's setting | 1 | raw 0-255 | 0.9742 | 0.9779 |
+"""
+
+EXPECTED_REPORT = (
+    "# Classification report\n\n"
+    'Generated by `dvc repro` from `params.yaml`. The "seed (printed)" columns hold what the seed notebook '
+    "printed, as it printed it; this run's numbers come from the pipeline's outputs.\n\n"
+    f"{EXPECTED_MNIST_HEAD}\n\n{EXPECTED_ERRORS}\n\n{EXPECTED_STATISTICS}\n\n{EXPECTED_TITANIC}\n\n{EXPECTED_SWEEP}\n"
+)
+
+INPUTS = ReportInputs(MNIST, MNIST_DETAILS, TITANIC, TITANIC_DETAILS, EXTREMES, COEFFICIENTS, SWEEP)
+
+
+def lines_starting(text: str, prefix: str) -> list[str]:
+    return [line for line in text.splitlines() if line.startswith(prefix)]
+
+
+def test_the_whole_report_as_written_by_hand() -> None:
+    assert report(INPUTS, FIGURES) == EXPECTED_REPORT
+
+
+def test_the_mnist_section_is_its_parts_in_order() -> None:
+    text = mnist_section(MNIST, MNIST_DETAILS, FIGURES)
+    assert text == f"{EXPECTED_MNIST_HEAD}\n\n{EXPECTED_ERRORS}\n\n{EXPECTED_STATISTICS}"
+
+
+def test_the_titanic_section() -> None:
+    assert titanic_section(TITANIC, TITANIC_DETAILS, EXTREMES, COEFFICIENTS) == EXPECTED_TITANIC
+
+
+def test_table_cells_none_bool_float_int_and_text() -> None:
+    assert table(["a", "b", "c", "d", "e"], [[None, True, 0.12345, 1234567, "x|y"]]) == (
+        "| a | b | c | d | e |\n| --- | --- | --- | --- | --- |\n| — | True | 0.1235 | 1,234,567 | x|y |"
+    )
+    assert table(["n"], [[False], [0], [-1000]]) == "| n |\n| --- |\n| False |\n| 0 |\n| -1,000 |"
+
+
+@pytest.mark.parametrize(
+    ("ours", "printed", "expected"),
+    [
+        (3, "2", "+1"),
+        (3, "-2", "+5"),  # an integer printed with a sign is still an integer
+        (2, "3", "-1"),
+        (3, "2.5", "+0.5"),  # an integer beside a printed float
+        (1, "1.0", "0"),
+        (0.5, "1", "-0.5"),
+        (True, "1", ""),  # a yes/no value has no difference
+        ("[1, 2]", "[1, 2]", ""),
+        (1, None, ""),
+        (1, "n/a", ""),  # a printed value that is no number
+    ],
+)
+def test_difference_from_the_printed_value(ours: Any, printed: str | None, expected: str) -> None:
+    assert _difference(ours, printed) == expected
+
+
+@pytest.mark.parametrize(
+    ("predicted", "positive", "kind"),
+    [
+        (True, False, "a false positive"),
+        (False, True, "a false negative"),
+        (True, True, "classified correctly"),
+        (False, False, "classified correctly"),
+    ],
+)
+def test_the_walkthrough_digit_is_named_by_its_cross_validated_outcome(
+    predicted: bool, positive: bool, kind: str
+) -> None:
+    details = copy.deepcopy(MNIST_DETAILS)
+    details["binary"]["walkthrough"].update(cv_predicted=predicted, positive=positive)
+    text = mnist_section(MNIST, details, FIGURES)
+    [line] = lines_starting(text, "A 9, and ")
+    assert line.startswith(f"A 9, and {kind} of the cross-validated predictions (out-of-fold score 0.7919).")
+    row = f"| `y_train_pred[48], y_train_5[48]` (CV prediction, truth) | ({predicted}, {positive}) | (True, False) |"
+    assert row in text.splitlines()
+
+
+def test_another_walkthrough_row_has_no_seed_decisions() -> None:
+    details = copy.deepcopy(MNIST_DETAILS)
+    details["binary"]["walkthrough"]["row"] = 7
+    text = mnist_section(MNIST, details, FIGURES)
+    assert lines_starting(text, "| score > ") == [
+        "| score > 0 | [ True] | — |",
+        "| score > 0.5 | [False] | — |",
+        "| score > 1 | [False] | — |",
+    ]
+    assert "| `decision_function([X_train[7]])` | 0.22419041 | 0.22419046 |" in text.splitlines()
+
+
+def test_a_target_precision_never_reached() -> None:
+    details = copy.deepcopy(MNIST_DETAILS)
+    details["binary"]["at_target_precision"] = {"target": 0.95}
+    text = mnist_section(MNIST, details, FIGURES)
+    assert "\n\nNo threshold reaches precision 0.95.\n\n" in text
+    assert "The lowest threshold" not in text
+
+
+@pytest.mark.parametrize(("p_value", "verdict"), [(0.05, "within"), (0.0499, "beyond"), (0.5, "within")])
+def test_the_augmentation_gain_is_beyond_noise_below_five_percent_only(p_value: float, verdict: str) -> None:
+    details = copy.deepcopy(MNIST_DETAILS)
+    details["comparison"]["mcnemar"]["p_value"] = p_value
+    text = statistics_section(MNIST, details, FIGURES)
+    assert f"McNemar's exact test gives p = {p_value:g}: {verdict} what chance alone gives at the 5% level." in text
+
+
+def test_calibration_lists_of_different_lengths_are_refused() -> None:
+    details = copy.deepcopy(MNIST_DETAILS)
+    details["binary"]["calibration"]["count"] = [51998]
+    with pytest.raises(ValueError):
+        statistics_section(MNIST, details, FIGURES)
+
+
+# --- the inputs -----------------------------------------------------------------------------
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+EXTREMES_CSV = (
+    "group,PassengerId,Score,Survived,Age,Female\n"
+    "highest,259,4.01802,1,35,1\nlowest,160,-4.78385,0,28,0\nhighest,701,3.5308,1,18,1\nlowest,852,-3.93389,0,74,0\n"
+)
+
+
+@pytest.fixture
+def input_files(tmp_path: Path) -> dict[str, Path]:
+    """The seven input files, written from the dicts above."""
+    return {
+        "mnist": write(tmp_path / "mnist.json", json.dumps(MNIST)),
+        "mnist_details": write(tmp_path / "mnist_details.json", json.dumps(MNIST_DETAILS)),
+        "titanic": write(tmp_path / "titanic.json", json.dumps(TITANIC)),
+        "titanic_details": write(tmp_path / "titanic_details.json", json.dumps(TITANIC_DETAILS)),
+        "extremes": write(tmp_path / "extremes.csv", EXTREMES_CSV),
+        "coefficients": write(tmp_path / "coefficients.csv", "feature,coefficient\nAge,-0.0368282\nFemale,1.63833\n"),
+        "sweep": write(tmp_path / "sweep.json", json.dumps(SWEEP)),
+    }
+
+
+def test_read_inputs_takes_each_file_for_its_part(input_files: dict[str, Path]) -> None:
+    inputs = read_inputs(**input_files)
+    assert inputs == INPUTS
+    assert report(inputs, FIGURES) == EXPECTED_REPORT
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        inputs.sweep = {}  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "columns", "leading"),
+    [
+        (
+            "extremes.csv",
+            "group,PassengerId,Survived,Score\nhighest,1,1,2.0\n",
+            "['group', 'PassengerId', 'Survived', 'Score']",
+            "['group', 'PassengerId', 'Score', 'Survived']",
+        ),
+        (
+            "extremes.csv",
+            "PassengerId,Score,Survived\n1,2.0,1\n",
+            "['PassengerId', 'Score', 'Survived']",
+            "['group', 'PassengerId', 'Score', 'Survived']",
+        ),
+        (
+            "coefficients.csv",
+            "coefficient,feature\n1.0,Age\n",
+            "['coefficient', 'feature']",
+            "['feature', 'coefficient']",
+        ),
+        ("coefficients.csv", "feature\nAge\n", "['feature']", "['feature', 'coefficient']"),
+    ],
+)
+def test_read_inputs_refuses_csv_files_in_another_layout(
+    input_files: dict[str, Path], name: str, text: str, columns: str, leading: str
+) -> None:
+    path = write(input_files["mnist"].parent / name, text)
+    with pytest.raises(PipelineError) as error:
+        read_inputs(**input_files)
+    assert str(error.value) == f"{path}: columns {columns}, expected them to start with {leading}"
+
+
+def test_read_csv_keeps_rows_and_text_as_written(tmp_path: Path) -> None:
+    path = write(tmp_path / "c.csv", 'feature,coefficient\n"Name, with comma",1e-3\nÄge,-0\n')
+    assert read_csv(path, ["feature"]) == [
+        {"feature": "Name, with comma", "coefficient": "1e-3"},
+        {"feature": "Äge", "coefficient": "-0"},
+    ]
+    crlf = write(tmp_path / "crlf.csv", 'feature,coefficient\r\n"two\r\nlines",1\r\n')
+    assert read_csv(crlf, ["feature", "coefficient"]) == [{"feature": "two\r\nlines", "coefficient": "1"}]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("feature,coefficient\n", "no data rows"),
+        ("", "columns [], expected them to start with ['feature', 'coefficient']"),
+        ("feature,coefficient\nAge,1\nFare\n", "row 2 does not have the header's 2 fields"),
+        ("feature,coefficient\nAge,1,2\n", "row 1 does not have the header's 2 fields"),
+    ],
+)
+def test_read_csv_refuses_with_one_line_naming_the_file(tmp_path: Path, text: str, message: str) -> None:
+    path = write(tmp_path / "coefficients.csv", text)
+    with pytest.raises(PipelineError) as error:
+        read_csv(path, ["feature", "coefficient"])
+    assert str(error.value) == f"{path}: {message}"
+
+
+def test_read_csv_of_a_missing_or_binary_file(tmp_path: Path) -> None:
+    with pytest.raises(PipelineError) as error:
+        read_csv(tmp_path / "none.csv", ["feature"])
+    assert str(error.value) == f"{tmp_path / 'none.csv'}: file not found (run dvc repro)"
+    binary = tmp_path / "b.csv"
+    binary.write_bytes(b"feature\n\xff\xfe\n")
+    with pytest.raises(PipelineError, match=r"b\.csv: not a readable CSV file \("):
+        read_csv(binary, ["feature"])
