@@ -19,8 +19,8 @@ import yaml
 
 from pipelib.errors import PipelineError
 
-# What the review can draw of DVC's templates: curves, confusion matrices and labelled bars.
-LINE_TEMPLATES = {"linear", "simple", "scatter", "smooth"}
+# What the review can draw of DVC's templates: confusion matrices, labelled bars, and curves for
+# every other template (linear, simple, scatter, smooth).
 CONFUSION_TEMPLATES = {"confusion", "confusion_normalized"}
 BAR_TEMPLATES = {"bar_horizontal", "bar_horizontal_sorted"}
 # A plot data file bigger than this is not plot data (a comment or a page could not show it).

@@ -59,9 +59,7 @@ def value(value: Any) -> Cell:
         return Data(json.dumps(value) if isinstance(value, (list, dict)) else str(value))
     if isinstance(value, int):
         return f"{value:,}"
-    if value != value or value in (float("inf"), float("-inf")):
-        return str(value)
-    if abs(value) < 0.001:
+    if abs(value) < 0.001:  # False for NaN and infinities, which the format below writes nan, inf, -inf
         return f"{value:.3g}"
     return f"{value:.4f}"
 
