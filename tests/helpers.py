@@ -47,6 +47,21 @@ TITANIC_COLUMNS = [
     "Cabin",
     "Embarked",
 ]
+# The seed's preprocessed Titanic matrix (891, 12): its columns in the notebook's order, typed out.
+TITANIC_FEATURES = [
+    "Age",
+    "SibSp",
+    "Parch",
+    "Fare",
+    "Pclass_1",
+    "Pclass_2",
+    "Pclass_3",
+    "Female",
+    "Male",
+    "Embarked_C",
+    "Embarked_Q",
+    "Embarked_S",
+]
 PROJECT_FILES = ("dvc.yaml", "params.yaml", ".dvcignore")
 PROJECT_PACKAGES = ("pipelib", "stages")
 # The review's flags, as the CI workflow passes them (tests/unit/review/test_review_workflow.py checks).

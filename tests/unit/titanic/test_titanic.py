@@ -20,20 +20,7 @@ from pipelib.titanic.data import PUBLISHED_SHA256, TEST_SCHEMA, TRAIN_SCHEMA, fe
 from pipelib.titanic.frames import read_passengers
 from pipelib.titanic.model import TitanicModel, classifier, fit_quietly, model_inputs, out_of_fold_scores
 
-FEATURES = [
-    "Age",
-    "SibSp",
-    "Parch",
-    "Fare",
-    "Pclass_1",
-    "Pclass_2",
-    "Pclass_3",
-    "Female",
-    "Male",
-    "Embarked_C",
-    "Embarked_Q",
-    "Embarked_S",
-]
+FEATURES = helpers.TITANIC_FEATURES
 PARAMS = LogisticParams(C=1.0, max_iter=100, random_state=0)
 REAL_TRAIN = helpers.SHARED_DATA / "titanic" / "train.csv"
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import helpers
 import numpy as np
 import pandas as pd
 import pytest
@@ -18,20 +19,7 @@ from pipelib.params import TitanicEvaluateParams
 from pipelib.titanic.evaluation import TitanicEvaluation, TitanicInputs, evaluate, summarize, write_tables
 from pipelib.titanic.model import TitanicModel
 
-FEATURES = [
-    "Age",
-    "SibSp",
-    "Parch",
-    "Fare",
-    "Pclass_1",
-    "Pclass_2",
-    "Pclass_3",
-    "Female",
-    "Male",
-    "Embarked_C",
-    "Embarked_Q",
-    "Embarked_S",
-]
+FEATURES = helpers.TITANIC_FEATURES
 COEF = np.array([0, 0, 0, 0, 1, 0, 0, 2, 0, 0, 0, 0], dtype=np.float64)
 MODEL = TitanicModel(
     medians=np.array([30.0, 0.0, 0.0, 10.0]),

@@ -7,6 +7,7 @@ import re
 import warnings
 from pathlib import Path
 
+import helpers
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,20 +18,7 @@ from pipelib.modelfile import save_arrays
 from pipelib.params import LogisticParams
 from pipelib.titanic.model import TitanicModel, classifier, fit_quietly, model_inputs
 
-FEATURES = [
-    "Age",
-    "SibSp",
-    "Parch",
-    "Fare",
-    "Pclass_1",
-    "Pclass_2",
-    "Pclass_3",
-    "Female",
-    "Male",
-    "Embarked_C",
-    "Embarked_Q",
-    "Embarked_S",
-]
+FEATURES = helpers.TITANIC_FEATURES
 FRAME = pd.DataFrame(
     {
         "PassengerId": [1, 2, 3, 4, 5],
