@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize
 
-from pipelib.mnist.row_blocks import BINOMIAL_BLOCK_ROWS, BLOCK_ROWS, Features, RowBlocks
+from pipelib.mnist.row_blocks import BLOCK_ROWS, Features, RowBlocks
 
 DEFAULT_TOL = 1e-4  # LogisticRegression's default
 
@@ -128,14 +128,14 @@ def fit_lbfgs(
     max_iter: int,
     tol: float = DEFAULT_TOL,
     n_workers: int = 1,
-    block_rows: int | None = None,
+    block_rows: int = BLOCK_ROWS,
     pool: Executor | None = None,
 ) -> LbfgsFit:
     """Fit on ``features`` (n, d) with class codes ``codes`` (n,) in ``0..n_classes-1``.
 
     Two classes give the binomial model of class 1 against class 0 (one coefficient row),
-    as scikit-learn's ``classes_[1]`` is the positive class. ``block_rows`` defaults to the
-    objective's own block size; ``pool`` shares block workers with fits running alongside.
+    as scikit-learn's ``classes_[1]`` is the positive class. ``pool`` shares block workers
+    with fits running alongside.
     """
     n_rows, n_features = features.shape
     if n_classes < 2:
@@ -147,8 +147,6 @@ def fit_lbfgs(
     n_outputs = 1 if binary else n_classes
     penalty = 1.0 / (C * n_rows)
     positive = codes.astype(np.float64)  # the binomial loss's y in {0, 1}
-    if block_rows is None:
-        block_rows = BINOMIAL_BLOCK_ROWS if binary else BLOCK_ROWS
     with RowBlocks(features, n_workers, block_rows, pool) as blocks:
 
         def objective(x: np.ndarray) -> tuple[float, np.ndarray]:

@@ -23,10 +23,6 @@ import scipy.sparse as sp
 # temporaries to stay in cache and for two workers to share the blocks evenly, large enough that
 # the per-block Python overhead is negligible.
 BLOCK_ROWS = 8192
-# The binomial objective's temporaries are one column, and its per-block overhead (two sparse
-# products and the four-branch loss on short vectors) is a larger share of its cheaper blocks,
-# so it takes fewer, larger blocks: 60,000 or 40,000 MNIST rows make two.
-BINOMIAL_BLOCK_ROWS = 32768
 
 Result = TypeVar("Result")
 Features: TypeAlias = np.ndarray | sp.csr_matrix

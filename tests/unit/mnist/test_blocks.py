@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from pipelib.mnist.row_blocks import BINOMIAL_BLOCK_ROWS, BLOCK_ROWS, RowBlocks, block_bounds, row_block
+from pipelib.mnist.row_blocks import BLOCK_ROWS, RowBlocks, block_bounds, row_block
 
 
 def test_default_blocks_are_at_most_8192_rows() -> None:
@@ -22,13 +22,6 @@ def test_default_blocks_are_at_most_8192_rows() -> None:
     assert block_bounds(8193) == [(0, 4096), (4096, 8193)]
     assert block_bounds(16384) == [(0, 8192), (8192, 16384)]
     assert block_bounds(16385) == [(0, 4096), (4096, 8192), (8192, 12288), (12288, 16385)]
-
-
-def test_binomial_blocks_are_at_most_32768_rows() -> None:
-    assert block_bounds(32768, BINOMIAL_BLOCK_ROWS) == [(0, 32768)]
-    assert block_bounds(32769, BINOMIAL_BLOCK_ROWS) == [(0, 16384), (16384, 32769)]
-    assert block_bounds(65536, BINOMIAL_BLOCK_ROWS) == [(0, 32768), (32768, 65536)]
-    assert block_bounds(60000, BINOMIAL_BLOCK_ROWS) == [(0, 30000), (30000, 60000)]  # the binary all-rows fit
 
 
 def test_small_block_sizes_by_hand() -> None:
@@ -96,12 +89,12 @@ def test_a_block_of_every_row_copies_no_data() -> None:
     np.testing.assert_array_equal(block.indptr, features.indptr)
 
 
-def test_block_sizes_per_objective() -> None:
-    """The binomial objective cuts 60,000 and 40,000 MNIST rows into two blocks; the multinomial into more."""
-    assert BINOMIAL_BLOCK_ROWS > BLOCK_ROWS
-    assert len(block_bounds(60_000, BINOMIAL_BLOCK_ROWS)) == 2
-    assert len(block_bounds(40_000, BINOMIAL_BLOCK_ROWS)) == 2
-    assert len(block_bounds(60_000, BLOCK_ROWS)) == 8
+def test_mnist_row_counts_make_even_block_counts() -> None:
+    """The binary fits' 60,000 and 40,000 rows and the augmented 300,000: even counts, for two workers."""
+    assert BLOCK_ROWS == 8192
+    assert len(block_bounds(60_000)) == 8
+    assert len(block_bounds(40_000)) == 6
+    assert len(block_bounds(300_000)) == 38
 
 
 def test_block_bounds_cover_the_rows_in_order() -> None:
