@@ -194,6 +194,12 @@ def load_binary(source: Path_, n_features: int) -> LinearModel:
     return model
 
 
+def require_training_rows(scores: Path_, n_scores: int, train: Path_, n_train: int) -> None:
+    """A scores file must hold one row per training image: else it is from another run's training set."""
+    if n_scores != n_train:
+        raise PipelineError(f"{scores}: {n_scores} rows, but {train} has {n_train} (rerun dvc repro)")
+
+
 def read_inputs(
     scores: Path_,
     binary_model: Path_,
@@ -211,8 +217,7 @@ def read_inputs(
     fold, target, score = read_scores(scores, MAX_IMAGES)
     test_pixels, test_labels = read_mnist(test)
     train_pixels, train_labels = read_mnist(train)
-    if len(train_labels) != len(target):
-        raise PipelineError(f"{scores}: {len(target)} rows, but {train} has {len(train_labels)} (rerun dvc repro)")
+    require_training_rows(scores, len(target), train, len(train_labels))
     require_row_below("mnist.evaluate.walkthrough_row", walkthrough_row, len(train_labels))
     n_features = test_pixels.shape[1]
     return MnistInputs(

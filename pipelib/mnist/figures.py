@@ -18,7 +18,7 @@ from pipelib.binary_metrics import Curve, calibration, pr_curve, probability, th
 from pipelib.errors import PipelineError
 from pipelib.mnist.augment import shift_images
 from pipelib.mnist.dataset import MAX_IMAGES, SIDE, read_mnist
-from pipelib.mnist.evaluation import analyse_errors, read_test_predictions
+from pipelib.mnist.evaluation import analyse_errors, read_test_predictions, require_training_rows
 from pipelib.params import BinaryEvaluateParams, MnistParams, require_row_below
 from pipelib.png import save_figure
 from pipelib.scores import read_scores
@@ -176,8 +176,7 @@ def read_inputs(
     for key, row in rows.items():
         require_row_below(f"mnist.{key}", row, len(pixels))
     _, target, score = read_scores(scores, MAX_IMAGES)
-    if len(score) != len(pixels):
-        raise PipelineError(f"{scores}: {len(score)} rows, but {train} has {len(pixels)} (rerun dvc repro)")
+    require_training_rows(scores, len(score), train, len(pixels))
     test_pixels, test_labels = read_mnist(test)
     table = read_test_predictions(predictions)
     if not np.array_equal(table["label"], test_labels):

@@ -26,6 +26,7 @@ from pipelib.mnist.evaluation import (
     interval,
     read_inputs,
     read_test_predictions,
+    require_training_rows,
     training_rows,
     write_plots,
     write_test_predictions,
@@ -448,3 +449,13 @@ def test_results_are_frozen() -> None:
     ):
         with pytest.raises(dataclasses.FrozenInstanceError):
             frozen.__setattr__(dataclasses.fields(frozen)[0].name, None)
+
+
+def test_scores_must_have_one_row_per_training_image(tmp_path: Path) -> None:
+    scores, train = tmp_path / "scores.parquet", tmp_path / "train.parquet"
+    require_training_rows(scores, 60000, train, 60000)
+    require_training_rows(scores, 0, train, 0)
+    for n_scores, message in ((60001, "60001 rows"), (59999, "59999 rows")):
+        with pytest.raises(PipelineError) as error:
+            require_training_rows(scores, n_scores, train, 60000)
+        assert str(error.value) == f"{scores}: {message}, but {train} has 60000 (rerun dvc repro)"
