@@ -68,6 +68,7 @@ TITANIC_HEADLINE = (
 )
 # The details blocks the report reads (their inner keys vary with the folds and the data).
 MNIST_DETAIL_KEYS = (
+    "binary.positive_digit",
     "binary.threshold",
     "binary.cv_fold_accuracy",
     "binary.cv_confusion",
@@ -220,7 +221,11 @@ def mnist_headline(result: MnistEvaluation) -> dict[str, Any]:
 def mnist_details(result: MnistEvaluation) -> dict[str, Any]:
     """The contents of ``reports/mnist_details.json``."""
     return {
-        "binary": {**_binary_details(result.binary), "walkthrough": _walkthrough(result.walkthrough)},
+        "binary": {
+            "positive_digit": result.positive_digit,
+            **_binary_details(result.binary),
+            "walkthrough": _walkthrough(result.walkthrough),
+        },
         "baseline": _baseline_details(result.baseline),
         "softmax": _softmax_details(result.softmax),
         "softmax_augmented": _softmax_details(result.softmax_augmented),

@@ -1,8 +1,9 @@
 """MNIST evaluation from saved scores and models, with no refitting: typed results for pipelib.metrics.
 
-The binary (5-vs-rest) classifier is judged on its out-of-fold scores, as the seed's
-``cross_val_score`` / ``cross_val_predict`` do, and on the test set; the always-negative
-baseline beside it; the two softmax models by their test accuracy.
+The binary classifier (``mnist.positive_digit`` against the rest: 5-vs-rest in the seed) is
+judged on its out-of-fold scores, as the seed's ``cross_val_score`` / ``cross_val_predict`` do,
+and on the test set; the always-negative baseline beside it; the two softmax models by their
+test accuracy.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ class TargetPoint:
 
 @dataclass(frozen=True)
 class BinaryEvaluation:
-    """The 5-vs-rest classifier: cross-validated at ``threshold`` and on the test set."""
+    """The positive digit's one-vs-rest classifier: cross-validated at ``threshold`` and on the test set."""
 
     threshold: float
     fold_accuracies: list[float]  # per fold at threshold 0: the seed's cross_val_score
@@ -71,7 +72,7 @@ class BinaryEvaluation:
 
 @dataclass(frozen=True)
 class BaselineEvaluation:
-    """The seed's ``Never5Classifier``: always "not 5", on the plain KFold folds it gets."""
+    """The seed's ``Never5Classifier``: always "not the positive digit", on the plain KFold folds it gets."""
 
     fold_accuracies: list[float]
     cv: Counts
@@ -159,6 +160,7 @@ class MnistEvaluation:
     mcnemar: McNemar  # softmax (first) against softmax_augmented (second) on the same test images
     cv_predicted: np.ndarray  # out-of-fold predictions at the decision threshold
     binary_target: np.ndarray  # the training rows' truth (is the positive digit)
+    positive_digit: int  # the binary classifier's positive digit (mnist.positive_digit)
 
 
 @dataclass(frozen=True)
@@ -355,6 +357,7 @@ def evaluate(inputs: MnistInputs, positive_digit: int, settings: BinaryEvaluateP
         mcnemar=mcnemar_exact(softmax.predicted == labels, augmented.predicted == labels),
         cv_predicted=inputs.score > settings.threshold,
         binary_target=inputs.target,
+        positive_digit=positive_digit,
     )
 
 

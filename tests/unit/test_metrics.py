@@ -59,6 +59,7 @@ def result() -> MnistEvaluation:
         mcnemar=mcnemar_exact(np.array([1, 1, 0, 1], bool), np.array([1, 1, 1, 1], bool)),
         cv_predicted=SCORE > 0,
         binary_target=TARGET,
+        positive_digit=5,
     )
 
 
@@ -100,6 +101,7 @@ def test_written_files_are_byte_identical_and_read_back(result: MnistEvaluation,
     metrics.write_mnist(result, tmp_path / "b.json", tmp_path / "b_details.json")
     assert (tmp_path / "a.json").read_bytes() == (tmp_path / "b.json").read_bytes()
     assert (tmp_path / "a_details.json").read_bytes() == (tmp_path / "b_details.json").read_bytes()
+    assert json.loads((tmp_path / "a_details.json").read_text(encoding="utf-8"))["binary"]["positive_digit"] == 5
     read = metrics.read_json(tmp_path / "a.json", metrics.MNIST_HEADLINE)
     assert read == json.loads(json.dumps(metrics.mnist_headline(result)))
 
@@ -167,6 +169,7 @@ def test_declared_keys_written_out() -> None:
         "titanic.cv_brier",
     )
     assert metrics.MNIST_DETAIL_KEYS == (
+        "binary.positive_digit",
         "binary.threshold",
         "binary.cv_fold_accuracy",
         "binary.cv_confusion",
@@ -252,6 +255,7 @@ def hand_made(at_target: TargetPoint, fold_accuracies: list[float]) -> MnistEval
         mcnemar=McNemar(3, 1, 0.625),  # two-sided binomial: 2 * (1 + 4) / 16
         cv_predicted=np.array([True, False]),
         binary_target=np.array([True, False]),
+        positive_digit=7,
     )
 
 
@@ -288,6 +292,7 @@ def test_fold_accuracy_mean_of_no_folds_is_zero() -> None:
 def test_mnist_details_written_out() -> None:
     assert metrics.mnist_details(hand_made(REACHED, [0.5, 0.75])) == {
         "binary": {
+            "positive_digit": 7,
             "threshold": 0.5,
             "cv_fold_accuracy": {"fold_1": 0.5, "fold_2": 0.75},
             "cv_confusion": {"tn": 1, "fp": 1, "fn": 1, "tp": 1},

@@ -43,6 +43,7 @@ MNIST: dict[str, Any] = {
 
 MNIST_DETAILS: dict[str, Any] = {
     "binary": {
+        "positive_digit": 5,
         "threshold": 0.0,
         # four folds: the seed printed three, so the fourth has nothing beside it
         "cv_fold_accuracy": {"fold_1": 0.97525, "fold_2": 0.9733, "fold_3": 0.9732, "fold_4": 0.97},
@@ -549,6 +550,15 @@ def test_read_inputs_takes_each_file_for_its_part(input_files: dict[str, Path]) 
     assert report(inputs, FIGURES) == EXPECTED_REPORT
     with pytest.raises(dataclasses.FrozenInstanceError):
         inputs.sweep = {}  # type: ignore[misc]
+
+
+def test_read_inputs_refuses_details_without_the_positive_digit(input_files: dict[str, Path]) -> None:
+    details = copy.deepcopy(MNIST_DETAILS)
+    del details["binary"]["positive_digit"]
+    path = write(input_files["mnist_details"], json.dumps(details))
+    with pytest.raises(PipelineError) as error:
+        read_inputs(**input_files)
+    assert str(error.value) == f"{path}: lacks the metric 'binary.positive_digit' (rerun dvc repro)"
 
 
 @pytest.mark.parametrize(

@@ -132,6 +132,29 @@ def test_evaluate_softmax_and_binary_on_the_test_set() -> None:
     assert (result.mcnemar.only_first_right, result.mcnemar.only_second_right, result.mcnemar.p_value) == (0, 0, 1.0)
 
 
+@pytest.mark.parametrize("digit", [0, 3, 5, 9])
+def test_evaluate_records_the_positive_digit(digit: int) -> None:
+    binary, softmax = one_hot_models()
+    labels = np.array([0, 3, 5, 9], dtype=np.uint8)
+    inputs = MnistInputs(
+        FOLD,
+        TARGET,
+        SCORE,
+        images([5, 5, 5, 5]),
+        labels,
+        binary,
+        softmax,
+        softmax,
+        images([5] * 10),
+        labels.repeat(3)[:10],
+        10,
+    )
+    result = evaluate(inputs, digit, SETTINGS)
+    assert result.positive_digit == digit
+    # the binary model says "positive" on every test image: one true positive, the digit's image
+    assert result.binary.test == Counts(tn=0, fp=3, fn=0, tp=1)
+
+
 def test_walkthrough_of_a_false_positive() -> None:
     binary, softmax = one_hot_models()
     train = images([5] * 10)  # every image lit at pixel 5: the binary model scores 255 - 0.5
@@ -322,6 +345,7 @@ def test_write_plots_files_written_out(tmp_path: Path) -> None:
         mcnemar=McNemar(0, 1, 1.0),
         cv_predicted=np.array([True, True, False]),
         binary_target=np.array([True, False, True]),
+        positive_digit=5,
     )
     write_plots(result, tmp_path, 100)
     expected = {
