@@ -155,7 +155,7 @@ class FigureInputs:
     """The figures stage's inputs, read and checked."""
 
     pixels: np.ndarray  # training images
-    target: np.ndarray  # out-of-fold 5-vs-rest truth and scores of the training rows
+    target: np.ndarray  # out-of-fold truth (is the positive digit) and scores of the training rows
     score: np.ndarray
     test_pixels: np.ndarray
     test_labels: np.ndarray
@@ -221,7 +221,12 @@ def write_figures(inputs: FigureInputs, params: MnistParams, directory: str | os
     save_figure(confusion_errors(analyse_errors(labels, guesses).normalized), out / "confusion_normalized.png")
     binary = calibration(inputs.target, probability(inputs.score), evaluate.calibration_bins)
     save_figure(
-        reliability(binary.mean_probability, binary.fraction_positive, binary.brier, "5-vs-rest calibration"),
+        reliability(
+            binary.mean_probability,
+            binary.fraction_positive,
+            binary.brier,
+            f"{params.positive_digit}-vs-rest calibration",
+        ),
         out / "calibration.png",
     )
 

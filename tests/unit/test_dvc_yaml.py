@@ -116,6 +116,13 @@ def test_listed_library_deps_exist(name: str) -> None:
             assert (helpers.REPO_ROOT / dep).is_file(), dep
 
 
+def test_the_stages_that_use_the_positive_digit_list_it() -> None:
+    """Training, evaluation, the figures (the calibration figure's title) and the sweep read it; the
+    report learns it from the evaluation's details file."""
+    listed = sorted(name for name, stage in STAGES.items() if "mnist.positive_digit" in stage.get("params", []))
+    assert listed == ["evaluate_mnist", "figures_mnist", "sweep", "train_binary"]
+
+
 # --- the committed dvc.lock describes the committed code, params and tracked outputs ----------------
 
 LOCK = yaml.safe_load((helpers.REPO_ROOT / "dvc.lock").read_text(encoding="utf-8"))["stages"]

@@ -404,6 +404,19 @@ def test_read_inputs_refuses_inputs_of_other_runs(tmp_path: Path) -> None:
         read_inputs(*paths, mnist_params())
 
 
+@pytest.mark.parametrize(
+    ("digit", "title"), [(0, "0-vs-rest calibration"), (3, "3-vs-rest calibration"), (9, "9-vs-rest calibration")]
+)
+def test_the_calibration_figure_is_titled_by_the_positive_digit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, digit: int, title: str
+) -> None:
+    inputs = read_inputs(*stage_files(tmp_path), mnist_params())
+    drawn: dict[str, Figure] = {}
+    monkeypatch.setattr(figures, "save_figure", lambda figure, target: drawn.__setitem__(Path(target).name, figure))
+    write_figures(inputs, mnist_params().model_copy(update={"positive_digit": digit}), tmp_path)
+    assert [axis.get_title() for axis in drawn["calibration.png"].axes] == [title]
+
+
 def png_size(path: Path) -> tuple[int, int]:
     """Width and height from a PNG's IHDR chunk (bytes 16-24, big-endian, after the 8-byte signature)."""
     data = path.read_bytes()
