@@ -60,9 +60,13 @@ def read_inputs(
     sweep: Path_,
 ) -> ReportInputs:
     """Read every input file, each checked for the keys or columns the report uses."""
+    details = metrics.read_json(mnist_details, metrics.MNIST_DETAIL_KEYS)
+    digit = details["binary"]["positive_digit"]
+    if not isinstance(digit, int) or isinstance(digit, bool) or not 0 <= digit <= 9:
+        raise PipelineError(f"{mnist_details}: 'binary.positive_digit' must be a digit 0-9, got {digit!r}")
     return ReportInputs(
         metrics.read_json(mnist, metrics.MNIST_HEADLINE),
-        metrics.read_json(mnist_details, metrics.MNIST_DETAIL_KEYS),
+        details,
         metrics.read_json(titanic, metrics.TITANIC_HEADLINE),
         metrics.read_json(titanic_details, metrics.TITANIC_DETAIL_KEYS),
         read_csv(extremes, EXTREMES_COLUMNS),

@@ -80,25 +80,61 @@ def _shape(shape: list[int]) -> str:
 
 
 def _same(ours: str, printed: str) -> str:
+    if printed == "—":
+        return ""
     return "same" if ours == printed else "differs"
+
+
+DIGIT_PLURALS = ("zeros", "ones", "twos", "threes", "fours", "fives", "sixes", "sevens", "eights", "nines")
+
+
+def _a_digit(digit: int) -> str:
+    """``a 5``, ``an 8``: the digit as the baseline sentence says it."""
+    return f"an {digit}" if digit == 8 else f"a {digit}"
+
+
+def _seed_comparable(details: dict[str, Any]) -> bool:
+    """Whether this run's binary classifier is the seed's (5-vs-rest), so its binary numbers compare."""
+    return bool(details["binary"]["positive_digit"] == seed.POSITIVE_DIGIT)
+
+
+def _not_compared(digit: int) -> str:
+    return (
+        f" The seed's binary numbers are for {seed.POSITIVE_DIGIT}-vs-rest, so they are not compared with this "
+        f"run's {digit}-vs-rest ones (— in their seed columns); the softmax rows and the data shapes are."
+    )
 
 
 def mnist_section(headline: dict[str, Any], details: dict[str, Any], figure_dir: str) -> str:
     """The MNIST part of the report: the seed's numbers, its printed checks and walk-through."""
     binary, binary_details = headline["binary"], details["binary"]
     baseline, baseline_details = headline["baseline"], details["baseline"]
+    digit, comparable = binary_details["positive_digit"], _seed_comparable(details)
+
+    def binary_seed(printed: str) -> str | None:  # the seed's binary numbers are for its own digit only
+        return printed if comparable else None
+
     folds = binary_details["cv_fold_accuracy"]
-    rows = _fold_rows("CV accuracy", folds, seed.CV_ACCURACY)
-    rows += _fold_rows("always-negative baseline", baseline_details["cv_fold_accuracy"], seed.BASELINE_CV_ACCURACY)
+    rows = _fold_rows("CV accuracy", folds, seed.CV_ACCURACY if comparable else [])
+    rows += _fold_rows(
+        "always-negative baseline",
+        baseline_details["cv_fold_accuracy"],
+        seed.BASELINE_CV_ACCURACY if comparable else [],
+    )
+    pr_curve = binary_details["pr_curve"]
     rows += [
-        ("precision", binary["cv_precision"], seed.PRECISION),
-        ("recall", binary["cv_recall"], seed.RECALL),
+        ("precision", binary["cv_precision"], binary_seed(seed.PRECISION)),
+        ("recall", binary["cv_recall"], binary_seed(seed.RECALL)),
         ("F1", binary["cv_f1"], None),
         ("ROC AUC", binary["cv_roc_auc"], None),
-        ("always-negative baseline, precision", baseline_details["cv_precision"], seed.BASELINE_PRECISION),
-        ("always-negative baseline, recall", baseline_details["cv_recall"], seed.BASELINE_RECALL),
-        ("precision-recall curve: precisions", binary_details["pr_curve"]["precisions"], seed.PR_PRECISIONS),
-        ("precision-recall curve: thresholds", binary_details["pr_curve"]["thresholds"], seed.PR_THRESHOLDS),
+        (
+            "always-negative baseline, precision",
+            baseline_details["cv_precision"],
+            binary_seed(seed.BASELINE_PRECISION),
+        ),
+        ("always-negative baseline, recall", baseline_details["cv_recall"], binary_seed(seed.BASELINE_RECALL)),
+        ("precision-recall curve: precisions", pr_curve["precisions"], binary_seed(seed.PR_PRECISIONS)),
+        ("precision-recall curve: thresholds", pr_curve["thresholds"], binary_seed(seed.PR_THRESHOLDS)),
         ("softmax test accuracy", headline["softmax"]["test_accuracy"], seed.SOFTMAX_TEST_ACCURACY),
         (
             "softmax test accuracy, shift-augmented",
@@ -110,14 +146,14 @@ def mnist_section(headline: dict[str, Any], details: dict[str, Any], figure_dir:
         ["confusion matrix `[[TN, FP], [FN, TP]]`", "this run", "seed (printed)"],
         [
             [
-                "5-vs-rest, cross-validated predictions",
+                f"{digit}-vs-rest, cross-validated predictions",
                 _matrix(binary_details["cv_confusion"]),
-                _printed_matrix(seed.CONFUSION),
+                _printed_matrix(seed.CONFUSION) if comparable else "—",
             ],
             [
                 "always-negative baseline",
                 _matrix(baseline_details["cv_confusion"]),
-                _printed_matrix(seed.BASELINE_CONFUSION),
+                _printed_matrix(seed.BASELINE_CONFUSION) if comparable else "—",
             ],
         ],
     )
@@ -132,20 +168,20 @@ def mnist_section(headline: dict[str, Any], details: dict[str, Any], figure_dir:
     return "\n\n".join(
         [
             "## MNIST",
-            f"5-vs-rest logistic regression, {len(folds)}-fold cross-validation; decision threshold "
+            f"{digit}-vs-rest logistic regression, {len(folds)}-fold cross-validation; decision threshold "
             f"{binary_details['threshold']:g}. The seed column is the notebook's printed text; "
-            "— where the seed printed nothing.",
+            "— where the seed printed nothing." + ("" if comparable else _not_compared(digit)),
             _compare(rows),
             matrices,
             reached,
             "On the held-out test set the binary classifier has accuracy "
             f"{binary['test_accuracy']:.4f}, precision {binary['test_precision']:.4f} and recall "
             f"{binary['test_recall']:.4f}. The always-negative baseline has accuracy {baseline['test_accuracy']:.4f} "
-            f"there (it is right on all {test['tn']:,} images that are not a 5), precision "
+            f"there (it is right on all {test['tn']:,} images that are not {_a_digit(digit)}), precision "
             f"{baseline_details['test_precision']:g} and recall {baseline_details['test_recall']:g} "
-            f"(it finds none of the {test['fn']:,} fives).",
+            f"(it finds none of the {test['fn']:,} {DIGIT_PLURALS[digit]}).",
             _checks(details),
-            _walkthrough(binary_details["walkthrough"], figure_dir),
+            _walkthrough(binary_details["walkthrough"], figure_dir, digit, comparable),
             "### The seed's figures",
             f"![a digit]({figure_dir}/some_digit.png) ![the first 100 digits]({figure_dir}/more_digits.png)",
             f"![precision vs recall]({figure_dir}/precision_vs_recall.png)",
@@ -160,39 +196,53 @@ def mnist_section(headline: dict[str, Any], details: dict[str, Any], figure_dir:
 
 
 def _checks(details: dict[str, Any]) -> str:
-    checks = details["checks"]
+    checks, pr_curve = details["checks"], details["binary"]["pr_curve"]
+    digit, comparable = details["binary"]["positive_digit"], _seed_comparable(details)
+
+    def binary_seed(printed: str) -> str:  # the seed's binary checks are for its own digit only
+        return printed if comparable else "—"
+
     first_binary = "[" + ", ".join(str(value) for value in checks["first_binary_predictions"]) + "]"
     first_softmax = str(details["softmax"]["first_train_predictions"])
     rows = [
         ["data shape `X.shape`", _shape(checks["data_shape"]), seed.DATA_SHAPE],
-        ["5-vs-rest `predict([X[0], X[1], X[2]])`", first_binary, seed.FIRST_BINARY_PREDICTIONS],
+        [f"{digit}-vs-rest `predict([X[0], X[1], X[2]])`", first_binary, binary_seed(seed.FIRST_BINARY_PREDICTIONS)],
         ["softmax `predict(X_train)[:10]`", first_softmax, seed.FIRST_SOFTMAX_PREDICTIONS],
         ["augmented set shape", _shape(checks["augmented_shape"]), seed.AUGMENTED_SHAPE],
-        ["`precisions.shape`", f"({details['binary']['pr_curve']['precisions']},)", f"({seed.PR_PRECISIONS},)"],
-        ["`thresholds.shape`", f"({details['binary']['pr_curve']['thresholds']},)", f"({seed.PR_THRESHOLDS},)"],
+        ["`precisions.shape`", f"({pr_curve['precisions']},)", binary_seed(f"({seed.PR_PRECISIONS},)")],
+        ["`thresholds.shape`", f"({pr_curve['thresholds']},)", binary_seed(f"({seed.PR_THRESHOLDS},)")],
     ]
+    curve = "The precision-recall curve has one threshold per distinct out-of-fold score" + (
+        ": the seed's run had 59,896 distinct scores; the notebook re-run on this data gives 60,000 (no ties), "
+        "as this run does."
+        if comparable
+        else "."
+    )
     return "\n\n".join(
         [
             "### The seed's printed checks",
             markdown_rows(["check", "this run", "seed (printed)", ""], [[*row, _same(row[1], row[2])] for row in rows]),
-            "The precision-recall curve has one threshold per distinct out-of-fold score: the seed's run had "
-            "59,896 distinct scores; the notebook re-run on this data gives 60,000 (no ties), as this run does.",
+            curve,
         ]
     )
 
 
-def _walkthrough(walk: dict[str, Any], figure_dir: str) -> str:
+def _walkthrough(walk: dict[str, Any], figure_dir: str, digit: int, comparable: bool) -> str:
     row = walk["row"]
     cv = f"({walk['cv_predicted']}, {walk['positive']})"
+
+    def binary_seed(printed: str) -> str:  # the seed walked through its 5-vs-rest model only
+        return printed if comparable else "—"
+
     rows = [
         [f"label of `X_train[{row}]`", str(walk["label"]), "—"],
-        [f"`y_train_pred[{row}], y_train_5[{row}]` (CV prediction, truth)", cv, seed.WALKTHROUGH_CV],
-        [f"`decision_function([X_train[{row}]])`", f"{walk['score']:.8f}", seed.WALKTHROUGH_SCORE],
+        [f"`y_train_pred[{row}], y_train_{digit}[{row}]` (CV prediction, truth)", cv, binary_seed(seed.WALKTHROUGH_CV)],
+        [f"`decision_function([X_train[{row}]])`", f"{walk['score']:.8f}", binary_seed(seed.WALKTHROUGH_SCORE)],
     ]
     for decision in walk["decisions"]:
         threshold = decision["threshold"]
         printed = seed.WALKTHROUGH_DECISIONS.get(threshold, "—") if row == seed.WALKTHROUGH_ROW else "—"
-        rows.append([f"score > {threshold:g}", f"[{decision['predicted']!s:>5}]", printed])
+        rows.append([f"score > {threshold:g}", f"[{decision['predicted']!s:>5}]", binary_seed(printed)])
     kind = (
         "a false positive"
         if walk["cv_predicted"] and not walk["positive"]
@@ -215,7 +265,7 @@ def _walkthrough(walk: dict[str, Any], figure_dir: str) -> str:
 
 def error_section(details: dict[str, Any], figure_dir: str) -> str:
     """The chapter's error analysis of the augmented softmax model on the test set."""
-    errors = details["error_analysis"]
+    errors, positive = details["error_analysis"], details["binary"]["positive_digit"]
     digits = range(len(errors["precision"]))
     per_digit = table(
         ["digit", "test images", "precision", "recall"],
@@ -234,9 +284,9 @@ def error_section(details: dict[str, Any], figure_dir: str) -> str:
             f"![normalised confusion, diagonal zeroed]({figure_dir}/confusion_normalized.png)",
             f"Largest confusions (actual→predicted): {largest or 'none'}.",
             per_digit,
-            "Misclassified training digits of the 5-vs-rest classifier (cross-validated predictions), and the "
-            "chapter's 3-versus-5 grid on the test set:",
-            f"![5-vs-rest false positives and false negatives]({figure_dir}/binary_errors.png)",
+            f"Misclassified training digits of the {positive}-vs-rest classifier (cross-validated predictions), "
+            "and the chapter's 3-versus-5 grid on the test set:",
+            f"![{positive}-vs-rest false positives and false negatives]({figure_dir}/binary_errors.png)",
             f"![3s and 5s, predicted as 3 or 5]({figure_dir}/errors_3_vs_5.png)",
         ]
     )
@@ -266,11 +316,12 @@ def statistics_section(headline: dict[str, Any], details: dict[str, Any], figure
     n_test = sum(details["binary"]["test_confusion"].values())
     gain = round((augmented - softmax) * n_test)
     verdict = "beyond" if test.p_value < 0.05 else "within"
+    digit = details["binary"]["positive_digit"]
     intervals = table(
         ["model", "test accuracy", "bootstrap 95% interval"],
         [
             [
-                "5-vs-rest (at the decision threshold)",
+                f"{digit}-vs-rest (at the decision threshold)",
                 headline["binary"]["test_accuracy"],
                 _interval(details["binary"]),
             ],
@@ -289,9 +340,9 @@ def statistics_section(headline: dict[str, Any], details: dict[str, Any], figure
             "Percentile bootstrap intervals of the test accuracies (test images resampled with replacement; "
             "`mnist.evaluate.bootstrap_samples` resamples, seed `mnist.evaluate.bootstrap_seed`):",
             intervals,
-            f"**Calibration of the 5-vs-rest classifier**: Brier score {calibration['brier']:.4f} on its "
+            f"**Calibration of the {digit}-vs-rest classifier**: Brier score {calibration['brier']:.4f} on its "
             "out-of-fold probabilities (lower is better; 0 is perfect).",
-            f"![reliability curve, 5-vs-rest]({figure_dir}/calibration.png)",
+            f"![reliability curve, {digit}-vs-rest]({figure_dir}/calibration.png)",
             _calibration_table(calibration),
         ]
     )
@@ -393,6 +444,6 @@ def report(inputs: ReportInputs, figure_dir: str) -> str:
         "printed, as it printed it; this run's numbers come from the pipeline's outputs.",
         mnist_section(inputs.mnist, inputs.mnist_details, figure_dir),
         titanic_section(inputs.titanic, inputs.titanic_details, inputs.extremes, inputs.coefficients),
-        sweep_section(inputs.sweep),
+        sweep_section(inputs.sweep, inputs.mnist_details["binary"]["positive_digit"]),
     ]
     return "\n\n".join(sections) + "\n"

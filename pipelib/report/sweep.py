@@ -6,7 +6,7 @@ from typing import Any
 
 from pipelib.markdown import markdown_rows
 
-MODEL_NAMES = {"softmax": "softmax (10 digits)", "binary": "5-vs-rest"}
+MODEL_NAMES = {"softmax": "softmax (10 digits)"}  # the binary model is named by its positive digit
 SCALING_NAMES = {"raw": "raw 0-255", "unit": "divided by 255"}
 
 
@@ -14,14 +14,18 @@ def _accuracy(value: float | None) -> str:
     return "not on the grid" if value is None else f"{value:.4f}"
 
 
-def sweep_section(metrics: dict[str, Any]) -> str:
-    """Best grid point and the seed's setting for each model, validation and test accuracy side by side."""
+def sweep_section(metrics: dict[str, Any], positive_digit: int) -> str:
+    """Best grid point and the seed's setting for each model, validation and test accuracy side by side.
+
+    ``positive_digit`` names the binary model: the sweep stage reads the same ``mnist.positive_digit``
+    as the evaluation, whose details file the report takes it from.
+    """
     rows = []
     for model, result in metrics.items():
         for label, setting in (("best on validation", result["best"]), ("the seed's setting", result["seed_setting"])):
             rows.append(
                 [
-                    MODEL_NAMES.get(model, model),
+                    f"{positive_digit}-vs-rest" if model == "binary" else MODEL_NAMES.get(model, model),
                     label,
                     f"{setting['C']:g}",
                     SCALING_NAMES.get(setting["scaling"], setting["scaling"]),

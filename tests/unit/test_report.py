@@ -516,6 +516,142 @@ def test_calibration_lists_of_different_lengths_are_refused() -> None:
         statistics_section(MNIST, details, FIGURES)
 
 
+# --- another positive digit: the seed's 5-vs-rest numbers are not put beside it ----------------
+
+
+def digit_details(digit: int) -> dict[str, Any]:
+    """MNIST_DETAILS as if ``mnist.positive_digit`` were ``digit`` (the numbers themselves kept)."""
+    details = copy.deepcopy(MNIST_DETAILS)
+    details["binary"]["positive_digit"] = digit
+    return details
+
+
+EXPECTED_DIGIT_3_INTRO = (
+    "3-vs-rest logistic regression, 4-fold cross-validation; decision threshold 0. The seed column is the "
+    "notebook's printed text; — where the seed printed nothing. The seed's binary numbers are for 5-vs-rest, "
+    "so they are not compared with this run's 3-vs-rest ones (— in their seed columns); the softmax rows and "
+    "the data shapes are."
+)
+
+EXPECTED_DIGIT_3_TABLES = """\
+| metric | this run | seed (printed) | difference |
+| --- | --- | --- | --- |
+| CV accuracy, fold 1 | 0.97525 | — |  |
+| CV accuracy, fold 2 | 0.9733 | — |  |
+| CV accuracy, fold 3 | 0.9732 | — |  |
+| CV accuracy, fold 4 | 0.97 | — |  |
+| always-negative baseline, fold 1 | 0.91125 | — |  |
+| always-negative baseline, fold 2 | 0.90855 | — |  |
+| always-negative baseline, fold 3 | 0.90915 | — |  |
+| precision | 0.89 | — |  |
+| recall | 0.810736 | — |  |
+| F1 | 0.85 | — |  |
+| ROC AUC | 0.975 | — |  |
+| always-negative baseline, precision | 0 | — |  |
+| always-negative baseline, recall | 0 | — |  |
+| precision-recall curve: precisions | 61,001 | — |  |
+| precision-recall curve: thresholds | 59,897 | — |  |
+| softmax test accuracy | 0.9243 | 0.9243 | 0 |
+| softmax test accuracy, shift-augmented | 0.93 | 0.9279 | +0.0021 |
+
+| confusion matrix `[[TN, FP], [FN, TP]]` | this run | seed (printed) |
+| --- | --- | --- |
+| 3-vs-rest, cross-validated predictions | [[54000, 579], [1000, 4421]] | — |
+| always-negative baseline | [[54579, 0], [5421, 0]] | — |"""
+
+EXPECTED_DIGIT_3_CHECKS = """\
+| check | this run | seed (printed) |  |
+| --- | --- | --- | --- |
+| data shape `X.shape` | (70000, 784) | (70000, 784) | same |
+| 3-vs-rest `predict([X[0], X[1], X[2]])` | [True, False, False] | — |  |
+| softmax `predict(X_train)[:10]` | [5, 0, 4, 1, 9, 2, 1, 3, 1, 4] | [5, 0, 4, 1, 9, 2, 1, 3, 1, 4] | same |
+| augmented set shape | (300000, 784) | (300000, 784) | same |
+| `precisions.shape` | (61001,) | — |  |
+| `thresholds.shape` | (59897,) | — |  |
+
+The precision-recall curve has one threshold per distinct out-of-fold score."""
+
+EXPECTED_DIGIT_3_WALKTHROUGH = """\
+|  | this run | seed (printed) |
+| --- | --- | --- |
+| label of `X_train[48]` | 9 | — |
+| `y_train_pred[48], y_train_3[48]` (CV prediction, truth) | (True, False) | — |
+| `decision_function([X_train[48]])` | 0.22419041 | — |
+| score > 0 | [ True] | — |
+| score > 0.5 | [False] | — |
+| score > 1 | [False] | — |"""
+
+
+def test_another_digit_shows_no_seed_binary_number_and_still_compares_softmax() -> None:
+    text = mnist_section(MNIST, digit_details(3), FIGURES)
+    paragraphs = text.split("\n\n")
+    assert paragraphs[1] == EXPECTED_DIGIT_3_INTRO
+    assert "\n\n".join(paragraphs[2:4]) == EXPECTED_DIGIT_3_TABLES
+    assert EXPECTED_DIGIT_3_CHECKS in text
+    assert EXPECTED_DIGIT_3_WALKTHROUGH in text
+    assert paragraphs[5] == (
+        "On the held-out test set the binary classifier has accuracy 0.9779, precision 0.9096 and recall 0.8352. "
+        "The always-negative baseline has accuracy 0.9108 there (it is right on all 9,108 images that are not a 3), "
+        "precision 0 and recall 0 (it finds none of the 892 threes)."
+    )
+    # No seed binary number anywhere (the seed's softmax accuracies and shapes are still there)
+    for printed in ("0.97525 | 0", "0.97325", "0.91125 | 0", "0.8905775075987842", "0.8107360265633647", "59897 |"):
+        assert printed not in text
+    assert "[[54039, 540], [1026, 4395]]" not in text and "0.22419046" not in text
+    assert "59,896" not in text
+
+
+def test_another_digit_names_every_binary_label_by_it() -> None:
+    inputs = dataclasses.replace(INPUTS, mnist_details=digit_details(3))
+    text = report(inputs, FIGURES)
+    assert [line for line in text.splitlines() if "5-vs-rest" in line] == [EXPECTED_DIGIT_3_INTRO]
+    assert EXPECTED_DIGIT_3_INTRO.count("5-vs-rest") == 1  # only where it says what the seed's numbers are
+    assert [line for line in text.splitlines() if "3-vs-rest" in line] == [
+        EXPECTED_DIGIT_3_INTRO,
+        "| 3-vs-rest, cross-validated predictions | [[54000, 579], [1000, 4421]] | — |",
+        "| 3-vs-rest `predict([X[0], X[1], X[2]])` | [True, False, False] | — |  |",
+        "Misclassified training digits of the 3-vs-rest classifier (cross-validated predictions), and the "
+        "chapter's 3-versus-5 grid on the test set:",
+        "![3-vs-rest false positives and false negatives](../plots/figures/binary_errors.png)",
+        "| 3-vs-rest (at the decision threshold) | 0.9779 | [0.9750, 0.9806] |",
+        "**Calibration of the 3-vs-rest classifier**: Brier score 0.0211 on its out-of-fold probabilities (lower "
+        "is better; 0 is perfect).",
+        "![reliability curve, 3-vs-rest](../plots/figures/calibration.png)",
+        "| 3-vs-rest | best on validation | 1 | divided by 255 | 0.9750 | 0.9781 |",
+        "| 3-vs-rest | the seed's setting | 1 | raw 0-255 | 0.9742 | 0.9779 |",
+    ]
+    assert "not a 5" not in text and "fives" not in text
+
+
+@pytest.mark.parametrize(
+    ("digit", "not_one", "plural"),
+    [
+        (0, "not a 0", "zeros"),
+        (1, "not a 1", "ones"),
+        (2, "not a 2", "twos"),
+        (3, "not a 3", "threes"),
+        (4, "not a 4", "fours"),
+        (5, "not a 5", "fives"),
+        (6, "not a 6", "sixes"),
+        (7, "not a 7", "sevens"),
+        (8, "not an 8", "eights"),
+        (9, "not a 9", "nines"),
+    ],
+)
+def test_the_baseline_sentence_says_the_digit(digit: int, not_one: str, plural: str) -> None:
+    text = mnist_section(MNIST, digit_details(digit), FIGURES)
+    assert f"(it is right on all 9,108 images that are {not_one}), precision 0 and recall 0" in text
+    assert f"(it finds none of the 892 {plural})." in text
+    assert f"{digit}-vs-rest logistic regression, 4-fold cross-validation" in text
+    assert "5-vs-rest" in text and "| softmax test accuracy | 0.9243 | 0.9243 | 0 |" in text
+
+
+def test_the_seeds_digit_is_compared_as_before() -> None:
+    text = mnist_section(MNIST, digit_details(5), FIGURES)
+    assert "not compared" not in text
+    assert "| CV accuracy, fold 2 | 0.9733 | 0.97325 | +5e-05 |" in text.splitlines()
+
+
 # --- the inputs -----------------------------------------------------------------------------
 
 
@@ -559,6 +695,27 @@ def test_read_inputs_refuses_details_without_the_positive_digit(input_files: dic
     with pytest.raises(PipelineError) as error:
         read_inputs(**input_files)
     assert str(error.value) == f"{path}: lacks the metric 'binary.positive_digit' (rerun dvc repro)"
+
+
+@pytest.mark.parametrize(
+    ("digit", "shown"), [(-1, "-1"), (10, "10"), ("3", "'3'"), (True, "True"), (None, "None"), (3.0, "3.0")]
+)
+def test_read_inputs_refuses_a_positive_digit_that_is_no_digit(
+    input_files: dict[str, Path], digit: Any, shown: str
+) -> None:
+    details = copy.deepcopy(MNIST_DETAILS)
+    details["binary"]["positive_digit"] = digit
+    path = write(input_files["mnist_details"], json.dumps(details))
+    with pytest.raises(PipelineError) as error:
+        read_inputs(**input_files)
+    assert str(error.value) == f"{path}: 'binary.positive_digit' must be a digit 0-9, got {shown}"
+
+
+@pytest.mark.parametrize("digit", [0, 9])
+def test_read_inputs_takes_digits_zero_and_nine(input_files: dict[str, Path], digit: int) -> None:
+    details = digit_details(digit)
+    write(input_files["mnist_details"], json.dumps(details))
+    assert read_inputs(**input_files).mnist_details["binary"]["positive_digit"] == digit
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ METRICS = {
 
 
 def test_one_row_per_model_and_setting_with_both_accuracies() -> None:
-    text = sweep_section(METRICS)
+    text = sweep_section(METRICS, 5)
     rows = [line for line in text.splitlines() if line.startswith("| ") and "---" not in line][1:]
     assert rows == [
         "| softmax (10 digits) | best on validation | 0.1 | divided by 255 | 0.9250 | 0.9261 |",
@@ -28,7 +28,7 @@ def test_one_row_per_model_and_setting_with_both_accuracies() -> None:
 
 
 def test_the_whole_section_as_written_by_hand() -> None:
-    assert sweep_section(METRICS) == (
+    assert sweep_section(METRICS, 5) == (
         "## Beyond the seed's C: the sweep\n"
         "\n"
         "Each grid point is fitted on the training set less a stratified validation part and scored on it;\n"
@@ -47,8 +47,20 @@ def test_the_whole_section_as_written_by_hand() -> None:
 
 def test_a_model_or_scaling_the_section_does_not_know_is_shown_by_its_key() -> None:
     point = {"C": 1e-05, "scaling": "standard", "validation_accuracy": 0.5, "test_accuracy": None}
-    text = sweep_section({"svm": {"best": point, "seed_setting": point}})
+    text = sweep_section({"svm": {"best": point, "seed_setting": point}}, 5)
     assert text.splitlines()[-2:] == [
         "| svm | best on validation | 1e-05 | standard | 0.5000 | not on the grid |",
         "| svm | the seed's setting | 1e-05 | standard | 0.5000 | not on the grid |",
+    ]
+
+
+def test_the_binary_model_is_named_by_its_positive_digit() -> None:
+    rows = [line for line in sweep_section(METRICS, 3).splitlines() if line.startswith("| ") and "---" not in line]
+    assert rows[3:] == [
+        "| 3-vs-rest | best on validation | 0.01 | raw 0-255 | 0.9757 | 0.9780 |",
+        "| 3-vs-rest | the seed's setting | 1 | raw 0-255 | not on the grid | 0.9779 |",
+    ]
+    assert rows[1:3] == [
+        "| softmax (10 digits) | best on validation | 0.1 | divided by 255 | 0.9250 | 0.9261 |",
+        "| softmax (10 digits) | the seed's setting | 10 | raw 0-255 | 0.9187 | 0.9243 |",
     ]
