@@ -703,7 +703,7 @@ CASES = [
         "report-details-lack-a-key",
         "report",
         text_file("reports/mnist_details.json", '{"binary": {}}\n'),
-        "error: reports/mnist_details.json: lacks the metric 'binary.threshold'",
+        "error: reports/mnist_details.json: lacks the metric 'binary.positive_digit'",
     ),
     Case(
         "figures-predictions-wrong-columns",
