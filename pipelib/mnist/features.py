@@ -9,6 +9,11 @@ import scipy.sparse as sp
 SPARSE_BLOCK_ROWS = 8192
 
 
+def index_dtype(nonzeros: int) -> type[np.signedinteger]:
+    """32-bit CSR indices while every offset fits in them (as scipy chooses), 64-bit from 2^31 non-zeros on."""
+    return np.int64 if nonzeros >= 2**31 else np.int32
+
+
 def sparse_from_pixels(pixels: np.ndarray, dtype: str) -> sp.csr_matrix:
     """uint8 images (n, d) as a CSR matrix of ``dtype``, filled in place a block of rows at a time.
 
@@ -16,7 +21,7 @@ def sparse_from_pixels(pixels: np.ndarray, dtype: str) -> sp.csr_matrix:
     plus the sparse matrix, with no dense float copy and no second copy from stacking blocks.
     """
     counts = np.count_nonzero(pixels, axis=1)
-    indptr = np.zeros(len(pixels) + 1, dtype=np.int64 if counts.sum() >= 2**31 else np.int32)
+    indptr = np.zeros(len(pixels) + 1, dtype=index_dtype(int(counts.sum())))
     np.cumsum(counts, out=indptr[1:])
     data = np.empty(int(indptr[-1]), dtype=np.dtype(dtype))
     indices = np.empty(int(indptr[-1]), dtype=indptr.dtype)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from pipelib.mnist.features import as_features, sparse_from_pixels
+from pipelib.mnist.features import as_features, index_dtype, sparse_from_pixels
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -28,6 +28,21 @@ def test_index_arrays_are_32_bit_below_2_to_the_31_nonzeros() -> None:
     assert matrix.nnz == 78_400
     assert matrix.indptr.dtype == np.int32
     assert matrix.indices.dtype == np.int32
+
+
+INT32_MAX = 2_147_483_647  # the largest offset 32-bit CSR indices hold
+
+
+@pytest.mark.parametrize(
+    ("nonzeros", "expected"),
+    [(0, np.int32), (INT32_MAX, np.int32), (INT32_MAX + 1, np.int64), (10 * INT32_MAX, np.int64)],
+)
+def test_indices_turn_64_bit_exactly_when_an_offset_would_pass_the_int32_maximum(
+    nonzeros: int, expected: type[np.signedinteger]
+) -> None:
+    # indptr[-1] == nonzeros must fit: an 8 GiB matrix reaches it, so the cut is tested on the count alone
+    assert index_dtype(nonzeros) is expected
+    assert np.iinfo(expected).max >= nonzeros
 
 
 def test_the_matrix_is_built_without_a_second_copy() -> None:
