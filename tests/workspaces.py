@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import shlex
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -206,6 +207,16 @@ def tiny_project(dest: Path) -> Path:
     return dest
 
 
+def default_sigint() -> None:
+    """In a child before it runs: Ctrl-C's default action, even if the test runner ignores SIGINT.
+
+    A background job of a non-interactive shell (``cmd &``, ``nohup``) starts with SIGINT ignored,
+    its children inherit that, and Python then installs no KeyboardInterrupt handler: a test that
+    interrupts a stage would hang instead of testing the interruption.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start_dvc(project: Path, mirror: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     """Start ``dvc ARGS`` in its own process group (so a test can signal the group); output merged."""
     return subprocess.Popen(
@@ -216,6 +227,7 @@ def start_dvc(project: Path, mirror: Path, *args: str, env: dict[str, str] | Non
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
+        preexec_fn=default_sigint,
     )
 
 

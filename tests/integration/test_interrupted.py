@@ -95,6 +95,7 @@ def interrupt_writer(target: Path, how: signal.Signals) -> tuple[int, Path]:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        preexec_fn=workspaces.default_sigint,
     )
     try:
         pid, temp = wait_for_signal(signal_file, process, "the write")
