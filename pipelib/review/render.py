@@ -106,14 +106,14 @@ def _status(verdict: Verdict) -> str:
     return "REGRESSION" if verdict.failed else verdict.status
 
 
-def _allowed(tolerance: Tolerance | None) -> str:
-    return "" if tolerance is None else f"{tolerance.describe()}, {tolerance.better} is better"
+def _allowed(tolerance: Tolerance) -> str:
+    return f"{tolerance.describe()}, {tolerance.better} is better"
 
 
 def tables(params: list[Change], verdicts: list[Verdict], tolerances: dict[Metric, Tolerance]) -> list[Table]:
     """The review's tables: headline (gated) metrics, changed parameters, changed/new/removed metrics."""
     by_metric = {(verdict.change.file, verdict.change.key): verdict for verdict in verdicts}
-    headline = [by_metric[metric] for metric in tolerances]
+    headline = [(by_metric[metric], tolerance) for metric, tolerance in tolerances.items()]
     changed_params = [change for change in params if change.changed]
     changed_metrics = [verdict for verdict in verdicts if verdict.change.changed or verdict.failed]
     unchanged = len(verdicts) - len(changed_metrics)
@@ -134,7 +134,7 @@ def tables(params: list[Change], verdicts: list[Verdict], tolerances: dict[Metri
             "Headline numbers",
             "The metrics the regression gate watches (review_tolerances.yaml), base and current.",
             ["file", "metric", "base", "current", "change", "gate", "tolerance"],
-            [[*metric_row(verdict), _allowed(verdict.tolerance)] for verdict in headline],
+            [[*metric_row(verdict), _allowed(tolerance)] for verdict, tolerance in headline],
         ),
         Table(
             "Parameters (dvc params diff)",

@@ -559,3 +559,23 @@ def test_checked_link_keeps_a_plain_https_link() -> None:
     assert checked_link(None) is None
     assert checked_link(LINK) == LINK
     assert checked_link("https://ci.example:8443/r/1?a=b&c=d#x") == "https://ci.example:8443/r/1?a=b&c=d#x"
+
+
+def test_a_pipe_in_a_table_cell_is_escaped_not_a_column() -> None:
+    # GFM splits a table row on every unescaped "|", even inside a code span
+    table = Table("Metrics", "One row.", ["file", "metric"], [[Data("a|b.json"), "plain"]])
+    assert markdown_table(table).split("\n")[4:] == [
+        "| file | metric |",
+        "| --- | --- |",
+        r"| `a\|b.json` | plain |",
+    ]
+
+
+def test_a_pipe_in_a_confusion_label_is_escaped_in_its_row_and_column() -> None:
+    head = {"actual": np.array(["x|y", "z"]), "predicted": np.array(["x|y", "x|y"])}
+    assert plot_section(PlotData(CONFUSION, None, head), "main").split("\n")[4:] == [
+        r"| actual ↓ predicted → | `x\|y` | `z` |",
+        "| --- | --- | --- |",
+        r"| `x\|y` | 1 | 0 |",
+        "| `z` | 1 | 0 |",
+    ]
