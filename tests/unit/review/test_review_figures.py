@@ -71,6 +71,14 @@ def test_curves_current_solid_base_dashed_darker_on_top() -> None:
     assert axes.get_position().x0 != plt.rcParams["figure.subplot.left"]  # tight layout applied
 
 
+def test_two_curves_are_each_named_by_their_column() -> None:
+    # the pipeline's threshold plot: precision and recall against the threshold
+    plot = Plot("pt", "PT", "linear", "t.csv", "threshold", ("precision", "recall"), "Threshold", "Rate")
+    columns = {"threshold": np.array([0.0, 1.0]), "precision": np.array([0.5, 1.0]), "recall": np.array([1.0, 0.5])}
+    [axes] = figures.draw(PlotData(plot, None, columns), "main", {}).figure.axes
+    assert [line.get_label() for line in axes.lines] == ["precision, current", "recall, current"]
+
+
 def test_one_curve_without_a_base_is_just_current() -> None:
     plot = Plot("pr", "PR", "linear", "p.csv", "recall", ("precision",), "Recall", "Precision")
     columns = {"recall": np.array([0.0, 1.0]), "precision": np.array([1.0, 0.5])}
