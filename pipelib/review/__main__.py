@@ -109,13 +109,14 @@ def significance(base: str, cwd: Path) -> tuple[list, list[str]]:
     return comparisons, [note[0].upper() + note[1:] + "." for note in notes]
 
 
-def tolerance_change(path: str, text: str, base: str, cwd: Path) -> tuple[str, list[str]]:
-    """The tolerance file's diff against the base revision, or why it cannot be compared."""
+def tolerance_change(path: str, text: str, base: str, cwd: Path, warnings: list[str]) -> str:
+    """The tolerance file's diff against the base revision; why it cannot be compared goes to ``warnings``."""
     relative = os.path.relpath(Path(path).resolve(), cwd.resolve())
     if relative.startswith(".."):
-        return "", [f"the tolerance file {path} is outside the project: not compared with the base"]
+        warnings.append(f"the tolerance file {path} is outside the project: not compared with the base")
+        return ""
     base_text = vcs.git_show(base, Path(relative).as_posix(), cwd)
-    return tolerance_diff(base_text, text, Path(relative).as_posix(), base), []
+    return tolerance_diff(base_text, text, Path(relative).as_posix(), base)
 
 
 def main() -> None:
@@ -134,8 +135,7 @@ def main() -> None:
     stale = vcs.pipeline_status(cwd)
     if stale:
         warnings.append(f"dvc status: {', '.join(stale)} not up to date; run dvc repro before reviewing")
-    diff, notes = tolerance_change(args.tolerances, tolerance_text, args.base, cwd)
-    warnings += notes
+    diff = tolerance_change(args.tolerances, tolerance_text, args.base, cwd, warnings)
     plots, skipped = plot_data(args.base, cwd, warnings)
     comparisons, significance_notes = significance(args.base, cwd)
 

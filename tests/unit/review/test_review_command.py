@@ -349,8 +349,9 @@ def test_unreadable_predictions(project: Path) -> None:
 
 def test_tolerance_change_against_the_base(project: Path, tmp_path: Path) -> None:
     path = project / "review_tolerances.yaml"
-    diff, notes = tolerance_change(str(path), TOLERANCES, "main", project)
-    assert notes == []
+    warnings = ["an earlier warning"]
+    diff = tolerance_change(str(path), TOLERANCES, "main", project, warnings)
+    assert warnings == ["an earlier warning"]
     assert diff.splitlines()[:7] == [
         "--- main:review_tolerances.yaml",
         "+++ workspace:review_tolerances.yaml",
@@ -360,12 +361,13 @@ def test_tolerance_change_against_the_base(project: Path, tmp_path: Path) -> Non
         "+  acc: {tolerance: 0.01, kind: absolute, better: higher}",
         "   loss: {tolerance: 0.01, kind: absolute, better: lower}",
     ]
-    assert tolerance_change(str(path), BASE_TOLERANCES, "main", project) == ("", [])
+    assert tolerance_change(str(path), BASE_TOLERANCES, "main", project, warnings) == ""
     outside = tmp_path / "t.yaml"
-    assert tolerance_change(str(outside), "a: 1\n", "main", project) == (
-        "",
-        [f"the tolerance file {outside} is outside the project: not compared with the base"],
-    )
+    assert tolerance_change(str(outside), "a: 1\n", "main", project, warnings) == ""
+    assert warnings == [
+        "an earlier warning",
+        f"the tolerance file {outside} is outside the project: not compared with the base",
+    ]
 
 
 # --- DVC itself (last: each call starts DVC, seconds each) ----------------------------------------
