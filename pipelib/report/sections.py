@@ -98,6 +98,11 @@ def _seed_comparable(details: dict[str, Any]) -> bool:
     return bool(details["binary"]["positive_digit"] == seed.POSITIVE_DIGIT)
 
 
+def _binary_seed(comparable: bool, printed: str) -> str:
+    """A seed value of the binary classifier, or "—" when this run's positive digit is not the seed's."""
+    return printed if comparable else "—"
+
+
 def _not_compared(digit: int) -> str:
     return (
         f" The seed's binary numbers are for {seed.POSITIVE_DIGIT}-vs-rest, so they are not compared with this "
@@ -111,9 +116,6 @@ def mnist_section(headline: dict[str, Any], details: dict[str, Any], figure_dir:
     baseline, baseline_details = headline["baseline"], details["baseline"]
     digit, comparable = binary_details["positive_digit"], _seed_comparable(details)
 
-    def binary_seed(printed: str) -> str | None:  # the seed's binary numbers are for its own digit only
-        return printed if comparable else None
-
     folds = binary_details["cv_fold_accuracy"]
     rows = _fold_rows("CV accuracy", folds, seed.CV_ACCURACY if comparable else [])
     rows += _fold_rows(
@@ -123,18 +125,22 @@ def mnist_section(headline: dict[str, Any], details: dict[str, Any], figure_dir:
     )
     pr_curve = binary_details["pr_curve"]
     rows += [
-        ("precision", binary["cv_precision"], binary_seed(seed.PRECISION)),
-        ("recall", binary["cv_recall"], binary_seed(seed.RECALL)),
+        ("precision", binary["cv_precision"], _binary_seed(comparable, seed.PRECISION)),
+        ("recall", binary["cv_recall"], _binary_seed(comparable, seed.RECALL)),
         ("F1", binary["cv_f1"], None),
         ("ROC AUC", binary["cv_roc_auc"], None),
         (
             "always-negative baseline, precision",
             baseline_details["cv_precision"],
-            binary_seed(seed.BASELINE_PRECISION),
+            _binary_seed(comparable, seed.BASELINE_PRECISION),
         ),
-        ("always-negative baseline, recall", baseline_details["cv_recall"], binary_seed(seed.BASELINE_RECALL)),
-        ("precision-recall curve: precisions", pr_curve["precisions"], binary_seed(seed.PR_PRECISIONS)),
-        ("precision-recall curve: thresholds", pr_curve["thresholds"], binary_seed(seed.PR_THRESHOLDS)),
+        (
+            "always-negative baseline, recall",
+            baseline_details["cv_recall"],
+            _binary_seed(comparable, seed.BASELINE_RECALL),
+        ),
+        ("precision-recall curve: precisions", pr_curve["precisions"], _binary_seed(comparable, seed.PR_PRECISIONS)),
+        ("precision-recall curve: thresholds", pr_curve["thresholds"], _binary_seed(comparable, seed.PR_THRESHOLDS)),
         ("softmax test accuracy", headline["softmax"]["test_accuracy"], seed.SOFTMAX_TEST_ACCURACY),
         (
             "softmax test accuracy, shift-augmented",
@@ -199,18 +205,19 @@ def _checks(details: dict[str, Any]) -> str:
     checks, pr_curve = details["checks"], details["binary"]["pr_curve"]
     digit, comparable = details["binary"]["positive_digit"], _seed_comparable(details)
 
-    def binary_seed(printed: str) -> str:  # the seed's binary checks are for its own digit only
-        return printed if comparable else "—"
-
     first_binary = "[" + ", ".join(str(value) for value in checks["first_binary_predictions"]) + "]"
     first_softmax = str(details["softmax"]["first_train_predictions"])
     rows = [
         ["data shape `X.shape`", _shape(checks["data_shape"]), seed.DATA_SHAPE],
-        [f"{digit}-vs-rest `predict([X[0], X[1], X[2]])`", first_binary, binary_seed(seed.FIRST_BINARY_PREDICTIONS)],
+        [
+            f"{digit}-vs-rest `predict([X[0], X[1], X[2]])`",
+            first_binary,
+            _binary_seed(comparable, seed.FIRST_BINARY_PREDICTIONS),
+        ],
         ["softmax `predict(X_train)[:10]`", first_softmax, seed.FIRST_SOFTMAX_PREDICTIONS],
         ["augmented set shape", _shape(checks["augmented_shape"]), seed.AUGMENTED_SHAPE],
-        ["`precisions.shape`", f"({pr_curve['precisions']},)", binary_seed(f"({seed.PR_PRECISIONS},)")],
-        ["`thresholds.shape`", f"({pr_curve['thresholds']},)", binary_seed(f"({seed.PR_THRESHOLDS},)")],
+        ["`precisions.shape`", f"({pr_curve['precisions']},)", _binary_seed(comparable, f"({seed.PR_PRECISIONS},)")],
+        ["`thresholds.shape`", f"({pr_curve['thresholds']},)", _binary_seed(comparable, f"({seed.PR_THRESHOLDS},)")],
     ]
     curve = "The precision-recall curve has one threshold per distinct out-of-fold score" + (
         ": the seed's run had 59,896 distinct scores; the notebook re-run on this data gives 60,000 (no ties), "
@@ -231,18 +238,23 @@ def _walkthrough(walk: dict[str, Any], figure_dir: str, digit: int, comparable: 
     row = walk["row"]
     cv = f"({walk['cv_predicted']}, {walk['positive']})"
 
-    def binary_seed(printed: str) -> str:  # the seed walked through its 5-vs-rest model only
-        return printed if comparable else "—"
-
     rows = [
         [f"label of `X_train[{row}]`", str(walk["label"]), "—"],
-        [f"`y_train_pred[{row}], y_train_{digit}[{row}]` (CV prediction, truth)", cv, binary_seed(seed.WALKTHROUGH_CV)],
-        [f"`decision_function([X_train[{row}]])`", f"{walk['score']:.8f}", binary_seed(seed.WALKTHROUGH_SCORE)],
+        [
+            f"`y_train_pred[{row}], y_train_{digit}[{row}]` (CV prediction, truth)",
+            cv,
+            _binary_seed(comparable, seed.WALKTHROUGH_CV),
+        ],
+        [
+            f"`decision_function([X_train[{row}]])`",
+            f"{walk['score']:.8f}",
+            _binary_seed(comparable, seed.WALKTHROUGH_SCORE),
+        ],
     ]
     for decision in walk["decisions"]:
         threshold = decision["threshold"]
         printed = seed.WALKTHROUGH_DECISIONS.get(threshold, "—") if row == seed.WALKTHROUGH_ROW else "—"
-        rows.append([f"score > {threshold:g}", f"[{decision['predicted']!s:>5}]", binary_seed(printed)])
+        rows.append([f"score > {threshold:g}", f"[{decision['predicted']!s:>5}]", _binary_seed(comparable, printed)])
     kind = (
         "a false positive"
         if walk["cv_predicted"] and not walk["positive"]
