@@ -120,6 +120,39 @@ def _sum_shares(shares: list[Share]) -> Share:
     return loss, gradient, intercept
 
 
+Objective = Callable[[np.ndarray], tuple[float, np.ndarray]]
+
+
+def make_objective(features: Features, codes: np.ndarray, n_classes: int, C: float, blocks: RowBlocks) -> Objective:
+    """scikit-learn's ``LinearModelLoss.loss_gradient`` at flat parameters ``x``, summed over ``blocks``."""
+    n_rows, n_features = features.shape
+    binary = n_classes == 2
+    penalty = 1.0 / (C * n_rows)
+    positive = codes.astype(np.float64)  # the binomial loss's y in {0, 1}
+
+    def objective(x: np.ndarray) -> tuple[float, np.ndarray]:
+        if binary:
+            weights, intercept = x[:n_features], x[n_features]
+            share = _binomial_share(weights.astype(features.dtype), float(intercept), positive, blocks.bounds, n_rows)
+        else:
+            full = x.reshape((n_classes, n_features + 1), order="F")
+            weights, intercept = full[:, :n_features], full[:, n_features]
+            share = _multinomial_share(
+                np.ascontiguousarray(weights.T, dtype=features.dtype), intercept, codes, blocks.bounds, n_rows
+            )
+        loss, gradient, gradient_intercept = _sum_shares(blocks.map(share))
+        flat = weights.ravel()
+        loss = loss / n_rows + float(0.5 * penalty * (flat @ flat))
+        if binary:
+            return loss, np.concatenate([gradient + penalty * weights, gradient_intercept])
+        grad = np.empty((n_classes, n_features + 1), order="F")
+        grad[:, :n_features] = gradient + penalty * weights
+        grad[:, n_features] = gradient_intercept
+        return loss, grad.ravel(order="F")
+
+    return objective
+
+
 def fit_lbfgs(
     features: Features,
     codes: np.ndarray,
@@ -137,7 +170,7 @@ def fit_lbfgs(
     as scikit-learn's ``classes_[1]`` is the positive class. ``pool`` shares block workers
     with fits running alongside.
     """
-    n_rows, n_features = features.shape
+    n_features = features.shape[1]
     if n_classes < 2:
         raise ValueError(f"logistic regression needs at least 2 classes, got {n_classes}")
     if not isinstance(features, np.ndarray):
@@ -145,34 +178,9 @@ def fit_lbfgs(
     codes = np.ascontiguousarray(codes, dtype=np.intp)
     binary = n_classes == 2
     n_outputs = 1 if binary else n_classes
-    penalty = 1.0 / (C * n_rows)
-    positive = codes.astype(np.float64)  # the binomial loss's y in {0, 1}
     with RowBlocks(features, n_workers, block_rows, pool) as blocks:
-
-        def objective(x: np.ndarray) -> tuple[float, np.ndarray]:
-            if binary:
-                weights, intercept = x[:n_features], x[n_features]
-                share = _binomial_share(
-                    weights.astype(features.dtype), float(intercept), positive, blocks.bounds, n_rows
-                )
-            else:
-                full = x.reshape((n_classes, n_features + 1), order="F")
-                weights, intercept = full[:, :n_features], full[:, n_features]
-                share = _multinomial_share(
-                    np.ascontiguousarray(weights.T, dtype=features.dtype), intercept, codes, blocks.bounds, n_rows
-                )
-            loss, gradient, gradient_intercept = _sum_shares(blocks.map(share))
-            flat = weights.ravel()
-            loss = loss / n_rows + float(0.5 * penalty * (flat @ flat))
-            if binary:
-                return loss, np.concatenate([gradient + penalty * weights, gradient_intercept])
-            grad = np.empty((n_classes, n_features + 1), order="F")
-            grad[:, :n_features] = gradient + penalty * weights
-            grad[:, n_features] = gradient_intercept
-            return loss, grad.ravel(order="F")
-
         result = optimize.minimize(
-            objective,
+            make_objective(features, codes, n_classes, C, blocks),
             np.zeros(n_outputs * (n_features + 1)),
             method="L-BFGS-B",
             jac=True,

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 import threadpoolctl
+from helpers import FIT_ATOL, FIT_RTOL
 from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import cross_val_predict, cross_val_score
@@ -72,12 +73,12 @@ def test_cross_validation_matches_sklearn(binary_data: tuple[np.ndarray, np.ndar
     got_accuracy = fold_accuracies(out.fold, target, out.score > 0)
     np.testing.assert_allclose(got_accuracy, expected_accuracy, rtol=0, atol=1e-12)
     expected_scores = cross_val_predict(sklearn_estimator(BINARY), features, target, cv=3, method="decision_function")
-    np.testing.assert_allclose(out.score, expected_scores, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(out.score, expected_scores, rtol=FIT_RTOL, atol=FIT_ATOL)
     np.testing.assert_array_equal(out.score > 0, cross_val_predict(sklearn_estimator(BINARY), features, target, cv=3))
     assert sorted(np.unique(out.fold).tolist()) == [0, 1, 2]
     assert len(out.n_iter) == 3
     estimator = sklearn_estimator(BINARY).fit(features, target)
-    np.testing.assert_allclose(model.coef, estimator.coef_, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(model.coef, estimator.coef_, rtol=FIT_RTOL, atol=FIT_ATOL)
     np.testing.assert_array_equal(model.predict(features), estimator.predict(features))
 
 
@@ -131,7 +132,7 @@ def test_sparse_and_threaded_fits_match_dense() -> None:
     params = ImageLogisticParams(C=10.0, max_iter=100, random_state=0, **IMAGE_SETTINGS)
     dense = fit_logistic(as_features(pixels, "float64", "dense"), labels, params, "dense")
     estimator = sklearn_estimator(params).fit(pixels.astype(np.float64), labels)
-    np.testing.assert_allclose(dense.coef, estimator.coef_, rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(dense.coef, estimator.coef_, rtol=FIT_RTOL, atol=FIT_ATOL)
     for n_jobs in (1, 2):
         params = ImageLogisticParams(C=10.0, max_iter=100, random_state=0, **{**IMAGE_SETTINGS, "n_jobs": n_jobs})
         sparse = fit_logistic(as_features(pixels, "float64", "sparse"), labels, params, "sparse")
@@ -148,10 +149,10 @@ def test_fit_logistic_matches_sklearn(multiclass_data: tuple[np.ndarray, np.ndar
     features, target = multiclass_data
     model = fit_logistic(features, target, SOFTMAX, "test")
     estimator = sklearn_estimator(SOFTMAX).fit(features, target)
-    np.testing.assert_allclose(model.coef, estimator.coef_, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(model.coef, estimator.coef_, rtol=FIT_RTOL, atol=FIT_ATOL)
     np.testing.assert_array_equal(model.predict(features), estimator.predict(features))
     np.testing.assert_allclose(
-        model.decision_function(features), estimator.decision_function(features), rtol=1e-10, atol=1e-10
+        model.decision_function(features), estimator.decision_function(features), rtol=FIT_RTOL, atol=FIT_ATOL
     )
     assert model.n_iter == int(np.max(estimator.n_iter_))
 
