@@ -36,6 +36,7 @@ def parser() -> argparse.ArgumentParser:
     )
     digit.add_argument("--out", required=True, type=Path, help="the CSV to write")
     digit.add_argument("--convert", action="store_true", help="PNGs: convert other sizes, colour, alpha")
+    digit.add_argument("--prepare", action="store_true", help="PNGs: crop, scale and centre any digit as MNIST's")
     digit.add_argument("--invert", action="store_true", help="dark digits on a light background: invert the pixels")
     digit.add_argument("--threshold", type=float, default=None, help="binary model: positive above this score (0)")
     passenger = commands.add_parser("passengers", help="Titanic passengers -> PassengerId, Survived, decision score")
@@ -56,7 +57,7 @@ def predict_digits(args: argparse.Namespace) -> pd.DataFrame:
     model, _ = load_mnist_model(args.model)
     if args.threshold is not None and model.coef.shape[0] != 1:
         raise PipelineError(f"{args.model}: a softmax model predicts the top score; --threshold is for binary ones")
-    images = digits.read_digits(args.input, args.convert, args.invert)
+    images = digits.read_digits(args.input, args.convert, args.invert, args.prepare)
     return digits.predictions(model, images, args.threshold or 0.0)
 
 

@@ -36,14 +36,14 @@ class Digits:
     labels: np.ndarray | None = None
 
 
-def read_digits(source: Path, convert: bool = False, invert: bool = False) -> Digits:
+def read_digits(source: Path, convert: bool = False, invert: bool = False, prepare: bool = False) -> Digits:
     """Read images from a directory of PNGs, a gzipped IDX3 file or an MNIST parquet file (told apart by content).
 
-    ``convert`` and ``invert`` apply to PNGs (see :mod:`pipelib.predict.images`);
+    ``convert``, ``prepare`` and ``invert`` apply to PNGs (see :mod:`pipelib.predict.images`);
     ``invert`` also to the other inputs.
     """
     if source.is_dir():
-        names, pixels = read_png_directory(source, convert, invert)
+        names, pixels = read_png_directory(source, convert, invert, prepare)
         return Digits("file", names, pixels)
     try:
         with open(source, "rb") as stream:
@@ -52,8 +52,9 @@ def read_digits(source: Path, convert: bool = False, invert: bool = False) -> Di
         raise PipelineError(f"{source}: no such file or directory") from None
     except OSError as error:
         raise PipelineError(f"{source}: not readable ({error.strerror or error})") from None
-    if convert:
-        raise PipelineError(f"{source}: --convert applies to PNG directories only")
+    if convert or prepare:
+        option = "--convert" if convert else "--prepare"
+        raise PipelineError(f"{source}: {option} applies to PNG directories only")
     if head == PARQUET_MAGIC:
         pixels, labels = read_mnist(source)
     elif head[:2] == GZIP_MAGIC:

@@ -10,7 +10,8 @@ wrong, unless ``convert`` is set:
 
 16- and 32-bit images (modes ``I;16``, ``I``, ``F``) are refused even then: how to map
 them to 0-255 is the user's choice. ``invert`` turns dark-on-light digits into MNIST's
-light-on-dark, after any conversion.
+light-on-dark, after any conversion. ``prepare`` converts as ``convert`` does, then makes
+the greyscale image an MNIST digit (:mod:`pipelib.predict.prepare`) instead of resizing it.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from PIL import Image, ImageMode, UnidentifiedImageError
 
 from pipelib.errors import PipelineError
 from pipelib.mnist.dataset import PIXELS, SIDE
+from pipelib.predict.prepare import prepare_digit
 
 # Descriptions of the modes other than L that Pillow opens a PNG in (PngImagePlugin._MODES).
 MODE_NAMES = {
@@ -62,8 +64,8 @@ def _describe(mode: str) -> str:
     return f"mode {mode} ({MODE_NAMES[mode]})" if mode in MODE_NAMES else f"mode {mode}"
 
 
-def read_digit_png(path: Path, convert: bool = False, invert: bool = False) -> np.ndarray:
-    """One PNG as 784 uint8 pixels, row by row; refused (one line naming it) unless MNIST-shaped or ``convert``."""
+def read_digit_png(path: Path, convert: bool = False, invert: bool = False, prepare: bool = False) -> np.ndarray:
+    """One PNG as 784 uint8 pixels, row by row; refused (one line naming it) unless MNIST-shaped or converted."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -71,7 +73,7 @@ def read_digit_png(path: Path, convert: bool = False, invert: bool = False) -> n
                 if image.format != "PNG":
                     raise PipelineError(f"{path}: not a PNG image ({image.format or 'unknown'} format)")
                 mode, size = image.mode, image.size
-                if not convert:
+                if not (convert or prepare):
                     if mode != "L":
                         raise PipelineError(
                             f"{path}: {_describe(mode)}, expected 8-bit greyscale (mode L); "
@@ -88,19 +90,23 @@ def read_digit_png(path: Path, convert: bool = False, invert: bool = False) -> n
                     if size[0] * size[1] > MAX_CONVERTED_PIXELS:
                         raise PipelineError(f"{path}: {size[0]} x {size[1]} pixels, too large to convert")
                     converted = _greyscale(image)
-                    if converted.size != (SIDE, SIDE):
+                    if converted.size != (SIDE, SIDE) and not prepare:
                         converted = converted.resize((SIDE, SIDE), Image.Resampling.LANCZOS)
                     pixels = np.array(converted, dtype=np.uint8)
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise PipelineError(f"{path}: not a readable image") from None
     except (OSError, SyntaxError, ValueError) as error:  # truncated or corrupt data (Pillow's PNG errors)
         raise PipelineError(f"{path}: not a readable PNG image ({error})") from None
+    if prepare:
+        return prepare_digit(pixels, path, invert)
     pixels = pixels.reshape(PIXELS)
     return 255 - pixels if invert else pixels
 
 
-def read_png_directory(directory: Path, convert: bool = False, invert: bool = False) -> tuple[list[str], np.ndarray]:
+def read_png_directory(
+    directory: Path, convert: bool = False, invert: bool = False, prepare: bool = False
+) -> tuple[list[str], np.ndarray]:
     """(file names, (n, 784) uint8 pixels) of every PNG directly in ``directory``."""
     files = png_files(directory)
-    pixels = np.stack([read_digit_png(path, convert, invert) for path in files])
+    pixels = np.stack([read_digit_png(path, convert, invert, prepare) for path in files])
     return [path.name for path in files], pixels
