@@ -9,12 +9,14 @@ or is dark on light scores as noise. The steps, and why each is there:
 
 1. Polarity: MNIST is light ink on dark paper. The paper's tone is the median of the
    image's border (a digit seldom reaches the edge of its page); the ink is whichever
-   extreme of the image lies farther from it. Dark ink on light paper is inverted, light
+   extreme of the image lies farther from it (so an underexposed photo of white paper,
+   grey in the border, still has dark ink). Dark ink on light paper is inverted, light
    on dark left as is; ``invert`` forces the inversion.
-2. Background: the paper's tone is subtracted, and what rises less than a fifth of the
-   strongest ink above it (paper texture, sensor noise, JPEG-like blotches) is set to 0,
-   as most MNIST pixels are exactly 0. Nothing at least ``MIN_CONTRAST`` grey levels
-   above the paper means no ink at all: the image is refused.
+2. Background: the paper's tone is subtracted, and what rises above it by no more than a
+   fifth of the strongest ink or six times the border's noise (paper texture, sensor
+   noise) is set to 0, as most MNIST pixels are exactly 0; a single speck of noise kept as
+   ink would stretch the crop below to the page's corner. Nothing at least
+   ``MIN_CONTRAST`` grey levels above the paper means no ink at all: the image is refused.
 3. Crop to the ink's bounding box, so margins of any size do not matter.
 4. Scale the crop so its longer side is 20 pixels, keeping the aspect ratio, with Pillow's
    bilinear filter: when it shrinks it averages over the whole source area (anti-aliased,
@@ -37,27 +39,32 @@ from pipelib.mnist.dataset import PIXELS, SIDE
 
 BOX = 20  # MNIST's digits fit a 20 x 20 box ...
 CENTRE = 14.0  # ... whose centre of mass is put at row 14, column 14 of the 28 x 28 frame
-MIN_CONTRAST = 48  # grey levels above the paper that count as ink at all (paper texture stays well below)
-TEXTURE_SHARE = 0.2  # ink weaker than this share of the strongest ink is paper texture
+MIN_CONTRAST = 48  # grey levels above the paper that count as ink at all
+TEXTURE_SHARE = 0.2  # ink weaker than this share of the strongest ink is paper texture ...
+TEXTURE_SIGMAS = 6  # ... as is anything within 6 standard deviations of the paper's tone (noise)
+MAD_TO_SIGMA = 1.4826  # the median absolute deviation of normal noise times this is its standard deviation
 
 
-def paper_tone(grey: np.ndarray) -> float:
-    """The median grey level of the image's outermost rows and columns."""
-    border = np.concatenate([grey[0], grey[-1], grey[1:-1, 0], grey[1:-1, -1]])
-    return float(np.median(border))
+def border(grey: np.ndarray) -> np.ndarray:
+    """The image's outermost rows and columns, where a digit seldom reaches: the paper."""
+    return np.concatenate([grey[0], grey[-1], grey[1:-1, 0], grey[1:-1, -1]])
 
 
 def ink_strength(grey: np.ndarray, invert: bool = False) -> np.ndarray:
     """(height, width) float32: how far each pixel rises above the paper's tone toward the ink, texture set to 0.
 
-    ``invert`` treats the ink as darker than the paper whatever the border says.
+    The paper's tone is the border's median and its texture the border's spread (median
+    absolute deviation), both unmoved by the few border pixels a digit may touch.
+    ``invert`` treats the ink as darker than the paper whatever the image says.
     """
     tones = grey.astype(np.float32)
-    paper = paper_tone(tones)
-    dark_ink = invert or paper - tones.min() > tones.max() - paper
-    strength = np.subtract(paper, tones, out=tones) if dark_ink else np.subtract(tones, paper, out=tones)
-    texture = max(TEXTURE_SHARE * float(strength.max()), 0.0)
-    strength[strength < texture] = 0  # paper texture, and whatever lies on the other side of the paper's tone
+    paper = border(tones)
+    tone = float(np.median(paper))
+    noise = MAD_TO_SIGMA * float(np.median(np.abs(paper - tone)))
+    dark_ink = invert or tone - tones.min() > tones.max() - tone
+    strength = np.subtract(tone, tones, out=tones) if dark_ink else np.subtract(tones, tone, out=tones)
+    texture = max(TEXTURE_SHARE * float(strength.max()), TEXTURE_SIGMAS * noise, 0.0)
+    strength[strength <= texture] = 0  # paper texture, and whatever lies on the other side of the paper's tone
     return strength
 
 
