@@ -104,6 +104,39 @@ def test_convert_and_invert_reach_the_images(tmp_path: Path, binary: Path, monke
     assert out.read_text(encoding="utf-8") == "file,predicted,score\ngrey.png,True,125.0\n"
 
 
+def test_prepare_makes_a_photo_an_mnist_digit_for_every_kind_of_model(
+    tmp_path: Path, binary: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A dark bar 4 times as tall as wide on a light RGB page: a 20 x 5 white block at rows 4-23, columns 12-16."""
+    page = np.full((320, 240, 3), 225, dtype=np.uint8)
+    page[100:180, 30:50] = 15
+    (tmp_path / "pngs").mkdir()
+    Image.fromarray(page, mode="RGB").save(tmp_path / "pngs" / "photo.png")
+    coef = np.zeros((10, 784))
+    coef[1, 4 * 28 + 12] = coef[1, 23 * 28 + 16] = 1.0  # digit 1: the block's top-left and bottom-right pixels
+    coef[7, 0] = 3.0  # digit 7: the frame's corner, which --convert --invert makes paper, 255 - 225 = 30
+    softmax = tmp_path / "bar.npz"
+    save_model(softmax, LinearModel(coef, np.zeros(10), np.arange(10, dtype=np.uint8), 3), PARAMS, 10)
+    out = tmp_path / "p.csv"
+    assert run(monkeypatch, "digits", tmp_path / "pngs", "--model", softmax, "--out", out, "--prepare") == 0
+    assert out.read_text(encoding="utf-8").splitlines()[1] == "photo.png,1,0.0,510.0" + ",0.0" * 8
+    assert run(monkeypatch, "digits", tmp_path / "pngs", "--model", binary, "--out", out, "--prepare") == 0
+    assert out.read_text(encoding="utf-8") == "file,predicted,score\nphoto.png,False,-100.0\n"  # pixel 0 is paper
+    assert run(monkeypatch, "digits", tmp_path / "pngs", "--model", softmax, "--out", out, "--convert", "--invert") == 0
+    # the whole page squeezed to 28 x 28: the block's two pixels are paper too, 2 x 30 against 3 x 30
+    assert out.read_text(encoding="utf-8").splitlines()[1] == "photo.png,7,0.0,60.0" + ",0.0" * 5 + ",90.0,0.0,0.0"
+
+    out.unlink()
+    Image.fromarray(np.full((320, 240), 225, dtype=np.uint8)).save(tmp_path / "pngs" / "blank.png")
+    status = run(monkeypatch, "digits", tmp_path / "pngs", "--model", softmax, "--out", out, "--prepare")
+    assert failure(capsys, status, out) == (
+        f"error: {tmp_path / 'pngs' / 'blank.png'}: no digit found (no ink differs from the paper by 48 grey levels)"
+    )
+    write_idx_images(tmp_path / "images.gz", first_pixels([1]))
+    status = run(monkeypatch, "digits", tmp_path / "images.gz", "--model", softmax, "--out", out, "--prepare")
+    assert failure(capsys, status, out) == f"error: {tmp_path / 'images.gz'}: --prepare applies to PNG directories only"
+
+
 def test_an_idx_file_with_the_binary_model_and_its_threshold(
     tmp_path: Path, binary: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -196,12 +229,13 @@ def test_the_help_names_every_option(monkeypatch: pytest.MonkeyPatch, capsys: py
     assert run(monkeypatch, "digits", "--help") == 0
     digits = words(capsys.readouterr().out)
     for text in [
-        "usage: python -m pipelib.predict digits [-h] --model MODEL --out OUT [--convert] [--invert] "
+        "usage: python -m pipelib.predict digits [-h] --model MODEL --out OUT [--convert] [--prepare] [--invert] "
         "[--threshold THRESHOLD] input",
         "input a directory of PNGs, a gzipped IDX image file or an MNIST parquet",
         "--model MODEL models/binary.npz, softmax.npz, softmax_augmented.npz",
         "--out OUT the CSV to write",
         "--convert PNGs: convert other sizes, colour, alpha",
+        "--prepare PNGs: crop, scale and centre any digit as MNIST's",
         "--invert dark digits on a light background: invert the pixels",
         "--threshold THRESHOLD binary model: positive above this score (0)",
     ]:
@@ -220,7 +254,7 @@ def test_the_help_names_every_option(monkeypatch: pytest.MonkeyPatch, capsys: py
 
 def test_the_parser_defaults() -> None:
     digits = parser().parse_args(["digits", "in", "--model", "m.npz", "--out", "o.csv"])
-    assert (digits.convert, digits.invert, digits.threshold) == (False, False, None)
+    assert (digits.convert, digits.prepare, digits.invert, digits.threshold) == (False, False, False, None)
     assert (digits.input, digits.model, digits.out) == (Path("in"), Path("m.npz"), Path("o.csv"))
     passengers = parser().parse_args(["passengers", "in.csv", "--model", "m.npz", "--out", "o.csv"])
     assert passengers.threshold == 0.0
