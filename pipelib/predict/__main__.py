@@ -4,8 +4,9 @@
   python -m pipelib.predict passengers test.csv --model models/titanic.npz --out predictions.csv
 
 INPUT is a directory of 28 x 28 8-bit greyscale PNGs (white digit on black; with --prepare,
-any photo or scan of one digit), a gzipped IDX image file or an MNIST parquet file. A bad input or a model file of the wrong kind ends
-with one ``error:`` line naming the file, exit status 2, and no output written.
+any photo or scan of one digit), a gzipped IDX image file or an MNIST parquet file. A bad
+input or a model file of the wrong kind ends with one ``error:`` line naming the file, exit
+status 2, and no output written.
 docs/predict.md has the details.
 """
 

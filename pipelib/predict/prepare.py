@@ -2,10 +2,10 @@
 
 The models learnt from digits that were normalised to fit a 20 x 20 box keeping their
 aspect ratio (anti-aliased, hence grey levels), then placed in a 28 x 28 frame with their
-centre of mass at the centre: pixel (14, 14) in row/column indices, where the MNIST test
-digits' centres of mass are (mean 13.99, 14.01; spread 0.3). A linear model's
-scores depend on where the strokes fall, so a digit that fills the frame, sits in a corner
-or is dark on light scores as noise. The steps, and why each is there:
+centre of mass at the centre: pixel (14, 14) in row/column indices, where MNIST's test
+digits have theirs (tests/unit/predict/test_prepare.py checks the first 1,000). A linear
+model's scores depend on where the strokes fall, so a digit that fills the frame, sits in
+a corner or is dark on light scores as noise. The steps, and why each is there:
 
 1. Polarity: MNIST is light ink on dark paper. The paper's tone is the median of the
    image's border (a digit seldom reaches the edge of its page); the ink is whichever

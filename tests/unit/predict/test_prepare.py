@@ -170,6 +170,16 @@ def photographed(digit: np.ndarray, factor: int, offset: tuple[int, int], size: 
     return np.asarray(grey)
 
 
+def test_mnist_digits_are_laid_out_as_prepare_lays_them() -> None:
+    """The constants' source: MNIST's test digits span 20 pixels on their long side, centre of mass at (14, 14)."""
+    digits = mnist_test_digits(1000)
+    boxes = np.array([ink_box(digit) for digit in digits])
+    long_sides = np.maximum(boxes[:, 1] - boxes[:, 0], boxes[:, 3] - boxes[:, 2])
+    centres = np.array([centre_of_mass(digit) for digit in digits])
+    assert np.all(long_sides == 20)
+    assert np.abs(centres.mean(axis=0) - 14).max() < 0.05 and np.abs(centres - 14).max() < 1.5
+
+
 def similarity(again: np.ndarray, digit: np.ndarray) -> float:
     """The pixels' correlation, at the best of the nine whole-pixel shifts by at most one.
 
