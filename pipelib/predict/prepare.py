@@ -50,7 +50,7 @@ def border(grey: np.ndarray) -> np.ndarray:
     return np.concatenate([grey[0], grey[-1], grey[1:-1, 0], grey[1:-1, -1]])
 
 
-def ink_strength(grey: np.ndarray, invert: bool = False) -> np.ndarray:
+def ink_strength(grey: np.ndarray, invert: bool) -> np.ndarray:
     """(height, width) float32: how far each pixel rises above the paper's tone toward the ink, texture set to 0.
 
     The paper's tone is the border's median and its texture the border's spread (median
@@ -63,7 +63,7 @@ def ink_strength(grey: np.ndarray, invert: bool = False) -> np.ndarray:
     noise = MAD_TO_SIGMA * float(np.median(np.abs(paper - tone)))
     dark_ink = invert or tone - tones.min() > tones.max() - tone
     strength = np.subtract(tone, tones, out=tones) if dark_ink else np.subtract(tones, tone, out=tones)
-    texture = max(TEXTURE_SHARE * float(strength.max()), TEXTURE_SIGMAS * noise, 0.0)
+    texture = max(TEXTURE_SHARE * float(strength.max()), TEXTURE_SIGMAS * noise)
     strength[strength <= texture] = 0  # paper texture, and whatever lies on the other side of the paper's tone
     return strength
 
@@ -94,7 +94,7 @@ def centred_frame(digit: np.ndarray) -> np.ndarray:
     return frame
 
 
-def prepare_digit(grey: np.ndarray, source: object, invert: bool = False) -> np.ndarray:
+def prepare_digit(grey: np.ndarray, source: object, invert: bool) -> np.ndarray:
     """A greyscale image (2-D uint8, any size) of one digit as MNIST's 784 uint8 pixels, row by row.
 
     ``source`` names the image in the one-line error for an image without ink.

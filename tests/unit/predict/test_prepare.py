@@ -87,6 +87,38 @@ def test_a_gamma_shape_is_centred_by_its_mass_not_its_box() -> None:
     np.testing.assert_array_equal(prepared(grey), expected)
 
 
+def test_a_hairline_stays_one_pixel_wide() -> None:
+    """200 x 4 pixels scale to 20 x 0.4: one column (none would lose the digit), mass at column 0, so column 14."""
+    grey = page()
+    grey[60:260, 100:104] = 20
+    np.testing.assert_array_equal(prepared(grey), block(4, 14, 20, 1))
+    np.testing.assert_array_equal(prepared(grey.T.copy()), block(14, 4, 1, 20))
+
+
+def lopsided() -> np.ndarray:
+    """A bar 20 x 4 over a stem 2 x 16 below its left end, on a page: already 20 x 20, not rescaled.
+
+    Mass 80 at (1.5, 9.5) and 32 at (11.5, 0.5): centre (488 / 112, 776 / 112) = (4.36, 6.93).
+    Centring would shift it down by round(9.64) = 10, its bottom to row 30: the shift is
+    held at 8, the bottom row of the frame. Across: round(14 - 6.93) = 7.
+    """
+    grey = page()
+    grey[100:104, 60:80] = 10
+    grey[104:120, 60:62] = 10
+    return grey
+
+
+def test_a_digit_too_lopsided_to_centre_stays_whole_in_the_frame() -> None:
+    expected = np.zeros((28, 28), dtype=np.uint8)
+    expected[8:12, 7:27] = 255
+    expected[12:28, 7:9] = 255
+    np.testing.assert_array_equal(prepared(lopsided()), expected)
+    # Upside down it would start at row -1: held at row 0. Transposed, the same across.
+    np.testing.assert_array_equal(prepared(np.flipud(lopsided()).copy()), np.flipud(expected))
+    np.testing.assert_array_equal(prepared(lopsided().T.copy()), expected.T)
+    np.testing.assert_array_equal(prepared(np.flipud(lopsided()).T.copy()), np.flipud(expected).T)
+
+
 def ring(width: int, height: int, stroke: int, left: int, top: int, paper: int = 230, ink: int = 20) -> np.ndarray:
     grey = page(paper=paper)
     image = Image.fromarray(grey)
@@ -114,10 +146,11 @@ def test_polarity_comes_from_the_border() -> None:
     dark_on_light = ring(60, 100, 10, 20, 30, paper=235, ink=35)
     light_on_dark = ring(60, 100, 10, 20, 30, paper=20, ink=220)
     underexposed = ring(60, 100, 10, 20, 30, paper=100, ink=0)  # grey paper, still lighter than the ink
+    chalk = ring(60, 100, 10, 20, 30, paper=120, ink=250)  # grey board, still darker than the chalk
     expected = prepared(dark_on_light)
     assert expected[0, 0] == 0 and expected.max() == 255
-    np.testing.assert_array_equal(prepared(light_on_dark), expected)
-    np.testing.assert_array_equal(prepared(underexposed), expected)
+    for grey in (light_on_dark, underexposed, chalk):
+        np.testing.assert_array_equal(prepared(grey), expected)
     np.testing.assert_array_equal(prepared(dark_on_light, invert=True), expected)
 
 
@@ -133,6 +166,32 @@ def test_a_blank_page_is_refused_in_one_line_naming_it() -> None:
         with pytest.raises(PipelineError) as caught:
             prepared(grey)
         assert str(caught.value) == expected
+
+
+def test_ink_must_differ_from_the_paper_by_48_grey_levels() -> None:
+    grey = page(paper=200)
+    grey[30:70, 40:50] = 152
+    np.testing.assert_array_equal(prepared(grey), TALL_BAR)
+    grey[30:70, 40:50] = 153
+    with pytest.raises(PipelineError, match=r"^page\.png: no digit found"):
+        prepared(grey)
+
+
+def test_noise_is_what_stays_within_six_standard_deviations_of_the_paper() -> None:
+    """Paper of tones 195, 200, 205 in turn: median 200, median absolute deviation 5.
+
+    Normal noise of that spread has standard deviation 5 x 1.4826 = 7.413; six of them are
+    44.48 grey levels. A speck 44 levels darker than the paper is noise, 45 is ink (far
+    below the bar, it stretches the crop).
+    """
+    rows, columns = np.indices((320, 240))
+    grey = np.choose((rows + columns) % 3, [195, 200, 205]).astype(np.uint8)
+    grey[30:70, 40:50] = 50
+    grey[300, 200] = 200 - 44
+    np.testing.assert_array_equal(prepared(grey), TALL_BAR)
+    grey[300, 200] = 200 - 45
+    upper, lower, _, _ = ink_box(prepared(grey))
+    assert lower - upper <= 4  # the crop reaches the speck: 271 rows into 20, the bar's 40 into 3
 
 
 def textured(seed: int, width: int = 240, height: int = 320) -> np.ndarray:
