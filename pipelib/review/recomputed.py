@@ -103,7 +103,7 @@ def compare_locks(base: dict[str, LockedStage], head: dict[str, LockedStage]) ->
             if entry == old.deps[path]:
                 continue
             source = _producer(path, producers)
-            if source is None or source == name or classify(source) not in (Status.MACHINE, Status.DOWNSTREAM):
+            if source is None or classify(source) not in (Status.MACHINE, Status.DOWNSTREAM):
                 return Status.CHANGED
             inherited = True
         if old.outs == new.outs:
