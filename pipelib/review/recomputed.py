@@ -12,7 +12,7 @@ the stages downstream of a machine difference are told apart from the change's o
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import Enum, auto
 from typing import Any
 
 from pipelib.errors import PipelineError
@@ -54,10 +54,10 @@ def parse_lock(text: str, where: str) -> dict[str, LockedStage]:
 
 
 class Status(Enum):
-    SAME = "same"  # outputs as in the base
-    CHANGED = "changed"  # its own inputs differ, or it reads a changed stage's outputs, or it is new
-    MACHINE = "machine"  # same command, dependencies and params, different outputs
-    DOWNSTREAM = "downstream"  # outputs differ only through a MACHINE (or DOWNSTREAM) stage's outputs
+    SAME = auto()  # outputs as in the base
+    CHANGED = auto()  # its own inputs differ, or it reads a changed stage's outputs, or it is new
+    MACHINE = auto()  # same command, dependencies and params, different outputs
+    DOWNSTREAM = auto()  # outputs differ only through a MACHINE (or DOWNSTREAM) stage's outputs
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ class Recomputed:
 def _producer(path: str, outs: dict[str, str]) -> str | None:
     """The stage whose output is ``path`` or a folder holding it."""
     for out, name in outs.items():
-        if path == out or path.startswith(out.rstrip("/") + "/"):
+        if path == out or path.startswith(out + "/"):
             return name
     return None
 
