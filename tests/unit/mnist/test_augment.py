@@ -193,3 +193,15 @@ def test_augment_refuses_too_many_images_before_building_anything() -> None:
     labels = np.zeros(len(images), dtype=np.uint8)
     with pytest.raises(PipelineError, match="1 shifts of 10,000,001 images make 20,000,002"):
         augment_with_shifts(images, labels, [[1, 0]])
+
+
+def test_augment_with_one_shift_doubles_the_set(images: np.ndarray) -> None:
+    """An odd number of shifts too (every other test uses an even one, where ``n ^ 1 == n + 1``)."""
+    labels = np.array([4, 0, 9], dtype=np.uint8)
+    out_images, out_labels = augment_with_shifts(images[:3], labels, [[0, 1]])
+    assert out_images.shape == (6, 784)
+    np.testing.assert_array_equal(out_labels, [4, 0, 9, 4, 0, 9])
+    np.testing.assert_array_equal(out_images[:3], images[:3])
+    moved_down = out_images[3:].reshape(3, 28, 28)
+    np.testing.assert_array_equal(moved_down[:, 1:], images[:3].reshape(3, 28, 28)[:, :-1])
+    assert not moved_down[:, 0].any()
