@@ -58,7 +58,7 @@ pull: $(VENV)/.installed
 	python -m pipelib.remote pull $(if $(REMOTE),-r $(REMOTE))
 
 # Mutation testing of the library on the fast unit tests: reports/mutation.md (minutes; not in CI).
-# MODULES narrows it (e.g. MODULES=pipelib/mnist/idx.py); JOBS mutants run at once. See docs/testing.md.
+# MODULES narrows it (e.g. MODULES=pipelib/mnist/idx.py); JOBS mutants run at once. See docs/mutation.md.
 MODULES ?=
 JOBS ?= 2
 mutation: $(VENV)/.installed
