@@ -51,9 +51,9 @@ def column_cells(values: np.ndarray, float_cell: Callable[[float], str]) -> Iter
 
 def _any_cell(value: object, float_cell: Callable[[float], str]) -> str:
     """A cell of a mixed (object) column: numbers stay numbers, anything else is text."""
-    if isinstance(value, float):
-        return float_cell(value)
-    if isinstance(value, int):  # bool included
+    if isinstance(value, float | np.floating):
+        return float_cell(float(value))
+    if isinstance(value, int | np.integer):  # bool included
         return str(value)
     return text_cell(str(value))
 

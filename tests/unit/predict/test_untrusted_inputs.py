@@ -525,3 +525,10 @@ def test_survival_classes_are_0_and_1_once_each(classes: list[object], allowed: 
         assert str(error) == f"m: classes {classes!r} are not expected 0, 1, each once in increasing order"
     else:
         assert allowed
+
+
+def test_numbers_in_a_mixed_column_stay_numbers(tmp_path: Path) -> None:
+    """A pandas column of object dtype can hold numpy numbers: a negative one is a number, not a formula."""
+    column = np.array([np.int64(-3), np.float64(-0.5), -2, "-x", True], dtype=object)
+    write_csv(tmp_path / "t.csv", {"mixed": column})
+    assert (tmp_path / "t.csv").read_text(encoding="utf-8") == "mixed\n-3\n-0.5\n-2\n\"'-x\"\nTrue\n"
