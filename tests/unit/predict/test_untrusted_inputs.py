@@ -531,4 +531,4 @@ def test_numbers_in_a_mixed_column_stay_numbers(tmp_path: Path) -> None:
     """A pandas column of object dtype can hold numpy numbers: a negative one is a number, not a formula."""
     column = np.array([np.int64(-3), np.float64(-0.5), -2, "-x", True], dtype=object)
     write_csv(tmp_path / "t.csv", {"mixed": column})
-    assert (tmp_path / "t.csv").read_text(encoding="utf-8") == "mixed\n-3\n-0.5\n-2\n\"'-x\"\nTrue\n"
+    assert (tmp_path / "t.csv").read_text(encoding="utf-8") == 'mixed\n-3\n-0.5\n-2\n"\'-x"\nTrue\n'
