@@ -32,8 +32,13 @@ repro: $(VENV)/.installed
 	dvc repro
 
 # Two test processes (pytest-xdist), one file each at a time: module fixtures are built once.
+# Then the tests marked `kernels` again with numpy's AVX2/AVX-512 loops and OpenBLAS's newer
+# kernels switched off (variables numpy and OpenBLAS document), so that a fit that agrees with
+# scikit-learn only on this CPU's kernels fails here rather than on another machine.
+OTHER_KERNELS := NPY_DISABLE_CPU_FEATURES="X86_V3 X86_V4 AVX512_ICL AVX512_SPR" OPENBLAS_CORETYPE=Sandybridge
 test: $(VENV)/.installed
 	python -m pytest -q -n 2 --dist loadfile tests
+	$(OTHER_KERNELS) python -m pytest -q -n 2 -p no:cacheprovider -m kernels tests/unit
 
 lint: $(VENV)/.installed
 	ruff check . && ruff format --check . && python -m mypy
@@ -53,7 +58,7 @@ pull: $(VENV)/.installed
 	python -m pipelib.remote pull $(if $(REMOTE),-r $(REMOTE))
 
 # Mutation testing of the library on the fast unit tests: reports/mutation.md (minutes; not in CI).
-# MODULES narrows it (e.g. MODULES=pipelib/mnist/idx.py); JOBS mutants run at once. See docs/testing.md.
+# MODULES narrows it (e.g. MODULES=pipelib/mnist/idx.py); JOBS mutants run at once. See docs/mutation.md.
 MODULES ?=
 JOBS ?= 2
 mutation: $(VENV)/.installed

@@ -14,6 +14,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
+import stat
 import tempfile
 import time
 from collections.abc import Iterator
@@ -21,24 +22,79 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from pipelib.errors import PipelineError
+
+NAME_MAX = 255  # bytes in one file name (Linux, macOS)
+NEW_FILE_MODE = 0o666  # what open() asks for; the user's umask takes away from it
+
 
 @contextmanager
-def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temporary path in the target's directory; rename it onto target on success."""
+def atomic_path(target: str | os.PathLike[str], make_parents: bool = True) -> Iterator[Path]:
+    """Yield a temporary path in the target's directory; rename it onto target on success.
+
+    The temporary file is created before the caller's work, so a target that cannot be
+    written (a directory, a missing or read-only directory, a name too long) is refused
+    with a PipelineError before any work is done. It gets the mode a new file gets under
+    the user's umask, or the mode of the file it replaces. ``make_parents`` creates a
+    missing directory (the pipeline's outputs); otherwise a missing directory is an error.
+    """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    if len(os.fsencode(target.name)) > NAME_MAX:
+        raise PipelineError(f"{target}: cannot write (File name too long)")
+    if target.is_dir():
+        raise PipelineError(f"{target}: a directory, expected a file name")
+    if make_parents:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    elif not target.parent.is_dir():
+        problem = "is not a directory" if target.parent.exists() else "does not exist"
+        shown = f"no directory {target.parent}" if problem == "does not exist" else f"{target.parent} {problem}"
+        raise PipelineError(f"{target}: cannot write ({shown})")
+    tmp = _create_beside(target)
     try:
         yield tmp
         with open(tmp, "rb") as written:
             os.fsync(written.fileno())
-        os.chmod(tmp, 0o644)
         _wait_for_interruption(target, tmp)
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _create_beside(target: Path) -> Path:
+    """An empty ``.<name>.<random>.tmp`` beside ``target`` (the name shortened to fit), with the output's mode."""
+    room = NAME_MAX - len(".") - len(".12345678.tmp")
+    prefix = "." + os.fsdecode(os.fsencode(target.name)[:room]) + "."
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=target.parent)
+    except OSError as error:
+        raise PipelineError(f"{target}: cannot write ({error.strerror or error})") from None
+    try:
+        os.fchmod(fd, _output_mode(target))
+    finally:
+        os.close(fd)
+    return Path(tmp_name)
+
+
+def _output_mode(target: Path) -> int:
+    """The mode of the file ``target`` replaces, or a new file's under the umask (mkstemp's own 0600 is neither)."""
+    try:
+        return stat.S_IMODE(os.stat(target).st_mode)
+    except OSError:
+        return NEW_FILE_MODE & ~_umask()
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where Linux shows it (``/proc/self/status``)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    current = os.umask(0o022)  # elsewhere: set and restore it
+    os.umask(current)
+    return current
 
 
 def _wait_for_interruption(target: Path, tmp: Path) -> None:

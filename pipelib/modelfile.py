@@ -12,6 +12,7 @@ import io
 import json
 import math
 import os
+import re
 import zipfile
 import zlib
 from collections.abc import Mapping
@@ -24,6 +25,7 @@ from numpy.lib import format as npy_format
 
 from pipelib.atomic import atomic_path
 from pipelib.errors import PipelineError
+from pipelib.regular_file import open_regular
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 META_KEY = "meta_json"
@@ -36,6 +38,9 @@ MAX_ITEMSIZE = 256  # bytes per element: any number, or text of up to 64 charact
 MAX_HEADER_BYTES = 1024  # an .npy header (numpy writes 128 bytes for these arrays)
 MAX_META_BYTES = 64 * 1024  # the JSON of the model's metadata
 MAX_ZIP_OVERHEAD = 64 * 1024  # zip headers and directory, for a handful of entries
+MAX_META_DEPTH = 16  # JSON levels in the metadata: the models write 3
+MAX_META_DIGITS = 30  # digits in one JSON integer there (a seed, an iteration count)
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 
 
 def save_arrays(target: str | os.PathLike[str], arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
@@ -133,12 +138,7 @@ _ZIP_ERRORS = (OSError, zipfile.BadZipFile, EOFError, zlib.error, UnicodeDecodeE
 
 
 def _open_model_file(source: Path) -> BinaryIO:
-    try:
-        stream = open(source, "rb")  # noqa: SIM115  (the caller closes it)
-    except FileNotFoundError:
-        raise PipelineError(f"{source}: model file not found (run the training stage: dvc repro)") from None
-    except OSError as error:
-        raise PipelineError(f"{source}: not a readable model file ({error.strerror or error})") from None
+    stream = open_regular(source, missing="model file not found (run the training stage: dvc repro)")
     head = stream.read(4)
     stream.seek(0)
     if head != ZIP_START:
@@ -185,13 +185,7 @@ def load_arrays(
     missing = [name for name in bounds if name not in arrays]
     if missing:
         raise PipelineError(f"{source}: model file lacks {', '.join(missing)}")
-    try:
-        meta = json.loads(str(arrays.pop(META_KEY)))
-    except json.JSONDecodeError:
-        meta = None
-    if not isinstance(meta, dict):
-        raise PipelineError(f"{source}: '{META_KEY}' is not a JSON object")
-    return arrays, meta
+    return arrays, parse_meta(str(arrays.pop(META_KEY)), where)
 
 
 def read_meta(source: str | os.PathLike[str]) -> dict[str, Any]:
@@ -215,10 +209,43 @@ def read_meta(source: str | os.PathLike[str]) -> dict[str, Any]:
             raise PipelineError(f"{source}: not a readable model file ({error})") from None
         except ValueError as error:
             raise PipelineError(f"{source}: array '{META_KEY}' is not a readable .npy array ({error})") from None
+    return parse_meta(str(raw), where)
+
+
+def _nesting(text: str) -> int:
+    """How deep ``[`` and ``{`` nest in JSON text, strings left out."""
+    depth = deepest = 0
+    for char in _JSON_STRING.sub("", text):
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def parse_meta(text: str, where: str) -> dict[str, Any]:
+    """A model's metadata JSON, refused unparsed if it nests deeper or holds longer integers than any model writes.
+
+    ``json.loads`` recurses once per level (a RecursionError at about a thousand) and
+    converts integers of any length (a ValueError past 4,300 digits).
+    """
+    refused = PipelineError(
+        f"{where}: '{META_KEY}' is not a JSON object of at most {MAX_META_DEPTH} levels "
+        f"and integers of at most {MAX_META_DIGITS} digits"
+    )
+
+    def bounded_int(digits: str) -> int:
+        if len(digits.lstrip("-")) > MAX_META_DIGITS:
+            raise refused
+        return int(digits)
+
+    if _nesting(text) > MAX_META_DEPTH:
+        raise refused
     try:
-        meta = json.loads(str(raw))
+        meta = json.loads(text, parse_int=bounded_int)
     except json.JSONDecodeError:
         meta = None
     if not isinstance(meta, dict):
-        raise PipelineError(f"{source}: '{META_KEY}' is not a JSON object")
+        raise PipelineError(f"{where}: '{META_KEY}' is not a JSON object")
     return meta

@@ -7,19 +7,16 @@ import os
 import numpy as np
 
 from pipelib.atomic import write_text
+from pipelib.csv_cells import csv_lines, header_line
 
 
 def write_csv(target: str | os.PathLike[str], columns: dict[str, np.ndarray]) -> None:
-    """Write equal-length columns as CSV; floats with 6 significant digits so diffs stay readable."""
-    names = list(columns)
-    arrays = [np.asarray(columns[name]) for name in names]
-    lines = [",".join(names)]
-    for row in zip(*arrays, strict=True):
-        lines.append(",".join(_cell(value) for value in row))
-    write_text(target, "\n".join(lines) + "\n")
+    """Write equal-length columns as CSV; floats with 6 significant digits so diffs stay readable.
+
+    Text cells are neutralised against spreadsheet formulas (:mod:`pipelib.csv_cells`).
+    """
+    write_text(target, header_line(columns) + "".join(csv_lines(columns, _float_cell)))
 
 
-def _cell(value: object) -> str:
-    if isinstance(value, (float, np.floating)):
-        return f"{float(value):.6g}"
-    return str(value)
+def _float_cell(value: float) -> str:
+    return f"{value:.6g}"

@@ -7,6 +7,8 @@ same data always gives the same bytes and DVC's cache is hit.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyarrow as pa
@@ -47,6 +49,7 @@ def write_table(table: pa.Table, target: str | os.PathLike[str]) -> None:
 # Bytes a parquet page may spend beyond its values: page headers, definition levels.
 PER_ROW_SLACK = 2
 PER_CHUNK_SLACK = 64 * 1024
+BATCH_BUFFER_BYTES = 1 << 20  # iter_batches: bytes of a column chunk read at a time
 DEFAULT_TEXT_BYTES = 1024  # a text cell: 256 characters of up to 4 bytes each in UTF-8
 
 
@@ -84,6 +87,34 @@ def check_size(source: Path, metadata: pq.FileMetaData, schema: pa.Schema, max_r
             )
 
 
+@contextmanager
+def _checked_parquet(
+    source: Path, schema: pa.Schema, max_rows: int, max_text_bytes: int, **options: int
+) -> Iterator[tuple[pa.NativeFile, pq.ParquetFile]]:
+    """The open file and its parquet reader (``options``), schema and footer sizes checked (see :func:`read_table`)."""
+    try:
+        handle = pa.OSFile(str(source))
+    except FileNotFoundError:
+        raise PipelineError(f"{source}: file not found (run the stage that writes it: dvc repro)") from None
+    except OSError as error:
+        raise PipelineError(f"{source}: not a readable parquet file ({error})") from None
+    with handle:
+        try:
+            parquet = pq.ParquetFile(handle, page_checksum_verification=True, **options)
+            found = parquet.schema_arrow
+        except (pa.ArrowInvalid, OSError) as error:
+            raise PipelineError(f"{source}: not a readable parquet file ({error})") from None
+        expected = {item.name: item.type for item in schema}
+        got = {item.name: item.type for item in found}
+        if list(got) != list(expected):
+            raise PipelineError(f"{source}: columns {list(got)}, expected {list(expected)}")
+        for name, kind in expected.items():
+            if got[name] != kind:
+                raise PipelineError(f"{source}: column '{name}' has type {got[name]}, expected {kind}")
+        check_size(source, parquet.metadata, schema, max_rows, max_text_bytes)
+        yield handle, parquet
+
+
 def read_table(
     source: str | os.PathLike[str],
     schema: pa.Schema,
@@ -99,27 +130,26 @@ def read_table(
     ``max_text_bytes``). The checks and the read use one open handle.
     """
     source = Path(source)
-    try:
-        handle = pa.OSFile(str(source))
-    except FileNotFoundError:
-        raise PipelineError(f"{source}: file not found (run the stage that writes it: dvc repro)") from None
-    except OSError as error:
-        raise PipelineError(f"{source}: not a readable parquet file ({error})") from None
-    with handle:
-        try:
-            parquet = pq.ParquetFile(handle)
-            found = parquet.schema_arrow
-        except (pa.ArrowInvalid, OSError) as error:
-            raise PipelineError(f"{source}: not a readable parquet file ({error})") from None
-        expected = {item.name: item.type for item in schema}
-        got = {item.name: item.type for item in found}
-        if list(got) != list(expected):
-            raise PipelineError(f"{source}: columns {list(got)}, expected {list(expected)}")
-        for name, kind in expected.items():
-            if got[name] != kind:
-                raise PipelineError(f"{source}: column '{name}' has type {got[name]}, expected {kind}")
-        check_size(source, parquet.metadata, schema, max_rows, max_text_bytes)
+    with _checked_parquet(source, schema, max_rows, max_text_bytes) as (handle, _):
         try:  # read_table, not ParquetFile.read: the same batches (and so the same written bytes) as before
             return pq.read_table(handle, columns=columns, page_checksum_verification=True)
+        except (pa.ArrowInvalid, OSError) as error:
+            raise PipelineError(f"{source}: corrupt parquet data ({error})") from None
+
+
+def iter_batches(
+    source: str | os.PathLike[str], schema: pa.Schema, *, max_rows: int, batch_rows: int
+) -> Iterator[tuple[int, pa.RecordBatch]]:
+    """(the file's row count, a batch of at most ``batch_rows`` rows) in order, checked as :func:`read_table` checks.
+
+    Only a batch's pages are held at a time, so memory does not grow with the file.
+    """
+    source = Path(source)
+    # buffer_size: a column chunk is read a buffer at a time, not whole
+    with _checked_parquet(source, schema, max_rows, DEFAULT_TEXT_BYTES, buffer_size=BATCH_BUFFER_BYTES) as (_, parquet):
+        rows = parquet.metadata.num_rows
+        try:
+            for batch in parquet.iter_batches(batch_size=batch_rows, use_threads=False):
+                yield rows, batch
         except (pa.ArrowInvalid, OSError) as error:
             raise PipelineError(f"{source}: corrupt parquet data ({error})") from None

@@ -375,7 +375,7 @@ def report(results: dict[Path, tuple[list[Path], list[Outcome], float]]) -> str:
         )
     header = (
         "# Mutation testing (`make mutation`)\n\n"
-        "Each mutant run against the module's own unit tests (`tests/unit`, not integration); docs/testing.md.\n\n"
+        "Each mutant run against the module's own unit tests (`tests/unit`, not integration); docs/mutation.md.\n\n"
     )
     return header + "\n".join(rows) + "\n\n## Surviving mutants\n" + ("\n".join(details) or "\nnone") + "\n"
 

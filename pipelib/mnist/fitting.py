@@ -18,6 +18,7 @@ from threadpoolctl import threadpool_limits
 from pipelib.errors import PipelineError
 from pipelib.log import progress
 from pipelib.mnist.logistic_lbfgs import fit_lbfgs
+from pipelib.model_checks import check_finite, check_mnist_classes
 from pipelib.modelfile import load_arrays, save_arrays
 from pipelib.params import LogisticParams
 
@@ -182,4 +183,7 @@ def load_model(source: str | os.PathLike[str], n_features: int) -> LinearModel:
         raise PipelineError(f"{source}: model shape {coef.shape} does not fit data with {n_features} features")
     if len(classes) != max(coef.shape[0], 2) or coef.shape[0] == 2:
         raise PipelineError(f"{source}: {len(classes)} classes for {coef.shape[0]} coefficient rows")
+    check_mnist_classes(classes, str(source))
+    check_finite("coef", coef, str(source))
+    check_finite("intercept", intercept, str(source))
     return LinearModel(arrays["coef"], arrays["intercept"], arrays["classes"], _as_int(meta.get("n_iter", 0)))

@@ -7,8 +7,9 @@ import io
 import math
 import struct
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -19,20 +20,30 @@ IMAGES_MAGIC = 2051
 LABELS_MAGIC = 2049
 
 
-def _read_idx(
-    path: Path, magic: int, kind: str, dims: int, check_shape: Callable[[list[int]], None], data: bytes | None
-) -> tuple[list[int], bytes]:
-    """The header's dimensions and the payload of a gzipped IDX file, read no further than the header allows.
+def _idx_pieces(
+    path: Path,
+    magic: int,
+    kind: str,
+    dims: int,
+    check_shape: Callable[[list[int]], None],
+    source: bytes | BinaryIO | None,
+    piece_items: int | None = None,
+) -> Iterator[tuple[list[int], bytes]]:
+    """(the header's dimensions, a piece of the payload) of a gzipped IDX file, read no further than the header allows.
 
     The header is read first and checked (magic, ``check_shape``, an item count of at most
-    MAX_ITEMS), then exactly the payload it announces, then one more byte to catch a
-    longer file: a corrupt or crafted ``.gz`` cannot make the reader decompress more than
-    the header's size, however much it would expand to. ``data``, when given, is the
-    file's bytes already read (and checksummed) from ``path``.
+    MAX_ITEMS), then exactly the payload it announces, ``piece_items`` items at a time (all
+    at once by default), then one more byte to catch a longer file: a corrupt or crafted
+    ``.gz`` cannot make the reader decompress more than the header's size, however much it
+    would expand to. ``source``, when given, is the file's bytes already read (and
+    checksummed) from ``path``, or the file open for reading.
     """
     header_size = 4 * (1 + dims)
+    opened = path if source is None else io.BytesIO(source) if isinstance(source, bytes) else source
+    shape: list[int] = []
+    size = read = 0
     try:
-        with gzip.open(path if data is None else io.BytesIO(data), "rb") as stream:
+        with gzip.open(opened, "rb") as stream:
             header = stream.read(header_size)
             if len(header) < header_size:
                 raise PipelineError(f"{path}: IDX {kind} header truncated ({len(header)} bytes)")
@@ -45,30 +56,61 @@ def _read_idx(
             if shape[0] > MAX_ITEMS:
                 raise PipelineError(f"{path}: header says {shape[0]:,} {kind}s, more than the {MAX_ITEMS:,} allowed")
             size = math.prod(shape)
-            payload = stream.read(size)
-            longer = stream.read(1) != b""
+            item_size = math.prod(shape[1:])
+            piece_size = size if piece_items is None else max(1, piece_items * item_size)
+            announced = f"header of {shape[0]} {kind}{'' if shape[0] == 1 else 's'} needs"
+            while True:
+                wanted = min(piece_size, size - read)
+                payload = stream.read(wanted)
+                read += len(payload)
+                if len(payload) < wanted:
+                    raise PipelineError(f"{path}: {header_size + read} bytes, {announced} {header_size + size}")
+                if read == size and stream.read(1) != b"":
+                    raise PipelineError(f"{path}: longer than the {header_size + size} bytes a {announced}")
+                yield shape, payload
+                if read == size:
+                    return
     except FileNotFoundError:
         raise PipelineError(f"{path}: file not found") from None
     except (OSError, EOFError, zlib.error) as error:
         raise PipelineError(f"{path}: not a complete gzip file ({error})") from None
-    announced = f"header of {shape[0]} {kind}{'' if shape[0] == 1 else 's'} needs"
-    if len(payload) < size:
-        raise PipelineError(f"{path}: {header_size + len(payload)} bytes, {announced} {header_size + size}")
-    if longer:
-        raise PipelineError(f"{path}: longer than the {header_size + size} bytes a {announced}")
+
+
+def _read_idx(
+    path: Path, magic: int, kind: str, dims: int, check_shape: Callable[[list[int]], None], data: bytes | None
+) -> tuple[list[int], bytes]:
+    """The header's dimensions and the whole payload of a gzipped IDX file (:func:`_idx_pieces` in one piece)."""
+    ((shape, payload),) = _idx_pieces(path, magic, kind, dims, check_shape, data)
     return shape, payload
+
+
+def _image_shape_check(path: Path, side: int) -> Callable[[list[int]], None]:
+    def check_shape(shape: list[int]) -> None:
+        if (shape[1], shape[2]) != (side, side):
+            raise PipelineError(f"{path}: images are {shape[1]}x{shape[2]}, expected {side}x{side}")
+
+    return check_shape
 
 
 def read_idx_images(path: str | Path, side: int = 28, data: bytes | None = None) -> np.ndarray:
     """An IDX3 image file (or its bytes ``data``, read from ``path``) as an (n, side*side) uint8 array."""
     path = Path(path)
-
-    def check_shape(shape: list[int]) -> None:
-        if (shape[1], shape[2]) != (side, side):
-            raise PipelineError(f"{path}: images are {shape[1]}x{shape[2]}, expected {side}x{side}")
-
-    (count, rows, cols), payload = _read_idx(path, IMAGES_MAGIC, "image", 3, check_shape, data)
+    (count, rows, cols), payload = _read_idx(path, IMAGES_MAGIC, "image", 3, _image_shape_check(path, side), data)
     return np.frombuffer(payload, dtype=np.uint8).reshape(count, rows * cols)
+
+
+def iter_idx_images(
+    path: str | Path, stream: BinaryIO, block_rows: int, side: int = 28
+) -> Iterator[tuple[int, np.ndarray]]:
+    """(the header's image count, a block of at most ``block_rows`` images as (k, side*side) uint8) from an open file.
+
+    Checked as :func:`read_idx_images` checks, but only a block is held at a time.
+    """
+    path = Path(path)
+    for (count, rows, cols), payload in _idx_pieces(
+        path, IMAGES_MAGIC, "image", 3, _image_shape_check(path, side), stream, block_rows
+    ):
+        yield count, np.frombuffer(payload, dtype=np.uint8).reshape(-1, rows * cols)
 
 
 def read_idx_labels(path: str | Path, data: bytes | None = None) -> np.ndarray:

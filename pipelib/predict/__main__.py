@@ -13,12 +13,14 @@ docs/predict.md has the details.
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
-
-import pandas as pd
+from typing import Any, TextIO
 
 from pipelib.atomic import atomic_path
+from pipelib.csv_cells import csv_lines, header_line
 from pipelib.errors import PipelineError, run_stage
+from pipelib.log import progress
 from pipelib.predict import digits, passengers
 from pipelib.predict.models import load_mnist_model, load_titanic_model
 from pipelib.tables import use_system_allocator
@@ -48,30 +50,43 @@ def parser() -> argparse.ArgumentParser:
     return parser
 
 
-def write_predictions(table: pd.DataFrame, target: Path) -> None:
-    """The predictions as CSV (floats at full precision), written atomically."""
-    with atomic_path(target) as tmp:
-        table.to_csv(tmp, index=False, lineterminator="\n")
+PROGRESS_EVERY = 16  # blocks between progress lines (131,072 images)
 
 
-def predict_digits(args: argparse.Namespace) -> pd.DataFrame:
+def write_csv(stream: TextIO, columns: dict[str, Any], header: bool) -> None:
+    """Rows (and the header first) of the predictions CSV: floats at full precision, text safe (csv_cells)."""
+    if header:
+        stream.write(header_line(columns))
+    stream.writelines(csv_lines(columns, repr))
+
+
+def predict_digits(args: argparse.Namespace, out: TextIO) -> None:
     model, _ = load_mnist_model(args.model)
     if args.threshold is not None and model.coef.shape[0] != 1:
         raise PipelineError(f"{args.model}: a softmax model predicts the top score; --threshold is for binary ones")
-    images = digits.read_digits(args.input, args.convert, args.invert, args.prepare)
-    return digits.predictions(model, images, args.threshold or 0.0)
+    total, blocks = digits.digit_blocks(args.input, args.convert, args.invert, args.prepare)
+    done = 0
+    for number, block in enumerate(blocks, start=1):
+        write_csv(out, digits.prediction_columns(model, block, args.threshold or 0.0), header=number == 1)
+        done += len(block.pixels)
+        if number % PROGRESS_EVERY == 0 or done == total:
+            progress(f"predict: {done:,} of {total:,} images scored")
 
 
-def predict_passengers(args: argparse.Namespace) -> pd.DataFrame:
+def predict_passengers(args: argparse.Namespace, out: TextIO) -> None:
     model, _ = load_titanic_model(args.model)
-    return passengers.predictions(model, passengers.read_passenger_csv(args.input), args.threshold)
+    table = passengers.predictions(model, passengers.read_passenger_csv(args.input), args.threshold)
+    write_csv(out, {name: table[name].to_numpy() for name in table.columns}, header=True)
 
 
 def main() -> None:
     args = parser().parse_args()
+    if args.threshold is not None and not math.isfinite(args.threshold):
+        raise PipelineError(f"--threshold {args.threshold}: not a finite number")
     use_system_allocator()
-    table = predict_digits(args) if args.command == "digits" else predict_passengers(args)
-    write_predictions(table, args.out)
+    # The output's temporary file is created first: an --out that cannot be written is refused before any work.
+    with atomic_path(args.out, make_parents=False) as tmp, open(tmp, "w", encoding="utf-8", newline="") as out:
+        predict_digits(args, out) if args.command == "digits" else predict_passengers(args, out)
 
 
 if __name__ == "__main__":

@@ -7,18 +7,24 @@ the prediction the pipeline makes.
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, BinaryIO
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from pipelib.errors import PipelineError
-from pipelib.mnist.dataset import read_mnist
+from pipelib.mnist.dataset import MAX_IMAGES, MNIST_SCHEMA, PIXELS, check_digit_labels
 from pipelib.mnist.features import as_features
 from pipelib.mnist.fitting import LinearModel
-from pipelib.mnist.idx import read_idx_images
-from pipelib.predict.images import read_png_directory
+from pipelib.mnist.idx import iter_idx_images
+from pipelib.predict.images import png_files, read_digit_png
+from pipelib.regular_file import open_regular
+from pipelib.tables import iter_batches
 
 PARQUET_MAGIC = b"PAR1"
 GZIP_MAGIC = b"\x1f\x8b"
@@ -36,36 +42,100 @@ class Digits:
     labels: np.ndarray | None = None
 
 
-def read_digits(source: Path, convert: bool = False, invert: bool = False, prepare: bool = False) -> Digits:
-    """Read images from a directory of PNGs, a gzipped IDX3 file or an MNIST parquet file (told apart by content).
+def digit_blocks(
+    source: Path, convert: bool = False, invert: bool = False, prepare: bool = False
+) -> tuple[int, Iterator[Digits]]:
+    """(how many images, the images a block of at most BLOCK_ROWS at a time) from a PNG directory, IDX or parquet file.
 
-    ``convert``, ``prepare`` and ``invert`` apply to PNGs (see :mod:`pipelib.predict.images`);
-    ``invert`` also to the other inputs.
+    The inputs are told apart by content. Only a block's pixels are held at a time, so
+    memory does not grow with the input. ``convert``, ``prepare`` and ``invert`` apply to PNGs
+    (see :mod:`pipelib.predict.images`); ``invert`` also to the other inputs. The input is
+    checked before this returns; a block can still be refused (a bad label, a truncated
+    file) while the blocks are read.
     """
     if source.is_dir():
-        names, pixels = read_png_directory(source, convert, invert, prepare)
-        return Digits("file", names, pixels)
-    try:
-        with open(source, "rb") as stream:
-            head = stream.read(4)
-    except FileNotFoundError:
-        raise PipelineError(f"{source}: no such file or directory") from None
-    except OSError as error:
-        raise PipelineError(f"{source}: not readable ({error.strerror or error})") from None
+        files = png_files(source)
+        return len(files), _png_blocks(files, convert, invert, prepare)
+    stream = open_regular(source)
+    head = stream.read(4)
+    stream.seek(0)
     if convert or prepare:
+        stream.close()
         option = "--convert" if convert else "--prepare"
         raise PipelineError(f"{source}: {option} applies to PNG directories only")
     if head == PARQUET_MAGIC:
-        pixels, labels = read_mnist(source)
+        stream.close()
+        batches = iter_batches(source, MNIST_SCHEMA, max_rows=MAX_IMAGES, batch_rows=BLOCK_ROWS)
+        blocks: Iterator[tuple[int, np.ndarray, np.ndarray | None]] = (
+            (rows, *_parquet_block(batch, source)) for rows, batch in batches
+        )
     elif head[:2] == GZIP_MAGIC:
-        pixels, labels = read_idx_images(source), None
-    elif head == IDX_IMAGES_MAGIC:
-        raise PipelineError(f"{source}: an uncompressed IDX file; gzip it first (gzip {source})")
+        blocks = ((count, pixels, None) for count, pixels in iter_idx_images(source, stream, BLOCK_ROWS))
     else:
+        stream.close()
+        if head == IDX_IMAGES_MAGIC:
+            raise PipelineError(f"{source}: an uncompressed IDX file; gzip it first (gzip {source})")
         raise PipelineError(f"{source}: not a directory of PNGs, a gzipped IDX image file or an MNIST parquet file")
-    if len(pixels) == 0:
+    first = next(blocks, None)
+    if first is None or first[0] == 0:
+        stream.close()
         raise PipelineError(f"{source}: no images")
-    return Digits("row", np.arange(len(pixels)), 255 - pixels if invert else pixels, labels)
+    return first[0], _numbered_blocks(first, blocks, invert, None if stream.closed else stream)
+
+
+def _png_blocks(files: list[Path], convert: bool, invert: bool, prepare: bool) -> Iterator[Digits]:
+    for start in range(0, len(files), BLOCK_ROWS):
+        block = files[start : start + BLOCK_ROWS]
+        pixels = np.stack([read_digit_png(path, convert, invert, prepare) for path in block])
+        yield Digits("file", [path.name for path in block], pixels)
+
+
+def _parquet_block(batch: pa.RecordBatch, source: Path) -> tuple[np.ndarray, np.ndarray]:
+    """(pixels, labels) of a batch of an MNIST parquet file."""
+    pixels, labels = batch.column("pixels"), batch.column("label")
+    if pixels.null_count or labels.null_count:
+        raise PipelineError(f"{source}: MNIST table has missing values")
+    values = np.frombuffer(
+        pixels.buffers()[1], dtype=np.uint8, count=len(pixels) * PIXELS, offset=pixels.offset * PIXELS
+    )
+    labels = labels.to_numpy()
+    check_digit_labels(labels, source)
+    return values.reshape(-1, PIXELS), labels
+
+
+def _numbered_blocks(
+    first: tuple[int, np.ndarray, np.ndarray | None],
+    rest: Iterator[tuple[int, np.ndarray, np.ndarray | None]],
+    invert: bool,
+    stream: BinaryIO | None,
+) -> Iterator[Digits]:
+    """Blocks of an IDX or parquet file with their 0-based row numbers, inverted if asked; then ``stream`` closed."""
+    start = 0
+    try:
+        for _, pixels, labels in itertools.chain([first], rest):
+            yield Digits("row", np.arange(start, start + len(pixels)), 255 - pixels if invert else pixels, labels)
+            start += len(pixels)
+    finally:
+        if stream is not None:
+            stream.close()
+
+
+def read_digits(source: Path, convert: bool = False, invert: bool = False) -> Digits:
+    """All the images of a PNG directory, IDX or parquet file at once (:func:`digit_blocks`, joined)."""
+    _, blocks = digit_blocks(source, convert, invert)
+    parts = list(blocks)
+    labels = [part.labels for part in parts if part.labels is not None]
+    ids = (
+        [name for part in parts for name in part.ids]
+        if parts[0].id_column == "file"
+        else np.concatenate([part.ids for part in parts])
+    )
+    return Digits(
+        parts[0].id_column,
+        ids,
+        np.concatenate([part.pixels for part in parts]),
+        np.concatenate(labels) if labels else None,
+    )
 
 
 def decision_scores(model: LinearModel, pixels: np.ndarray) -> np.ndarray:
@@ -77,7 +147,7 @@ def decision_scores(model: LinearModel, pixels: np.ndarray) -> np.ndarray:
     return np.concatenate(blocks)
 
 
-def predictions(model: LinearModel, digits: Digits, threshold: float = 0.0) -> pd.DataFrame:
+def prediction_columns(model: LinearModel, digits: Digits, threshold: float = 0.0) -> dict[str, Any]:
     """One row per image: its id, its label if known, the predicted class and the decision score(s).
 
     A binary model predicts its positive class when the score is above ``threshold``
@@ -85,7 +155,7 @@ def predictions(model: LinearModel, digits: Digits, threshold: float = 0.0) -> p
     highest score and ``threshold`` does not apply.
     """
     scores = decision_scores(model, digits.pixels)
-    columns: dict[str, object] = {digits.id_column: digits.ids}
+    columns: dict[str, Any] = {digits.id_column: np.asarray(digits.ids)}
     if digits.labels is not None:
         columns["label"] = digits.labels
     if scores.ndim == 1:
@@ -94,4 +164,9 @@ def predictions(model: LinearModel, digits: Digits, threshold: float = 0.0) -> p
     else:
         columns["predicted"] = model.classes[scores.argmax(axis=1)]
         columns.update({f"score_{label}": scores[:, index] for index, label in enumerate(model.classes)})
-    return pd.DataFrame(columns)
+    return columns
+
+
+def predictions(model: LinearModel, digits: Digits, threshold: float = 0.0) -> pd.DataFrame:
+    """:func:`prediction_columns` as a frame."""
+    return pd.DataFrame(prediction_columns(model, digits, threshold))

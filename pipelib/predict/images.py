@@ -25,6 +25,7 @@ from PIL import Image, ImageMode, UnidentifiedImageError
 from pipelib.errors import PipelineError
 from pipelib.mnist.dataset import PIXELS, SIDE
 from pipelib.predict.prepare import prepare_digit
+from pipelib.regular_file import open_regular
 
 # Descriptions of the modes other than L that Pillow opens a PNG in (PngImagePlugin._MODES).
 MODE_NAMES = {
@@ -36,6 +37,8 @@ MODE_NAMES = {
     "I;16": "16-bit greyscale",
 }
 MAX_CONVERTED_PIXELS = 4096 * 4096  # far above any digit photo worth resizing to 28 x 28
+MAX_ASPECT = 16  # one side at most this many times the other (a digit is about as wide as high)
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def png_files(directory: Path) -> list[Path]:
@@ -60,6 +63,21 @@ def _deeper_than_8_bits(mode: str) -> bool:
     return np.dtype(ImageMode.getmode(mode).typestr).itemsize > 1
 
 
+def _check_conversion_cost(path: Path, size: tuple[int, int]) -> None:
+    """Refuse, before decoding, an image whose conversion would cost more than a digit is worth.
+
+    Decoding holds every pixel, and a resize's filter weights grow with the ratio of the
+    sides: a 1 x 16,777,216 image passed a pixel bound alone and took 1.34 GB.
+    """
+    width, height = size
+    if max(width, height) > MAX_ASPECT * min(width, height):
+        raise PipelineError(
+            f"{path}: {width} x {height} pixels, one side more than {MAX_ASPECT} times the other; crop it first"
+        )
+    if width * height > MAX_CONVERTED_PIXELS:
+        raise PipelineError(f"{path}: {width} x {height} pixels, too large to convert")
+
+
 def _describe(mode: str) -> str:
     return f"mode {mode} ({MODE_NAMES[mode]})" if mode in MODE_NAMES else f"mode {mode}"
 
@@ -67,11 +85,12 @@ def _describe(mode: str) -> str:
 def read_digit_png(path: Path, convert: bool = False, invert: bool = False, prepare: bool = False) -> np.ndarray:
     """One PNG as 784 uint8 pixels, row by row; refused (one line naming it) unless MNIST-shaped or converted."""
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), open_regular(path) as stream:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as image:
-                if image.format != "PNG":
-                    raise PipelineError(f"{path}: not a PNG image ({image.format or 'unknown'} format)")
+            if stream.read(len(PNG_SIGNATURE)) != PNG_SIGNATURE:
+                raise PipelineError(f"{path}: not a PNG image")
+            stream.seek(0)
+            with Image.open(stream, formats=["PNG"]) as image:  # no other decoder ever sees the file
                 mode, size = image.mode, image.size
                 if not (convert or prepare):
                     if mode != "L":
@@ -87,8 +106,7 @@ def read_digit_png(path: Path, convert: bool = False, invert: bool = False, prep
                 else:
                     if _deeper_than_8_bits(mode):
                         raise PipelineError(f"{path}: {_describe(mode)}, save it as an 8-bit image first")
-                    if size[0] * size[1] > MAX_CONVERTED_PIXELS:
-                        raise PipelineError(f"{path}: {size[0]} x {size[1]} pixels, too large to convert")
+                    _check_conversion_cost(path, size)
                     converted = _greyscale(image)
                     if converted.size != (SIDE, SIDE) and not prepare:
                         converted = converted.resize((SIDE, SIDE), Image.Resampling.LANCZOS)

@@ -12,20 +12,21 @@ from pathlib import Path
 import pandas as pd
 
 from pipelib.errors import PipelineError
-from pipelib.titanic.data import TEST_SCHEMA, parse_passengers
+from pipelib.regular_file import read_regular
+from pipelib.titanic.data import DOWNLOAD_MAX_BYTES, TEST_SCHEMA, parse_passengers
 from pipelib.titanic.model import TitanicModel
 
 
 def read_passenger_csv(source: Path) -> pd.DataFrame:
-    """A Kaggle-layout CSV (``Survived`` not needed, extra columns ignored) as a typed frame."""
+    """A Kaggle-layout CSV (``Survived`` not needed, extra columns ignored) as a typed frame.
+
+    At most 10 MB (the mirror's bound for a CSV), refused by its size before it is read.
+    """
+    data = read_regular(source, DOWNLOAD_MAX_BYTES, missing="no such file")
     try:
-        text = source.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PipelineError(f"{source}: no such file") from None
+        text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise PipelineError(f"{source}: not UTF-8 text ({error.reason} at byte {error.start})") from None
-    except OSError as error:
-        raise PipelineError(f"{source}: not readable ({error.strerror or error})") from None
     return parse_passengers(text, str(source), TEST_SCHEMA).to_pandas()
 
 

@@ -14,6 +14,7 @@ import os
 import sys
 import traceback
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn
 
@@ -23,8 +24,9 @@ from pipelib.png import use_agg
 from pipelib.review import vcs
 from pipelib.review.gate import Change, gate, load_tolerances
 from pipelib.review.inert import fold
-from pipelib.review.keys import OPERATING_POINT, TEST_PREDICTIONS
+from pipelib.review.keys import OPERATING_POINT, PACKAGE_LOCKS, TEST_PREDICTIONS
 from pipelib.review.plots import PlotData, plot_definitions, read_plot
+from pipelib.review.recomputed import LOCK_FILE, Recomputed, compare_locks, parse_lock
 from pipelib.review.render import Summary, checked_link, html_page, markdown, significance_table, tables, tolerance_diff
 from pipelib.review.significance import compare, parse_predictions
 
@@ -109,6 +111,30 @@ def significance(base: str, cwd: Path) -> tuple[list, list[str]]:
     return comparisons, [note[0].upper() + note[1:] + "." for note in notes]
 
 
+def read_workspace(path: Path) -> str | None:
+    """A text file of the workspace, or None when there is none."""
+    try:
+        return path.read_text(encoding="utf-8") if path.is_file() else None
+    except (OSError, UnicodeDecodeError) as error:
+        raise PipelineError(f"{path}: cannot read it ({error.__class__.__name__})") from None
+
+
+def machine_differences(base: str, cwd: Path, warnings: list[str]) -> Recomputed | None:
+    """The stages whose outputs differ from the base's with the same dvc.lock inputs; None without both locks."""
+    head_text = read_workspace(cwd / LOCK_FILE)
+    base_text = vcs.git_show(base, LOCK_FILE, cwd)
+    if head_text is None or base_text is None:
+        return None
+    head = parse_lock(head_text, f"{LOCK_FILE} (workspace)")
+    try:
+        old = parse_lock(base_text, f"{LOCK_FILE} ({base})")
+    except PipelineError as error:
+        warnings.append(f"{error}: machine differences not looked for")
+        return None
+    environment = [path for path in PACKAGE_LOCKS if vcs.git_show(base, path, cwd) != read_workspace(cwd / path)]
+    return replace(compare_locks(old, head), environment=environment)
+
+
 def tolerance_change(path: str, text: str, base: str, cwd: Path, warnings: list[str]) -> str:
     """The tolerance file's diff against the base revision; why it cannot be compared goes to ``warnings``."""
     relative = os.path.relpath(Path(path).resolve(), cwd.resolve())
@@ -138,10 +164,11 @@ def main() -> None:
     diff = tolerance_change(args.tolerances, tolerance_text, args.base, cwd, warnings)
     plots, skipped = plot_data(args.base, cwd, warnings)
     comparisons, significance_notes = significance(args.base, cwd)
+    recomputed = machine_differences(args.base, cwd, warnings)
 
     verdicts = gate(metrics, tolerances)
     sections = [*tables(params, verdicts, tolerances), significance_table(comparisons, significance_notes)]
-    summary = Summary(args.base, base_commit, vcs.head_revision(cwd), verdicts, warnings, diff, sections)
+    summary = Summary(args.base, base_commit, vcs.head_revision(cwd), verdicts, warnings, diff, sections, recomputed)
 
     out, page = Path(args.out), Path(args.html)
     image_dir = out.parent / out.stem

@@ -21,3 +21,7 @@ OPERATING_POINT: dict[str, tuple[str, str]] = {
 # with its predicted digit, in test-set order. The review compares base and head with McNemar.
 TEST_PREDICTIONS = "reports/mnist_test_predictions.csv"
 LABEL_COLUMN = "label"
+
+# The installed packages' lock: when it differs from the base's, outputs can change with the same
+# dvc.lock inputs for another reason than the machine (new library versions).
+PACKAGE_LOCKS = ("requirements-lock.txt",)

@@ -23,6 +23,7 @@ from pipelib.review import mermaid
 from pipelib.review.gate import Change, Metric, Tolerance, Verdict, is_number
 from pipelib.review.inert import code, code_block, fold
 from pipelib.review.plots import PlotData, bar_values, confusion_pair
+from pipelib.review.recomputed import Recomputed
 from pipelib.review.significance import ALPHA, Comparison
 
 # The hidden line that marks the review's comment, so a workflow updates that one comment.
@@ -194,6 +195,7 @@ class Summary:
     warnings: list[str]
     tolerance_diff: str = ""
     sections: list[Table] = field(default_factory=list)
+    recomputed: Recomputed | None = None
 
     @property
     def failures(self) -> list[str]:
@@ -217,21 +219,56 @@ class Summary:
         return f"Regression gate: passed, {gated} gated metrics within their tolerance."
 
     def notes(self) -> list[list[Cell]]:
-        """New and removed metrics, and warnings (e.g. a stale workspace or an unreadable metrics file)."""
+        """Machine differences, new and removed metrics, and warnings (e.g. a stale workspace)."""
         notes: list[list[Cell]] = []
+        if self.recomputed is not None and self.recomputed.machine:
+            notes.append(machine_note(self.recomputed))
         for status, label in (
             ("new", "New metrics (not in the base)"),
             ("removed", "Removed metrics (in the base, not now)"),
         ):
-            names = [Data(f"{v.change.file} {v.change.key}") for v in self.verdicts if v.status == status]
+            names = [f"{v.change.file} {v.change.key}" for v in self.verdicts if v.status == status]
             if names:
-                phrase: list[Cell] = [f"{label}: "]
-                for index, name in enumerate(names):
-                    phrase += [", "] * bool(index) + [name]
-                notes.append([*phrase, "."])
+                notes.append([f"{label}: ", *_names(names), "."])
         if self.tolerance_diff:
             notes.append(["This change edits the gate's tolerances (review_tolerances.yaml): see the diff below."])
         return notes + [["Warning: ", Data(warning)] for warning in self.warnings]
+
+
+def _names(names: list[str]) -> list[Cell]:
+    """Names from the change (stages, files) as a comma-separated phrase of inert cells."""
+    phrase: list[Cell] = []
+    for index, name in enumerate(names):
+        phrase += [", "] * bool(index) + [Data(name)]
+    return phrase
+
+
+def machine_note(found: Recomputed) -> list[Cell]:
+    """Which output differences come from recomputing on another machine, and which are this change's."""
+    plural = len(found.machine) > 1
+    if found.changed or found.added or found.removed:
+        note: list[Cell] = ["Recomputed on another machine: ", *_names(found.machine)]
+        note += [" have" if plural else " has", " the same code, data and parameters (dvc.lock) as in the base"]
+        note += [", yet ", "their" if plural else "its", " outputs"]
+    else:
+        note = ["Recomputed on another machine: every stage's code, data and parameters (dvc.lock) are the same "]
+        note += ["as in the base, yet the outputs of ", *_names(found.machine)]
+    if found.downstream:
+        note += [" (and, through them, the outputs of ", *_names(found.downstream), ")"]
+    if found.environment:
+        note += [" differ; the package lock ", *_names(found.environment), " differs from the base's too, so "]
+        note += ["these differences may be the new library versions' as well as the CPU's floating-point kernels"]
+    else:
+        note += [" differ; these differences are the CPU's floating-point kernels, not this change (docs/fidelity.md)"]
+    note += [". Outputs that differ for that reason: ", *_names(found.outputs), "."]
+    for label, names in (
+        (" This change's own code, data or parameters differ in ", found.changed),
+        (" New stages: ", found.added),
+        (" Removed stages: ", found.removed),
+    ):
+        if names:
+            note += [label, *_names(names), "."]
+    return [*note, " The gate applies its tolerances as usual."]
 
 
 def tolerance_diff(base_text: str | None, head_text: str, path: str, base: str) -> str:

@@ -116,6 +116,32 @@ CONVERTERS: dict[str, tuple[Callable[[str], Any], bool]] = {
 }
 
 
+def _parse_row(
+    row: list[str],
+    row_number: int,
+    header: list[str],
+    positions: dict[str, int],
+    columns: dict[str, list[Any]],
+    source: str,
+) -> None:
+    """Append one CSV row's checked values to ``columns``."""
+    if len(row) != len(header):
+        raise PipelineError(f"{source}: row {row_number} has {len(row)} fields, the header has {len(header)}")
+    for name, position in positions.items():
+        text = row[position].strip()
+        convert, optional = CONVERTERS[name]
+        if text == "":
+            if not optional:
+                raise PipelineError(f"{source}: row {row_number}, column '{name}': missing value")
+            columns[name].append(None)
+            continue
+        try:
+            columns[name].append(convert(text))
+        except ValueError as error:
+            shown = repr(text) if len(text) <= 40 else f"{text[:40]!r}..."
+            raise PipelineError(f"{source}: row {row_number}, column '{name}': {shown} is {error}") from None
+
+
 def parse_passengers(text: str, source: str, schema: pa.Schema) -> pa.Table:
     """Validate a Titanic CSV's text and convert it to a typed table with ``schema``.
 
@@ -123,38 +149,22 @@ def parse_passengers(text: str, source: str, schema: pa.Schema) -> pa.Table:
     """
     reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")))
     try:
-        rows = list(reader)
+        header = next(reader, None)
+        if not header:
+            raise PipelineError(f"{source}: empty file, expected a header row")
+        missing = [name for name in schema.names if name not in header]
+        if missing:
+            raise PipelineError(f"{source}: missing required column(s) {', '.join(missing)}")
+        positions = {name: header.index(name) for name in schema.names}
+        columns: dict[str, list[Any]] = {name: [] for name in schema.names}
+        ids = columns["PassengerId"]
+        for row_number, row in enumerate(reader, start=1):
+            if row_number > MAX_PASSENGERS:  # blank lines count: a file of them is not read whole
+                raise PipelineError(f"{source}: row {row_number}: more than the {MAX_PASSENGERS:,} passengers allowed")
+            if row:
+                _parse_row(row, row_number, header, positions, columns, source)
     except csv.Error as error:
         raise PipelineError(f"{source}: line {reader.line_num} is not readable as CSV ({error})") from None
-    header = rows[0] if rows else None
-    if not header:
-        raise PipelineError(f"{source}: empty file, expected a header row")
-    missing = [name for name in schema.names if name not in header]
-    if missing:
-        raise PipelineError(f"{source}: missing required column(s) {', '.join(missing)}")
-    positions = {name: header.index(name) for name in schema.names}
-    columns: dict[str, list[Any]] = {name: [] for name in schema.names}
-    ids = columns["PassengerId"]  # one value per row read so far
-    for row_number, row in enumerate(rows[1:], start=1):
-        if not row:
-            continue
-        if len(ids) == MAX_PASSENGERS:
-            raise PipelineError(f"{source}: row {row_number}: more than the {MAX_PASSENGERS:,} passengers allowed")
-        if len(row) != len(header):
-            raise PipelineError(f"{source}: row {row_number} has {len(row)} fields, the header has {len(header)}")
-        for name in schema.names:
-            text = row[positions[name]].strip()
-            convert, optional = CONVERTERS[name]
-            if text == "":
-                if not optional:
-                    raise PipelineError(f"{source}: row {row_number}, column '{name}': missing value")
-                columns[name].append(None)
-                continue
-            try:
-                columns[name].append(convert(text))
-            except ValueError as error:
-                shown = repr(text) if len(text) <= 40 else f"{text[:40]!r}..."
-                raise PipelineError(f"{source}: row {row_number}, column '{name}': {shown} is {error}") from None
     if not ids:
         raise PipelineError(f"{source}: no data rows")
     if len(set(ids)) != len(ids):

@@ -25,6 +25,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder
 
 from pipelib.errors import PipelineError
+from pipelib.model_checks import check_finite
 from pipelib.modelfile import load_arrays, save_arrays
 from pipelib.params import LogisticParams
 from pipelib.titanic.data import CLASSES, PORTS, SEXES
@@ -166,6 +167,8 @@ class TitanicModel:
             or arrays["intercept"].shape != (1,)
         ):
             raise PipelineError(f"{source}: model arrays have inconsistent shapes")
+        for name in ("medians", "coef", "intercept"):
+            check_finite(name, arrays[name], str(source))
         return model
 
 

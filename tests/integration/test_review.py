@@ -7,6 +7,7 @@ workspace against the committed HEAD, as the pull-request workflow does against 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
@@ -390,6 +391,56 @@ def test_mcnemar_on_changed_test_predictions(changed: ChangedProject, tmp_path: 
         ["softmax", "1.0000", "0.9933", "-0.0067", "2", "0", "0.5", "within noise"],  # 2 * 0.5**2
         ["softmax_augmented", "1.0000", "0.9000", "-0.1000", "30", "0", "1.86e-09", "beyond noise"],  # 2 * 0.5**30
     ]
+
+
+def recompute_elsewhere(project: Path, path: str, edit: Any) -> None:
+    """As a run on another CPU: ``path``'s values edited, its hash and size in dvc.lock with them, no input."""
+    file = project / path
+    before = file.read_bytes()
+    values = json.loads(before)
+    edit(values)
+    after = json.dumps(values, indent=2).encode()
+    lock = (project / "dvc.lock").read_text(encoding="utf-8")
+    pattern = re.compile(rf"md5: {hashlib.md5(before).hexdigest()}\n(\s+)size: {len(before)}\n")
+    assert len(pattern.findall(lock)) >= 1
+    lock = pattern.sub(rf"md5: {hashlib.md5(after).hexdigest()}\n\g<1>size: {len(after)}\n", lock)
+    file.write_bytes(after)
+    (project / "dvc.lock").write_text(lock, encoding="utf-8")
+
+
+def test_differences_recomputed_on_another_machine(changed: ChangedProject, tmp_path: Path) -> None:
+    """The threshold change committed; then the Titanic metrics come out one passenger apart, inputs the same."""
+    project = ChangedProject(helpers.clone_project(changed.path, tmp_path / "p"), changed.mirror, changed.threshold)
+    git(project.path, "add", "-A")
+    git(project.path, "commit", "-q", "-m", "the raised threshold")
+    one_passenger = 1 / 891
+    recompute_elsewhere(
+        project.path,
+        "metrics/titanic.json",
+        lambda values: values["titanic"].update(train_accuracy=values["titanic"]["train_accuracy"] - one_passenger),
+    )
+    cause = "these differences are the CPU's floating-point kernels, not this change (docs/fidelity.md)"
+    where = f"{cause}. Outputs that differ for that reason: `metrics/titanic.json`."
+
+    alone = review(project, base="HEAD")  # no code, data or parameter changed
+    assert alone.returncode == 0, alone.stderr  # one passenger is within the 0.01 tolerance
+    text = read_review(project)
+    assert (
+        "- Recomputed on another machine: every stage's code, data and parameters (dvc.lock) are the same as "
+        f"in the base, yet the outputs of `evaluate_titanic` differ; {where} The gate applies its tolerances as usual."
+    ) in text.splitlines()
+    assert table(text, "Headline numbers")["titanic.train_accuracy"][4:6] == [f"{-one_passenger:+.4f}", "ok"]
+
+    both = review(project, base="HEAD~1")  # the threshold change, and the machine
+    assert both.returncode == 1, both.stderr  # the recall drop, as without the machine's difference
+    own = ", ".join(
+        f"`{name}`" for name in sorted(["evaluate_mnist", "figures_mnist", "report"])
+    )  # the fixture's rerun
+    assert (
+        "- Recomputed on another machine: `evaluate_titanic` has the same code, data and parameters (dvc.lock) as "
+        f"in the base, yet its outputs differ; {where} This change's own code, data or parameters differ in {own}. "
+        "The gate applies its tolerances as usual."
+    ) in read_review(project).splitlines()
 
 
 # --- expected errors -----------------------------------------------------------------------------

@@ -379,7 +379,7 @@ def test_other_files_are_not_model_files(tmp_path: Path, content: bytes) -> None
 def test_unreadable_and_broken_files(tmp_path: Path, read: Callable[[Path], object]) -> None:
     directory = tmp_path / "m.npz"
     directory.mkdir()
-    with refused(directory, re.escape("not a readable model file (Is a directory)") + "$"):
+    with refused(directory, re.escape("not a regular file (a directory)") + "$"):
         read(directory)
     broken = tmp_path / "broken.npz"
     broken.write_bytes(b"PK\x03\x04 not really a zip")

@@ -7,7 +7,12 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from pipelib.mnist.augment import augment_with_shifts, shift_images, shuffle_order
+from pipelib.errors import PipelineError
+from pipelib.mnist.augment import augment_with_shifts, check_augmented_size, shift_images, shuffle_order
+
+# A training set with its shifted copies may hold 20,000,000 images (docs/trust.md): 2,000,000
+# readable images, ten times over.
+MOST_AUGMENTED_IMAGES = 20_000_000
 
 SHIFTS = [(1, 0), (-1, 0), (0, 1), (0, -1), (2, -3), (-4, 5), (27, 0), (0, -27), (-27, 27), (0, 0)]
 
@@ -161,3 +166,42 @@ def test_augment_with_two_shifts_by_hand(images: np.ndarray) -> None:
 def test_shuffle_of_seed_zero_by_hand() -> None:
     """``np.random.seed(0); np.random.permutation(5)`` is [2, 0, 1, 3, 4] (numpy's legacy generator is frozen)."""
     np.testing.assert_array_equal(shuffle_order(5, 0), [2, 0, 1, 3, 4])
+
+
+@pytest.mark.parametrize(
+    ("n_images", "n_shifts"), [(2_000_000, 9), (20_000_000, 0), (1, 19_999_999), (4_000_000, 4), (0, 10**9)]
+)
+def test_an_augmented_set_of_at_most_twenty_million_images_is_accepted(n_images: int, n_shifts: int) -> None:
+    check_augmented_size(n_images, n_shifts)  # the originals plus one copy per shift: exactly 20,000,000 or fewer
+
+
+@pytest.mark.parametrize(("n_images", "n_shifts"), [(2_000_000, 10), (20_000_001, 0), (10_000_001, 1), (3, 6_666_666)])
+def test_an_augmented_set_of_more_is_refused_naming_the_parameter(n_images: int, n_shifts: int) -> None:
+    total = n_images * (n_shifts + 1)
+    assert total > MOST_AUGMENTED_IMAGES
+    with pytest.raises(
+        PipelineError,
+        match=rf"'mnist\.augment\.shifts': {n_shifts} shifts of {n_images:,} images make {total:,}, "
+        r"more than the 20,000,000",
+    ):
+        check_augmented_size(n_images, n_shifts)
+
+
+def test_augment_refuses_too_many_images_before_building_anything() -> None:
+    """Zero-width images take no memory, so only the size check can stop the call."""
+    images = np.zeros((MOST_AUGMENTED_IMAGES // 2 + 1, 0), dtype=np.uint8)
+    labels = np.zeros(len(images), dtype=np.uint8)
+    with pytest.raises(PipelineError, match="1 shifts of 10,000,001 images make 20,000,002"):
+        augment_with_shifts(images, labels, [[1, 0]])
+
+
+def test_augment_with_one_shift_doubles_the_set(images: np.ndarray) -> None:
+    """An odd number of shifts too (every other test uses an even one, where ``n ^ 1 == n + 1``)."""
+    labels = np.array([4, 0, 9], dtype=np.uint8)
+    out_images, out_labels = augment_with_shifts(images[:3], labels, [[0, 1]])
+    assert out_images.shape == (6, 784)
+    np.testing.assert_array_equal(out_labels, [4, 0, 9, 4, 0, 9])
+    np.testing.assert_array_equal(out_images[:3], images[:3])
+    moved_down = out_images[3:].reshape(3, 28, 28)
+    np.testing.assert_array_equal(moved_down[:, 1:], images[:3].reshape(3, 28, 28)[:, :-1])
+    assert not moved_down[:, 0].any()

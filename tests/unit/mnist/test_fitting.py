@@ -34,6 +34,8 @@ from pipelib.mnist.fitting import (
 from pipelib.modelfile import load_arrays, read_meta, save_arrays
 from pipelib.params import BinaryParams, ImageLogisticParams, LogisticParams
 
+pytestmark = pytest.mark.kernels  # make test reruns these on other SIMD kernels (docs/testing.md)
+
 IMAGE_SETTINGS = {"dtype": "float64", "matrix": "sparse", "n_jobs": 2}
 BINARY = BinaryParams(C=0.5, max_iter=200, random_state=0, cv_folds=3, **IMAGE_SETTINGS)
 SOFTMAX = ImageLogisticParams(C=10.0, max_iter=200, random_state=0, **IMAGE_SETTINGS)

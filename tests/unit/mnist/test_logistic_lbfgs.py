@@ -28,6 +28,8 @@ from sklearn.linear_model._linear_loss import LinearModelLoss
 from pipelib.mnist.logistic_lbfgs import LbfgsFit, binomial_loss_gradient, fit_lbfgs, make_objective
 from pipelib.mnist.row_blocks import RowBlocks, block_bounds
 
+pytestmark = pytest.mark.kernels  # make test reruns these on other SIMD kernels (docs/testing.md)
+
 
 def make_data(n_classes: int, n_rows: int = 600, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """Features with about half the entries exactly 0 (so CSR is worth it), and class codes."""

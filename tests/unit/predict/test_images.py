@@ -100,11 +100,11 @@ def test_sixteen_bit_images_are_refused_even_with_convert(tmp_path: Path) -> Non
 def test_files_that_are_not_png_are_refused(tmp_path: Path) -> None:
     jpeg = tmp_path / "photo.png"
     Image.new("L", (28, 28)).save(jpeg, format="JPEG")
-    with pytest.raises(PipelineError, match=r"photo\.png: not a PNG image \(JPEG format\)"):
+    with pytest.raises(PipelineError, match=r"photo\.png: not a PNG image$"):
         read_digit_png(jpeg)
     text = tmp_path / "notes.png"
     text.write_text("not an image", encoding="utf-8")
-    with pytest.raises(PipelineError, match=r"notes\.png: not a readable image$"):
+    with pytest.raises(PipelineError, match=r"notes\.png: not a PNG image$"):
         read_digit_png(text)
     truncated = tmp_path / "cut.png"
     truncated.write_bytes(grey(tmp_path / "whole.png").read_bytes()[:60])

@@ -44,7 +44,7 @@ def test_convert_takes_4096_by_4096_pixels(tmp_path: Path) -> None:
     assert set(read_digit_png(path, convert=True)) == {77}
 
 
-@pytest.mark.parametrize("size", [(4097, 4096), (4096, 4097), (16_777_217, 1)])
+@pytest.mark.parametrize("size", [(4097, 4096), (4096, 4097)])
 def test_convert_refuses_one_pixel_row_or_column_more(tmp_path: Path, size: tuple[int, int]) -> None:
     path = png_header(tmp_path / "photo.png", *size)
     with pytest.raises(PipelineError, match=rf"photo\.png: {size[0]} x {size[1]} pixels, too large to convert$"):

@@ -60,7 +60,7 @@ def test_a_missing_file_and_a_directory_are_one_line(tmp_path: Path) -> None:
     with pytest.raises(PipelineError, match=r"nowhere\.csv: no such file$"):
         read_passenger_csv(tmp_path / "nowhere.csv")
     (tmp_path / "folder.csv").mkdir()
-    with pytest.raises(PipelineError, match=r"folder\.csv: not readable \(Is a directory\)$"):
+    with pytest.raises(PipelineError, match=r"folder\.csv: not a regular file \(a directory\)$"):
         read_passenger_csv(tmp_path / "folder.csv")
 
 
