@@ -1,32 +1,38 @@
 """Model files checked for their kind before use, so a Titanic model given for digits says so.
 
-The model files record what wrote them (``meta_json["kind"]``); reading that first turns
-"model file lacks classes" into "a Titanic model, expected an MNIST one".
+MNIST model files record what wrote them (``meta_json["kind"]``); reading that first turns
+"model file lacks classes" into "a Titanic model, expected an MNIST one". Titanic models are
+skops files (a zip without ``meta_json``), told apart by that.
 """
 
 from __future__ import annotations
 
 import os
-from typing import Any
+import zipfile
+from typing import TYPE_CHECKING, Any
 
 from pipelib.errors import PipelineError
 from pipelib.mnist.dataset import PIXELS
 from pipelib.mnist.fitting import LinearModel, load_model
-from pipelib.modelfile import read_meta
-from pipelib.titanic.model import TitanicModel
+from pipelib.modelfile import META_KEY, read_meta
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
 
 MNIST_KIND = "logistic_regression"
-TITANIC_KIND = "titanic_logistic_regression"
-KIND_NAMES = {MNIST_KIND: "an MNIST model", TITANIC_KIND: "a Titanic model"}
-WANTED = {
-    MNIST_KIND: "an MNIST model (models/binary.npz, softmax.npz or softmax_augmented.npz)",
-    TITANIC_KIND: "a Titanic model (models/titanic.npz)",
-}
+KIND_NAMES = {MNIST_KIND: "an MNIST model"}
+WANTED = {MNIST_KIND: "an MNIST model (models/binary.npz, softmax.npz or softmax_augmented.npz)"}
+TITANIC_WANTED = "a Titanic model (models/titanic/<name>.skops)"
 
 
 def model_meta(source: str | os.PathLike[str], expected: str) -> dict[str, Any]:
     """The model file's metadata, refused unless it was written as a model of ``expected`` kind."""
-    meta = read_meta(source)
+    try:
+        meta = read_meta(source)
+    except PipelineError as error:
+        if str(error).endswith(f"lacks {META_KEY}") and "schema.json" in _zip_names(source):
+            raise PipelineError(f"{source}: a Titanic model, expected {WANTED[expected]}") from None
+        raise
     kind = meta.get("kind")
     if kind != expected:
         found = KIND_NAMES.get(kind, f"a model of unknown kind {kind!r}") if isinstance(kind, str) else "no model kind"
@@ -53,7 +59,21 @@ def load_mnist_model(source: str | os.PathLike[str]) -> tuple[LinearModel, dict[
     return load_model(source, PIXELS), meta
 
 
-def load_titanic_model(source: str | os.PathLike[str]) -> tuple[TitanicModel, dict[str, Any]]:
-    """A Titanic model file, and its metadata."""
-    meta = model_meta(source, TITANIC_KIND)
-    return TitanicModel.load(source), meta
+def _zip_names(source: str | os.PathLike[str]) -> list[str]:
+    """The entry names of a zip file; none for anything else (the loaders then say what is wrong)."""
+    try:
+        with zipfile.ZipFile(source) as archive:
+            return archive.namelist()
+    except (OSError, zipfile.BadZipFile):
+        return []
+
+
+def load_titanic_model(source: str | os.PathLike[str]) -> Pipeline:
+    """A Titanic model file: the fitted Pipeline (an MNIST model file given instead is named as one)."""
+    from pipelib.titanic.model import load
+
+    if f"{META_KEY}.npy" in _zip_names(source):
+        kind = read_meta(source).get("kind")
+        found = KIND_NAMES.get(kind, f"a model of unknown kind {kind!r}") if isinstance(kind, str) else "no model kind"
+        raise PipelineError(f"{source}: {found}, expected {TITANIC_WANTED}")
+    return load(source)
