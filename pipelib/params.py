@@ -293,8 +293,10 @@ def _message(error: ErrorDetails, raw: Any) -> str:
     for part in error["loc"]:
         if entry is not None:  # the name of a registry entry: any name, its value an entry
             path.append(str(part))
-            value = value[part]
+            value = value[part] if error["type"] != "missing" else value
             section, entry = entry, None
+            if len(path) == len(error["loc"]):
+                return f"params.yaml: '{'.'.join(path)}' must be a mapping, got {type(value).__name__}"
             continue
         field = section.model_fields.get(part) if isinstance(part, str) else None
         if field is None:
