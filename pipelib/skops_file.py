@@ -33,6 +33,7 @@ from pipelib.errors import PipelineError
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 SCHEMA = "schema.json"
 ZIP_START = b"PK\x03\x04"
+SKOPS_ONLY = " (expected a skops zip archive)"
 ENCRYPTED = 0x1  # bit 0 of a zip entry's general purpose flags (APPNOTE 4.4.4)
 MAX_ENTRIES = 10_000  # a 100-tree forest has about 500
 MAX_HEADER_BYTES = 4096  # an .npy header (structured tree-node dtypes need a few hundred bytes)
@@ -99,13 +100,13 @@ def _check_archive(archive: zipfile.ZipFile, where: str, max_unpacked: int) -> N
     names = [info.filename for info in entries]
     if len(entries) > MAX_ENTRIES:
         raise PipelineError(f"{where}: {len(entries):,} entries, more than the {MAX_ENTRIES:,} a model file may hold")
-    if SCHEMA not in names or len(set(names)) != len(names):
-        raise PipelineError(f"{where}: not a skops model file (no {SCHEMA}, or an entry given twice)")
     declared = sum(info.file_size for info in entries)
     if declared > max_unpacked:
         raise PipelineError(
             f"{where}: its entries unpack to {declared:,} bytes, more than the {max_unpacked:,} allowed"
         )
+    if SCHEMA not in names or len(set(names)) != len(names):
+        raise PipelineError(f"{where}: not a skops model file (no {SCHEMA}, or an entry given twice)")
     for info in entries:
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or info.flag_bits & ENCRYPTED:
             raise PipelineError(f"{where}: entry '{info.filename}' is encrypted or uses an unsupported compression")
@@ -140,7 +141,8 @@ def load(source: str | os.PathLike[str], trusted: Sequence[str], max_unpacked: i
     if data is None:
         raise PipelineError(f"{where}: larger than a model file can be")
     if not data.startswith(ZIP_START):
-        raise PipelineError(f"{where}: not a model file (expected a skops zip archive)")
+        pickled = data.startswith(b"\x80")  # pickle protocol 2 and later, what joblib and pickle write
+        raise PipelineError(f"{where}: " + ("refused, a pickle file" if pickled else "not a model file") + SKOPS_ONLY)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             _check_archive(archive, where, max_unpacked)

@@ -33,7 +33,7 @@ ARTIFACTS = {
     "mnist-binary": "models/binary.npz",
     "mnist-softmax": "models/softmax.npz",
     "mnist-softmax-augmented": "models/softmax_augmented.npz",
-    "titanic": "models/titanic.npz",
+    "titanic": "models/titanic/logistic.skops",
 }
 
 
@@ -101,11 +101,11 @@ def test_binary_and_softmax_agree_with_the_metrics(project: Path, tiny_mirror: P
 
 def test_passenger_predictions_are_the_kaggle_submission(project: Path, tiny_mirror: Path, tmp_path: Path) -> None:
     test_csv = tiny_mirror / "titanic" / "test.csv"
-    model = project / "models" / "titanic.npz"
+    model = project / "models" / "titanic" / "logistic.skops"
     table = predicted(project, tiny_mirror, tmp_path / "t.csv", "passengers", test_csv, "--model", model)
     submission = pd.read_csv(project / "data" / "titanic" / "submission.csv")
 
-    assert list(table.columns) == ["PassengerId", "Survived", "score"]
+    assert list(table.columns) == ["PassengerId", "Survived", "score", "probability"]
     pd.testing.assert_frame_equal(table[["PassengerId", "Survived"]], submission)
     pipeline = titanic_pipeline(model)
     raw = pd.read_csv(test_csv)
@@ -138,13 +138,13 @@ def pickled_model(root: Path) -> Path:
 
 BAD = {
     "titanic-model-for-digits": (
-        lambda root: ["digits", "data/mnist/test.parquet", "--model", "models/titanic.npz"],
-        "error: models/titanic.npz: a Titanic model, expected an MNIST model "
+        lambda root: ["digits", "data/mnist/test.parquet", "--model", "models/titanic/logistic.skops"],
+        "error: models/titanic/logistic.skops: a Titanic model, expected an MNIST model "
         "(models/binary.npz, softmax.npz or softmax_augmented.npz)",
     ),
     "mnist-model-for-passengers": (
         lambda root: ["passengers", kaggle_csv_without_sex(root), "--model", "models/softmax.npz"],
-        "error: models/softmax.npz: an MNIST model, expected a Titanic model (models/titanic.npz)",
+        "error: models/softmax.npz: an MNIST model, expected a Titanic model (models/titanic/<name>.skops)",
     ),
     "colour-png": (
         lambda root: ["digits", colour_png_directory(root), "--model", "models/softmax.npz"],
@@ -152,7 +152,7 @@ BAD = {
         "--convert turns it into greyscale",
     ),
     "missing-column": (
-        lambda root: ["passengers", kaggle_csv_without_sex(root), "--model", "models/titanic.npz"],
+        lambda root: ["passengers", kaggle_csv_without_sex(root), "--model", "models/titanic/logistic.skops"],
         "error: {root}/passengers.csv: missing required column(s) Sex",
     ),
     "pickled-model": (

@@ -107,7 +107,9 @@ def test_too_many_entries_and_files_that_are_no_skops_zip_are_refused(tmp_path: 
     refused(rewritten(tmp_path / "m.skops", tmp_path / "many.skops", many), "10,0")
     pickle = tmp_path / "p.skops"
     pickle.write_bytes(b"\x80\x04K\x01.")
-    refused(pickle, "not a model file (expected a skops zip archive)")
+    refused(pickle, "refused, a pickle file (expected a skops zip archive)")
+    (tmp_path / "text.skops").write_text("not a model", encoding="utf-8")
+    refused(tmp_path / "text.skops", "not a model file (expected a skops zip archive)")
     empty_zip = tmp_path / "z.skops"
     with zipfile.ZipFile(empty_zip, "w") as archive:
         archive.writestr("other.json", "{}")
