@@ -1,15 +1,11 @@
-"""Fitted scikit-learn estimators as skops files: no pickle, deterministic bytes, bounded loading.
+"""Fitted scikit-learn estimators as skops files: no pickle, the same bytes for the same fit, bounded loading.
 
 ``skops.io`` stores an estimator as JSON plus ``.npy`` arrays in a zip and, when loading,
-refuses any type not trusted by skops or named in ``trusted``: a crafted file can at worst
-be refused, never run code. Two things are added here:
-
-* the same fit gives the same bytes (so DVC's cache is hit): skops names array entries by
-  ``id()`` and stamps the current time, so entries are renumbered in order of appearance
-  and dated 1980-01-01;
-* a file may come from a DVC remote, so the archive's size, entry count, declared sizes and
-  every ``.npy`` header are checked before skops reads anything: a deflate bomb or a header
-  claiming 2**45 elements is refused in one line naming the file.
+refuses any type that neither skops trusts by default nor the caller names: a crafted file
+can at worst be refused, never run code. Added here: skops names arrays by ``id()`` and
+stamps the time, so entries are renumbered and dated 1980-01-01 (DVC's cache is hit); and a
+file may come from a DVC remote, so its entry count, declared sizes and ``.npy`` headers are
+checked before skops reads it (a deflate bomb or a header claiming 2**45 values is refused).
 """
 
 from __future__ import annotations
@@ -32,18 +28,19 @@ from pipelib.errors import PipelineError
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 SCHEMA = "schema.json"
-ZIP_START = b"PK\x03\x04"
 SKOPS_ONLY = " (expected a skops zip archive)"
 ENCRYPTED = 0x1  # bit 0 of a zip entry's general purpose flags (APPNOTE 4.4.4)
 MAX_ENTRIES = 10_000  # a 100-tree forest has about 500
 MAX_HEADER_BYTES = 4096  # an .npy header (structured tree-node dtypes need a few hundred bytes)
 MAX_UNPACKED_BYTES = 256 * 1024**2  # everything the entries unpack to, unless the caller says otherwise
+# What zipfile, numpy and skops raise for a broken archive, .npy header or schema.
+_READ_ERRORS = (OSError, zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError, ValueError, KeyError)
+_READ_ERRORS += (TypeError, AttributeError, sio.exceptions.UntrustedTypesFoundException)
 
 
 def _canonical(data: bytes) -> bytes:
-    """skops's zip with ``id()``-based names and ids renumbered in order of appearance, fixed dates."""
+    """skops's zip with its ``id()``-based file names and ids renumbered in order of appearance, fixed dates."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        schema = json.loads(archive.read(SCHEMA))
         files: dict[str, str] = {}
         ids: dict[int, int] = {}
 
@@ -56,48 +53,30 @@ def _canonical(data: bytes) -> bytes:
             if isinstance(node.get("__id__"), int):
                 out["__id__"] = ids.setdefault(node["__id__"], len(ids))
             if isinstance(node.get("file"), str):
-                old = node["file"]
-                out["file"] = files.setdefault(old, f"{len(files)}{Path(old).suffix}")
+                out["file"] = files.setdefault(node["file"], f"{len(files)}{Path(node['file']).suffix}")
             return out
 
-        entries = {SCHEMA: json.dumps(renumber(schema), indent=1).encode()}
+        entries = {SCHEMA: json.dumps(renumber(json.loads(archive.read(SCHEMA))), indent=1).encode()}
         entries.update({new: archive.read(old) for old, new in files.items()})
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, content in entries.items():
             info = zipfile.ZipInfo(name, date_time=FIXED_ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
+            info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
             archive.writestr(info, content)
     return buffer.getvalue()
 
 
 def save(estimator: Any, target: str | os.PathLike[str]) -> None:
-    """Write a fitted estimator as a skops file, atomically; the same estimator gives the same bytes."""
+    """Write a fitted estimator as a skops file, atomically."""
     data = _canonical(sio.dumps(estimator))
     with atomic_path(target) as tmp:
         Path(tmp).write_bytes(data)
 
 
-def _check_npy(archive: zipfile.ZipFile, info: zipfile.ZipInfo, where: str) -> None:
-    """An ``.npy`` entry's header is small, holds no objects, and needs exactly the entry's declared size."""
-    with archive.open(info) as stream:
-        version = npy_format.read_magic(stream)
-        reader = npy_format.read_array_header_1_0 if version == (1, 0) else npy_format.read_array_header_2_0
-        shape, _, dtype = reader(stream, max_header_size=MAX_HEADER_BYTES)
-        if dtype.hasobject:
-            raise PipelineError(f"{where}: refused, entry '{info.filename}' holds pickled objects")
-        needed = stream.tell() + math.prod(shape) * dtype.itemsize
-    if needed != info.file_size:
-        raise PipelineError(
-            f"{where}: entry '{info.filename}' is {info.file_size:,} bytes, its header claims {needed:,}"
-        )
-
-
 def _check_archive(archive: zipfile.ZipFile, where: str, max_unpacked: int) -> None:
-    """Entry count, names, methods and declared sizes, before any entry is decompressed."""
+    """Entry count, declared sizes, methods and every ``.npy`` header, before any entry is unpacked."""
     entries = archive.infolist()
-    names = [info.filename for info in entries]
     if len(entries) > MAX_ENTRIES:
         raise PipelineError(f"{where}: {len(entries):,} entries, more than the {MAX_ENTRIES:,} a model file may hold")
     declared = sum(info.file_size for info in entries)
@@ -105,42 +84,37 @@ def _check_archive(archive: zipfile.ZipFile, where: str, max_unpacked: int) -> N
         raise PipelineError(
             f"{where}: its entries unpack to {declared:,} bytes, more than the {max_unpacked:,} allowed"
         )
+    names = [info.filename for info in entries]
     if SCHEMA not in names or len(set(names)) != len(names):
         raise PipelineError(f"{where}: not a skops model file (no {SCHEMA}, or an entry given twice)")
     for info in entries:
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or info.flag_bits & ENCRYPTED:
             raise PipelineError(f"{where}: entry '{info.filename}' is encrypted or uses an unsupported compression")
-        if info.filename.endswith(".npy"):
-            _check_npy(archive, info, where)
-
-
-# What zipfile, numpy and skops raise for a broken archive, .npy header or schema.
-_READ_ERRORS = (
-    OSError,
-    zipfile.BadZipFile,
-    EOFError,
-    zlib.error,
-    UnicodeDecodeError,
-    NotImplementedError,
-    ValueError,
-    KeyError,
-    TypeError,
-    AttributeError,
-)
+        if not info.filename.endswith(".npy"):
+            continue
+        with archive.open(info) as stream:  # the header only: an entry's size must be what it announces
+            version = npy_format.read_magic(stream)
+            reader = npy_format.read_array_header_1_0 if version == (1, 0) else npy_format.read_array_header_2_0
+            shape, _, dtype = reader(stream, max_header_size=MAX_HEADER_BYTES)
+            needed = stream.tell() + math.prod(shape) * dtype.itemsize
+        if dtype.hasobject or needed != info.file_size:
+            raise PipelineError(
+                f"{where}: entry '{info.filename}' is {info.file_size:,} bytes, its header claims {needed:,}"
+            )
 
 
 def load(source: str | os.PathLike[str], trusted: Sequence[str], max_unpacked: int = MAX_UNPACKED_BYTES) -> Any:
     """The estimator in a skops file, trusting skops's defaults and exactly the type names in ``trusted``."""
     where = str(source)
     try:
-        data = Path(source).read_bytes() if os.path.getsize(source) <= max_unpacked + 2**20 else None
+        if os.path.getsize(source) > max_unpacked + 2**20:
+            raise PipelineError(f"{where}: larger than a model file can be")
+        data = Path(source).read_bytes()
     except FileNotFoundError:
         raise PipelineError(f"{where}: model file not found (run the training stage: dvc repro)") from None
     except OSError as error:
         raise PipelineError(f"{where}: not a readable model file ({error.strerror or error})") from None
-    if data is None:
-        raise PipelineError(f"{where}: larger than a model file can be")
-    if not data.startswith(ZIP_START):
+    if not data.startswith(b"PK\x03\x04"):
         pickled = data.startswith(b"\x80")  # pickle protocol 2 and later, what joblib and pickle write
         raise PipelineError(f"{where}: " + ("refused, a pickle file" if pickled else "not a model file") + SKOPS_ONLY)
     try:
@@ -150,7 +124,5 @@ def load(source: str | os.PathLike[str], trusted: Sequence[str], max_unpacked: i
         if untrusted:
             raise PipelineError(f"{where}: refused, it holds the untrusted type {untrusted[0]}")
         return sio.loads(data, trusted=list(trusted))
-    except PipelineError:
-        raise
-    except (*_READ_ERRORS, sio.exceptions.UntrustedTypesFoundException) as error:
+    except _READ_ERRORS as error:
         raise PipelineError(f"{where}: not a readable model file ({type(error).__name__}: {error})") from None

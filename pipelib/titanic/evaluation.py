@@ -1,15 +1,14 @@
-"""Titanic evaluation of every registry model and two baselines: typed results for pipelib.metrics.
+"""Titanic evaluation of every registry model and two baselines, from the saved models and out-of-fold predictions.
 
-Every model's numbers come from its saved Pipeline and out-of-fold predictions, with no
-refitting; what needs only predictions (accuracy, confusion, McNemar against the reference)
-is there for every model, ROC AUC when it has a score, calibration when it has probabilities.
-The reference (the seed's logistic regression) also gives the seed's insight table (the
-passengers it is surest about), its coefficients and the Kaggle survival predictions.
+What needs only predictions (accuracy, confusion, McNemar against the reference) is there for
+every model; ROC AUC needs a score, calibration probabilities. The reference (the seed's
+logistic regression) also gives the seed's insight table, coefficients and Kaggle predictions.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,19 +55,12 @@ def summarize(passengers: pd.DataFrame) -> DataSummary:
     )
 
 
-def always_died(passengers: pd.DataFrame) -> np.ndarray:
-    """The baseline that predicts the majority class: nobody survived."""
-    return np.zeros(len(passengers), dtype=bool)
-
-
-def women_survive(passengers: pd.DataFrame) -> np.ndarray:
-    """The baseline of the chapter's insight table: women survive, men do not."""
-    return (passengers["Sex"] == "female").to_numpy()
-
-
-# The rules every model is shown beside (BASELINES in params.py names them): nothing to fit,
-# so each fold's accuracy is the rule's accuracy on that fold.
-BASELINE_RULES = {"always_died": always_died, "women_survive": women_survive}
+# The rules every model is shown beside, named as BASELINES in params.py. Nothing to fit, so each
+# fold's accuracy is the rule's accuracy on that fold: 549 / 891 and (233 + 468) / 891 on the data.
+BASELINE_RULES: dict[str, Callable[[pd.DataFrame], np.ndarray]] = {
+    "always_died": lambda passengers: np.zeros(len(passengers), dtype=bool),
+    "women_survive": lambda passengers: (passengers["Sex"] == "female").to_numpy(),
+}
 assert tuple(BASELINE_RULES) == BASELINES
 
 
@@ -189,31 +181,32 @@ def evaluate(inputs: TitanicInputs, settings: TitanicEvaluateParams) -> TitanicE
             f"coefficients and decision scores), got {settings.reference!r}"
         )
     reference_right = inputs.models[settings.reference].out_of_fold.survived == target
-    inputs_frame = model.model_inputs(passengers)
+    frame = model.model_inputs(passengers)
+    found = {
+        name: (model.predict(fitted.pipeline, frame).survived, fitted.out_of_fold)
+        for name, fitted in inputs.models.items()
+    }
+    found |= {
+        name: (rule(passengers), Predictions(rule(passengers), None, None)) for name, rule in BASELINE_RULES.items()
+    }
     results = {
         name: score_model(
             target,
             inputs.fold,
-            model.predict(fitted.pipeline, inputs_frame).survived,
-            fitted.out_of_fold,
+            train,
+            oof,
             None if name == settings.reference else reference_right,
             settings.calibration_bins,
         )
-        for name, fitted in inputs.models.items()
+        for name, (train, oof) in found.items()
     }
-    for name, rule in BASELINE_RULES.items():
-        predicted = rule(passengers)
-        rule_predictions = Predictions(predicted, None, None)
-        results[name] = score_model(
-            target, inputs.fold, predicted, rule_predictions, reference_right, settings.calibration_bins
-        )
     names = model.feature_names(reference)
     return TitanicEvaluation(
         reference=settings.reference,
         n_rows=len(passengers),
         n_features=len(names),
         results=results,
-        extremes=extremes(reference, passengers, reference.decision_function(inputs_frame), settings.top_n),
+        extremes=extremes(reference, passengers, reference.decision_function(frame), settings.top_n),
         feature_names=names,
         coefficients=reference[-1].coef_.ravel(),
         test_ids=inputs.test["PassengerId"].to_numpy(),
