@@ -34,8 +34,8 @@ MAX_ENTRIES = 10_000  # a 100-tree forest has about 500
 MAX_HEADER_BYTES = 4096  # an .npy header (structured tree-node dtypes need a few hundred bytes)
 MAX_UNPACKED_BYTES = 256 * 1024**2  # everything the entries unpack to, unless the caller says otherwise
 # What zipfile, numpy and skops raise for a broken archive, .npy header or schema.
-_READ_ERRORS = (OSError, zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError, ValueError, KeyError)
-_READ_ERRORS += (TypeError, AttributeError, sio.exceptions.UntrustedTypesFoundException)
+_READ_ERRORS: tuple[type[Exception], ...] = (OSError, zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError)
+_READ_ERRORS += (ValueError, KeyError, TypeError, AttributeError, sio.exceptions.UntrustedTypesFoundException)
 
 
 def _canonical(data: bytes) -> bytes:
