@@ -90,7 +90,7 @@ def main() -> None:
             {
                 "mnist.n_train": n_train,
                 "mnist.figures.shift_example": min(123, n_train - 1),
-                "titanic.model.cv_folds": 3,
+                "titanic.cv_folds": 3,
             },
         )
         helpers.run_dvc(a, mirror, "repro")

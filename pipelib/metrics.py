@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # the report reads the layout without importing scikit-learn
     from pipelib.mnist.sweep import Model as SweepModel
     from pipelib.mnist.sweep import ModelResult
     from pipelib.mnist.sweep import Point as SweepPoint
+    from pipelib.titanic.evaluation import ModelResult as TitanicModelResult
     from pipelib.titanic.evaluation import TitanicEvaluation
 
 Path_ = str | os.PathLike[str]
@@ -59,13 +60,10 @@ MNIST_HEADLINE = (
     "softmax.test_accuracy",
     "softmax_augmented.test_accuracy",
 )
-TITANIC_HEADLINE = (
-    "titanic.train_accuracy",
-    *(f"titanic.cv_{name}" for name in RATES),
-    "titanic.cv_fold_accuracy_mean",
-    "titanic.cv_roc_auc",
-    "titanic.cv_brier",
-)
+# Every Titanic model and baseline has these; ROC AUC and Brier only where it has scores or probabilities.
+TITANIC_MODEL_HEADLINE = ("train_accuracy", *(f"cv_{name}" for name in RATES), "cv_fold_accuracy_mean")
+TITANIC_OPTIONAL = ("cv_roc_auc", "cv_brier")
+NOT_AVAILABLE = "not available for this model"  # what the report says of a metric a model cannot give
 # The details blocks the report reads (their inner keys vary with the folds and the data).
 MNIST_DETAIL_KEYS = (
     "binary.positive_digit",
@@ -94,15 +92,7 @@ SWEEP_HEADLINE = tuple(
     for point in ("best", "seed_setting")
     for key in ("C", "scaling", "validation_accuracy", "test_accuracy")
 )
-TITANIC_DETAIL_KEYS = (
-    "titanic.n_rows",
-    "titanic.n_features",
-    "titanic.threshold",
-    "titanic.cv_fold_accuracy",
-    "titanic.cv_confusion",
-    "titanic.calibration",
-    "data",
-)
+TITANIC_DETAIL_KEYS = ("titanic.reference", "titanic.n_rows", "titanic.n_features", "models", "data")
 
 # What the pull-request review needs, as (file, dotted key): the operating point marked on its curves.
 REVIEW_KEYS = {
@@ -246,30 +236,49 @@ def mnist_details(result: MnistEvaluation) -> dict[str, Any]:
     }
 
 
-def titanic_headline(result: TitanicEvaluation) -> dict[str, Any]:
-    """The contents of ``metrics/titanic.json``."""
-    return {
-        "titanic": {
-            "train_accuracy": result.train_accuracy,
-            **_prefixed("cv", result.cv),
-            "cv_fold_accuracy_mean": _mean(result.fold_accuracies),
-            "cv_roc_auc": result.roc_auc,
-            "cv_brier": result.calibration.brier,
-        }
+def _titanic_model_headline(result: TitanicModelResult) -> dict[str, float]:
+    optional = {
+        "cv_roc_auc": result.roc_auc,
+        "cv_brier": None if result.calibration is None else result.calibration.brier,
     }
+    return {
+        "train_accuracy": result.train_accuracy,
+        **_prefixed("cv", result.cv),
+        "cv_fold_accuracy_mean": _mean(result.fold_accuracies),
+        **{key: value for key, value in optional.items() if value is not None},
+    }
+
+
+def _titanic_model_details(result: TitanicModelResult) -> dict[str, Any]:
+    comparison = result.mcnemar
+    return {
+        "cv_fold_accuracy": per_fold(result.fold_accuracies),
+        "cv_confusion": result.cv.as_dict(),
+        **({} if result.calibration is None else {"calibration": _calibration(result.calibration)}),
+        **(
+            {}
+            if comparison is None
+            else {
+                "mcnemar_vs_reference": {
+                    "only_this_right": comparison.only_first_right,
+                    "only_reference_right": comparison.only_second_right,
+                    "p_value": comparison.p_value,
+                }
+            }
+        ),
+    }
+
+
+def titanic_headline(result: TitanicEvaluation) -> dict[str, Any]:
+    """The contents of ``metrics/titanic.json``: one block per model and baseline, named as in the registry."""
+    return {name: _titanic_model_headline(model) for name, model in result.results.items()}
 
 
 def titanic_details(result: TitanicEvaluation) -> dict[str, Any]:
     """The contents of ``reports/titanic_details.json``."""
     return {
-        "titanic": {
-            "n_rows": result.n_rows,
-            "n_features": result.n_features,
-            "threshold": result.threshold,
-            "cv_fold_accuracy": per_fold(result.fold_accuracies),
-            "cv_confusion": result.cv.as_dict(),
-            "calibration": _calibration(result.calibration),
-        },
+        "titanic": {"reference": result.reference, "n_rows": result.n_rows, "n_features": result.n_features},
+        "models": {name: _titanic_model_details(model) for name, model in result.results.items()},
         "data": {
             "n_rows": result.summary.n_rows,
             "n_columns": result.summary.n_columns,

@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal
 import annotated_types
 import numpy as np
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
@@ -72,10 +72,6 @@ class ImageLogisticParams(LogisticParams):
 
 
 class BinaryParams(ImageLogisticParams):
-    cv_folds: Annotated[int, Field(ge=2, le=255)]  # fold ids are stored as uint8
-
-
-class TitanicModelParams(LogisticParams):
     cv_folds: Annotated[int, Field(ge=2, le=255)]  # fold ids are stored as uint8
 
 
@@ -133,16 +129,89 @@ class TitanicSource(Section):
     url: Annotated[str, Field(pattern=r"^https://", description="an https:// URL")]
 
 
+# The scikit-learn modules a registry entry may name its estimator from (docs/models.md).
+ESTIMATOR_MODULES = ("sklearn.linear_model", "sklearn.ensemble", "sklearn.svm", "sklearn.neighbors", "sklearn.tree")
+BASELINES = ("always_died", "women_survive")  # the Titanic rules every model is shown beside
+ESTIMATOR_PATH = "an import path sklearn.<module>.<Classifier> with <module> one of " + ", ".join(
+    module.removeprefix("sklearn.") for module in ESTIMATOR_MODULES
+)
+
+
+def estimator_class(path: str) -> type:
+    """The classifier class an allow-listed import path names (ValueError saying why not)."""
+    import importlib
+
+    from sklearn.base import ClassifierMixin
+
+    module, _, name = path.rpartition(".")
+    if module not in ESTIMATOR_MODULES:
+        raise ValueError(f"must be {ESTIMATOR_PATH}, got {path!r}")
+    found = getattr(importlib.import_module(module), name, None)
+    if not isinstance(found, type) or not issubclass(found, ClassifierMixin) or name.startswith("_"):
+        raise ValueError(f"must name a classifier of {module}, got {path!r}")
+    return found
+
+
+class TitanicModelEntry(Section):
+    """One model of the registry: a scikit-learn classifier after the seed's preprocessing."""
+
+    estimator: Annotated[str, Field(description=ESTIMATOR_PATH)]
+    params: dict[str, Any]  # the estimator's hyperparameters, checked by scikit-learn's own constraints
+    preprocess: Annotated[
+        list[Literal["scale_numeric"]],
+        Field(max_length=1, description="[] or [scale_numeric] (a StandardScaler on the numeric columns)"),
+    ]
+
+    @field_validator("estimator")
+    @classmethod
+    def _allowed(cls, path: str) -> str:
+        estimator_class(path)
+        return path
+
+    @field_validator("params")
+    @classmethod
+    def _hyperparameters(cls, params: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        if "estimator" not in info.data:  # already refused
+            return params
+        from sklearn.utils._param_validation import InvalidParameterError
+
+        try:  # an unknown name is a TypeError of the constructor, a bad value scikit-learn's own error
+            estimator_class(info.data["estimator"])(**params)._validate_params()
+        except (InvalidParameterError, TypeError, ValueError) as error:
+            raise ValueError("refused by scikit-learn: " + " ".join(str(error).split())) from None
+        return params
+
+
 class TitanicEvaluateParams(Section):
-    threshold: float
+    reference: Annotated[str, Field(description="the name of a titanic.models entry")]
     top_n: Annotated[int, Field(ge=1)]
     calibration_bins: Annotated[int, Field(ge=2, le=1000)]
 
 
 class TitanicParams(Section):
     source: TitanicSource
-    model: TitanicModelParams
+    cv_folds: Annotated[int, Field(ge=2, le=255)]  # fold ids are stored as uint8
+    models: Annotated[dict[str, TitanicModelEntry], Field(min_length=1)]
     evaluate: TitanicEvaluateParams
+
+    @field_validator("models")
+    @classmethod
+    def _names(cls, models: dict[str, TitanicModelEntry]) -> dict[str, TitanicModelEntry]:
+        for name in models:
+            if not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", name) or name in BASELINES:
+                raise ValueError(
+                    f"has the name {name!r}: a name is lower-case letters, digits and _ "
+                    f"(it names files), not {' or '.join(BASELINES)}"
+                )
+        return models
+
+    @field_validator("evaluate")
+    @classmethod
+    def _reference(cls, evaluate: TitanicEvaluateParams, info: ValidationInfo) -> TitanicEvaluateParams:
+        names = list(info.data.get("models", {}))
+        if names and evaluate.reference not in names:
+            raise ValueError(f"has reference {evaluate.reference!r}, not one of titanic.models ({', '.join(names)})")
+        return evaluate
 
 
 class Params(Section):
@@ -201,13 +270,30 @@ def _bound(item: annotated_types.BaseMetadata) -> _Bound | None:
     return None
 
 
+def _entry_section(annotation: Any) -> type[Section] | None:
+    """The Section of a ``dict[str, Section]`` field (a registry), else None."""
+    arguments = typing.get_args(annotation)
+    is_registry = typing.get_origin(annotation) is dict and len(arguments) == 2 and _is_section(arguments[1])
+    return arguments[1] if is_registry else None
+
+
 def _message(error: ErrorDetails, raw: Any) -> str:
     """One pydantic error as "params.yaml: ..." naming the dotted key (errors inside a list name the list)."""
+    if error["type"] == "value_error":  # a validator's own sentence, after the key it checked
+        return f"params.yaml: '{'.'.join(map(str, error['loc']))}' {error['ctx']['error']}"
     section: type[Section] = Params
     path: list[str] = []
     value = raw
     field: FieldInfo | None = None
+    entry: type[Section] | None = None
     for part in error["loc"]:
+        if entry is not None:  # the name of a registry entry: any name, its value an entry
+            path.append(str(part))
+            value = value[part] if error["type"] != "missing" else value
+            section, entry = entry, None
+            if len(path) == len(error["loc"]):
+                return f"params.yaml: '{'.'.join(path)}' must be a mapping, got {type(value).__name__}"
+            continue
         field = section.model_fields.get(part) if isinstance(part, str) else None
         if field is None:
             key = ".".join([*path, str(part)])
@@ -216,6 +302,9 @@ def _message(error: ErrorDetails, raw: Any) -> str:
         if error["type"] != "missing":
             value = value[part]
         annotation = field.annotation
+        entry = _entry_section(annotation)
+        if entry is not None and len(path) < len(error["loc"]):
+            continue
         if not _is_section(annotation):
             break
         section = annotation

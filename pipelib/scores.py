@@ -13,29 +13,18 @@ from pipelib.tables import read_table, write_table
 SCORES_SCHEMA = pa.schema([("fold", pa.uint8()), ("target", pa.bool_()), ("score", pa.float64())])
 
 
-def scores_columns(fold: np.ndarray, truth: np.ndarray, score: np.ndarray) -> dict[str, np.ndarray]:
-    """The columns of SCORES_SCHEMA, for a table that may lead with columns of its own."""
-    return {"fold": fold, "target": truth.astype(bool), "score": score}
-
-
 def write_scores(target: str | os.PathLike[str], fold: np.ndarray, truth: np.ndarray, score: np.ndarray) -> None:
     """Fold id, true class and out-of-fold decision score of every training row."""
-    write_table(pa.table(scores_columns(fold, truth, score), schema=SCORES_SCHEMA), target)
+    columns = {"fold": fold, "target": truth.astype(bool), "score": score}
+    write_table(pa.table(columns, schema=SCORES_SCHEMA), target)
 
 
-def read_scores_table(source: str | os.PathLike[str], schema: pa.Schema, max_rows: int) -> pa.Table:
-    """A scores file of at most ``max_rows`` rows with ``schema`` (SCORES_SCHEMA's columns last), no missing values
-    and finite scores."""
-    table = read_table(source, schema, max_rows=max_rows)
+def read_scores(source: str | os.PathLike[str], max_rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(fold, target, score) arrays of a scores file of at most ``max_rows`` rows, no missing values, finite scores."""
+    table = read_table(source, SCORES_SCHEMA, max_rows=max_rows)
     if any(table.column(name).null_count for name in table.column_names):
         raise PipelineError(f"{source}: scores file has missing values")
     if not np.isfinite(table.column("score").to_numpy()).all():
         raise PipelineError(f"{source}: scores file has non-finite scores")
-    return table
-
-
-def read_scores(source: str | os.PathLike[str], max_rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(fold, target, score) arrays of a scores file of at most ``max_rows`` rows, with no missing values."""
-    table = read_scores_table(source, SCORES_SCHEMA, max_rows)
     fold, target, score = (table.column(name).to_numpy(zero_copy_only=False) for name in table.column_names)
     return fold, target, score

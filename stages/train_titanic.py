@@ -1,4 +1,4 @@
-"""train (Titanic): preprocessing + logistic regression saved as one model file, and k-fold scores."""
+"""train (Titanic): one registry entry fitted on every passenger (a skops file) and its k-fold predictions."""
 
 from __future__ import annotations
 
@@ -6,27 +6,31 @@ import argparse
 
 import numpy as np
 
-from pipelib.errors import run_stage
+from pipelib.errors import PipelineError, run_stage
 from pipelib.params import load_params, require_fold_count
-from pipelib.titanic.frames import read_passengers, write_scores
-from pipelib.titanic.model import TitanicModel, classifier, fit_quietly, model_inputs, out_of_fold_scores
+from pipelib.titanic import model
+from pipelib.titanic.frames import read_passengers, write_out_of_fold
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--name", required=True, help="the titanic.models entry")
     parser.add_argument("--train", required=True)
     parser.add_argument("--model", required=True)
-    parser.add_argument("--scores", required=True)
+    parser.add_argument("--out-of-fold", required=True)
     args = parser.parse_args()
     params = load_params().titanic
+    if args.name not in params.models:
+        raise PipelineError(f"params.yaml: no entry '{args.name}' in titanic.models ({', '.join(params.models)})")
+    entry = params.models[args.name]
     passengers = read_passengers(args.train, labelled=True)
     target = passengers["Survived"].to_numpy().astype(np.int64)
-    require_fold_count(params.model.cv_folds, target, "titanic.model.cv_folds", args.train)
-    inputs = model_inputs(passengers)
-    fold, score = out_of_fold_scores(inputs, target, params.model, params.model.cv_folds)
-    model = TitanicModel.from_pipeline(fit_quietly(classifier(params.model), inputs, target))
-    write_scores(args.scores, passengers["PassengerId"].to_numpy(), fold, target, score)
-    model.save(args.model, params.model)
+    require_fold_count(params.cv_folds, target, "titanic.cv_folds", args.train)
+    inputs = model.model_inputs(passengers)
+    fold, found = model.out_of_fold(model.build(entry), inputs, target, params.cv_folds)
+    fitted = model.fit_quietly(model.build(entry), inputs, target)
+    write_out_of_fold(args.out_of_fold, passengers["PassengerId"].to_numpy(), fold, target, found)
+    model.save(fitted, args.model)
 
 
 if __name__ == "__main__":

@@ -394,6 +394,14 @@ def read_dvc_yaml(dvc_yaml: Path = REPO_ROOT / "dvc.yaml") -> dict[str, Any]:
     return document
 
 
+def foreach_items(dvc_yaml: Path, foreach: Any) -> dict[str, Any]:
+    """A stage's ``foreach``: its mapping, or for ``${a.b}`` that mapping of the params.yaml beside dvc.yaml."""
+    if isinstance(foreach, str):
+        params = yaml.safe_load((dvc_yaml.parent / "params.yaml").read_text(encoding="utf-8"))
+        return dict(get_dotted(params, foreach.removeprefix("${").removesuffix("}")))
+    return dict(foreach)
+
+
 def pipeline_stage_deps(dvc_yaml: Path) -> dict[str, set[str]]:
     """Every stage of a dvc.yaml (``foreach`` expanded to ``name@key``) with its dependency paths, unexpanded."""
     stages = read_dvc_yaml(dvc_yaml)["stages"]
@@ -401,7 +409,8 @@ def pipeline_stage_deps(dvc_yaml: Path) -> dict[str, set[str]]:
     for name, definition in stages.items():
         body = definition.get("do", definition)
         deps = {dep if isinstance(dep, str) else next(iter(dep)) for dep in body.get("deps", [])}
-        keys = [f"{name}@{key}" for key in definition["foreach"]] if "foreach" in definition else [name]
+        foreach = foreach_items(dvc_yaml, definition["foreach"]) if "foreach" in definition else {}
+        keys = [f"{name}@{key}" for key in foreach] if foreach else [name]
         found |= dict.fromkeys(keys, deps)
     return found
 
@@ -461,3 +470,22 @@ def rendered_comment(markdown: str) -> dict[str, Any]:
                 found["mentions"] += MENTION.findall(child.content)
                 found["bare_urls"] += BARE_URL.findall(child.content)
     return found
+
+
+def hand_titanic_model(coef: list[float], intercept: float = 0.0) -> Any:
+    """A Titanic model file's Pipeline with hand-set coefficients over the seed's 12 features (TITANIC_FEATURES):
+    the preprocessing fitted on three passengers holding every category, then a logistic regression."""
+    import pandas as pd
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
+    from pipelib.titanic.model import model_inputs, preprocessing
+
+    every_category = pd.DataFrame(
+        {"Pclass": [1, 2, 3], "Sex": ["female", "male", "male"], "Embarked": ["C", "Q", "S"]}
+        | {name: [1.0, 2.0, 3.0] for name in ("Age", "SibSp", "Parch", "Fare")}
+    )
+    linear = LogisticRegression()
+    linear.coef_, linear.intercept_ = np.array([coef], dtype=np.float64), np.array([intercept])
+    linear.classes_, linear.n_features_in_ = np.array([0, 1]), len(coef)
+    return Pipeline([("preprocess", preprocessing().fit(model_inputs(every_category))), ("model", linear)])

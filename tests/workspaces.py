@@ -31,9 +31,9 @@ from pipelib.mnist.source import load_mirror
 from pipelib.params import load_params
 from pipelib.scores import write_scores
 from pipelib.tables import write_table
+from pipelib.titanic import model as titanic_model
 from pipelib.titanic.data import TEST_SCHEMA, TRAIN_SCHEMA, parse_passengers
-from pipelib.titanic.frames import write_scores as write_titanic_scores
-from pipelib.titanic.model import TitanicModel, classifier, fit_quietly, model_inputs
+from pipelib.titanic.frames import write_out_of_fold
 
 # --- stage command lines ------------------------------------------------------------------------
 
@@ -57,13 +57,13 @@ def stage_commands(dvc_yaml: Path = helpers.REPO_ROOT / "dvc.yaml") -> dict[str,
     found: dict[str, StageCommand] = {}
     for name, definition in helpers.read_dvc_yaml(dvc_yaml)["stages"].items():
         body = definition.get("do", definition)
-        foreach = definition.get("foreach", {})
+        foreach = helpers.foreach_items(dvc_yaml, definition.get("foreach", {}))
         expansions = {f"{name}@{key}": {"key": key, "item": item} for key, item in foreach.items()}
         for stage, values in (expansions or {name: {}}).items():
 
-            def expand(text: str, values: dict[str, str] = values) -> str:
+            def expand(text: str, values: dict[str, Any] = values) -> str:
                 for key, value in values.items():
-                    text = text.replace(f"${{{key}}}", value)
+                    text = text.replace(f"${{{key}}}", value) if isinstance(value, str) else text
                 return text
 
             argv = shlex.split(expand(body["cmd"]))
@@ -77,7 +77,7 @@ def stage_commands(dvc_yaml: Path = helpers.REPO_ROOT / "dvc.yaml") -> dict[str,
 
 MNIST_TRAIN, MNIST_TEST = 60, 20
 PASSENGERS, TEST_PASSENGERS = 30, 10
-WORKSPACE_PARAMS = {"mnist.n_train": MNIST_TRAIN, "mnist.figures.shift_example": 10, "titanic.model.cv_folds": 3}
+WORKSPACE_PARAMS = {"mnist.n_train": MNIST_TRAIN, "mnist.figures.shift_example": 10, "titanic.cv_folds": 3}
 
 
 def write_workspace_mirror(root: Path) -> Path:
@@ -125,17 +125,13 @@ def write_stage_inputs(project: Path, mirror: Path) -> None:
     write_table(test, titanic / "test.parquet")
     passengers = train.to_pandas()
     target = passengers["Survived"].to_numpy().astype(np.int64)
-    params = settings.titanic.model
-    model = TitanicModel.from_pipeline(fit_quietly(classifier(params), model_inputs(passengers), target))
-    model.save(models / "titanic.npz", params)
     titanic_fold = (np.arange(PASSENGERS) % 3).astype(np.uint8)
-    write_titanic_scores(
-        titanic / "cv_scores.parquet",
-        passengers["PassengerId"].to_numpy(),
-        titanic_fold,
-        target,
-        model.decision_function(passengers),
-    )
+    for name, entry in settings.titanic.models.items():  # every registry model, its fit as out-of-fold stand-in
+        fitted = titanic_model.fit_quietly(titanic_model.build(entry), titanic_model.model_inputs(passengers), target)
+        titanic_model.save(fitted, models / "titanic" / f"{name}.skops")
+        found = titanic_model.predict(fitted, titanic_model.model_inputs(passengers))
+        ids = passengers["PassengerId"].to_numpy()
+        write_out_of_fold(titanic / "out_of_fold" / f"{name}.parquet", ids, titanic_fold, target, found)
     # The sweep's metrics, as its stage writes them (the report's one input from the sweep).
     point = {"validation_accuracy": 0.9, "test_accuracy": 0.91}
     write_json(
@@ -190,7 +186,7 @@ def error_line(result: subprocess.CompletedProcess[str]) -> str:
 
 TINY_MNIST = (200, 50)
 TINY_TITANIC = (40, 10)
-TINY_PARAMS = {"mnist.n_train": TINY_MNIST[0], "mnist.figures.shift_example": 123, "titanic.model.cv_folds": 3}
+TINY_PARAMS = {"mnist.n_train": TINY_MNIST[0], "mnist.figures.shift_example": 123, "titanic.cv_folds": 3}
 
 
 def write_tiny_mirror(root: Path) -> Path:

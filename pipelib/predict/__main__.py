@@ -1,7 +1,7 @@
 """predict: score new digits or passengers with the pipeline's model files and write a CSV.
 
   python -m pipelib.predict digits INPUT --model models/softmax_augmented.npz --out predictions.csv
-  python -m pipelib.predict passengers test.csv --model models/titanic.npz --out predictions.csv
+  python -m pipelib.predict passengers test.csv --model models/titanic/logistic.skops --out predictions.csv
 
 INPUT is a directory of 28 x 28 8-bit greyscale PNGs (white digit on black; with --prepare,
 any photo or scan of one digit), a gzipped IDX image file or an MNIST parquet file. A bad
@@ -42,11 +42,11 @@ def parser() -> argparse.ArgumentParser:
     digit.add_argument("--prepare", action="store_true", help="PNGs: crop, scale and centre any digit as MNIST's")
     digit.add_argument("--invert", action="store_true", help="dark digits on a light background: invert the pixels")
     digit.add_argument("--threshold", type=float, default=None, help="binary model: positive above this score (0)")
-    passenger = commands.add_parser("passengers", help="Titanic passengers -> PassengerId, Survived, decision score")
+    passenger = commands.add_parser("passengers", help="Titanic passengers -> PassengerId, Survived, scores")
     passenger.add_argument("input", type=Path, help="a CSV with Kaggle's Titanic columns (Survived not needed)")
-    passenger.add_argument("--model", required=True, type=Path, help="models/titanic.npz")
+    passenger.add_argument("--model", required=True, type=Path, help="models/titanic/<name>.skops")
     passenger.add_argument("--out", required=True, type=Path, help="the CSV to write")
-    passenger.add_argument("--threshold", type=float, default=0.0, help="Survived = 1 above this score (0)")
+    passenger.add_argument("--threshold", type=float, default=None, help="Survived = 1 above this decision score")
     return parser
 
 
@@ -74,7 +74,7 @@ def predict_digits(args: argparse.Namespace, out: TextIO) -> None:
 
 
 def predict_passengers(args: argparse.Namespace, out: TextIO) -> None:
-    model, _ = load_titanic_model(args.model)
+    model = load_titanic_model(args.model)
     table = passengers.predictions(model, passengers.read_passenger_csv(args.input), args.threshold)
     write_csv(out, {name: table[name].to_numpy() for name in table.columns}, header=True)
 

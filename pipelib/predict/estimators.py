@@ -1,10 +1,9 @@
 """Model files as fitted scikit-learn estimators, for use outside the pipeline.
 
-The pipeline keeps models as plain arrays (loading never runs code); these loaders put the
-arrays back into the estimators they came from. ``mnist_estimator`` gives the
-``LogisticRegression`` that ``fit`` produced, ``titanic_pipeline`` the whole
-preprocessing-plus-model ``Pipeline``, whose ``predict`` takes a Kaggle-layout frame
-(``pandas.read_csv("test.csv")``). Their ``predict``, ``decision_function`` and
+Loading never runs code from the file. ``mnist_estimator`` puts an MNIST model's plain
+arrays back into the ``LogisticRegression`` that ``fit`` produced; ``titanic_pipeline`` gives
+a Titanic model's saved ``Pipeline`` behind a step whose ``predict`` takes a Kaggle-layout
+frame (``pandas.read_csv("test.csv")``). Their ``predict``, ``decision_function`` and
 ``predict_proba`` equal those of the estimators fitted in the pipeline.
 """
 
@@ -14,14 +13,12 @@ import os
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from pipelib.errors import PipelineError
 from pipelib.predict.models import load_mnist_model, load_titanic_model, logistic_params
-from pipelib.titanic.model import CATEGORICAL, NUMERIC, TitanicModel, model_inputs, preprocessing
+from pipelib.titanic.model import model_inputs
 
 
 def fitted_logistic(
@@ -50,53 +47,11 @@ def mnist_estimator(source: str | os.PathLike[str]) -> LogisticRegression:
     return fitted_logistic(model.coef, model.intercept, model.classes, logistic_params(meta), model.n_iter)
 
 
-def fitting_frame(model: TitanicModel) -> pd.DataFrame:
-    """Passengers on which the preprocessing fits to exactly the model's medians, fill values and categories.
-
-    Each numeric column holds its median only; each categorical column holds every
-    category once and its most frequent value once more per extra row.
-    """
-    n_rows = max(len(values) for values in model.categories) + 1
-    columns: dict[str, Any] = {
-        name: np.full(n_rows, median) for name, median in zip(NUMERIC, model.medians, strict=True)
-    }
-    for name, fill, values in zip(CATEGORICAL, model.most_frequent, model.categories, strict=True):
-        columns[name] = np.array([*values, *[fill] * (n_rows - len(values))], dtype=object)
-    return pd.DataFrame(columns)
-
-
-def _same_fit(fitted: Any, model: TitanicModel) -> bool:
-    numeric = fitted.named_transformers_["num"].named_steps["imputer"]
-    categorical = fitted.named_transformers_["cat"]
-    imputed = categorical.named_steps["imputer"].statistics_.astype(str)
-    categories = categorical.named_steps["encoder"].categories_
-    return (
-        np.array_equal(numeric.statistics_, model.medians)
-        and np.array_equal(imputed, model.most_frequent)
-        and len(categories) == len(model.categories)
-        and all(
-            np.array_equal(found.astype(str), values)
-            for found, values in zip(categories, model.categories, strict=True)
-        )
-    )
-
-
 def titanic_pipeline(source: str | os.PathLike[str]) -> Pipeline:
-    """The Titanic model file as a fitted ``Pipeline``: inputs -> ColumnTransformer -> LogisticRegression.
+    """A Titanic model file as a fitted ``Pipeline``: inputs -> the saved preprocessing -> the entry's classifier.
 
     The first step selects and types the seven model columns from a frame with Kaggle's
-    columns; ``pipeline[1:]`` is the pipeline the training stage fitted. The
-    ColumnTransformer is fitted on :func:`fitting_frame`, which reproduces the saved
-    medians, fill values and categories, and is checked to have done so.
+    columns; ``pipeline[1:]`` is the Pipeline the training stage fitted and saved.
     """
-    model, meta = load_titanic_model(source)
-    preprocess = preprocessing().fit(model_inputs(fitting_frame(model)))
-    if not _same_fit(preprocess, model):
-        raise PipelineError(
-            f"{source}: its medians, fill values and categories are not ones a fit gives "
-            "(categories sorted and unique, each fill value among its categories)"
-        )
-    classifier = fitted_logistic(
-        model.coef[None, :], np.array([model.intercept]), np.array([0, 1]), logistic_params(meta)
-    )
-    return Pipeline([("inputs", FunctionTransformer(model_inputs)), ("preprocess", preprocess), ("model", classifier)])
+    fitted = load_titanic_model(source)
+    return Pipeline([("inputs", FunctionTransformer(model_inputs)), *fitted.steps])

@@ -64,11 +64,17 @@ def read_inputs(
     digit = details["binary"]["positive_digit"]
     if not isinstance(digit, int) or isinstance(digit, bool) or not 0 <= digit <= 9:
         raise PipelineError(f"{mnist_details}: 'binary.positive_digit' must be a digit 0-9, got {digit!r}")
+    titanic_blocks = metrics.read_json(titanic_details, metrics.TITANIC_DETAIL_KEYS)
+    models = titanic_blocks["models"]
+    reference = titanic_blocks["titanic"]["reference"]
+    if not isinstance(models, dict) or reference not in models or "calibration" not in models[reference]:
+        raise PipelineError(f"{titanic_details}: 'models' lacks the reference model {reference!r} or its calibration")
+    titanic_keys = tuple(f"{name}.{key}" for name in models for key in metrics.TITANIC_MODEL_HEADLINE)
     return ReportInputs(
         metrics.read_json(mnist, metrics.MNIST_HEADLINE),
         details,
-        metrics.read_json(titanic, metrics.TITANIC_HEADLINE),
-        metrics.read_json(titanic_details, metrics.TITANIC_DETAIL_KEYS),
+        metrics.read_json(titanic, titanic_keys),
+        titanic_blocks,
         read_csv(extremes, EXTREMES_COLUMNS),
         read_csv(coefficients, COEFFICIENT_COLUMNS),
         metrics.read_json(sweep, metrics.SWEEP_HEADLINE),

@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from pipelib import scores
 from pipelib.errors import PipelineError
 from pipelib.tables import read_table, write_table
 from pipelib.titanic.data import (
@@ -21,6 +20,7 @@ from pipelib.titanic.data import (
     TEST_SCHEMA,
     TRAIN_SCHEMA,
 )
+from pipelib.titanic.model import Predictions
 
 # column -> allowed values of the categorical columns (missing only where the CSV allows it)
 ALLOWED = {"Survived": (0, 1), "Pclass": CLASSES, "Sex": SEXES, "Embarked": PORTS}
@@ -56,17 +56,52 @@ def read_passengers(source: str | os.PathLike[str], labelled: bool) -> pd.DataFr
     return frame
 
 
-SCORES_SCHEMA = pa.schema([pa.field("PassengerId", pa.int32()), *scores.SCORES_SCHEMA])
+OUT_OF_FOLD_SCHEMA = pa.schema(
+    [
+        pa.field("PassengerId", pa.int32()),
+        pa.field("fold", pa.uint8()),
+        pa.field("target", pa.bool_()),
+        pa.field("survived", pa.bool_()),
+        pa.field("score", pa.float64()),  # decision_function; missing for a model without one
+        pa.field("probability", pa.float64()),  # predict_proba of survival; missing for a model without one
+    ]
+)
+OPTIONAL_OUTPUTS = ("score", "probability")
 
 
-def write_scores(
-    target: str | os.PathLike[str], passenger_ids: np.ndarray, fold: np.ndarray, truth: np.ndarray, score: np.ndarray
+def write_out_of_fold(
+    target: str | os.PathLike[str], passenger_ids: np.ndarray, fold: np.ndarray, truth: np.ndarray, found: Predictions
 ) -> None:
-    """Out-of-fold decision scores of each passenger, with its fold and true class."""
-    columns = {"PassengerId": passenger_ids, **scores.scores_columns(fold, truth, score)}
-    write_table(pa.table(columns, schema=SCORES_SCHEMA), target)
+    """Each passenger's fold, true class and out-of-fold predictions (what the model offers of them)."""
+    n_rows = len(passenger_ids)
+    columns = {
+        "PassengerId": passenger_ids,
+        "fold": fold,
+        "target": truth.astype(bool),
+        "survived": found.survived,
+        **{
+            name: pa.nulls(n_rows, pa.float64()) if getattr(found, name) is None else getattr(found, name)
+            for name in OPTIONAL_OUTPUTS
+        },
+    }
+    write_table(pa.table(columns, schema=OUT_OF_FOLD_SCHEMA), target)
 
 
-def read_scores(source: str | os.PathLike[str]) -> pd.DataFrame:
-    """A scores file written by :func:`write_scores`: no missing values, finite scores."""
-    return scores.read_scores_table(source, SCORES_SCHEMA, MAX_PASSENGERS).to_pandas()
+def read_out_of_fold(source: str | os.PathLike[str]) -> tuple[pd.DataFrame, Predictions]:
+    """A file of :func:`write_out_of_fold`: (PassengerId, fold, target frame, predictions), values checked."""
+    table = read_table(source, OUT_OF_FOLD_SCHEMA, max_rows=MAX_PASSENGERS)
+    if any(table.column(name).null_count for name in table.column_names if name not in OPTIONAL_OUTPUTS):
+        raise PipelineError(f"{source}: out-of-fold file has missing values")
+    optional: dict[str, np.ndarray | None] = {}
+    for name in OPTIONAL_OUTPUTS:
+        column = table.column(name)
+        if column.null_count == len(column):
+            optional[name] = None
+            continue
+        values = column.to_numpy(zero_copy_only=False)
+        if column.null_count or not np.isfinite(values).all():
+            raise PipelineError(f"{source}: column '{name}' is neither complete and finite nor absent")
+        optional[name] = values
+    frame = table.select(["PassengerId", "fold", "target"]).to_pandas()
+    survived = table.column("survived").to_numpy(zero_copy_only=False)
+    return frame, Predictions(survived, optional["score"], optional["probability"])

@@ -1,46 +1,44 @@
-"""Titanic survival: the seed's preprocessing as a ColumnTransformer, and its saved form.
+"""Titanic models: a registry entry as a scikit-learn Pipeline, its skops file, its out-of-fold predictions.
 
 The seed's ``FeatureUnion`` of ``DataFrameSelector`` pipelines becomes a ColumnTransformer
 with the same output: median-imputed ``Age, SibSp, Parch, Fare`` followed by the one-hot
-``Pclass, Sex, Embarked`` after most-frequent imputation, 12 columns in all. The fitted
-state (medians, most frequent values, categories, coefficients) is saved as plain arrays
-and applied by :class:`TitanicModel`, so loading a model file never runs code from it.
+``Pclass, Sex, Embarked`` after most-frequent imputation, 12 columns in all; an entry may add
+a StandardScaler on the numeric columns. The fitted Pipeline is the model file (skops).
 """
 
 from __future__ import annotations
 
-import math
 import os
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OneHotEncoder
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+from pipelib import skops_file
 from pipelib.errors import PipelineError
-from pipelib.model_checks import check_finite
-from pipelib.modelfile import load_arrays, save_arrays
-from pipelib.params import LogisticParams
-from pipelib.titanic.data import CLASSES, PORTS, SEXES
+from pipelib.model_checks import SURVIVAL, check_classes, check_finite
+from pipelib.params import TitanicModelEntry, estimator_class
 
 NUMERIC = ["Age", "SibSp", "Parch", "Fare"]
 CATEGORICAL = ["Pclass", "Sex", "Embarked"]
-# The most values each categorical column can take (the CSV parser allows no others).
-CATEGORY_COUNTS = {"Pclass": len(CLASSES), "Sex": len(SEXES), "Embarked": len(PORTS)}
-MODEL_LIMITS = {
-    "medians": len(NUMERIC),
-    "most_frequent": len(CATEGORICAL),
-    "coef": len(NUMERIC) + sum(CATEGORY_COUNTS.values()),
-    "intercept": 1,
-    **{f"categories_{column}": count for column, count in CATEGORY_COUNTS.items()},
-}
+# Types a Titanic model file may hold beyond skops's defaults (scikit-learn estimators, numpy, builtins).
+TRUSTED_TYPES = (
+    "numpy.dtype",
+    "sklearn.tree._tree.Tree",
+    "sklearn.neighbors._kd_tree.KDTree",
+    "sklearn.neighbors._ball_tree.BallTree",
+    "sklearn.metrics._dist_metrics.EuclideanDistance64",
+)
+MAX_MODEL_BYTES = 64 * 1024**2  # unpacked; a 100-tree forest on 891 passengers is about 5 MB
 
 
 def categorical_as_text(frame: pd.DataFrame) -> pd.DataFrame:
@@ -49,137 +47,119 @@ def categorical_as_text(frame: pd.DataFrame) -> pd.DataFrame:
     return out.where(out.isna(), out.astype(str))
 
 
-def preprocessing() -> ColumnTransformer:
-    """The seed's numeric and categorical pipelines side by side, numeric first."""
-    numeric = Pipeline([("imputer", SimpleImputer(strategy="median"))])
+def model_inputs(frame: pd.DataFrame) -> pd.DataFrame:
+    """The seven columns the preprocessing reads, categoricals as text."""
+    return pd.concat([frame[NUMERIC].astype(float), categorical_as_text(frame)], axis=1)
+
+
+def preprocessing(scale_numeric: bool = False) -> ColumnTransformer:
+    """The seed's numeric and categorical pipelines side by side, numeric first (scaled if asked)."""
+    numeric_steps: list[tuple[str, Any]] = [("imputer", SimpleImputer(strategy="median"))]
+    if scale_numeric:
+        numeric_steps.append(("scaler", StandardScaler()))
     categorical = Pipeline(
         [
             ("imputer", SimpleImputer(strategy="most_frequent")),
             ("encoder", OneHotEncoder(handle_unknown="ignore", sparse_output=False)),
         ]
     )
-    return ColumnTransformer([("num", numeric, NUMERIC), ("cat", categorical, CATEGORICAL)])
+    return ColumnTransformer([("num", Pipeline(numeric_steps), NUMERIC), ("cat", categorical, CATEGORICAL)])
 
 
-def model_inputs(frame: pd.DataFrame) -> pd.DataFrame:
-    """The seven columns the preprocessing reads, categoricals as text."""
-    return pd.concat([frame[NUMERIC].astype(float), categorical_as_text(frame)], axis=1)
+def build(entry: TitanicModelEntry) -> Pipeline:
+    """The entry's unfitted Pipeline: preprocessing, then its estimator with its hyperparameters."""
+    estimator = estimator_class(entry.estimator)(**entry.params)
+    return Pipeline([("preprocess", preprocessing("scale_numeric" in entry.preprocess)), ("model", estimator)])
 
 
-def classifier(params: LogisticParams) -> Pipeline:
-    """Preprocessing followed by ``LogisticRegression(random_state=0)`` as in the seed."""
-    return Pipeline(
-        [
-            ("preprocess", preprocessing()),
-            ("model", LogisticRegression(C=params.C, max_iter=params.max_iter, random_state=params.random_state)),
-        ]
-    )
-
-
-def fit_quietly(pipeline: Pipeline, inputs: pd.DataFrame, target: np.ndarray) -> Pipeline:
+def fit_quietly(pipeline: Any, inputs: Any, target: np.ndarray) -> Any:
     """Fit, silencing the ConvergenceWarning the seed's defaults produce on unscaled Fare/Age."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         return pipeline.fit(inputs, target)
 
 
+def feature_names(pipeline: Pipeline) -> list[str]:
+    """The seed's column names: ``Age, ..., Pclass_1, ..., Female, Male, Embarked_C, ...``."""
+    names = [name.split("__", 1)[1] for name in pipeline[:-1].get_feature_names_out()]
+    return [name.removeprefix("Sex_").capitalize() if name.startswith("Sex_") else name for name in names]
+
+
 @dataclass(frozen=True)
-class TitanicModel:
-    """The fitted preprocessing and linear model as arrays."""
+class Predictions:
+    """A model's predictions on passengers: the class, and what else the estimator offers (None if not)."""
 
-    medians: np.ndarray  # (4,) for NUMERIC
-    most_frequent: np.ndarray  # (3,) str, for CATEGORICAL
-    categories: list[np.ndarray]  # one str array per CATEGORICAL column
-    coef: np.ndarray  # (12,)
-    intercept: float
-
-    @classmethod
-    def from_pipeline(cls, fitted: Pipeline) -> TitanicModel:
-        """Take the arrays out of a fitted :func:`classifier` pipeline."""
-        transformer = fitted.named_steps["preprocess"]
-        numeric = transformer.named_transformers_["num"].named_steps["imputer"]
-        categorical = transformer.named_transformers_["cat"]
-        model = fitted.named_steps["model"]
-        return cls(
-            medians=numeric.statistics_.astype(np.float64),
-            most_frequent=categorical.named_steps["imputer"].statistics_.astype(str),
-            categories=[np.asarray(values, dtype=str) for values in categorical.named_steps["encoder"].categories_],
-            coef=model.coef_.ravel().astype(np.float64),
-            intercept=float(model.intercept_[0]),
-        )
-
-    @property
-    def feature_names(self) -> list[str]:
-        """The seed's column names: ``Age, ..., Pclass_1, ..., Female, Male, Embarked_C, ...``."""
-        names = list(NUMERIC)
-        for column, values in zip(CATEGORICAL, self.categories, strict=True):
-            names += [value.capitalize() if column == "Sex" else f"{column}_{value}" for value in values]
-        return names
-
-    def transform(self, frame: pd.DataFrame) -> np.ndarray:
-        """The preprocessed matrix; an unseen category encodes as all zeros (``handle_unknown="ignore"``)."""
-        numeric = frame[NUMERIC].astype(float).to_numpy()
-        numeric = np.where(np.isnan(numeric), self.medians, numeric)
-        blocks = [numeric]
-        text = categorical_as_text(frame)
-        for column, fill, values in zip(CATEGORICAL, self.most_frequent, self.categories, strict=True):
-            filled = text[column].fillna(fill).to_numpy(dtype=str)
-            blocks.append((filled[:, None] == values[None, :]).astype(np.float64))
-        return np.hstack(blocks)
-
-    def decision_function(self, frame: pd.DataFrame) -> np.ndarray:
-        """Signed distance to the decision boundary, as ``LogisticRegression.decision_function``."""
-        return self.transform(frame) @ self.coef + self.intercept
-
-    def save(self, target: str | os.PathLike[str], params: LogisticParams) -> None:
-        """Write the model file."""
-        arrays = {
-            "medians": self.medians,
-            "most_frequent": self.most_frequent,
-            "coef": self.coef,
-            "intercept": np.array([self.intercept]),
-            **{f"categories_{column}": values for column, values in zip(CATEGORICAL, self.categories, strict=True)},
-        }
-        save_arrays(target, arrays, {"kind": "titanic_logistic_regression", "params": params.__dict__})
-
-    @classmethod
-    def load(cls, source: str | os.PathLike[str]) -> TitanicModel:
-        """Read a model file written by :meth:`save`, checking every array's kind and shape."""
-        names = ["medians", "most_frequent", "coef", "intercept", *(f"categories_{c}" for c in CATEGORICAL)]
-        arrays, _ = load_arrays(source, MODEL_LIMITS, "Titanic model")
-        for name in names:
-            kind = "U" if name == "most_frequent" or name.startswith("categories_") else "f"
-            if arrays[name].dtype.kind != kind or arrays[name].ndim != 1:
-                wanted = "text" if kind == "U" else "floating-point"
-                raise PipelineError(f"{source}: array '{name}' is not a 1-d {wanted} array")
-        model = cls(
-            medians=arrays["medians"],
-            most_frequent=arrays["most_frequent"],
-            categories=[arrays[f"categories_{column}"] for column in CATEGORICAL],
-            coef=arrays["coef"],
-            intercept=float(arrays["intercept"][0]) if arrays["intercept"].shape == (1,) else math.nan,
-        )
-        width = len(NUMERIC) + sum(len(values) for values in model.categories)
-        if (
-            model.medians.shape != (len(NUMERIC),)
-            or model.most_frequent.shape != (len(CATEGORICAL),)
-            or model.coef.shape != (width,)
-            or arrays["intercept"].shape != (1,)
-        ):
-            raise PipelineError(f"{source}: model arrays have inconsistent shapes")
-        for name in ("medians", "coef", "intercept"):
-            check_finite(name, arrays[name], str(source))
-        return model
+    survived: np.ndarray  # bool
+    score: np.ndarray | None  # decision_function
+    probability: np.ndarray | None  # predict_proba of survival
 
 
-def out_of_fold_scores(
-    inputs: pd.DataFrame, target: np.ndarray, params: LogisticParams, n_folds: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """(fold id, out-of-fold decision score) per row, the folds of ``cross_val_score(cv=n_folds)``."""
+def predict(model: Any, inputs: Any) -> Predictions:
+    """Everything the model can say about each passenger."""
+    score = model.decision_function(inputs) if hasattr(model, "decision_function") else None
+    probability = model.predict_proba(inputs)[:, 1] if hasattr(model, "predict_proba") else None
+    return Predictions(np.asarray(model.predict(inputs)) == 1, score, probability)
+
+
+def out_of_fold(
+    pipeline: Pipeline, inputs: pd.DataFrame, target: np.ndarray, n_folds: int
+) -> tuple[np.ndarray, Predictions]:
+    """(fold id, out-of-fold predictions) per row: the book's ``cross_val_score(model, X_train, y_train, cv=k)``.
+
+    As in the book, the preprocessing (medians, most frequent values, categories, scaling) is
+    fitted once on every row and the estimator is cross-validated on that matrix, with
+    scikit-learn's default folds for a classifier (stratified, not shuffled).
+    """
+    matrix = clone(pipeline[0]).fit_transform(inputs)
     fold = np.empty(len(target), dtype=np.uint8)
-    score = np.empty(len(target), dtype=np.float64)
-    for number, (train_rows, test_rows) in enumerate(StratifiedKFold(n_splits=n_folds).split(inputs, target)):
-        fitted = fit_quietly(classifier(params), inputs.iloc[train_rows], target[train_rows])
+    survived = np.empty(len(target), dtype=bool)
+    score = np.empty(len(target)) if hasattr(pipeline, "decision_function") else None
+    probability = np.empty(len(target)) if hasattr(pipeline, "predict_proba") else None
+    for number, (train_rows, test_rows) in enumerate(StratifiedKFold(n_splits=n_folds).split(matrix, target)):
+        fitted = fit_quietly(clone(pipeline[-1]), matrix[train_rows], target[train_rows])
+        found = predict(fitted, matrix[test_rows])
         fold[test_rows] = number
-        score[test_rows] = fitted.decision_function(inputs.iloc[test_rows])
-    return fold, score
+        survived[test_rows] = found.survived
+        if score is not None and found.score is not None:
+            score[test_rows] = found.score
+        if probability is not None and found.probability is not None:
+            probability[test_rows] = found.probability
+    return fold, Predictions(survived, score, probability)
+
+
+def save(pipeline: Pipeline, target: str | os.PathLike[str]) -> None:
+    """Write the fitted Pipeline as a skops file (same fit, same bytes)."""
+    skops_file.save(pipeline, target)
+
+
+def load(source: str | os.PathLike[str]) -> Pipeline:
+    """A Titanic model file: a fitted Pipeline of the preprocessing and an allow-listed classifier."""
+    model = skops_file.load(source, TRUSTED_TYPES, MAX_MODEL_BYTES)
+    if not isinstance(model, Pipeline) or [name for name, _ in model.steps] != ["preprocess", "model"]:
+        raise PipelineError(f"{source}: not a Titanic model (expected a Pipeline of preprocess and model)")
+    if not isinstance(model[0], ColumnTransformer) or not hasattr(model[0], "transformers_"):
+        raise PipelineError(f"{source}: not a Titanic model (its preprocessing is not a fitted ColumnTransformer)")
+    path = f"{type(model[-1]).__module__.rsplit('._', 1)[0]}.{type(model[-1]).__name__}"
+    try:
+        estimator_class(path)
+    except ValueError:
+        raise PipelineError(f"{source}: refused, its estimator {path} is not an allow-listed classifier") from None
+    check_loaded_values(model, str(source))
+    return model
+
+
+def check_loaded_values(model: Pipeline, where: str) -> None:
+    """Survival classes 0 and 1 (they become output cells), finite imputer statistics and coefficients."""
+    classes = getattr(model[-1], "classes_", None)
+    if classes is None:
+        raise PipelineError(f"{where}: not a fitted classifier (no classes_)")
+    check_classes(np.asarray(classes), SURVIVAL, where, "0, 1")
+    for name, transformer in model[0].named_transformers_.items():
+        steps = transformer.named_steps if isinstance(transformer, Pipeline) else {}
+        imputer = steps.get("imputer")
+        if imputer is not None and np.asarray(imputer.statistics_).dtype.kind == "f":
+            check_finite(f"{name} imputer statistics", np.asarray(imputer.statistics_), where)
+    for attribute in ("coef_", "intercept_"):
+        values = getattr(model[-1], attribute, None)
+        if isinstance(values, np.ndarray) and values.dtype.kind == "f":
+            check_finite(attribute, values, where)

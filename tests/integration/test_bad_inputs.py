@@ -23,6 +23,7 @@ import shutil
 import struct
 import subprocess
 import sys
+import zipfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -35,7 +36,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import workspaces
+from sklearn.linear_model import LogisticRegression
 
+from pipelib import skops_file
 from pipelib.modelfile import save_arrays
 from pipelib.tables import write_table
 
@@ -220,11 +223,14 @@ def narrow_binary_model(path: Path) -> None:
     save_arrays(path, {"coef": np.zeros((1, 100)), "intercept": np.zeros(1), "classes": np.array([False, True])}, {})
 
 
-def huge_titanic_coef(path: Path) -> None:
-    """The Titanic model file with a ``coef`` whose header claims 2**45 float64 values (8 bytes follow)."""
-    with np.load(path, allow_pickle=False) as archive:
-        arrays = {name: archive[name] for name in archive.files if name not in ("coef", "meta_json")}
-    path.write_bytes(helpers.crafted_model(arrays, {"coef": helpers.npy_header((2**45,)) + bytes(8)}))
+def huge_titanic_array(path: Path) -> None:
+    """The Titanic model file with its first array's header claiming 2**45 float64 values (8 bytes follow)."""
+    with zipfile.ZipFile(path) as archive:
+        entries = {info.filename: archive.read(info) for info in archive.infolist()}
+    entries["0.npy"] = helpers.npy_header((2**45,)) + bytes(8)
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, content in entries.items():
+            archive.writestr(name, content)
 
 
 def with_text_coefficients(path: Path) -> None:
@@ -269,6 +275,8 @@ def nothing(project: Path, mirror: Path) -> None:
 
 TRAIN = "data/mnist/train.parquet"
 TITANIC_TRAIN = "data/titanic/train.parquet"
+TITANIC_OOF = "data/titanic/out_of_fold/logistic.parquet"
+TITANIC_MODEL = "models/titanic/logistic.skops"
 IMAGES, LABELS = "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"
 TEST_IMAGES, TEST_LABELS = "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"
 
@@ -295,9 +303,9 @@ CASES = [
     ),
     Case(
         "params-titanic-C-zero",
-        "train_titanic",
-        params({"titanic.model.C": 0.0}),
-        "'titanic.model.C' must be a number > 0, got 0.0",
+        "train_titanic@logistic",
+        params({"titanic.models.logistic.params.C": 0.0}),
+        "'titanic.models.logistic.params' refused by scikit-learn: The 'C' parameter of LogisticRegression must be",
         existing=True,
     ),
     Case(
@@ -341,9 +349,9 @@ CASES = [
     ),
     Case(
         "params-titanic-cv-folds-above-class-count",
-        "train_titanic",
-        params({"titanic.model.cv_folds": 25}),
-        "'titanic.model.cv_folds' must be at most",
+        "train_titanic@logistic",
+        params({"titanic.cv_folds": 25}),
+        "'titanic.cv_folds' must be at most",
     ),
     Case(
         "params-n-train-0",
@@ -553,13 +561,13 @@ CASES = [
     ),
     Case(
         "titanic-parquet-wrong-dtype",
-        "train_titanic",
+        "train_titanic@logistic",
         parquet(TITANIC_TRAIN, replace_column("Age", lambda table: table.column("Age").cast(pa.string()))),
         f"error: {TITANIC_TRAIN}: column 'Age' has type string, expected double",
     ),
     Case(
         "titanic-parquet-survived-2",
-        "train_titanic",
+        "train_titanic@logistic",
         parquet(
             TITANIC_TRAIN,
             replace_column("Survived", lambda table: pa.array([2] * table.num_rows, pa.int8())),
@@ -569,7 +577,7 @@ CASES = [
     ),
     Case(
         "titanic-parquet-500000-rows",  # a few hundred KB that would read back as 500,000 rows
-        "train_titanic",
+        "train_titanic@logistic",
         parquet(TITANIC_TRAIN, titanic_rows(500_000)),
         f"error: {TITANIC_TRAIN}: 500,000 rows, more than the 10,000 this file may hold",
         existing=True,
@@ -577,22 +585,22 @@ CASES = [
     Case(
         "titanic-scores-500000-rows",
         "evaluate_titanic",
-        parquet("data/titanic/cv_scores.parquet", titanic_rows(500_000)),
-        "error: data/titanic/cv_scores.parquet: 500,000 rows, more than the 10,000 this file may hold",
+        parquet(TITANIC_OOF, titanic_rows(500_000)),
+        f"error: {TITANIC_OOF}: 500,000 rows, more than the 10,000 this file may hold",
     ),
     # files that must agree with each other
     Case(
         "titanic-scores-passengers-differ",
         "evaluate_titanic",
-        parquet("data/titanic/cv_scores.parquet", lambda table: table.slice(0, table.num_rows - 1)),
-        f"error: data/titanic/cv_scores.parquet: its 29 passengers do not match the 30 of {TITANIC_TRAIN}",
+        parquet(TITANIC_OOF, lambda table: table.slice(0, table.num_rows - 1)),
+        f"error: {TITANIC_OOF}: its 29 passengers do not match the 30 of {TITANIC_TRAIN}",
         existing=True,
     ),
     Case(
         "titanic-scores-nan",
         "evaluate_titanic",
-        parquet("data/titanic/cv_scores.parquet", with_nan_score),
-        "error: data/titanic/cv_scores.parquet: scores file has non-finite scores",
+        parquet(TITANIC_OOF, with_nan_score),
+        f"error: {TITANIC_OOF}: column 'score' is neither complete and finite nor absent",
     ),
     Case(
         "titanic-test-parquet-truncated",  # read last; nothing may have been written before it
@@ -631,8 +639,8 @@ CASES = [
     Case(
         "model-not-a-zip",
         "evaluate_titanic",
-        model_file("models/titanic.npz", lambda path: path.write_bytes(b"coef,intercept\n1,2\n")),
-        "error: models/titanic.npz: not a model file (expected a zip archive of .npy arrays)",
+        model_file(TITANIC_MODEL, lambda path: path.write_bytes(b"coef,intercept\n1,2\n")),
+        f"error: {TITANIC_MODEL}: not a model file (expected a skops zip archive)",
     ),
     Case(
         "model-plain-npy",
@@ -648,10 +656,10 @@ CASES = [
         "error: models/softmax.npz: model file lacks intercept, classes",
     ),
     Case(
-        "model-text-coefficients",
+        "model-not-a-titanic-pipeline",
         "evaluate_titanic",
-        model_file("models/titanic.npz", with_text_coefficients),
-        "error: models/titanic.npz: array 'coef' is not a 1-d floating-point array",
+        model_file(TITANIC_MODEL, lambda path: skops_file.save(LogisticRegression(), path)),
+        f"error: {TITANIC_MODEL}: not a Titanic model (expected a Pipeline of preprocess and model)",
         existing=True,
     ),
     Case(
@@ -670,8 +678,14 @@ CASES = [
     Case(
         "model-npy-header-2-45-elements",
         "evaluate_titanic",
-        model_file("models/titanic.npz", huge_titanic_coef),
-        "error: models/titanic.npz: array 'coef' claims shape (35184372088832,) of <f8",
+        model_file(TITANIC_MODEL, huge_titanic_array),
+        f"error: {TITANIC_MODEL}: entry '0.npy' is 136 bytes, its header claims 281,474,976,710,784",
+    ),
+    Case(
+        "titanic-model-deflate-bomb",  # 522 KB that inflates to 512 MiB
+        "evaluate_titanic",
+        model_file(TITANIC_MODEL, lambda path: path.write_bytes(helpers.deflate_bomb())),
+        f"error: {TITANIC_MODEL}: its entries unpack to 536,87",
     ),
     # the report's inputs: metrics JSON and CSVs
     Case(
@@ -690,8 +704,8 @@ CASES = [
     Case(
         "report-metrics-lack-a-key",
         "report",
-        text_file("metrics/titanic.json", '{"titanic": {}}\n'),
-        "error: metrics/titanic.json: lacks the metric 'titanic.train_accuracy'",
+        text_file("metrics/titanic.json", '{"logistic": {}}\n'),
+        "error: metrics/titanic.json: lacks the metric 'always_died.train_accuracy'",
     ),
     Case(
         "report-sweep-metrics-lack-a-key",

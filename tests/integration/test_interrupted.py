@@ -39,7 +39,7 @@ import workspaces
 
 from pipelib.mnist.dataset import PIXELS, read_mnist, write_mnist
 from pipelib.mnist.fitting import load_model
-from pipelib.titanic.model import TitanicModel
+from pipelib.titanic.model import load as load_titanic_model
 
 # --- one writer killed mid-write -------------------------------------------------------------------
 
@@ -161,7 +161,7 @@ class Interruption:
 INTERRUPTIONS = [
     Interruption("train_softmax@softmax", signal.SIGKILL, group=False),
     Interruption("figures_mnist", signal.SIGKILL, group=True),
-    Interruption("train_titanic", signal.SIGINT, group=True),
+    Interruption("train_titanic@logistic", signal.SIGINT, group=True),
 ]
 
 
@@ -196,8 +196,8 @@ def assert_complete(path: Path) -> None:
     """An output file reads back whole in its format."""
     if path.suffix == ".parquet":
         pq.read_table(path, page_checksum_verification=True)
-    elif path.name == "titanic.npz":
-        TitanicModel.load(path)
+    elif path.suffix == ".skops":
+        load_titanic_model(path)
     elif path.suffix == ".npz":
         load_model(path, PIXELS)
     elif path.suffix == ".json":

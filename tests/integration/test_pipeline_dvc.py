@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,7 @@ N_PASSENGERS, N_TEST_PASSENGERS = 60, 20
 SMALL_PARAMS = {
     "mnist.n_train": N_TRAIN,
     "mnist.figures.shift_example": 123,  # the default row 1000 is past the small training set
-    "titanic.model.cv_folds": 3,
+    "titanic.cv_folds": 3,
 }
 MNIST_STAGES = {
     "fetch_mnist",
@@ -34,7 +36,8 @@ MNIST_STAGES = {
     "evaluate_mnist",
     "figures_mnist",
 }
-TITANIC_STAGES = {"fetch_titanic", "train_titanic", "evaluate_titanic"}
+TITANIC_MODELS = ("logistic", "random_forest", "svc")  # params.yaml's registry
+TITANIC_STAGES = {"fetch_titanic", *(f"train_titanic@{name}" for name in TITANIC_MODELS), "evaluate_titanic"}
 FIGURES = [
     "binary_errors",
     "calibration",
@@ -138,13 +141,16 @@ def test_mnist_metrics(base: Project) -> None:
 
 
 def test_titanic_metrics(base: Project) -> None:
-    titanic = base.read_json("metrics/titanic.json")["titanic"]
-    details = base.read_json("reports/titanic_details.json")["titanic"]
-    assert details["n_rows"] == N_PASSENGERS
-    assert details["n_features"] == 12
-    assert 0.5 < titanic["train_accuracy"] <= 1
-    assert set(details["cv_fold_accuracy"]) == {"fold_1", "fold_2", "fold_3"}
-    assert sum(details["cv_confusion"].values()) == N_PASSENGERS
+    metrics = base.read_json("metrics/titanic.json")
+    details = base.read_json("reports/titanic_details.json")
+    assert (details["titanic"]["n_rows"], details["titanic"]["n_features"]) == (N_PASSENGERS, 12)
+    assert set(metrics) == set(details["models"]) == {*TITANIC_MODELS, "always_died", "women_survive"}
+    for name, block in details["models"].items():
+        assert 0.3 < metrics[name]["train_accuracy"] <= 1, name
+        assert set(block["cv_fold_accuracy"]) == {"fold_1", "fold_2", "fold_3"}, name
+        assert sum(block["cv_confusion"].values()) == N_PASSENGERS, name
+        assert ("mcnemar_vs_reference" in block) == (name != "logistic"), name
+    assert "cv_brier" in metrics["random_forest"] and "cv_brier" not in metrics["svc"]  # SVC: no predict_proba
 
 
 def read_csv_lines(path: Path) -> list[str]:
@@ -321,12 +327,42 @@ def test_augment_change_reruns_augmented_branch_only(clone: Project) -> None:
     assert ran <= {"augment", "shuffle", "train_softmax@softmax_augmented", "evaluate_mnist", "figures_mnist", "report"}
 
 
-def test_titanic_change_reruns_no_mnist_stage(clone: Project) -> None:
-    helpers.edit_params(clone.path / "params.yaml", {"titanic.model.C": 0.1, "titanic.evaluate.top_n": 5})
-    ran = repro(clone)
-    assert {"train_titanic", "evaluate_titanic"} <= ran <= TITANIC_STAGES | {"report"}
-    assert not ran & MNIST_STAGES
+def test_one_titanic_entry_change_retrains_that_model_only(clone: Project) -> None:
+    helpers.edit_params(clone.path / "params.yaml", {"titanic.models.svc.params.C": 0.5, "titanic.evaluate.top_n": 5})
+    assert repro(clone) == {"train_titanic@svc", "evaluate_titanic", "report"}
     assert len(read_csv_lines(clone.path / "reports" / "titanic_extremes.csv")) == 2 * 5 + 1
+
+
+def test_a_new_titanic_entry_reaches_metrics_report_and_predict(clone: Project) -> None:
+    """An estimator the project does not use yet, added as params.yaml lines only."""
+    entry = {"estimator": "sklearn.tree.DecisionTreeClassifier", "params": {"max_depth": 3}, "preprocess": []}
+    helpers.edit_params(clone.path / "params.yaml", {"titanic.models.tree": entry})
+    assert repro(clone) == {"train_titanic@tree", "evaluate_titanic", "report"}
+    metrics = clone.read_json("metrics/titanic.json")["tree"]
+    details = clone.read_json("reports/titanic_details.json")["models"]["tree"]
+    assert sum(details["cv_confusion"].values()) == N_PASSENGERS
+    assert metrics["cv_accuracy"] == (details["cv_confusion"]["tp"] + details["cv_confusion"]["tn"]) / N_PASSENGERS
+    assert "cv_brier" in metrics and "mcnemar_vs_reference" in details  # a tree has predict_proba
+    report = (clone.path / "reports" / "report.md").read_text(encoding="utf-8")
+    row = next(line for line in report.splitlines() if line.startswith("| `tree` |"))
+    assert f"{metrics['train_accuracy']:.4f}" in row
+    out = clone.path / "tree_predictions.csv"
+    test_csv = clone.mirror / "titanic" / "test.csv"
+    model = clone.path / "models" / "titanic" / "tree.skops"
+    command = [
+        sys.executable,
+        "-m",
+        "pipelib.predict",
+        "passengers",
+        str(test_csv),
+        "--model",
+        str(model),
+        "--out",
+        str(out),
+    ]
+    subprocess.run(command, cwd=clone.path, env=helpers.stage_env(clone.mirror, clone.path), check=True)
+    assert read_csv_lines(out)[0] == "PassengerId,Survived,probability"  # no decision function: no score column
+    assert len(read_csv_lines(out)) == N_TEST_PASSENGERS + 1
 
 
 def test_library_change_reruns_its_stages(clone: Project) -> None:
@@ -355,8 +391,8 @@ def test_repro_single_target_in_fresh_copy(tmp_path: Path, base: Project) -> Non
 
 def test_stage_error_fails_repro_with_one_line(tmp_path: Path, base: Project) -> None:
     project = small_project(tmp_path / "broken")
-    helpers.edit_params(project / "params.yaml", {"titanic.model.cv_folds": 1})
-    result = helpers.run_dvc(project, base.mirror, "repro", "train_titanic", check=False)
+    helpers.edit_params(project / "params.yaml", {"titanic.cv_folds": 1})
+    result = helpers.run_dvc(project, base.mirror, "repro", "train_titanic@logistic", check=False)
     assert result.returncode != 0
-    assert "error: params.yaml: 'titanic.model.cv_folds' must be an integer in [2, 255], got 1" in result.stdout
+    assert "error: params.yaml: 'titanic.cv_folds' must be an integer in [2, 255], got 1" in result.stdout
     assert "Traceback" not in result.stdout

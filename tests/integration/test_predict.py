@@ -33,8 +33,9 @@ ARTIFACTS = {
     "mnist-binary": "models/binary.npz",
     "mnist-softmax": "models/softmax.npz",
     "mnist-softmax-augmented": "models/softmax_augmented.npz",
-    "titanic": "models/titanic.npz",
+    "titanic": "models/titanic",  # one <name>.skops per titanic.models entry
 }
+TITANIC_MODELS = {f"models/titanic/{name}.skops" for name in ("logistic", "random_forest", "svc")}
 
 
 def predict(project: Path, mirror: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
@@ -101,11 +102,11 @@ def test_binary_and_softmax_agree_with_the_metrics(project: Path, tiny_mirror: P
 
 def test_passenger_predictions_are_the_kaggle_submission(project: Path, tiny_mirror: Path, tmp_path: Path) -> None:
     test_csv = tiny_mirror / "titanic" / "test.csv"
-    model = project / "models" / "titanic.npz"
+    model = project / "models" / "titanic" / "logistic.skops"
     table = predicted(project, tiny_mirror, tmp_path / "t.csv", "passengers", test_csv, "--model", model)
     submission = pd.read_csv(project / "data" / "titanic" / "submission.csv")
 
-    assert list(table.columns) == ["PassengerId", "Survived", "score"]
+    assert list(table.columns) == ["PassengerId", "Survived", "score", "probability"]
     pd.testing.assert_frame_equal(table[["PassengerId", "Survived"]], submission)
     pipeline = titanic_pipeline(model)
     raw = pd.read_csv(test_csv)
@@ -138,13 +139,13 @@ def pickled_model(root: Path) -> Path:
 
 BAD = {
     "titanic-model-for-digits": (
-        lambda root: ["digits", "data/mnist/test.parquet", "--model", "models/titanic.npz"],
-        "error: models/titanic.npz: a Titanic model, expected an MNIST model "
+        lambda root: ["digits", "data/mnist/test.parquet", "--model", "models/titanic/logistic.skops"],
+        "error: models/titanic/logistic.skops: a Titanic model, expected an MNIST model "
         "(models/binary.npz, softmax.npz or softmax_augmented.npz)",
     ),
     "mnist-model-for-passengers": (
         lambda root: ["passengers", kaggle_csv_without_sex(root), "--model", "models/softmax.npz"],
-        "error: models/softmax.npz: an MNIST model, expected a Titanic model (models/titanic.npz)",
+        "error: models/softmax.npz: an MNIST model, expected a Titanic model (models/titanic/<name>.skops)",
     ),
     "colour-png": (
         lambda root: ["digits", colour_png_directory(root), "--model", "models/softmax.npz"],
@@ -152,7 +153,7 @@ BAD = {
         "--convert turns it into greyscale",
     ),
     "missing-column": (
-        lambda root: ["passengers", kaggle_csv_without_sex(root), "--model", "models/titanic.npz"],
+        lambda root: ["passengers", kaggle_csv_without_sex(root), "--model", "models/titanic/logistic.skops"],
         "error: {root}/passengers.csv: missing required column(s) Sex",
     ),
     "pickled-model": (
@@ -207,7 +208,8 @@ def test_dvc_reads_the_declared_model_artifacts(project: Path) -> None:
     assert {artifact.type for artifact in declared.values()} == {"model"}
     assert all(artifact.desc and artifact.labels for artifact in declared.values())
     outs = {out for stage in workspaces.stage_commands(project / "dvc.yaml").values() for out in stage.outs}
-    assert set(ARTIFACTS.values()) == {out for out in outs if out.startswith("models/")}
+    expected = {path for path in ARTIFACTS.values() if path.endswith(".npz")} | TITANIC_MODELS
+    assert {out for out in outs if out.startswith("models/")} == expected
 
 
 def test_dvc_artifacts_get_fetches_a_registered_model(project: Path, tiny_mirror: Path, tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from pipelib.mnist.evaluation import (
 from pipelib.mnist.sweep import ModelResult, Point
 from pipelib.stats import McNemar, mcnemar_exact
 from pipelib.titanic.evaluation import DataSummary, TitanicEvaluation
+from pipelib.titanic.evaluation import ModelResult as TitanicModelResult
 
 FOLD = np.array([0, 0, 0, 1, 1, 1], dtype=np.uint8)
 TARGET = np.array([1, 1, 0, 1, 0, 0], dtype=bool)
@@ -108,9 +110,9 @@ def test_written_files_are_byte_identical_and_read_back(result: MnistEvaluation,
 
 def test_read_json_names_the_missing_key(tmp_path: Path) -> None:
     path = tmp_path / "m.json"
-    path.write_text('{"titanic": {"train_accuracy": 0.8}}', encoding="utf-8")
-    with pytest.raises(PipelineError, match=r"m\.json: lacks the metric 'titanic\.cv_accuracy'"):
-        metrics.read_json(path, metrics.TITANIC_HEADLINE)
+    path.write_text('{"svc": {"train_accuracy": 0.8}}', encoding="utf-8")
+    with pytest.raises(PipelineError, match=r"m\.json: lacks the metric 'svc\.cv_accuracy'"):
+        metrics.read_json(path, ("svc.train_accuracy", "svc.cv_accuracy"))
     path.write_text("[1, 2]", encoding="utf-8")
     with pytest.raises(PipelineError, match="not a JSON object"):
         metrics.read_json(path)
@@ -158,16 +160,15 @@ def test_declared_keys_written_out() -> None:
         "softmax.test_accuracy",
         "softmax_augmented.test_accuracy",
     )
-    assert metrics.TITANIC_HEADLINE == (
-        "titanic.train_accuracy",
-        "titanic.cv_accuracy",
-        "titanic.cv_precision",
-        "titanic.cv_recall",
-        "titanic.cv_f1",
-        "titanic.cv_fold_accuracy_mean",
-        "titanic.cv_roc_auc",
-        "titanic.cv_brier",
+    assert metrics.TITANIC_MODEL_HEADLINE == (
+        "train_accuracy",
+        "cv_accuracy",
+        "cv_precision",
+        "cv_recall",
+        "cv_f1",
+        "cv_fold_accuracy_mean",
     )
+    assert metrics.TITANIC_OPTIONAL == ("cv_roc_auc", "cv_brier")
     assert metrics.MNIST_DETAIL_KEYS == (
         "binary.positive_digit",
         "binary.threshold",
@@ -190,12 +191,10 @@ def test_declared_keys_written_out() -> None:
         "comparison",
     )
     assert metrics.TITANIC_DETAIL_KEYS == (
+        "titanic.reference",
         "titanic.n_rows",
         "titanic.n_features",
-        "titanic.threshold",
-        "titanic.cv_fold_accuracy",
-        "titanic.cv_confusion",
-        "titanic.calibration",
+        "models",
         "data",
     )
     assert metrics.SWEEP_HEADLINE[:4] == (
@@ -363,22 +362,28 @@ def test_unreached_target_precision_records_only_the_target() -> None:
 
 
 def titanic_result() -> TitanicEvaluation:
-    """The seed's Titanic shape and counts (891 rows, 577 men, 314 women), other numbers made up."""
+    """The seed's Titanic shape and counts (891 rows, 577 men, 314 women); a model with scores and
+    probabilities, one with predictions only, and a baseline; other numbers made up."""
     empty = np.array([])
-    return TitanicEvaluation(
-        n_rows=891,
-        n_features=12,
-        threshold=0.0,
+    full = TitanicModelResult(
         train_accuracy=0.8125,
         fold_accuracies=[0.75, 0.875, 0.625],
         cv=Counts(tn=1, fp=1, fn=1, tp=1),
         roc_auc=0.875,
+        calibration=Calibration([0.125, 0.875], [0.0, 1.0], [2, 2], 0.25),
+        mcnemar=None,
+    )
+    bare = dataclasses.replace(full, roc_auc=None, calibration=None, mcnemar=McNemar(3, 1, 0.625))
+    return TitanicEvaluation(
+        reference="logistic",
+        n_rows=891,
+        n_features=12,
+        results={"logistic": full, "knn": bare, "women_survive": dataclasses.replace(bare, train_accuracy=0.75)},
         extremes=pd.DataFrame(),
         feature_names=[],
         coefficients=empty,
         test_ids=empty,
         test_survived=empty,
-        calibration=Calibration([0.125, 0.875], [0.0, 1.0], [2, 2], 0.25),
         summary=DataSummary(
             n_rows=891,
             n_columns=12,
@@ -389,31 +394,31 @@ def titanic_result() -> TitanicEvaluation:
 
 
 def test_titanic_files_written_out(tmp_path: Path) -> None:
+    rates = {"cv_accuracy": 0.5, "cv_precision": 0.5, "cv_recall": 0.5, "cv_f1": 0.5, "cv_fold_accuracy_mean": 0.75}
     headline = {
-        "titanic": {
-            "train_accuracy": 0.8125,
-            "cv_accuracy": 0.5,
-            "cv_precision": 0.5,
-            "cv_recall": 0.5,
-            "cv_f1": 0.5,
-            "cv_fold_accuracy_mean": 0.75,
-            "cv_roc_auc": 0.875,
-            "cv_brier": 0.25,
-        }
+        "logistic": {"train_accuracy": 0.8125, **rates, "cv_roc_auc": 0.875, "cv_brier": 0.25},
+        "knn": {"train_accuracy": 0.8125, **rates},  # no ROC AUC, no Brier score: not in the file at all
+        "women_survive": {"train_accuracy": 0.75, **rates},
     }
+    per_model = {
+        "cv_fold_accuracy": {"fold_1": 0.75, "fold_2": 0.875, "fold_3": 0.625},
+        "cv_confusion": {"tn": 1, "fp": 1, "fn": 1, "tp": 1},
+    }
+    mcnemar = {"mcnemar_vs_reference": {"only_this_right": 3, "only_reference_right": 1, "p_value": 0.625}}
     details = {
-        "titanic": {
-            "n_rows": 891,
-            "n_features": 12,
-            "threshold": 0.0,
-            "cv_fold_accuracy": {"fold_1": 0.75, "fold_2": 0.875, "fold_3": 0.625},
-            "cv_confusion": {"tn": 1, "fp": 1, "fn": 1, "tp": 1},
-            "calibration": {
-                "mean_probability": [0.125, 0.875],
-                "fraction_positive": [0.0, 1.0],
-                "count": [2, 2],
-                "brier": 0.25,
+        "titanic": {"reference": "logistic", "n_rows": 891, "n_features": 12},
+        "models": {
+            "logistic": {
+                **per_model,
+                "calibration": {
+                    "mean_probability": [0.125, 0.875],
+                    "fraction_positive": [0.0, 1.0],
+                    "count": [2, 2],
+                    "brier": 0.25,
+                },
             },
+            "knn": {**per_model, **mcnemar},
+            "women_survive": {**per_model, **mcnemar},
         },
         "data": {
             "n_rows": 891,
@@ -423,7 +428,7 @@ def test_titanic_files_written_out(tmp_path: Path) -> None:
         },
     }
     metrics.write_titanic(titanic_result(), tmp_path / "titanic.json", tmp_path / "titanic_details.json")
-    assert metrics.read_json(tmp_path / "titanic.json", metrics.TITANIC_HEADLINE) == headline
+    assert metrics.read_json(tmp_path / "titanic.json") == headline
     assert metrics.read_json(tmp_path / "titanic_details.json", metrics.TITANIC_DETAIL_KEYS) == details
 
 

@@ -23,18 +23,8 @@ from pipelib.errors import PipelineError
 from pipelib.mnist.fitting import LinearModel, load_model, save_model
 from pipelib.modelfile import load_arrays, read_meta, save_arrays
 from pipelib.params import ImageLogisticParams
-from pipelib.titanic.model import TitanicModel
 
 PEAK_LIMIT = 4 << 20  # bytes; the arrays refused below are 512 MiB and 256 TiB
-TITANIC_ARRAYS = {
-    "medians": np.zeros(4),
-    "most_frequent": np.array(["1", "male", "S"]),
-    "coef": np.zeros(12),
-    "intercept": np.zeros(1),
-    "categories_Pclass": np.array(["1", "2", "3"]),
-    "categories_Sex": np.array(["female", "male"]),
-    "categories_Embarked": np.array(["C", "Q", "S"]),
-}
 
 
 def peak_while(call: Callable[[], object]) -> int:
@@ -80,17 +70,6 @@ def test_npy_header_claiming_2_45_elements_is_refused_before_allocating(tmp_path
     assert peak_while(lambda: load_model(path, 784)) < PEAK_LIMIT
 
 
-def test_titanic_text_header_with_huge_items_is_refused(tmp_path: Path) -> None:
-    """3 strings of 10**8 characters each (1.2 GB) announced by a header of a few bytes."""
-    path = tmp_path / "titanic.npz"
-    arrays = {name: value for name, value in TITANIC_ARRAYS.items() if name != "most_frequent"}
-    raw = {"most_frequent": helpers.npy_header((3,), "<U100000000") + bytes(12)}
-    path.write_bytes(helpers.crafted_model(arrays, raw))
-    with refused(path, re.escape("array 'most_frequent' claims shape (3,) of <U100000000")):
-        TitanicModel.load(path)
-    assert peak_while(lambda: TitanicModel.load(path)) < PEAK_LIMIT
-
-
 def test_entry_larger_than_its_header_announces_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "m.npz"
     raw = {"coef": helpers.npy_header((1, 3)) + bytes(8 * 3 + 8)}  # one value too many
@@ -112,13 +91,6 @@ def test_more_classes_than_digits_are_refused(tmp_path: Path) -> None:
         path, re.escape("array 'classes' claims shape (11,) of <i8 (11 elements of 8 bytes), more than the 10")
     ):
         load_model(path, 784)
-
-
-def test_titanic_model_with_more_categories_than_the_csv_allows(tmp_path: Path) -> None:
-    path = tmp_path / "titanic.npz"
-    save_arrays(path, {**TITANIC_ARRAYS, "categories_Sex": np.array(["female", "male", "other"])}, {})
-    with refused(path, re.escape("array 'categories_Sex' claims shape (3,)")):
-        TitanicModel.load(path)
 
 
 def test_unexpected_and_repeated_entries_are_refused(tmp_path: Path) -> None:

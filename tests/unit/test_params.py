@@ -58,11 +58,13 @@ def refusal(path: Path) -> str:
 
 
 def dotted_keys(mapping: dict[str, Any], prefix: str = "") -> list[str]:
-    """Every key of a nested mapping, sections and leaves, as dotted paths."""
+    """Every key of a nested mapping, sections and leaves, as dotted paths (a registry's entries and their
+    hyperparameters are the user's choice, so only an entry's own keys are listed)."""
     found = []
     for key, value in mapping.items():
-        found.append(prefix + key)
-        if isinstance(value, dict):
+        if prefix + key not in ("titanic.models",) and not prefix.startswith("titanic.models."):
+            found.append(prefix + key)
+        if isinstance(value, dict) and key != "params":
             found += dotted_keys(value, f"{prefix}{key}.")
     return found
 
@@ -78,7 +80,7 @@ def test_repo_params_load() -> None:
     assert params.mnist.softmax.C == 10.0
     assert params.mnist.augment.shifts == [[1, 0], [-1, 0], [0, 1], [0, -1]]
     assert params.titanic.source.url.startswith("https://")
-    assert params.titanic.model.cv_folds == 10
+    assert params.titanic.cv_folds == 10
 
 
 def test_params_are_read_only() -> None:
@@ -89,14 +91,12 @@ def test_params_are_read_only() -> None:
 
 
 def test_edited_values_are_read(tmp_path: Path) -> None:
-    params = load_params(
-        write_params(tmp_path, {"mnist.n_train": 400, "mnist.softmax.C": 3, "titanic.model.cv_folds": 3})
-    )
+    params = load_params(write_params(tmp_path, {"mnist.n_train": 400, "mnist.softmax.C": 3, "titanic.cv_folds": 3}))
     assert params.mnist.n_train == 400
     assert params.mnist.softmax.C == 3.0
     assert isinstance(params.mnist.softmax.C, float)  # an integer is stored as the float it stands for
     assert params.mnist.softmax_augmented.C == 10.0
-    assert params.titanic.model.cv_folds == 3
+    assert params.titanic.cv_folds == 3
 
 
 @pytest.mark.parametrize(("text", "expected"), [("1e-3", 0.001), ("1E-3", 0.001), ("1.0e-3", 0.001), ("2e2", 200.0)])
@@ -135,7 +135,15 @@ def test_every_key_is_required(tmp_path: Path, key: str) -> None:
             "mnist.augment.shifts",
             "params.yaml: missing key 'mnist.augment.shifts' (a list of [dx, dy] integer pairs with |dx|, |dy| < 28)",
         ),
-        ("titanic.evaluate.threshold", "params.yaml: missing key 'titanic.evaluate.threshold' (a finite number)"),
+        (
+            "titanic.evaluate.reference",
+            "params.yaml: missing key 'titanic.evaluate.reference' (the name of a titanic.models entry)",
+        ),
+        (
+            "titanic.models.svc.estimator",
+            "params.yaml: missing key 'titanic.models.svc.estimator' (an import path sklearn.<module>.<Classifier> "
+            + "with <module> one of linear_model, ensemble, svm, neighbors, tree)",
+        ),
         ("titanic", "params.yaml: missing key 'titanic' (a mapping)"),
     ],
 )
@@ -169,8 +177,8 @@ ACCEPTED: list[tuple[str, Any]] = [
     ("mnist.positive_digit", 9),
     ("mnist.binary.cv_folds", 2),
     ("mnist.binary.cv_folds", 255),
-    ("titanic.model.cv_folds", 255),
-    ("titanic.model.cv_folds", 2),
+    ("titanic.cv_folds", 255),
+    ("titanic.cv_folds", 2),
     ("mnist.evaluate.target_precision", 1.0),
     ("mnist.evaluate.target_precision", 1e-9),
     ("mnist.binary.n_jobs", 64),
@@ -185,7 +193,6 @@ ACCEPTED: list[tuple[str, Any]] = [
     ("mnist.evaluate.curve_points", 2),
     ("mnist.evaluate.curve_points", 100_000),
     ("mnist.evaluate.threshold", -1e300),
-    ("titanic.evaluate.threshold", 0.0),
     ("mnist.binary.C", 1e-300),
     ("mnist.binary.max_iter", 1),
     ("mnist.binary.random_state", 0),
@@ -238,7 +245,7 @@ REFUSED: list[tuple[str, Any, str]] = [
     ("mnist.positive_digit", 10, "'mnist.positive_digit' must be a digit 0-9, got 10"),
     ("mnist.positive_digit", "5", "'mnist.positive_digit' must be a digit 0-9, got '5'"),
     ("mnist.binary.cv_folds", 1, "'mnist.binary.cv_folds' must be an integer in [2, 255], got 1"),
-    ("titanic.model.cv_folds", 1, "'titanic.model.cv_folds' must be an integer in [2, 255], got 1"),
+    ("titanic.cv_folds", 1, "'titanic.cv_folds' must be an integer in [2, 255], got 1"),
     (
         "mnist.evaluate.target_precision",
         1.0000001,
@@ -304,14 +311,11 @@ REFUSED: list[tuple[str, Any, str]] = [
     ("mnist.evaluate.threshold", "abc", "'mnist.evaluate.threshold' must be a finite number, got 'abc'"),
     ("mnist.evaluate.threshold", float("inf"), "'mnist.evaluate.threshold' must be a finite number, got inf"),
     ("mnist.evaluate.threshold", float("nan"), "'mnist.evaluate.threshold' must be a finite number, got nan"),
-    ("titanic.evaluate.threshold", float("-inf"), "'titanic.evaluate.threshold' must be a finite number, got -inf"),
     ("mnist.binary.C", 0, "'mnist.binary.C' must be a number > 0, got 0.0"),
     ("mnist.binary.C", -1.5, "'mnist.binary.C' must be a number > 0, got -1.5"),
     ("mnist.binary.C", float("inf"), "'mnist.binary.C' must be a number > 0, got inf"),
     ("mnist.softmax.C", "ten", "'mnist.softmax.C' must be a number > 0, got 'ten'"),
     ("mnist.softmax_augmented.C", None, "'mnist.softmax_augmented.C' must be a number > 0, got None"),
-    ("titanic.model.C", "1.0", "'titanic.model.C' must be a number > 0, got '1.0'"),
-    ("titanic.model.C", True, "'titanic.model.C' must be a number > 0, got True"),
     ("mnist.softmax.max_iter", 0, "'mnist.softmax.max_iter' must be an integer >= 1, got 0"),
     ("mnist.softmax.max_iter", 2.5, "'mnist.softmax.max_iter' must be an integer >= 1, got 2.5"),
     ("mnist.binary.max_iter", False, "'mnist.binary.max_iter' must be an integer >= 1, got False"),
@@ -322,7 +326,7 @@ REFUSED: list[tuple[str, Any, str]] = [
     ("mnist.n_train", True, "'mnist.n_train' must be an integer >= 1, got True"),
     ("mnist.n_train", 100.0, "'mnist.n_train' must be an integer >= 1, got 100.0"),
     ("mnist.shuffle.seed", True, "'mnist.shuffle.seed' must be an integer in [0, 2**32 - 1], got True"),
-    ("titanic.model.cv_folds", True, "'titanic.model.cv_folds' must be an integer in [2, 255], got True"),
+    ("titanic.cv_folds", True, "'titanic.cv_folds' must be an integer in [2, 255], got True"),
     ("mnist.openml.version", 0, "'mnist.openml.version' must be an integer >= 1, got 0"),
     ("mnist.openml.name", 784, "'mnist.openml.name' must be a string, got 784"),
     (
@@ -332,7 +336,7 @@ REFUSED: list[tuple[str, Any, str]] = [
     ),
     ("titanic.evaluate.top_n", 0, "'titanic.evaluate.top_n' must be an integer >= 1, got 0"),
     ("mnist.binary.cv_folds", 256, "'mnist.binary.cv_folds' must be an integer in [2, 255], got 256"),
-    ("titanic.model.cv_folds", 1, "'titanic.model.cv_folds' must be an integer in [2, 255], got 1"),
+    ("titanic.cv_folds", 1, "'titanic.cv_folds' must be an integer in [2, 255], got 1"),
     ("mnist.evaluate.walkthrough_row", -1, "'mnist.evaluate.walkthrough_row' must be a row index >= 0, got -1"),
     ("mnist.evaluate.calibration_bins", 1, "'mnist.evaluate.calibration_bins' must be an integer in [2, 1000], got 1"),
     (
@@ -369,7 +373,7 @@ REFUSED: list[tuple[str, Any, str]] = [
     ("mnist.sweep.workers", 0, "'mnist.sweep.workers' must be an integer in [1, 64], got 0"),
     ("mnist.sweep.workers", 65, "'mnist.sweep.workers' must be an integer in [1, 64], got 65"),
     # the other side of the bounds above
-    ("titanic.model.cv_folds", 256, "'titanic.model.cv_folds' must be an integer in [2, 255], got 256"),
+    ("titanic.cv_folds", 256, "'titanic.cv_folds' must be an integer in [2, 255], got 256"),
     (
         "mnist.evaluate.calibration_bins",
         1001,
@@ -424,7 +428,7 @@ def test_bad_value_is_refused_naming_key(tmp_path: Path, key: str, value: Any, e
         ),
         (
             "titanic.evaluate.treshold",
-            "unknown key 'titanic.evaluate.treshold' (allowed: threshold, top_n, calibration_bins)",
+            "unknown key 'titanic.evaluate.treshold' (allowed: reference, top_n, calibration_bins)",
         ),
         (
             "mnist.extra",
@@ -444,7 +448,7 @@ def test_misspelt_key_is_reported_as_unknown(tmp_path: Path) -> None:
     text = path.read_text(encoding="utf-8").replace("    top_n:", "    topn:")
     assert (
         refusal(write_text(tmp_path, text))
-        == "params.yaml: unknown key 'titanic.evaluate.topn' (allowed: threshold, top_n, calibration_bins)"
+        == "params.yaml: unknown key 'titanic.evaluate.topn' (allowed: reference, top_n, calibration_bins)"
     )
 
 
@@ -463,7 +467,8 @@ def test_unknown_keys_of_mixed_types(tmp_path: Path, text: str, key: str) -> Non
 
 
 @pytest.mark.parametrize(
-    ("key", "value", "kind"), [("mnist", 5, "int"), ("mnist.binary", [1, 2], "list"), ("titanic.model", "C=1", "str")]
+    ("key", "value", "kind"),
+    [("mnist", 5, "int"), ("mnist.binary", [1, 2], "list"), ("titanic.models.svc", "SVC", "str")],
 )
 def test_section_not_a_mapping(tmp_path: Path, key: str, value: Any, kind: str) -> None:
     assert refusal(write_params(tmp_path, {key: value})) == f"params.yaml: '{key}' must be a mapping, got {kind}"
@@ -488,10 +493,10 @@ def test_duplicate_key_is_refused(tmp_path: Path) -> None:
 
 
 def test_duplicate_nested_key_is_refused(tmp_path: Path) -> None:
-    text = REPO_PARAMS.read_text(encoding="utf-8").replace("    cv_folds: 10", "    C: 2.0\n    cv_folds: 10")
+    text = REPO_PARAMS.read_text(encoding="utf-8").replace("    top_n: 20 ", "    top_n: 5\n    top_n: 20 ")
     path = write_text(tmp_path, text)
-    line = text.splitlines().index("    C: 2.0") + 1
-    assert refusal(path) == f"{path}: line {line}: key 'titanic.model.C' is given twice"
+    line = text.splitlines().index("    top_n: 5") + 2  # the second top_n is the one refused
+    assert refusal(path) == f"{path}: line {line}: key 'titanic.evaluate.top_n' is given twice"
 
 
 def test_yaml_tags_are_not_executed(tmp_path: Path) -> None:
@@ -541,7 +546,9 @@ def test_unreadable_file(tmp_path: Path) -> None:
 
 def test_error_messages_are_one_line_without_traceback_text(tmp_path: Path) -> None:
     """pydantic's own multi-line report never leaks into the message."""
-    message = refusal(write_params(tmp_path, {"mnist.binary.C": 0, "mnist.n_train": 0, "titanic.model.C": "x"}))
+    message = refusal(
+        write_params(tmp_path, {"mnist.binary.C": 0, "mnist.n_train": 0, "titanic.models.svc.params": {"C": "x"}})
+    )
     assert not re.search(r"validation error|pydantic|Input should", message)
     assert message == "params.yaml: 'mnist.n_train' must be an integer >= 1, got 0"
 
@@ -645,3 +652,97 @@ def test_fold_count_with_a_single_class_or_none(target: list[int]) -> None:
         "params.yaml: 'mnist.binary.cv_folds' must be at most 0 "
         "(members of the smallest class in data/train.parquet), got 2"
     )
+
+
+# --- the Titanic model registry ---------------------------------------------------------------------
+
+ALLOWED_PATHS = "sklearn.<module>.<Classifier> with <module> one of linear_model, ensemble, svm, neighbors, tree"
+
+
+def test_the_registry_holds_the_seed_model_and_the_books_exercise_models() -> None:
+    models = load_params(REPO_PARAMS).titanic.models
+    assert list(models) == ["logistic", "random_forest", "svc"]
+    assert models["logistic"].estimator == "sklearn.linear_model.LogisticRegression"
+    assert models["logistic"].params == {"C": 1.0, "max_iter": 100, "random_state": 0}
+    assert models["svc"].params == {"gamma": "auto"} and models["svc"].preprocess == ["scale_numeric"]
+    assert models["random_forest"].params == {"n_estimators": 100, "random_state": 42}
+
+
+def test_a_new_entry_needs_only_its_lines(tmp_path: Path) -> None:
+    entry = {"estimator": "sklearn.tree.DecisionTreeClassifier", "params": {"max_depth": 3}, "preprocess": []}
+    params = load_params(write_params(tmp_path, {"titanic.models.tree": entry}))
+    assert params.titanic.models["tree"].params == {"max_depth": 3}
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        (
+            "titanic.models.svc.estimator",
+            "sklearn.svm.SVK",
+            "'titanic.models.svc.estimator' must name a classifier of sklearn.svm, got 'sklearn.svm.SVK'",
+        ),
+        (
+            "titanic.models.svc.estimator",
+            "sklearn.svm.SVR",  # a regressor
+            "'titanic.models.svc.estimator' must name a classifier of sklearn.svm, got 'sklearn.svm.SVR'",
+        ),
+        (
+            "titanic.models.svc.estimator",
+            "os.system",
+            f"'titanic.models.svc.estimator' must be an import path {ALLOWED_PATHS}, got 'os.system'",
+        ),
+        (
+            "titanic.models.svc.estimator",
+            "sklearn.naive_bayes.GaussianNB",
+            f"'titanic.models.svc.estimator' must be an import path {ALLOWED_PATHS}, "
+            "got 'sklearn.naive_bayes.GaussianNB'",
+        ),
+        (
+            "titanic.models.svc.params",
+            {"gama": "auto"},
+            "'titanic.models.svc.params' refused by scikit-learn: SVC.__init__() got an unexpected keyword argument "
+            "'gama'",
+        ),
+        (
+            "titanic.models.svc.params",
+            {"C": -1},
+            "'titanic.models.svc.params' refused by scikit-learn: The 'C' parameter of SVC must be a float in the "
+            "range (0.0, inf]. Got -1 instead.",
+        ),
+        (
+            "titanic.models.random_forest.params",
+            {"n_estimators": "many"},
+            "'titanic.models.random_forest.params' refused by scikit-learn: The 'n_estimators' parameter of "
+            "RandomForestClassifier must be an int in the range [1, inf). Got 'many' instead.",
+        ),
+        (
+            "titanic.models.svc.preprocess",
+            ["minmax"],
+            "'titanic.models.svc.preprocess' must be [] or [scale_numeric] (a StandardScaler on the numeric columns), "
+            "got ['minmax']",
+        ),
+        ("titanic.models.svc.foo", 1, "unknown key 'titanic.models.svc.foo' (allowed: estimator, params, preprocess)"),
+        ("titanic.models.svc.params", [1], "'titanic.models.svc.params' must be a valid value, got [1]"),
+        (
+            "titanic.models.Bad-Name",
+            {"estimator": "sklearn.svm.SVC", "params": {}, "preprocess": []},
+            "'titanic.models' has the name 'Bad-Name': a name is lower-case letters, digits and _ (it names files), "
+            "not always_died or women_survive",
+        ),
+        (
+            "titanic.models.women_survive",
+            {"estimator": "sklearn.svm.SVC", "params": {}, "preprocess": []},
+            "'titanic.models' has the name 'women_survive': a name is lower-case letters, digits and _ (it names "
+            "files), not always_died or women_survive",
+        ),
+        (
+            "titanic.evaluate.reference",
+            "forest",
+            "'titanic.evaluate' has reference 'forest', not one of titanic.models (logistic, random_forest, svc)",
+        ),
+        ("titanic.models", {}, "'titanic.models' must be a valid value, got {}"),
+    ],
+)
+def test_a_bad_registry_entry_is_refused_in_one_line(tmp_path: Path, key: str, value: Any, expected: str) -> None:
+    assert refusal(write_params(tmp_path, {key: value})) == f"params.yaml: {expected}"

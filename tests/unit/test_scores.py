@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipelib.errors import PipelineError
-from pipelib.scores import SCORES_SCHEMA, read_scores, read_scores_table, scores_columns, write_scores
+from pipelib.scores import SCORES_SCHEMA, read_scores, write_scores
 
 FOLD = np.array([0, 1, 2, 0, 1], dtype=np.uint8)
 TRUTH = np.array([1, 0, 0, 1, 1])
@@ -34,18 +34,11 @@ def test_round_trip(tmp_path: Path) -> None:
     np.testing.assert_array_equal(score, SCORE)
 
 
-def test_columns_make_the_truth_boolean() -> None:
-    columns = scores_columns(FOLD, np.array([0, 2, 1]), SCORE[:3])
-    assert list(columns) == ["fold", "target", "score"]
-    np.testing.assert_array_equal(columns["target"], [False, True, True])
-
-
-def test_a_table_with_leading_columns_of_its_own(tmp_path: Path) -> None:
+def test_a_table_with_a_column_of_its_own_is_refused(tmp_path: Path) -> None:
     schema = pa.schema([("passenger", pa.int64()), *SCORES_SCHEMA])
     path = tmp_path / "with-ids.parquet"
-    pq.write_table(pa.table({"passenger": np.arange(5), **scores_columns(FOLD, TRUTH, SCORE)}, schema=schema), path)
-    table = read_scores_table(path, schema, 100)
-    assert table.column_names == ["passenger", "fold", "target", "score"]
+    columns = {"passenger": np.arange(5), "fold": FOLD, "target": TRUTH.astype(bool), "score": SCORE}
+    pq.write_table(pa.table(columns, schema=schema), path)
     with pytest.raises(PipelineError, match="columns"):
         read_scores(path, 100)
 
@@ -60,7 +53,7 @@ def test_non_finite_scores_refused(tmp_path: Path, bad: float) -> None:
 
 @pytest.mark.parametrize("column", ["fold", "target", "score"])
 def test_missing_values_refused(tmp_path: Path, column: str) -> None:
-    table = pa.table(scores_columns(FOLD, TRUTH, SCORE), schema=SCORES_SCHEMA)
+    table = pa.table({"fold": FOLD, "target": TRUTH.astype(bool), "score": SCORE}, schema=SCORES_SCHEMA)
     index = table.column_names.index(column)
     values = [None, *table.column(column).to_pylist()[1:]]
     path = tmp_path / "null.parquet"

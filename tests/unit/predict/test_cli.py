@@ -9,17 +9,19 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import helpers
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pytest
 from PIL import Image
 
+from pipelib import skops_file
 from pipelib.errors import run_stage
 from pipelib.mnist.fitting import LinearModel, save_model
 from pipelib.mnist.idx import write_idx_images
-from pipelib.params import ImageLogisticParams, LogisticParams
+from pipelib.params import ImageLogisticParams
 from pipelib.predict.__main__ import main, parser
-from pipelib.titanic.model import TitanicModel
 
 PARAMS = ImageLogisticParams(C=10.0, max_iter=30, random_state=0, dtype="float64", matrix="dense", n_jobs=1)
 PASSENGERS_CSV = (
@@ -64,15 +66,9 @@ def binary(tmp_path: Path) -> Path:
 @pytest.fixture
 def titanic(tmp_path: Path) -> Path:
     """0.5 * female + 0.25 * first class - 0.25 * Embarked_Q."""
-    model = TitanicModel(
-        medians=np.array([28.0, 0.0, 0.0, 14.45]),
-        most_frequent=np.array(["3", "male", "S"]),
-        categories=[np.array(["1", "2", "3"]), np.array(["female", "male"]), np.array(["C", "Q", "S"])],
-        coef=np.array([0, 0, 0, 0, 0.25, 0, 0, 0.5, 0, 0, -0.25, 0]),
-        intercept=0.0,
-    )
-    model.save(tmp_path / "titanic.npz", LogisticParams(C=1.0, max_iter=100, random_state=0))
-    return tmp_path / "titanic.npz"
+    model = helpers.hand_titanic_model([0, 0, 0, 0, 0.25, 0, 0, 0.5, 0, 0, -0.25, 0])
+    skops_file.save(model, tmp_path / "logistic.skops")
+    return tmp_path / "logistic.skops"
 
 
 def first_pixels(*rows: list[int]) -> np.ndarray:
@@ -154,12 +150,16 @@ def test_passengers_with_the_titanic_model(tmp_path: Path, titanic: Path, monkey
     (tmp_path / "new.csv").write_text(PASSENGERS_CSV, encoding="utf-8")
     out = tmp_path / "survival.csv"
     assert run(monkeypatch, "passengers", tmp_path / "new.csv", "--model", titanic, "--out", out) == 0
-    expected = "PassengerId,Survived,score\n892,0,-0.25\n893,1,0.5\n894,0,-0.25\n896,1,0.75\n"
-    assert out.read_text(encoding="utf-8") == expected
+    written = pd.read_csv(out)
+    assert list(written.columns) == ["PassengerId", "Survived", "score", "probability"]
+    assert written.iloc[:, :3].to_csv(index=False) == (
+        "PassengerId,Survived,score\n892,0,-0.25\n893,1,0.5\n894,0,-0.25\n896,1,0.75\n"
+    )
+    np.testing.assert_allclose(written["probability"], 1 / (1 + np.exp(-written["score"])), rtol=1e-15)
     assert (
         run(monkeypatch, "passengers", tmp_path / "new.csv", "--model", titanic, "--out", out, "--threshold", 0.5) == 0
     )
-    assert out.read_text(encoding="utf-8") == expected.replace("893,1,", "893,0,")
+    assert pd.read_csv(out)["Survived"].tolist() == [0, 0, 0, 1]  # 893 scores exactly 0.5
 
 
 def failure(capsys: pytest.CaptureFixture[str], status: int, out: Path) -> str:
@@ -194,7 +194,7 @@ def test_failures_are_one_line_and_write_nothing(
     )
     status = run(monkeypatch, "passengers", tmp_path / "new.csv", "--model", softmax, "--out", out)
     assert failure(capsys, status, out) == (
-        f"error: {softmax}: an MNIST model, expected a Titanic model (models/titanic.npz)"
+        f"error: {softmax}: an MNIST model, expected a Titanic model (models/titanic/<name>.skops)"
     )
 
 
@@ -225,7 +225,7 @@ def test_the_help_names_every_option(monkeypatch: pytest.MonkeyPatch, capsys: py
     top = words(capsys.readouterr().out)
     assert top.startswith("usage: python -m pipelib.predict [-h] {digits,passengers}")
     assert "digits MNIST digits -> file or row, predicted class, decision scores" in top
-    assert "passengers Titanic passengers -> PassengerId, Survived, decision score" in top
+    assert "passengers Titanic passengers -> PassengerId, Survived, scores" in top
     assert run(monkeypatch, "digits", "--help") == 0
     digits = words(capsys.readouterr().out)
     for text in [
@@ -245,9 +245,9 @@ def test_the_help_names_every_option(monkeypatch: pytest.MonkeyPatch, capsys: py
     for text in [
         "usage: python -m pipelib.predict passengers [-h] --model MODEL --out OUT [--threshold THRESHOLD] input",
         "input a CSV with Kaggle's Titanic columns (Survived not needed)",
-        "--model MODEL models/titanic.npz",
+        "--model MODEL models/titanic/<name>.skops",
         "--out OUT the CSV to write",
-        "--threshold THRESHOLD Survived = 1 above this score (0)",
+        "--threshold THRESHOLD Survived = 1 above this decision score",
     ]:
         assert text in passengers
 
@@ -257,7 +257,7 @@ def test_the_parser_defaults() -> None:
     assert (digits.convert, digits.prepare, digits.invert, digits.threshold) == (False, False, False, None)
     assert (digits.input, digits.model, digits.out) == (Path("in"), Path("m.npz"), Path("o.csv"))
     passengers = parser().parse_args(["passengers", "in.csv", "--model", "m.npz", "--out", "o.csv"])
-    assert passengers.threshold == 0.0
+    assert passengers.threshold is None  # the model's own predict
 
 
 def test_a_run_gives_freed_arrow_memory_back_to_the_system(

@@ -7,7 +7,10 @@ from typing import Any
 
 import numpy as np
 import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
 
+from pipelib import skops_file
 from pipelib.errors import PipelineError
 from pipelib.mnist.fitting import LinearModel, save_model
 from pipelib.modelfile import save_arrays
@@ -28,7 +31,6 @@ def mnist_arrays() -> dict[str, np.ndarray]:
         ({}, "no model kind"),
         ({"kind": 3}, "no model kind"),
         ({"kind": "random_forest"}, "a model of unknown kind 'random_forest'"),
-        ({"kind": "titanic_logistic_regression"}, "a Titanic model"),
     ],
 )
 def test_a_model_of_another_kind_is_named(tmp_path: Path, meta: dict[str, Any], found: str) -> None:
@@ -45,7 +47,16 @@ def test_a_titanic_model_is_wanted_by_name(tmp_path: Path) -> None:
     save_arrays(path, mnist_arrays(), {"kind": "logistic_regression"})
     with pytest.raises(PipelineError) as caught:
         load_titanic_model(path)
-    assert str(caught.value) == f"{path}: an MNIST model, expected a Titanic model (models/titanic.npz)"
+    assert str(caught.value) == f"{path}: an MNIST model, expected a Titanic model (models/titanic/<name>.skops)"
+
+
+def test_a_titanic_model_given_for_digits_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "logistic.skops"
+    skops_file.save(Pipeline([("model", LogisticRegression())]), path)
+    with pytest.raises(PipelineError) as caught:
+        load_mnist_model(path)
+    wanted = "an MNIST model (models/binary.npz, softmax.npz or softmax_augmented.npz)"
+    assert str(caught.value) == f"{path}: a Titanic model, expected {wanted}"
 
 
 @pytest.mark.parametrize(

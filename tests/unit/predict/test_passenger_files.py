@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import helpers
 import numpy as np
 import pytest
 
 from pipelib.errors import PipelineError
 from pipelib.predict.passengers import predictions, read_passenger_csv
-from pipelib.titanic.model import TitanicModel
 
 HEADER = "PassengerId,Pclass,Name,Sex,Age,SibSp,Parch,Ticket,Fare,Cabin,Embarked"
 ROWS = [
@@ -20,13 +20,7 @@ ROWS = [
 ]
 # 0.5 * female + 0.25 * first class - 0.25 * Embarked_Q: Kelly -0.25, Wilkes 0.5, Myles -0.25, Hirvonen 0.75
 COEF = np.array([0, 0, 0, 0, 0.25, 0, 0, 0.5, 0, 0, -0.25, 0])
-MODEL = TitanicModel(
-    medians=np.array([28.0, 0.0, 0.0, 14.45]),
-    most_frequent=np.array(["3", "male", "S"]),
-    categories=[np.array(["1", "2", "3"]), np.array(["female", "male"]), np.array(["C", "Q", "S"])],
-    coef=COEF,
-    intercept=0.0,
-)
+MODEL = helpers.hand_titanic_model(COEF.tolist())
 
 
 def kaggle_csv(path: Path, rows: list[str] = ROWS, prefix: bytes = b"") -> Path:
@@ -37,7 +31,7 @@ def kaggle_csv(path: Path, rows: list[str] = ROWS, prefix: bytes = b"") -> Path:
 def test_survival_is_a_score_above_zero_by_default(tmp_path: Path) -> None:
     passengers = read_passenger_csv(kaggle_csv(tmp_path / "test.csv"))
     table = predictions(MODEL, passengers)
-    assert list(table.columns) == ["PassengerId", "Survived", "score"]
+    assert list(table.columns) == ["PassengerId", "Survived", "score", "probability"]
     assert table["PassengerId"].tolist() == [892, 893, 894, 896]
     assert table["score"].tolist() == [-0.25, 0.5, -0.25, 0.75]
     assert table["Survived"].tolist() == [0, 1, 0, 1]

@@ -3,40 +3,53 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import helpers
 import numpy as np
+import pandas as pd
 import pytest
+from sklearn.pipeline import Pipeline
 
 from pipelib.errors import PipelineError
-from pipelib.params import TitanicModelParams
+from pipelib.params import TitanicModelEntry
 from pipelib.predict.passengers import predictions, read_passenger_csv
 from pipelib.titanic.data import TRAIN_SCHEMA, parse_passengers
-from pipelib.titanic.model import TitanicModel, classifier, fit_quietly, model_inputs
+from pipelib.titanic.model import build, fit_quietly, model_inputs
+
+
+def fitted_on(frame: pd.DataFrame, estimator: str, params: dict[str, Any]) -> Pipeline:
+    entry = TitanicModelEntry(estimator=estimator, params=params, preprocess=[])
+    return fit_quietly(build(entry), model_inputs(frame), frame["Survived"].to_numpy())
 
 
 def test_predictions_are_the_fitted_pipelines(tmp_path: Path) -> None:
     train = parse_passengers(helpers.titanic_csv_text(helpers.titanic_rows(50, 4), True), "t.csv", TRAIN_SCHEMA)
-    frame = train.to_pandas()
-    fitted = fit_quietly(
-        classifier(TitanicModelParams(C=1.0, max_iter=100, random_state=0, cv_folds=10)),
-        model_inputs(frame),
-        frame["Survived"].to_numpy(),
-    )
-    model = TitanicModel.from_pipeline(fitted)
+    fitted = fitted_on(train.to_pandas(), "sklearn.linear_model.LogisticRegression", {"random_state": 0})
     csv = tmp_path / "new.csv"
     csv.write_text(helpers.titanic_csv_text(helpers.titanic_rows(20, 5, first_id=900), labelled=False), "utf-8")
 
     passengers = read_passenger_csv(csv)
-    table = predictions(model, passengers)
+    table = predictions(fitted, passengers)
 
-    assert list(table.columns) == ["PassengerId", "Survived", "score"]
+    assert list(table.columns) == ["PassengerId", "Survived", "score", "probability"]
     assert table["PassengerId"].tolist() == list(range(900, 920))
     expected = fitted.decision_function(model_inputs(passengers))
-    np.testing.assert_allclose(table["score"], expected, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(table["score"], expected)
+    np.testing.assert_array_equal(table["probability"], fitted.predict_proba(model_inputs(passengers))[:, 1])
     np.testing.assert_array_equal(table["Survived"], fitted.predict(model_inputs(passengers)))
-    high = predictions(model, passengers, threshold=float(np.median(expected)))
+    high = predictions(fitted, passengers, threshold=float(np.median(expected)))
     assert high["Survived"].sum() == 10  # 20 distinct scores, half above their median
+
+
+def test_a_model_without_a_decision_function_gives_what_it_has(tmp_path: Path) -> None:
+    train = parse_passengers(helpers.titanic_csv_text(helpers.titanic_rows(50, 4), True), "t.csv", TRAIN_SCHEMA)
+    fitted = fitted_on(train.to_pandas(), "sklearn.tree.DecisionTreeClassifier", {"random_state": 0})
+    passengers = train.to_pandas().drop(columns="Survived")
+    table = predictions(fitted, passengers)
+    assert list(table.columns) == ["PassengerId", "Survived", "probability"]
+    with pytest.raises(PipelineError, match=r"^--threshold needs a model with a decision score; this one has none$"):
+        predictions(fitted, passengers, threshold=0.5)
 
 
 def test_a_missing_column_is_named(tmp_path: Path) -> None:

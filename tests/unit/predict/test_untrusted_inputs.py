@@ -21,11 +21,13 @@ import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
+import helpers
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
 from PIL import Image
 
+from pipelib import skops_file
 from pipelib.csv_cells import text_cell
 from pipelib.errors import PipelineError, run_stage
 from pipelib.mnist.dataset import mnist_table
@@ -33,11 +35,10 @@ from pipelib.mnist.fitting import LinearModel, save_model
 from pipelib.mnist.idx import write_idx_images
 from pipelib.model_checks import SURVIVAL, check_classes
 from pipelib.modelfile import FIXED_ZIP_TIME, META_KEY
-from pipelib.params import ImageLogisticParams, LogisticParams
+from pipelib.params import ImageLogisticParams
 from pipelib.plot_csv import write_csv
 from pipelib.predict import digits as digits_module
 from pipelib.predict.__main__ import main
-from pipelib.titanic.model import TitanicModel
 
 PARAMS = ImageLogisticParams(C=1.0, max_iter=10, random_state=0, dtype="float64", matrix="dense", n_jobs=1)
 HEADER = "PassengerId,Pclass,Name,Sex,Age,SibSp,Parch,Ticket,Fare,Cabin,Embarked\n"
@@ -73,18 +74,14 @@ def binary(tmp_path: Path) -> Path:
     return tmp_path / "binary.npz"
 
 
+TITANIC_COEF = [0, 0, 0, 0, 0, 0, 0, 0.5, 0, 0, 0, 0]  # 0.5 * female - 0.25
+
+
 @pytest.fixture
 def titanic(tmp_path: Path) -> Path:
     """0.5 * female - 0.25."""
-    model = TitanicModel(
-        medians=np.array([28.0, 0.0, 0.0, 14.45]),
-        most_frequent=np.array(["3", "male", "S"]),
-        categories=[np.array(["1", "2", "3"]), np.array(["female", "male"]), np.array(["C", "Q", "S"])],
-        coef=np.array([0, 0, 0, 0, 0, 0, 0, 0.5, 0, 0, 0, 0]),
-        intercept=-0.25,
-    )
-    model.save(tmp_path / "titanic.npz", LogisticParams(C=1.0, max_iter=100, random_state=0))
-    return tmp_path / "titanic.npz"
+    skops_file.save(helpers.hand_titanic_model(TITANIC_COEF, -0.25), tmp_path / "logistic.skops")
+    return tmp_path / "logistic.skops"
 
 
 @pytest.fixture
@@ -467,19 +464,16 @@ def test_non_finite_coefficients_are_refused(
     model = raw_model(tmp_path / "m.npz", arrays, MNIST_META)
     line = error_line(capsys, run(monkeypatch, "digits", pngs, "--model", model, "--out", tmp_path / "p.csv"))
     assert line == f"error: {model}: array '{array}' holds NaN or infinite values"
-    with zipfile.ZipFile(titanic) as archive:
-        entries = {info.filename: archive.read(info) for info in archive.infolist()}
-    saved = np.load(io.BytesIO(entries[f"{array}.npy"]))
-    saved[0] = bad
-    buffer = io.BytesIO()
-    np.save(buffer, saved)
-    entries[f"{array}.npy"] = buffer.getvalue()
-    with zipfile.ZipFile(titanic, "w") as archive:
-        for name, data in entries.items():
-            archive.writestr(name, data)
+    coef, intercept = list(TITANIC_COEF), -0.25
+    if array == "coef":
+        coef[7] = bad
+    else:
+        intercept = bad
+    titanic = tmp_path / "bad.skops"
+    skops_file.save(helpers.hand_titanic_model(coef, intercept), titanic)
     (tmp_path / "new.csv").write_text(HEADER + PASSENGER, encoding="utf-8")
     status = run(monkeypatch, "passengers", tmp_path / "new.csv", "--model", titanic, "--out", tmp_path / "p.csv")
-    assert error_line(capsys, status) == f"error: {titanic}: array '{array}' holds NaN or infinite values"
+    assert error_line(capsys, status) == f"error: {titanic}: array '{array}_' holds NaN or infinite values"
 
 
 # --- the output's permissions ----------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The Titanic evaluation on six passengers and a model written by hand: every number worked on paper.
+"""The Titanic evaluation on six passengers, a model written by hand and the two baselines: every number on paper.
 
 The model scores ``1 * first class + 2 * female - 1``: a first-class woman 2, any other
 woman 1, a first-class man 0 (exactly the decision boundary), any other man -1. Ties are
@@ -14,20 +14,26 @@ import helpers
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.special import expit
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
 
+from pipelib.errors import PipelineError
 from pipelib.params import TitanicEvaluateParams
-from pipelib.titanic.evaluation import TitanicEvaluation, TitanicInputs, evaluate, summarize, write_tables
-from pipelib.titanic.model import TitanicModel
+from pipelib.stats import McNemar
+from pipelib.titanic.evaluation import (
+    FittedModel,
+    TitanicEvaluation,
+    TitanicInputs,
+    evaluate,
+    summarize,
+    write_tables,
+)
+from pipelib.titanic.model import Predictions, fit_quietly, model_inputs, preprocessing
 
 FEATURES = helpers.TITANIC_FEATURES
 COEF = np.array([0, 0, 0, 0, 1, 0, 0, 2, 0, 0, 0, 0], dtype=np.float64)
-MODEL = TitanicModel(
-    medians=np.array([30.0, 0.0, 0.0, 10.0]),
-    most_frequent=np.array(["3", "male", "S"]),
-    categories=[np.array(["1", "2", "3"]), np.array(["female", "male"]), np.array(["C", "Q", "S"])],
-    coef=COEF,
-    intercept=-1.0,
-)
 PASSENGERS = pd.DataFrame(
     {
         "PassengerId": [11, 12, 13, 14, 15, 16],
@@ -44,33 +50,72 @@ PASSENGERS = pd.DataFrame(
 # training scores, by the formula: 2, 1, 0, -1, 1, 0
 TEST = PASSENGERS.drop(columns="Survived").iloc[[0, 1, 3]].assign(PassengerId=[901, 902, 903])  # scores 2, 1, -1
 FOLD = np.array([0, 0, 0, 1, 1, 1], dtype=np.uint8)
-OUT_OF_FOLD = np.array([1.0, 0.0, -1.0, 0.0, 2.0, -3.0])
-SETTINGS = TitanicEvaluateParams(threshold=1.0, top_n=2, calibration_bins=10)
+OUT_OF_FOLD = np.array([1.0, 0.0, -1.0, 0.0, 2.0, -3.0])  # above 0: 1 0 0 0 1 0
+SETTINGS = TitanicEvaluateParams(reference="logistic", top_n=2, calibration_bins=10)
+
+
+def hand_model() -> Pipeline:
+    """The seed's preprocessing fitted on the six passengers, then a logistic regression with the hand coefficients."""
+    linear = LogisticRegression()
+    linear.coef_, linear.intercept_, linear.classes_ = COEF[None, :], np.array([-1.0]), np.array([0, 1])
+    linear.n_features_in_ = 12
+    return Pipeline([("preprocess", preprocessing().fit(model_inputs(PASSENGERS))), ("model", linear)])
+
+
+def inputs() -> TitanicInputs:
+    logistic = Predictions(OUT_OF_FOLD > 0, OUT_OF_FOLD, expit(OUT_OF_FOLD))
+    # the same model again, as one that offers predictions only (no decision function, no probabilities)
+    bare = Predictions(OUT_OF_FOLD > 0, None, None)
+    models = {"logistic": FittedModel(hand_model(), logistic), "bare": FittedModel(hand_model(), bare)}
+    return TitanicInputs(PASSENGERS, FOLD, models, TEST)
 
 
 @pytest.fixture
 def result() -> TitanicEvaluation:
-    return evaluate(TitanicInputs(PASSENGERS, MODEL, FOLD, OUT_OF_FOLD, TEST), SETTINGS)
+    return evaluate(inputs(), SETTINGS)
 
 
 def test_training_accuracy_counts_a_score_of_zero_as_not_survived(result: TitanicEvaluation) -> None:
     # scores 2 1 0 -1 1 0 above 0 -> 1 1 0 0 1 0, the Survived column exactly
-    assert result.train_accuracy == 1.0
-    assert (result.n_rows, result.n_features, result.threshold) == (6, 12, 1.0)
+    assert result.results["logistic"].train_accuracy == 1.0
+    assert (result.n_rows, result.n_features, result.reference) == (6, 12, "logistic")
 
 
-def test_fold_accuracies_at_zero_and_counts_at_the_threshold(result: TitanicEvaluation) -> None:
-    # fold 0: scores 1 0 -1 -> 1 0 0 against 1 1 0; fold 1: 0 2 -3 -> 0 1 0 against 0 1 0
-    assert result.fold_accuracies == [pytest.approx(2 / 3), 1.0]
-    # above 1.0 only the 2: one survivor found, two missed, three others right
-    assert (result.cv.tp, result.cv.fp, result.cv.fn, result.cv.tn) == (1, 0, 2, 3)
+def test_fold_accuracies_counts_and_auc(result: TitanicEvaluation) -> None:
+    logistic = result.results["logistic"]
+    # fold 0: 1 0 0 against 1 1 0; fold 1: 0 1 0 against 0 1 0
+    assert logistic.fold_accuracies == [pytest.approx(2 / 3), 1.0]
+    assert (logistic.cv.tp, logistic.cv.fp, logistic.cv.fn, logistic.cv.tn) == (2, 0, 1, 3)
     # survivors 1 0 2 against others -1 0 -3: eight pairs ordered, one tie
-    assert result.roc_auc == pytest.approx(8.5 / 9)
+    assert logistic.roc_auc == pytest.approx(8.5 / 9)
+    assert logistic.calibration is not None and logistic.mcnemar is None  # the reference is not compared to itself
 
 
-def test_test_predictions_are_scores_strictly_above_the_threshold(result: TitanicEvaluation) -> None:
+def test_a_model_with_predictions_only_gets_everything_that_needs_only_them(result: TitanicEvaluation) -> None:
+    bare, logistic = result.results["bare"], result.results["logistic"]
+    assert (bare.train_accuracy, bare.fold_accuracies, bare.cv) == (1.0, logistic.fold_accuracies, logistic.cv)
+    assert bare.roc_auc is None and bare.calibration is None
+    assert bare.mcnemar == McNemar(0, 0, 1.0)  # the same predictions: no discordant passenger
+
+
+def test_the_baselines_as_counted_by_hand(result: TitanicEvaluation) -> None:
+    died, women = result.results["always_died"], result.results["women_survive"]
+    assert list(result.results) == ["logistic", "bare", "always_died", "women_survive"]
+    # nobody survives: 3 of 6 right; fold 0 has one death of three, fold 1 two of three
+    assert died.train_accuracy == 0.5 and died.fold_accuracies == [pytest.approx(1 / 3), pytest.approx(2 / 3)]
+    assert (died.cv.tp, died.cv.fp, died.cv.fn, died.cv.tn) == (0, 0, 3, 3)
+    # the three women survived, the three men did not: every passenger right
+    assert women.train_accuracy == 1.0 and women.fold_accuracies == [1.0, 1.0]
+    assert died.roc_auc is None and women.calibration is None
+    # against the logistic model's out-of-fold 1 0 0 0 1 0: the rule alone gets 12 right, the model alone none;
+    # always-died misses 11 and 15, which the model gets: p = 2 * (1/2)**2
+    assert women.mcnemar == McNemar(1, 0, 1.0)
+    assert died.mcnemar == McNemar(0, 2, 0.5)
+
+
+def test_test_predictions_are_the_reference_models(result: TitanicEvaluation) -> None:
     assert result.test_ids.tolist() == [901, 902, 903]
-    assert result.test_survived.tolist() == [1, 0, 0]  # 902 scores exactly 1.0
+    assert result.test_survived.tolist() == [1, 1, 0]  # scores 2, 1, -1
     assert result.feature_names == FEATURES
     assert result.coefficients.tolist() == COEF.tolist()
 
@@ -102,8 +147,20 @@ def test_written_tables(result: TitanicEvaluation, tmp_path: Path) -> None:
     assert paths[1].read_text(encoding="utf-8") == "feature,coefficient\n" + "".join(
         f"{name},{value:g}\n" for name, value in zip(FEATURES, [0, 0, 0, 0, 1, 0, 0, 2, 0, 0, 0, 0], strict=True)
     )
-    assert paths[2].read_text(encoding="utf-8") == "PassengerId,Survived\n901,1\n902,0\n903,0\n"
+    assert paths[2].read_text(encoding="utf-8") == "PassengerId,Survived\n901,1\n902,1\n903,0\n"
     assert paths[3].read_text(encoding="utf-8").splitlines()[0] == "mean_probability,fraction_positive"
+
+
+def test_a_reference_without_coefficients_is_refused_in_one_line() -> None:
+    given = inputs()
+    forest = fit_quietly(
+        Pipeline([("preprocess", preprocessing()), ("model", RandomForestClassifier(n_estimators=2, random_state=0))]),
+        model_inputs(PASSENGERS),
+        PASSENGERS["Survived"].to_numpy(),
+    )
+    models = {**given.models, "logistic": FittedModel(forest, given.models["logistic"].out_of_fold)}
+    with pytest.raises(PipelineError, match=r"^params.yaml: 'titanic.evaluate.reference' must name a linear model"):
+        evaluate(dataclasses.replace(given, models=models), SETTINGS)
 
 
 def test_value_counts_break_ties_by_value_not_by_first_appearance() -> None:
@@ -125,7 +182,6 @@ def test_value_counts_break_ties_by_value_not_by_first_appearance() -> None:
 
 
 def test_results_are_immutable(result: TitanicEvaluation) -> None:
-    inputs = TitanicInputs(PASSENGERS, MODEL, FOLD, OUT_OF_FOLD, TEST)
-    for value, field in [(result, "roc_auc"), (result.summary, "n_rows"), (inputs, "score")]:
+    for value, field in [(result, "reference"), (result.results["logistic"], "roc_auc"), (inputs(), "fold")]:
         with pytest.raises(dataclasses.FrozenInstanceError):
             setattr(value, field, None)

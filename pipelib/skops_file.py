@@ -1,0 +1,125 @@
+"""Fitted scikit-learn estimators as skops files: no pickle, the same bytes for the same fit, bounded loading.
+
+``skops.io`` stores an estimator as JSON plus ``.npy`` arrays in a zip and, when loading,
+refuses any type that neither skops trusts by default nor the caller names: a crafted file
+can at worst be refused, never run code. Added here: skops names arrays by ``id()`` and
+stamps the time, so entries are renumbered and dated 1980-01-01 (DVC's cache is hit); and a
+file may come from a DVC remote, so its entry count, declared sizes and ``.npy`` headers are
+checked before skops reads it (a deflate bomb or a header claiming 2**45 values is refused).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import zipfile
+import zlib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import skops.io as sio
+from numpy.lib import format as npy_format
+
+from pipelib.atomic import atomic_path
+from pipelib.errors import PipelineError
+from pipelib.regular_file import read_regular
+
+FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+SCHEMA = "schema.json"
+SKOPS_ONLY = " (expected a skops zip archive)"
+ENCRYPTED = 0x1  # bit 0 of a zip entry's general purpose flags (APPNOTE 4.4.4)
+MAX_ENTRIES = 10_000  # a 100-tree forest has about 500
+MAX_HEADER_BYTES = 4096  # an .npy header (structured tree-node dtypes need a few hundred bytes)
+MAX_UNPACKED_BYTES = 256 * 1024**2  # everything the entries unpack to, unless the caller says otherwise
+# What zipfile, numpy and skops raise for a broken archive, .npy header or schema.
+# RecursionError: a schema nested thousands deep; ValueError also covers an integer of thousands of digits.
+_READ_ERRORS: tuple[type[Exception], ...] = (OSError, zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError)
+_READ_ERRORS += (ValueError, KeyError, TypeError, AttributeError, RecursionError)
+_READ_ERRORS += (sio.exceptions.UntrustedTypesFoundException,)
+
+
+def _canonical(data: bytes) -> bytes:
+    """skops's zip with its ``id()``-based file names and ids renumbered in order of appearance, fixed dates."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        files: dict[str, str] = {}
+        ids: dict[int, int] = {}
+
+        def renumber(node: Any) -> Any:
+            if isinstance(node, list):
+                return [renumber(item) for item in node]
+            if not isinstance(node, dict):
+                return node
+            out = {key: renumber(value) for key, value in node.items()}
+            if isinstance(node.get("__id__"), int):
+                out["__id__"] = ids.setdefault(node["__id__"], len(ids))
+            if isinstance(node.get("file"), str):
+                out["file"] = files.setdefault(node["file"], f"{len(files)}{Path(node['file']).suffix}")
+            return out
+
+        entries = {SCHEMA: json.dumps(renumber(json.loads(archive.read(SCHEMA))), indent=1).encode()}
+        entries.update({new: archive.read(old) for old, new in files.items()})
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, content in entries.items():
+            info = zipfile.ZipInfo(name, date_time=FIXED_ZIP_TIME)
+            info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
+            archive.writestr(info, content)
+    return buffer.getvalue()
+
+
+def save(estimator: Any, target: str | os.PathLike[str]) -> None:
+    """Write a fitted estimator as a skops file, atomically."""
+    data = _canonical(sio.dumps(estimator))
+    with atomic_path(target) as tmp:
+        Path(tmp).write_bytes(data)
+
+
+def _check_archive(archive: zipfile.ZipFile, where: str, max_unpacked: int) -> None:
+    """Entry count, declared sizes, methods and every ``.npy`` header, before any entry is unpacked."""
+    entries = archive.infolist()
+    if len(entries) > MAX_ENTRIES:
+        raise PipelineError(f"{where}: {len(entries):,} entries, more than the {MAX_ENTRIES:,} a model file may hold")
+    declared = sum(info.file_size for info in entries)
+    if declared > max_unpacked:
+        raise PipelineError(
+            f"{where}: its entries unpack to {declared:,} bytes, more than the {max_unpacked:,} allowed"
+        )
+    names = [info.filename for info in entries]
+    if SCHEMA not in names or len(set(names)) != len(names):
+        raise PipelineError(f"{where}: not a skops model file (no {SCHEMA}, or an entry given twice)")
+    for info in entries:
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or info.flag_bits & ENCRYPTED:
+            raise PipelineError(f"{where}: entry '{info.filename}' is encrypted or uses an unsupported compression")
+        if not info.filename.endswith(".npy"):
+            continue
+        with archive.open(info) as stream:  # the header only: an entry's size must be what it announces
+            version = npy_format.read_magic(stream)
+            reader = npy_format.read_array_header_1_0 if version == (1, 0) else npy_format.read_array_header_2_0
+            shape, _, dtype = reader(stream, max_header_size=MAX_HEADER_BYTES)
+            needed = stream.tell() + math.prod(shape) * dtype.itemsize
+        if dtype.hasobject or needed != info.file_size:
+            raise PipelineError(
+                f"{where}: entry '{info.filename}' is {info.file_size:,} bytes, its header claims {needed:,}"
+            )
+
+
+def load(source: str | os.PathLike[str], trusted: Sequence[str], max_unpacked: int = MAX_UNPACKED_BYTES) -> Any:
+    """The estimator in a skops file, trusting skops's defaults and exactly the type names in ``trusted``."""
+    where = str(source)
+    # a FIFO or a device is refused without blocking; a file larger than any model, by its size
+    data = read_regular(source, max_unpacked + 2**20, "model file not found (run the training stage: dvc repro)")
+    if not data.startswith(b"PK\x03\x04"):
+        pickled = data.startswith(b"\x80")  # pickle protocol 2 and later, what joblib and pickle write
+        raise PipelineError(f"{where}: " + ("refused, a pickle file" if pickled else "not a model file") + SKOPS_ONLY)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            _check_archive(archive, where, max_unpacked)
+        untrusted = sorted(set(sio.get_untrusted_types(data=data)) - set(trusted))
+        if untrusted:
+            raise PipelineError(f"{where}: refused, it holds the untrusted type {untrusted[0]}")
+        return sio.loads(data, trusted=list(trusted))
+    except _READ_ERRORS as error:
+        raise PipelineError(f"{where}: not a readable model file ({type(error).__name__}: {error})") from None
