@@ -4,11 +4,15 @@
 metric named in the tolerance file with its base value, in the direction that is better for
 it, and fails when it got worse by more than its tolerance. A gated metric that disappeared
 fails too; new and removed metrics are always listed, never silently dropped. The gate knows
-no metric by name: the keys are the tolerance file's.
+no metric by name: the keys are the tolerance file's. A key with ``*`` (``"*.cv_accuracy"``)
+is a default for every metric it matches that has no key of its own, so a model added to a
+registry is gated without an edit here; a matched metric that disappears (a model taken out
+of the registry) is listed as removed, not failed.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import math
 import os
 from dataclasses import dataclass
@@ -164,8 +168,25 @@ def judge(change: Change, tolerance: Tolerance | None) -> Verdict:
     return Verdict(change, tolerance, "regression", message)
 
 
+def is_pattern(key: str) -> bool:
+    return "*" in key
+
+
+def tolerance_for(change: Change, tolerances: dict[Metric, Tolerance]) -> Tolerance | None:
+    """The metric's own tolerance, else the first pattern of its file that matches it (not for a removed one)."""
+    own = tolerances.get((change.file, change.key))
+    if own is not None or change.new is None:
+        return own
+    for (file, key), tolerance in tolerances.items():
+        if file == change.file and is_pattern(key) and fnmatch.fnmatchcase(change.key, key):
+            return tolerance
+    return None
+
+
 def gate(metrics: list[Change], tolerances: dict[Metric, Tolerance]) -> list[Verdict]:
     """A verdict for every metric of either revision, and for every gated metric found in neither."""
     seen = {(change.file, change.key) for change in metrics}
-    absent = [Change(file, key, None, None) for file, key in tolerances if (file, key) not in seen]
-    return [judge(change, tolerances.get((change.file, change.key))) for change in metrics + absent]
+    absent = [
+        Change(file, key, None, None) for file, key in tolerances if (file, key) not in seen and not is_pattern(key)
+    ]
+    return [judge(change, tolerance_for(change, tolerances)) for change in metrics + absent]

@@ -16,7 +16,16 @@ import yaml
 
 from pipelib.errors import PipelineError
 from pipelib.review.__main__ import BAD_INPUT, BUG, run
-from pipelib.review.gate import Change, Tolerance, gate, judge, load_tolerances, number, parse_tolerances
+from pipelib.review.gate import (
+    Change,
+    Tolerance,
+    gate,
+    judge,
+    load_tolerances,
+    number,
+    parse_tolerances,
+    tolerance_for,
+)
 from pipelib.review.plots import parse_csv
 
 
@@ -106,12 +115,20 @@ def test_repository_tolerances_cover_the_headline_metrics() -> None:
     mnist = {"binary.cv_" + key for key in ("accuracy", "precision", "recall", "f1", "roc_auc", "fold_accuracy_mean")}
     mnist |= {"softmax.test_accuracy", "softmax_augmented.test_accuracy"}
     titanic = {f"logistic.{key}" for key in ("train_accuracy", "cv_fold_accuracy_mean", "cv_precision", "cv_recall")}
-    titanic.add("logistic.cv_roc_auc")
+    titanic |= {"logistic.cv_roc_auc", "*.cv_fold_accuracy_mean"}
     assert set(tolerances) == {("metrics/mnist.json", key) for key in mnist} | {
         ("metrics/titanic.json", key) for key in titanic
     }
-    # The metric keys exist in the committed metrics files.
+    # The metric keys exist in the committed metrics files; the pattern gates every Titanic model.
+    titanic_metrics = json.loads((helpers.REPO_ROOT / "metrics/titanic.json").read_text(encoding="utf-8"))
+    models = yaml.safe_load((helpers.REPO_ROOT / "params.yaml").read_text(encoding="utf-8"))["titanic"]["models"]
+    for name in models:
+        change = Change("metrics/titanic.json", f"{name}.cv_fold_accuracy_mean", 0.8, 0.7)
+        assert judge(change, tolerance_for(change, tolerances)).failed, name
+    assert set(models) <= set(titanic_metrics)
     for file, key in tolerances:
+        if "*" in key:
+            continue
         value = dig(json.loads((helpers.REPO_ROOT / file).read_text(encoding="utf-8")), key)
         assert isinstance(value, float), (file, key)
 
@@ -368,3 +385,30 @@ def test_load_tolerances_refuses_with_one_line(tmp_path: Path) -> None:
     empty.write_text("", encoding="utf-8")
     with pytest.raises(PipelineError, match=r"empty\.yaml: expected a mapping of metrics files"):
         load_tolerances(empty)
+
+
+def test_a_pattern_is_the_default_of_the_metrics_it_matches() -> None:
+    """``*.acc`` gates ``new_model.acc`` (no edit for a new entry); a key of its own wins; a pattern is never
+    "missing"; a metric it matches that disappears is removed, not a regression; other files are not matched."""
+    strict = Tolerance(0.0, "absolute", "higher")
+    tolerances = {("m.json", "*.acc"): HIGHER, ("m.json", "seed.acc"): strict}
+    metrics = [
+        Change("m.json", "new_model.acc", 0.90, 0.85),  # fell 0.05 > 0.01: caught by the pattern
+        Change("m.json", "other.acc", 0.90, 0.895),  # within 0.01
+        Change("m.json", "seed.acc", 0.90, 0.895),  # its own key: no fall allowed
+        Change("m.json", "gone.acc", 0.90, None),  # an entry taken out of the registry
+        Change("m.json", "new_model.auc", 0.9, 0.1),  # no pattern matches
+        Change("n.json", "x.acc", 0.9, 0.1),  # another file
+        Change("m.json", "added.acc", None, 0.5),
+    ]
+    verdicts = gate(metrics, tolerances)
+    assert [(v.change.key, v.status) for v in verdicts] == [
+        ("new_model.acc", "regression"),
+        ("other.acc", "ok"),
+        ("seed.acc", "regression"),
+        ("gone.acc", "removed"),
+        ("new_model.auc", "not gated"),
+        ("x.acc", "not gated"),
+        ("added.acc", "new"),
+    ]
+    assert [v.tolerance for v in verdicts] == [HIGHER, HIGHER, strict, None, None, None, HIGHER]
