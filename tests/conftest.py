@@ -59,10 +59,16 @@ def progress_lines() -> Iterator[list[str]]:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Everything under tests/integration/ is an integration test."""
+    """Everything under tests/integration/ is an integration test; the full-data run is collected first.
+
+    ``make test`` hands whole files to two workers in collection order (``--dist loadfile
+    --no-loadscopereorder``): the longest file starting first lets the other worker take the
+    rest alongside it, then the many short unit files fill in the end.
+    """
     for item in items:
         if (TESTS / "integration") in Path(item.path).parents:
             item.add_marker(pytest.mark.integration)
+    items.sort(key=lambda item: item.get_closest_marker("fulldata") is None)  # stable: otherwise as collected
 
 
 # --- scratch projects for the hardening tests (bad inputs, untrusted files, kills, determinism) ---
