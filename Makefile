@@ -34,7 +34,7 @@ repro: $(VENV)/.installed
 # Two test processes (pytest-xdist), one file each at a time, in collection order (the full-data
 # run first): module fixtures are built once. The ten slowest tests are listed at the end.
 test: $(VENV)/.installed
-	python -m pytest -q -n 2 --dist loadfile --no-loadscopereorder --durations=10 tests
+	python -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder --durations=10 tests
 
 lint: $(VENV)/.installed
 	ruff check . && ruff format --check . && python -m mypy
