@@ -31,13 +31,14 @@ lock: $(VENV)/.installed
 repro: $(VENV)/.installed
 	dvc repro
 
-# Two test processes (pytest-xdist), one file each at a time: module fixtures are built once.
+# Two test processes (pytest-xdist), one file each at a time, in collection order (the full-data
+# run first): module fixtures are built once. The ten slowest tests are listed at the end.
 # Then the tests marked `kernels` again with numpy's AVX2/AVX-512 loops and OpenBLAS's newer
 # kernels switched off (variables numpy and OpenBLAS document), so that a fit that agrees with
 # scikit-learn only on this CPU's kernels fails here rather than on another machine.
 OTHER_KERNELS := NPY_DISABLE_CPU_FEATURES="X86_V3 X86_V4 AVX512_ICL AVX512_SPR" OPENBLAS_CORETYPE=Sandybridge
 test: $(VENV)/.installed
-	python -m pytest -q -n 2 --dist loadfile tests
+	python -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder --durations=10 tests
 	$(OTHER_KERNELS) python -m pytest -q -n 2 -p no:cacheprovider -m kernels tests/unit
 
 lint: $(VENV)/.installed

@@ -8,8 +8,10 @@ marked ``integration`` (``pytest -m "not integration"`` is the fast loop).
 from __future__ import annotations
 
 import logging
+import os
+import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -57,10 +59,16 @@ def progress_lines() -> Iterator[list[str]]:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Everything under tests/integration/ is an integration test."""
+    """Everything under tests/integration/ is an integration test; the full-data run is collected first.
+
+    ``make test`` hands whole files to two workers in collection order (``--dist loadfile
+    --no-loadscope-reorder``): the longest file starting first lets the other worker take the
+    rest alongside it, then the many short unit files fill in the end.
+    """
     for item in items:
         if (TESTS / "integration") in Path(item.path).parents:
             item.add_marker(pytest.mark.integration)
+    items.sort(key=lambda item: item.get_closest_marker("fulldata") is None)  # stable: otherwise as collected
 
 
 # --- scratch projects for the hardening tests (bad inputs, untrusted files, kills, determinism) ---
@@ -68,65 +76,77 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def stage_workspace(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """(project, mirror): every stage's inputs, small and valid; copy it before changing anything.
+    """(project, mirror): every stage's inputs, small and valid, shared by the workers; copy before changing anything.
 
     The two evaluate stages are run on it once, which proves the prepared inputs are valid and
     leaves the report stage's inputs in place.
     """
-    import subprocess
-
     import workspaces
 
-    root = tmp_path_factory.mktemp("stage-workspace")
-    mirror = workspaces.write_workspace_mirror(root / "mirror")
-    project = helpers.copy_sources(root / "project")
-    workspaces.write_stage_inputs(project, mirror)
-    commands = workspaces.stage_commands(project / "dvc.yaml")
-    running = [
-        subprocess.Popen(
-            [sys.executable, "-m", f"stages.{commands[name].module}", *commands[name].args],
-            cwd=project,
-            env=helpers.stage_env(mirror, project),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        for name in ("evaluate_mnist", "evaluate_titanic")
-    ]
-    for process in running:
-        output, _ = process.communicate(timeout=120)
-        assert process.returncode == 0, output
-    return project, mirror
+    def build(root: Path) -> None:
+        mirror = workspaces.write_workspace_mirror(root / "mirror")
+        project = helpers.copy_sources(root / "project")
+        workspaces.write_stage_inputs(project, mirror)
+        commands = workspaces.stage_commands(project / "dvc.yaml")
+        for name in ("evaluate_mnist", "evaluate_titanic"):
+            result = workspaces.run_stage_in_process(project, mirror, commands[name])
+            assert result.returncode == 0, result.stderr
+
+    root = built_once(tmp_path_factory, "stage-workspace", build)
+    return root / "project", root / "mirror"
+
+
+def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
+    """``build(directory)`` once per test run, by whichever pytest-xdist worker asks first; the others wait.
+
+    pytest-xdist's recipe: the workers' base temporary directories share a parent, unique to
+    the run; a file lock there makes the first worker build and the rest reuse. The build goes
+    into a scratch directory renamed when complete, so a failed build is retried, never reused.
+    Without xdist, the run's own base directory takes the parent's place.
+    """
+    from filelock import FileLock
+
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    done = root / f"built-{name}"
+    with FileLock(root / f"built-{name}.lock"):
+        if not done.is_dir():
+            scratch = root / f"building-{name}"
+            shutil.rmtree(scratch, ignore_errors=True)
+            scratch.mkdir()
+            build(scratch)
+            scratch.rename(done)
+    return done
 
 
 @pytest.fixture(scope="session")
 def tiny_mirror(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The tiny pipeline's data mirror (200 + 50 digits, 40 + 10 passengers)."""
+    """The tiny pipeline's data mirror (200 + 50 digits, 40 + 10 passengers), shared by every worker; read only."""
     import workspaces
 
-    return workspaces.write_tiny_mirror(tmp_path_factory.mktemp("tiny-mirror"))
+    return built_once(tmp_path_factory, "tiny-mirror", workspaces.write_tiny_mirror)
 
 
 @pytest.fixture(scope="session")
-def clean_runs(tmp_path_factory: pytest.TempPathFactory, tiny_mirror: Path) -> tuple[Path, Path]:
-    """Two tiny project copies, each after one clean ``dvc repro``; tests must not change them.
+def tiny_run(tmp_path_factory: pytest.TempPathFactory, tiny_mirror: Path) -> Path:
+    """The tiny project after one clean ``dvc repro`` (in time zone UTC0); tests must not change it.
 
-    The runs overlap (two cores); the second starts once the first has finished its first stage
-    (DVC has written dvc.lock: an explicit signal, no sleep), in another time zone and another
-    directory, so a date, a time or a path in any output would make them differ.
+    The run happens once per test run and must have run every stage of dvc.yaml; each worker
+    reads its own copy (so no two workers' DVC commands meet in one repository). A test that
+    changes the project takes ``tiny_clone``.
     """
-    import time
-
     import workspaces
 
-    first = workspaces.tiny_project(tmp_path_factory.mktemp("clean-a") / "project")
-    second = workspaces.tiny_project(tmp_path_factory.mktemp("clean-b") / "project")
-    running = workspaces.start_dvc(first, tiny_mirror, "repro", env={"TZ": "UTC0"})
-    deadline = time.monotonic() + 300
-    while not (first / "dvc.lock").exists():
-        assert running.poll() is None, workspaces.finish(running)
-        assert time.monotonic() < deadline, "the first run never finished a stage"
-        time.sleep(0.05)
-    workspaces.finish(workspaces.start_dvc(second, tiny_mirror, "repro", env={"TZ": "IST-5:30"}))
-    workspaces.finish(running)
-    return first, second
+    def build(root: Path) -> None:
+        project = workspaces.tiny_project(root / "project")
+        output = workspaces.finish(workspaces.start_dvc(project, tiny_mirror, "repro", env={"TZ": "UTC0"}))
+        assert helpers.stages_run(output) == helpers.pipeline_stage_names(project / "dvc.yaml"), output
+
+    built = built_once(tmp_path_factory, "tiny-run", build)
+    return helpers.clone_project(built / "project", tmp_path_factory.mktemp("tiny-run") / "project")
+
+
+@pytest.fixture
+def tiny_clone(tiny_run: Path, tmp_path: Path) -> Path:
+    """A private copy of the reproduced tiny project (workspace, git, DVC cache and lock): far cheaper than a repro."""
+    return helpers.clone_project(tiny_run, tmp_path / "project")

@@ -1,15 +1,18 @@
 """Every stage on bad parameters and corrupt inputs: refused with one line, nothing written or changed.
 
 Each case copies a prepared scratch project (every stage's inputs valid, see
-``workspaces.write_stage_inputs``), breaks one thing, runs the real stage script with the
-command line dvc.yaml gives it, and checks: exit status 2, exactly one final ``error: ...``
-line on stderr, no traceback, the line names the key or file and what is wrong, and not a
-byte of the project changed: outputs absent before stay absent, outputs present before
+``workspaces.write_stage_inputs``), breaks one thing, runs the stage with the command line
+dvc.yaml gives it, and checks: exit status 2, exactly one final ``error: ...`` line on
+stderr, no traceback, the line names the key or file and what is wrong, and not a byte of
+the project changed: outputs absent before stay absent, outputs present before
 (``existing=True``: stand-ins for a previous run's, bytes no stage writes) keep their bytes,
 and no temporary file is left.
 
-The stage runs are independent, so the module runs them two (or ``os.cpu_count()``) at a
-time up front; each case's test then checks its own result.
+The cases call each stage's ``main`` in this process (``workspaces.run_stage_in_process``:
+the same ``run_stage`` wrapper, argv, working directory and environment), which spares a
+stage subprocess's 1.5-3 s of imports per case; a few cases, one per kind of input, also
+run the real ``python -m stages.<name>`` and must give the same exit status and line, and
+the oversized-input cases run it to measure the stage process's memory.
 """
 
 from __future__ import annotations
@@ -18,14 +21,12 @@ import csv
 import gzip
 import io
 import json
-import os
 import shutil
 import struct
 import subprocess
 import sys
 import zipfile
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -731,6 +732,16 @@ CASES = [
 # --- running the cases ----------------------------------------------------------------------------
 
 
+Runner = Callable[[Path, Path, workspaces.StageCommand, dict[str, str]], subprocess.CompletedProcess[str]]
+
+
+def run_subprocess(
+    project: Path, mirror: Path, command: workspaces.StageCommand, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """The real entry point: ``python -m stages.<module> ARGS`` in ``project``."""
+    return helpers.run_stage_script(project, mirror, command.module, *command.args, env=env)
+
+
 @dataclass(frozen=True)
 class Outcome:
     """A case's stage run and the project's files before and after it."""
@@ -754,32 +765,28 @@ def prepare_outputs(project: Path, outs: tuple[str, ...], existing: bool) -> Non
             target.write_bytes(EARLIER_OUTPUT)
 
 
-def run_case(case: Case, workspace: tuple[Path, Path], root: Path) -> Outcome:
-    """Copy the workspace, break it as the case says and run the case's stage."""
+def run_case(case: Case, workspace: tuple[Path, Path], root: Path, run: Runner) -> Outcome:
+    """Copy the workspace, break it as the case says and run the case's stage with ``run``."""
     command = workspaces.stage_commands(workspace[0] / "dvc.yaml")[case.stage]
-    project = shutil.copytree(workspace[0], root / case.id / "project")
-    mirror = shutil.copytree(workspace[1], root / case.id / "mirror")
+    project = shutil.copytree(workspace[0], root / "project")
+    mirror = shutil.copytree(workspace[1], root / "mirror")
     case.breaks(project, mirror)
     prepare_outputs(project, command.outs, case.existing)
     before = workspaces.snapshot(project)
-    result = helpers.run_stage_script(project, mirror, command.module, *command.args, env=dict(case.env))
+    result = run(project, mirror, command, dict(case.env))
     return Outcome(result, before, workspaces.snapshot(project), mirror)
 
 
-@pytest.fixture(scope="module")
-def outcomes(
-    request: pytest.FixtureRequest, stage_workspace: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory
-) -> dict[str, Outcome]:
-    """The selected cases' outcomes, their stages run in parallel."""
-    selected = [
-        item.callspec.params["case"]
-        for item in request.session.items
-        if item.module is request.module and "case" in getattr(getattr(item, "callspec", None), "params", {})
-    ]
-    root = tmp_path_factory.mktemp("bad-inputs")
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        results = pool.map(lambda case: run_case(case, stage_workspace, root), selected)
-        return {case.id: outcome for case, outcome in zip(selected, results, strict=True)}
+def refused_line(case: Case, outcome: Outcome) -> str:
+    """The case's one error line, once checked: it says what the case expects, and nothing was touched."""
+    line = workspaces.error_line(outcome.result)
+    assert case.expect.format(mirror=outcome.mirror) in line
+    changes = workspaces.snapshot_changes(outcome.before, outcome.after)
+    assert not changes, f"{case.stage} failed but touched files: {changes}"
+    if case.existing:
+        outs = workspaces.stage_commands()[case.stage].outs
+        assert any(name.startswith(outs) for name in outcome.before), "the case should have earlier outputs"
+    return line
 
 
 def test_case_ids_are_unique() -> None:
@@ -793,15 +800,40 @@ def test_case_ids_are_unique() -> None:
         for case in CASES
     ],
 )
-def test_bad_input_is_refused_and_nothing_is_written(case: Case, outcomes: dict[str, Outcome]) -> None:
-    outcome = outcomes[case.id]
-    line = workspaces.error_line(outcome.result)
-    assert case.expect.format(mirror=outcome.mirror) in line
-    changes = workspaces.snapshot_changes(outcome.before, outcome.after)
-    assert not changes, f"{case.stage} failed but touched files: {changes}"
-    if case.existing:
-        outs = workspaces.stage_commands()[case.stage].outs
-        assert any(name.startswith(outs) for name in outcome.before), "the case should have earlier outputs"
+def test_bad_input_is_refused_and_nothing_is_written(
+    case: Case, stage_workspace: tuple[Path, Path], tmp_path: Path
+) -> None:
+    refused_line(case, run_case(case, stage_workspace, tmp_path, workspaces.run_stage_in_process))
+
+
+# One case per kind of input (params, mirror IDX and CSV, parquet between stages, model file,
+# report JSON), across seven stages, plus the one that sets an environment variable.
+ENTRY_POINT_CASES = [
+    "params-unknown-key",
+    "idx-wrong-magic",
+    "mnist-mirror-own-sums-not-opted-in",
+    "titanic-csv-unknown-sex",
+    "parquet-wrong-dtype",
+    "model-not-a-zip",
+    "report-metrics-not-json",
+]
+
+
+@pytest.mark.parametrize("case_id", ENTRY_POINT_CASES)
+def test_the_real_entry_point_refuses_with_the_same_line(
+    case_id: str, stage_workspace: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """``python -m stages.<name>`` gives the exit status, stderr and untouched files the in-process call gives."""
+    case = next(case for case in CASES if case.id == case_id)
+    outcomes = {
+        how: run_case(case, stage_workspace, tmp_path / how, run)
+        for how, run in (("in-process", workspaces.run_stage_in_process), ("subprocess", run_subprocess))
+    }
+    lines = {
+        how: refused_line(case, outcome).replace(str(outcome.mirror), "{mirror}") for how, outcome in outcomes.items()
+    }
+    assert lines["in-process"] == lines["subprocess"]
+    assert outcomes["in-process"].result.stdout == outcomes["subprocess"].result.stdout == ""
 
 
 # --- refusing oversized input costs little memory -----------------------------------------------------

@@ -236,9 +236,7 @@ def _as_list(infos: list[dict[str, Any]] | dict[str, Any]) -> list[dict[str, Any
     return infos if isinstance(infos, list) else [infos]  # DVC keeps a list of readers, one writer
 
 
-def test_repro_after_interruptions_equals_a_clean_run(
-    tmp_path: Path, tiny_mirror: Path, clean_runs: tuple[Path, Path]
-) -> None:
+def test_repro_after_interruptions_equals_a_clean_run(tmp_path: Path, tiny_mirror: Path, tiny_run: Path) -> None:
     project = workspaces.tiny_project(tmp_path / "project")
     dead_dvc_left_locks = False
     killed_writes: list[Path] = []
@@ -268,4 +266,4 @@ def test_repro_after_interruptions_equals_a_clean_run(
     # DVC recreates output directories, so only killed writes' temporary files beside a file output remain
     assert set(check_outputs(project)) <= set(killed_writes)
     assert json.loads(helpers.run_dvc(project, tiny_mirror, "status", "--json").stdout) == {}
-    assert workspaces.lock_outs(project) == workspaces.lock_outs(clean_runs[0])
+    assert workspaces.lock_outs(project) == workspaces.lock_outs(tiny_run)

@@ -1,7 +1,7 @@
 """``python -m pipelib.predict`` and the sklearn loaders on models the real stages trained, and the DVC artifacts.
 
 The reference is the pipeline's own predictions from one tiny ``dvc repro`` (the
-``clean_runs`` fixture): the augmented softmax's test predictions in
+``tiny_run`` fixture): the augmented softmax's test predictions in
 ``plots/mnist/test_confusion.csv``, the binary model's test confusion counts and the
 softmax test accuracy in ``metrics/mnist.json``, and the Kaggle submission
 ``data/titanic/submission.csv``. Bad inputs end with one ``error:`` line, exit status 2 and
@@ -50,9 +50,9 @@ def predicted(project: Path, mirror: Path, out: Path, *args: str | Path) -> pd.D
 
 
 @pytest.fixture(scope="module")
-def project(clean_runs: tuple[Path, Path]) -> Path:
+def project(tiny_run: Path) -> Path:
     """A tiny project after ``dvc repro`` (read only)."""
-    return clean_runs[0]
+    return tiny_run
 
 
 def test_softmax_predictions_are_the_pipelines(project: Path, tiny_mirror: Path, tmp_path: Path) -> None:

@@ -41,8 +41,8 @@ def wait_for_queue(project: Path, mirror: Path) -> str:
         time.sleep(2)
 
 
-def test_queued_experiments_run_and_show(tmp_path: Path, clean_runs: tuple[Path, Path], tiny_mirror: Path) -> None:
-    project = helpers.clone_project(clean_runs[0], tmp_path / "project")
+def test_queued_experiments_run_and_show(tiny_clone: Path, tiny_mirror: Path) -> None:
+    project = tiny_clone
     git = ["git", "-c", "user.name=test", "-c", "user.email=test@example.invalid", "-c", "commit.gpgsign=false"]
     subprocess.run([*git, "add", "-A"], cwd=project, check=True)
     subprocess.run([*git, "commit", "-q", "-m", "baseline"], cwd=project, check=True)

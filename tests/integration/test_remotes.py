@@ -160,17 +160,15 @@ def error_line(result: subprocess.CompletedProcess[str], remote_name: str) -> st
 
 
 @pytest.fixture(scope="module")
-def shared(
-    tmp_path_factory: pytest.TempPathFactory, clean_runs: tuple[Path, Path], tiny_mirror: Path
-) -> Iterator[Shared]:
-    """A (a clone of a clean tiny run) committed, its experiment fitted, all pushed to both remotes."""
+def shared(tmp_path_factory: pytest.TempPathFactory, tiny_run: Path, tiny_mirror: Path) -> Iterator[Shared]:
+    """A (a clone of the tiny run) committed, its experiment fitted, all pushed to both remotes."""
     root = tmp_path_factory.mktemp("remotes")
     (root / "home").mkdir()
     server = sshd.SshServer(root / "ssh").start()
     stores = {"local": root / "store-local", "ssh": root / "store-ssh"}
     for store in stores.values():
         store.mkdir()
-    a = helpers.clone_project(clean_runs[0], root / "a")
+    a = helpers.clone_project(tiny_run, root / "a")
     state = Shared(a, root, tiny_mirror, server, stores, {}, b"")
     try:
         dvc(state, a, "remote", "add", "local", str(stores["local"]))

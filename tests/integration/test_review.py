@@ -1,6 +1,6 @@
 """The review command: diffs against a base revision, the regression gate and the offline plot page.
 
-The integration tests commit a small-data run in a temporary git repository, raise the
+The integration tests commit a copy of the session's tiny run (its git repository), raise the
 binary decision threshold (recall falls, precision cannot fall), rerun, and review the
 workspace against the committed HEAD, as the pull-request workflow does against its base.
 """
@@ -21,7 +21,6 @@ import matplotlib.image
 import numpy as np
 import pytest
 import yaml
-from test_pipeline_dvc import N_TEST, N_TRAIN, small_project
 
 from pipelib.mnist.dataset import MAX_IMAGES
 from pipelib.review.plots import plot_definitions
@@ -74,20 +73,11 @@ def review(project: ChangedProject, *args: str, base: str = "HEAD") -> subproces
 
 
 @pytest.fixture(scope="module")
-def mirror(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The small mirror of test_pipeline_dvc (same sizes and seeds)."""
-    root = tmp_path_factory.mktemp("mirror")
-    helpers.write_mnist_mirror(root, N_TRAIN, N_TEST, seed=0)
-    helpers.write_titanic_mirror(root, 60, 20, seed=0)
-    return root
-
-
-@pytest.fixture(scope="module")
-def changed(tmp_path_factory: pytest.TempPathFactory, mirror: Path) -> ChangedProject:
+def changed(tmp_path_factory: pytest.TempPathFactory, tiny_run: Path, tiny_mirror: Path) -> ChangedProject:
     """Commit a full run, raise mnist.evaluate.threshold past 30% of the positives' scores, rerun."""
-    path = small_project(tmp_path_factory.mktemp("review") / "project")
+    mirror = tiny_mirror
+    path = helpers.clone_project(tiny_run, tmp_path_factory.mktemp("review") / "project")
     shutil.copy2(helpers.REPO_ROOT / "review_tolerances.yaml", path / "review_tolerances.yaml")
-    helpers.run_dvc(path, mirror, "repro")
     git(path, "config", "user.name", "Review Test")
     git(path, "config", "user.email", "review-test@example.invalid")
     git(path, "config", "commit.gpgsign", "false")
@@ -120,6 +110,15 @@ def read_review(project: ChangedProject) -> str:
 
 
 # --- the review file -----------------------------------------------------------------------------
+
+
+def test_threshold_change_reruns_only_evaluation_and_report(changed: ChangedProject) -> None:
+    """(The ``changed`` fixture checks its rerun ran exactly the evaluation, the figures and the report.)"""
+    details = json.loads((changed.path / "reports" / "mnist_details.json").read_text(encoding="utf-8"))
+    assert details["binary"]["threshold"] == changed.threshold
+    assert f"threshold {changed.threshold:g}" in (changed.path / "reports" / "report.md").read_text(encoding="utf-8")
+    status = helpers.run_dvc(changed.path, changed.mirror, "status", "--json").stdout
+    assert json.loads(status) == {}, status
 
 
 def test_review_shows_the_changed_parameter(
