@@ -114,7 +114,11 @@ def _allowed(tolerance: Tolerance) -> str:
 def tables(params: list[Change], verdicts: list[Verdict], tolerances: dict[Metric, Tolerance]) -> list[Table]:
     """The review's tables: headline (gated) metrics, changed parameters, changed/new/removed metrics."""
     by_metric = {(verdict.change.file, verdict.change.key): verdict for verdict in verdicts}
-    headline = [(by_metric[metric], tolerance) for metric, tolerance in tolerances.items()]
+    # every metric with a key of its own, then those a "*" key gates, in the order the gate met them
+    headline = [(by_metric[metric], tolerance) for metric, tolerance in tolerances.items() if metric in by_metric]
+    for metric, verdict in by_metric.items():
+        if metric not in tolerances and verdict.tolerance is not None:
+            headline.append((verdict, verdict.tolerance))
     changed_params = [change for change in params if change.changed]
     changed_metrics = [verdict for verdict in verdicts if verdict.change.changed or verdict.failed]
     unchanged = len(verdicts) - len(changed_metrics)
