@@ -20,7 +20,7 @@ from typing import Any
 from pipelib.errors import PipelineError
 from pipelib.markdown import markdown_rows
 from pipelib.review import mermaid
-from pipelib.review.gate import Change, Metric, Tolerance, Verdict, is_number
+from pipelib.review.gate import Change, Metric, Tolerance, Verdict, is_number, tolerance_for
 from pipelib.review.inert import code, code_block, fold
 from pipelib.review.plots import PlotData, bar_values, confusion_pair
 from pipelib.review.recomputed import Recomputed
@@ -117,8 +117,9 @@ def tables(params: list[Change], verdicts: list[Verdict], tolerances: dict[Metri
     # every metric with a key of its own, then those a "*" key gates, in the order the gate met them
     headline = [(by_metric[metric], tolerance) for metric, tolerance in tolerances.items() if metric in by_metric]
     for metric, verdict in by_metric.items():
-        if metric not in tolerances and verdict.tolerance is not None:
-            headline.append((verdict, verdict.tolerance))
+        pattern = tolerance_for(verdict.change, tolerances) if metric not in tolerances else None
+        if pattern is not None:
+            headline.append((verdict, pattern))
     changed_params = [change for change in params if change.changed]
     changed_metrics = [verdict for verdict in verdicts if verdict.change.changed or verdict.failed]
     unchanged = len(verdicts) - len(changed_metrics)
