@@ -489,3 +489,16 @@ def hand_titanic_model(coef: list[float], intercept: float = 0.0) -> Any:
     linear.coef_, linear.intercept_ = np.array([coef], dtype=np.float64), np.array([intercept])
     linear.classes_, linear.n_features_in_ = np.array([0, 1]), len(coef)
     return Pipeline([("preprocess", preprocessing().fit(model_inputs(every_category))), ("model", linear)])
+
+
+def run_predict(monkeypatch: Any, *argv: object) -> int:
+    """``python -m pipelib.predict ARGV`` in-process (its ``run_stage(main)``); the exit status."""
+    from pipelib.errors import run_stage
+    from pipelib.predict.__main__ import main
+
+    monkeypatch.setattr(sys, "argv", ["python -m pipelib.predict", *map(str, argv)])
+    try:
+        run_stage(main)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    return 0

@@ -1,6 +1,6 @@
 """Model files from elsewhere (a DVC remote): sizes checked before anything is unpacked or allocated.
 
-The payloads are the ones issue 13 found: a 522 KB ``.npz`` that inflates to a 512 MiB
+The payloads are those a hostile model file can carry: a 522 KB ``.npz`` that inflates to a 512 MiB
 array, and an ``.npy`` header claiming 2**45 elements (an uncaught MemoryError before).
 Each must be refused with a PipelineError naming the file, and the refusal must cost
 little memory (tracemalloc sees numpy's and zipfile's allocations).

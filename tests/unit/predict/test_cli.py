@@ -6,7 +6,6 @@ Every CSV expected below is worked from the models' formulas; every failure is o
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import helpers
@@ -17,11 +16,10 @@ import pytest
 from PIL import Image
 
 from pipelib import skops_file
-from pipelib.errors import run_stage
 from pipelib.mnist.fitting import LinearModel, save_model
 from pipelib.mnist.idx import write_idx_images
 from pipelib.params import ImageLogisticParams
-from pipelib.predict.__main__ import main, parser
+from pipelib.predict.__main__ import parser
 
 PARAMS = ImageLogisticParams(C=10.0, max_iter=30, random_state=0, dtype="float64", matrix="dense", n_jobs=1)
 PASSENGERS_CSV = (
@@ -33,14 +31,7 @@ PASSENGERS_CSV = (
 )
 
 
-def run(monkeypatch: pytest.MonkeyPatch, *argv: object) -> int:
-    """``python -m pipelib.predict ARGV`` in-process (its ``run_stage(main)``); the exit status."""
-    monkeypatch.setattr(sys, "argv", ["python -m pipelib.predict", *map(str, argv)])
-    try:
-        run_stage(main)
-    except SystemExit as exit_:
-        return int(exit_.code or 0)
-    return 0
+run = helpers.run_predict
 
 
 @pytest.fixture

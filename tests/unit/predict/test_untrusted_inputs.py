@@ -1,4 +1,4 @@
-"""``python -m pipelib.predict`` on inputs nobody vetted (issue 25), in-process through ``run_stage(main)``.
+"""``python -m pipelib.predict`` on inputs nobody vetted, in-process through ``run_stage(main)``.
 
 Each test is a row of the issue's table: a spreadsheet formula in a cell, memory claimed by
 an input rather than held by it, a traceback or a hang instead of one ``error:`` line, an
@@ -15,7 +15,6 @@ import os
 import signal
 import stat
 import struct
-import sys
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -29,7 +28,7 @@ from PIL import Image
 
 from pipelib import skops_file
 from pipelib.csv_cells import text_cell
-from pipelib.errors import PipelineError, run_stage
+from pipelib.errors import PipelineError
 from pipelib.mnist.dataset import mnist_table
 from pipelib.mnist.fitting import LinearModel, save_model
 from pipelib.mnist.idx import write_idx_images
@@ -38,21 +37,13 @@ from pipelib.modelfile import FIXED_ZIP_TIME, META_KEY
 from pipelib.params import ImageLogisticParams
 from pipelib.plot_csv import write_csv
 from pipelib.predict import digits as digits_module
-from pipelib.predict.__main__ import main
 
 PARAMS = ImageLogisticParams(C=1.0, max_iter=10, random_state=0, dtype="float64", matrix="dense", n_jobs=1)
 HEADER = "PassengerId,Pclass,Name,Sex,Age,SibSp,Parch,Ticket,Fare,Cabin,Embarked\n"
 PASSENGER = '892,3,"Kelly, Mr. James",male,34.5,0,0,330911,7.8292,,Q\n'
 
 
-def run(monkeypatch: pytest.MonkeyPatch, *argv: object) -> int:
-    """``python -m pipelib.predict ARGV`` in-process; the exit status."""
-    monkeypatch.setattr(sys, "argv", ["python -m pipelib.predict", *map(str, argv)])
-    try:
-        run_stage(main)
-    except SystemExit as exit_:
-        return int(exit_.code or 0)
-    return 0
+run = helpers.run_predict
 
 
 def error_line(capsys: pytest.CaptureFixture[str], status: int, out: Path | None = None) -> str:

@@ -1,6 +1,6 @@
 """The comment and the page with hostile data: nothing from data becomes an element, nothing is relative.
 
-Payloads from issue 13 (and more) go in every place the review shows data: metric files, keys
+Hostile payloads go in every place the review shows data: metric files, keys
 and values, parameter values (a titanic.source.url), DVC warnings, the base name, plot titles,
 columns and labels. The comment is rendered with a GFM renderer and must contain only the
 elements the review writes itself: the hidden marker, one https link, tables and Mermaid blocks.
