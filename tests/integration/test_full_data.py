@@ -98,7 +98,9 @@ def test_titanic_seed_model(titanic: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("name", sorted(BOOK_CV_ACCURACY))
 def test_titanic_book_models(titanic: dict[str, Any], name: str) -> None:
-    assert titanic["metrics"][name]["cv_fold_accuracy_mean"] == pytest.approx(BOOK_CV_ACCURACY[name], abs=5e-5)
+    # The book's 4 digits, give or take one passenger of one fold (1/89/10 = 0.0011): the scaler's mean and
+    # variance are numpy reductions whose last bits differ between CPU kinds (docs/testing.md).
+    assert titanic["metrics"][name]["cv_fold_accuracy_mean"] == pytest.approx(BOOK_CV_ACCURACY[name], abs=0.0012)
 
 
 def test_titanic_baselines(titanic: dict[str, Any]) -> None:
