@@ -342,6 +342,12 @@ def copy_project(dest: Path) -> Path:
     _checked(_run([sys.executable, "-m", "dvc", "init", "-q"], dest, stage_env(dest, dest)))
     shutil.copy2(REPO_ROOT / ".dvc" / "config", dest / ".dvc" / "config")
     shutil.copytree(REPO_ROOT / ".dvc" / "plots", dest / ".dvc" / "plots")  # dvc.yaml's custom plot templates
+    # The ignore layout of data/ and models/: directories of several stages' outputs are ignored whole,
+    # so DVC writes no .gitignore inside them and a clone lacks them (dvc.yaml, train_titanic).
+    for ignore in [*(REPO_ROOT / "data").rglob(".gitignore"), *(REPO_ROOT / "models").rglob(".gitignore")]:
+        target = dest / ignore.relative_to(REPO_ROOT)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ignore, target)
     return copy_sources(dest)
 
 
