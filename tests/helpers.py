@@ -345,6 +345,8 @@ def copy_project(dest: Path) -> Path:
     # The ignore layout of data/ and models/: directories of several stages' outputs are ignored whole,
     # so DVC writes no .gitignore inside them and a clone lacks them (dvc.yaml, train_titanic).
     for ignore in [*(REPO_ROOT / "data").rglob(".gitignore"), *(REPO_ROOT / "models").rglob(".gitignore")]:
+        if not any(line.endswith("/") for line in ignore.read_text(encoding="utf-8").splitlines()):
+            continue  # only files DVC itself lists: it writes those again where a stage runs
         target = dest / ignore.relative_to(REPO_ROOT)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ignore, target)
