@@ -24,14 +24,7 @@ from pipelib.errors import PipelineError
 
 if TYPE_CHECKING:  # the report reads the layout without importing scikit-learn
     from pipelib.binary_metrics import Calibration, Counts
-    from pipelib.mnist.evaluation import (
-        BaselineEvaluation,
-        BinaryEvaluation,
-        ErrorAnalysis,
-        MnistEvaluation,
-        SoftmaxEvaluation,
-        Walkthrough,
-    )
+    from pipelib.mnist.evaluation import BaselineEvaluation, BinaryEvaluation, MnistEvaluation, Walkthrough
     from pipelib.mnist.sweep import Model as SweepModel
     from pipelib.mnist.sweep import ModelResult
     from pipelib.mnist.sweep import Point as SweepPoint
@@ -44,7 +37,8 @@ MNIST_METRICS = "metrics/mnist.json"
 MNIST_DETAILS = "reports/mnist_details.json"
 TITANIC_METRICS = "metrics/titanic.json"
 TITANIC_DETAILS = "reports/titanic_details.json"
-MNIST_TEST_PREDICTIONS = "reports/mnist_test_predictions.csv"
+MNIST_MODELS_METRICS = "metrics/mnist_models.json"
+MNIST_MODELS_DETAILS = "reports/mnist_models.json"
 SWEEP_METRICS = "metrics/sweep.json"
 
 RATES = ("accuracy", "precision", "recall", "f1")
@@ -57,8 +51,6 @@ MNIST_HEADLINE = (
     *(f"binary.test_{name}" for name in RATES),
     "baseline.cv_accuracy",
     "baseline.test_accuracy",
-    "softmax.test_accuracy",
-    "softmax_augmented.test_accuracy",
 )
 # Every Titanic model and baseline has these; ROC AUC and Brier only where it has scores or probabilities.
 TITANIC_MODEL_HEADLINE = ("train_accuracy", *(f"cv_{name}" for name in RATES), "cv_fold_accuracy_mean")
@@ -79,13 +71,9 @@ MNIST_DETAIL_KEYS = (
     "binary.calibration",
     "binary.test_accuracy_interval",
     "binary.walkthrough",
-    "softmax.test_accuracy_interval",
-    "softmax.first_train_predictions",
-    "softmax_augmented.test_accuracy_interval",
     "checks",
-    "error_analysis",
-    "comparison",
 )
+MNIST_MODELS_DETAIL_KEYS = ("reference", "n_test", "models", "error_analysis")
 SWEEP_HEADLINE = tuple(
     f"{model}.{point}.{key}"
     for model in ("softmax", "binary")
@@ -161,14 +149,6 @@ def _baseline_details(baseline: BaselineEvaluation) -> dict[str, Any]:
     }
 
 
-def _softmax_details(softmax: SoftmaxEvaluation) -> dict[str, Any]:
-    return {
-        "n_iter": softmax.n_iter,
-        "test_accuracy_interval": list(softmax.test_interval),
-        "first_train_predictions": softmax.first_train_predictions,
-    }
-
-
 def _walkthrough(walk: Walkthrough) -> dict[str, Any]:
     return {
         "row": walk.row,
@@ -181,20 +161,6 @@ def _walkthrough(walk: Walkthrough) -> dict[str, Any]:
     }
 
 
-def _errors(errors: ErrorAnalysis) -> dict[str, Any]:
-    return {
-        "confusion": errors.confusion.tolist(),
-        "normalized": [[round(float(value), 6) for value in row] for row in errors.normalized],
-        "precision": errors.precision,
-        "recall": errors.recall,
-        "support": errors.support,
-        "largest": [
-            {"actual": actual, "predicted": predicted, "count": count, "share": share}
-            for actual, predicted, count, share in errors.largest
-        ],
-    }
-
-
 def mnist_headline(result: MnistEvaluation) -> dict[str, Any]:
     """The contents of ``metrics/mnist.json``."""
     return {
@@ -203,8 +169,6 @@ def mnist_headline(result: MnistEvaluation) -> dict[str, Any]:
             "cv_accuracy": result.baseline.cv.rates()["accuracy"],
             "test_accuracy": result.baseline.test.rates()["accuracy"],
         },
-        "softmax": {"test_accuracy": result.softmax.test_accuracy},
-        "softmax_augmented": {"test_accuracy": result.softmax_augmented.test_accuracy},
     }
 
 
@@ -217,21 +181,9 @@ def mnist_details(result: MnistEvaluation) -> dict[str, Any]:
             "walkthrough": _walkthrough(result.walkthrough),
         },
         "baseline": _baseline_details(result.baseline),
-        "softmax": _softmax_details(result.softmax),
-        "softmax_augmented": _softmax_details(result.softmax_augmented),
         "checks": {
             "data_shape": list(result.checks.data_shape),
-            "augmented_shape": list(result.checks.augmented_shape),
             "first_binary_predictions": result.checks.first_binary_predictions,
-        },
-        "error_analysis": _errors(result.errors),
-        "comparison": {
-            "mcnemar": {
-                "models": ["softmax", "softmax_augmented"],
-                "only_softmax_right": result.mcnemar.only_first_right,
-                "only_softmax_augmented_right": result.mcnemar.only_second_right,
-                "p_value": result.mcnemar.p_value,
-            }
         },
     }
 

@@ -65,13 +65,10 @@ class LogisticParams(Section):
     random_state: Annotated[int, Field(ge=0)]
 
 
-class ImageLogisticParams(LogisticParams):
+class BinaryParams(LogisticParams):
     dtype: DType
     matrix: Matrix
     n_jobs: Annotated[int, Field(ge=1, le=64)]
-
-
-class BinaryParams(ImageLogisticParams):
     cv_folds: Annotated[int, Field(ge=2, le=255)]  # fold ids are stored as uint8
 
 
@@ -84,6 +81,7 @@ class BinaryEvaluateParams(Section):
     calibration_bins: Annotated[int, Field(ge=2, le=1000)]
     bootstrap_samples: Annotated[int, Field(ge=100, le=100_000)]
     bootstrap_seed: Annotated[int, Field(ge=0, le=2**32 - 1, description="an integer in [0, 2**32 - 1]")]
+    reference: Annotated[str, Field(description="the name of an mnist.models entry")]
 
 
 class FigureParams(Section):
@@ -109,20 +107,6 @@ class SweepParams(Section):
     validation_fraction: Annotated[float, Field(gt=0, lt=1)]
     seed: Annotated[int, Field(ge=0, le=2**32 - 1, description="an integer in [0, 2**32 - 1]")]
     workers: Annotated[int, Field(ge=1, le=64)]
-
-
-class MnistParams(Section):
-    openml: OpenMLSource
-    n_train: Annotated[int, Field(ge=1)]
-    positive_digit: Annotated[int, Field(ge=0, le=9, description="a digit 0-9")]
-    augment: AugmentParams
-    shuffle: ShuffleParams
-    binary: BinaryParams
-    softmax: ImageLogisticParams
-    softmax_augmented: ImageLogisticParams
-    evaluate: BinaryEvaluateParams
-    figures: FigureParams
-    sweep: SweepParams
 
 
 class TitanicSource(Section):
@@ -152,15 +136,11 @@ def estimator_class(path: str) -> type:
     return found
 
 
-class TitanicModelEntry(Section):
-    """One model of the registry: a scikit-learn classifier after the seed's preprocessing."""
+class ModelEntry(Section):
+    """One model of a registry: an allow-listed scikit-learn classifier and its hyperparameters."""
 
     estimator: Annotated[str, Field(description=ESTIMATOR_PATH)]
     params: dict[str, Any]  # the estimator's hyperparameters, checked by scikit-learn's own constraints
-    preprocess: Annotated[
-        list[Literal["scale_numeric"]],
-        Field(max_length=1, description="[] or [scale_numeric] (a StandardScaler on the numeric columns)"),
-    ]
 
     @field_validator("estimator")
     @classmethod
@@ -182,6 +162,65 @@ class TitanicModelEntry(Section):
         return params
 
 
+class MnistModelEntry(ModelEntry):
+    """An MNIST model: its training set, the pixel matrix it is fitted on, and its threads."""
+
+    train: Literal["train", "train_shuffled"]  # data/mnist/<train>.parquet: 60,000 images, or the augmented set
+    dtype: DType
+    matrix: Matrix
+    n_jobs: Annotated[int, Field(ge=1, le=64)]
+
+
+class TitanicModelEntry(ModelEntry):
+    """A Titanic model: the seed's preprocessing, an optional scaler, then the classifier."""
+
+    preprocess: Annotated[
+        list[Literal["scale_numeric"]],
+        Field(max_length=1, description="[] or [scale_numeric] (a StandardScaler on the numeric columns)"),
+    ]
+
+
+def _check_names(models: dict[str, Any], reserved: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Registry names name files: lower-case letters, digits and _; a baseline's name is taken."""
+    for name in models:
+        if not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", name) or name in reserved:
+            taken = f", not {' or '.join(reserved)}" if reserved else ""
+            raise ValueError(
+                f"has the name {name!r}: a name is lower-case letters, digits and _ (it names files){taken}"
+            )
+    return models
+
+
+def _check_reference(reference: str, info: ValidationInfo, registry: str) -> None:
+    names = list(info.data.get("models", {}))
+    if names and reference not in names:
+        raise ValueError(f"has reference {reference!r}, not one of {registry} ({', '.join(names)})")
+
+
+class MnistParams(Section):
+    openml: OpenMLSource
+    n_train: Annotated[int, Field(ge=1)]
+    positive_digit: Annotated[int, Field(ge=0, le=9, description="a digit 0-9")]
+    augment: AugmentParams
+    shuffle: ShuffleParams
+    binary: BinaryParams
+    models: Annotated[dict[str, MnistModelEntry], Field(min_length=1)]
+    evaluate: BinaryEvaluateParams
+    figures: FigureParams
+    sweep: SweepParams
+
+    @field_validator("models")
+    @classmethod
+    def _names(cls, models: dict[str, MnistModelEntry]) -> dict[str, MnistModelEntry]:
+        return _check_names(models)
+
+    @field_validator("evaluate")
+    @classmethod
+    def _reference(cls, evaluate: BinaryEvaluateParams, info: ValidationInfo) -> BinaryEvaluateParams:
+        _check_reference(evaluate.reference, info, "mnist.models")
+        return evaluate
+
+
 class TitanicEvaluateParams(Section):
     reference: Annotated[str, Field(description="the name of a titanic.models entry")]
     top_n: Annotated[int, Field(ge=1)]
@@ -197,20 +236,12 @@ class TitanicParams(Section):
     @field_validator("models")
     @classmethod
     def _names(cls, models: dict[str, TitanicModelEntry]) -> dict[str, TitanicModelEntry]:
-        for name in models:
-            if not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", name) or name in BASELINES:
-                raise ValueError(
-                    f"has the name {name!r}: a name is lower-case letters, digits and _ "
-                    f"(it names files), not {' or '.join(BASELINES)}"
-                )
-        return models
+        return _check_names(models, BASELINES)
 
     @field_validator("evaluate")
     @classmethod
     def _reference(cls, evaluate: TitanicEvaluateParams, info: ValidationInfo) -> TitanicEvaluateParams:
-        names = list(info.data.get("models", {}))
-        if names and evaluate.reference not in names:
-            raise ValueError(f"has reference {evaluate.reference!r}, not one of titanic.models ({', '.join(names)})")
+        _check_reference(evaluate.reference, info, "titanic.models")
         return evaluate
 
 
@@ -407,6 +438,13 @@ def load_params(path: str | Path = "params.yaml") -> Params:
     """Read and validate the whole params file (safe YAML loader; no code runs)."""
     raw = _read_yaml(Path(path))
     return validate(raw if raw is not None else {})
+
+
+def registry_entry(models: dict[str, Any], name: str, key: str) -> Any:
+    """The registry entry a stage was started for (its name comes from dvc.yaml's foreach)."""
+    if name not in models:
+        raise PipelineError(f"params.yaml: no entry '{name}' in {key} ({', '.join(models)})")
+    return models[name]
 
 
 def require_row_below(key: str, row: int, n_rows: int) -> None:

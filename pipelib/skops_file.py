@@ -14,11 +14,13 @@ import io
 import json
 import math
 import os
+import shutil
+import tempfile
 import zipfile
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import skops.io as sio
 from numpy.lib import format as npy_format
@@ -33,6 +35,14 @@ SKOPS_ONLY = " (expected a skops zip archive)"
 ENCRYPTED = 0x1  # bit 0 of a zip entry's general purpose flags (APPNOTE 4.4.4)
 MAX_ENTRIES = 10_000  # a 100-tree forest has about 500
 MAX_HEADER_BYTES = 4096  # an .npy header (structured tree-node dtypes need a few hundred bytes)
+# Types a model file may hold beyond skops's defaults (scikit-learn estimators, numpy, builtins).
+ESTIMATOR_TYPES = (
+    "numpy.dtype",
+    "sklearn.tree._tree.Tree",
+    "sklearn.neighbors._kd_tree.KDTree",
+    "sklearn.neighbors._ball_tree.BallTree",
+    "sklearn.metrics._dist_metrics.EuclideanDistance64",
+)
 MAX_UNPACKED_BYTES = 256 * 1024**2  # everything the entries unpack to, unless the caller says otherwise
 # What zipfile, numpy and skops raise for a broken archive, .npy header or schema.
 # RecursionError: a schema nested thousands deep; ValueError also covers an integer of thousands of digits.
@@ -41,9 +51,12 @@ _READ_ERRORS += (ValueError, KeyError, TypeError, AttributeError, RecursionError
 _READ_ERRORS += (sio.exceptions.UntrustedTypesFoundException,)
 
 
-def _canonical(data: bytes) -> bytes:
-    """skops's zip with its ``id()``-based file names and ids renumbered in order of appearance, fixed dates."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+def _canonical(source: BinaryIO, target: BinaryIO) -> None:
+    """skops's zip with its ``id()``-based file names and ids renumbered in order of appearance, fixed dates.
+
+    Entries are copied a megabyte at a time: a KNN's training images are not held twice.
+    """
+    with zipfile.ZipFile(source) as archive, zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as out:
         files: dict[str, str] = {}
         ids: dict[int, int] = {}
 
@@ -52,29 +65,32 @@ def _canonical(data: bytes) -> bytes:
                 return [renumber(item) for item in node]
             if not isinstance(node, dict):
                 return node
-            out = {key: renumber(value) for key, value in node.items()}
+            renumbered = {key: renumber(value) for key, value in node.items()}
             if isinstance(node.get("__id__"), int):
-                out["__id__"] = ids.setdefault(node["__id__"], len(ids))
+                renumbered["__id__"] = ids.setdefault(node["__id__"], len(ids))
             if isinstance(node.get("file"), str):
-                out["file"] = files.setdefault(node["file"], f"{len(files)}{Path(node['file']).suffix}")
-            return out
+                renumbered["file"] = files.setdefault(node["file"], f"{len(files)}{Path(node['file']).suffix}")
+            return renumbered
 
-        entries = {SCHEMA: json.dumps(renumber(json.loads(archive.read(SCHEMA))), indent=1).encode()}
-        entries.update({new: archive.read(old) for old, new in files.items()})
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, content in entries.items():
+        schema = json.dumps(renumber(json.loads(archive.read(SCHEMA))), indent=1).encode()
+        for name, old in [(SCHEMA, None), *((new, old) for old, new in files.items())]:
             info = zipfile.ZipInfo(name, date_time=FIXED_ZIP_TIME)
             info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
-            archive.writestr(info, content)
-    return buffer.getvalue()
+            if old is None:
+                out.writestr(info, schema)
+                continue
+            large = archive.getinfo(old).file_size > zipfile.ZIP64_LIMIT
+            with archive.open(old) as reading, out.open(info, "w", force_zip64=large) as writing:
+                shutil.copyfileobj(reading, writing, 1 << 20)
 
 
 def save(estimator: Any, target: str | os.PathLike[str]) -> None:
     """Write a fitted estimator as a skops file, atomically."""
-    data = _canonical(sio.dumps(estimator))
-    with atomic_path(target) as tmp:
-        Path(tmp).write_bytes(data)
+    with atomic_path(target) as tmp, tempfile.TemporaryFile(dir=Path(tmp).parent) as raw:
+        sio.dump(estimator, raw)
+        raw.seek(0)
+        with open(tmp, "wb") as stream:
+            _canonical(raw, stream)
 
 
 def _check_archive(archive: zipfile.ZipFile, where: str, max_unpacked: int) -> None:

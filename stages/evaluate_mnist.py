@@ -1,4 +1,4 @@
-"""evaluate (MNIST): metrics, details and plot data from saved scores and models, with no refitting.
+"""evaluate (MNIST): the binary classifier's metrics, details and plot data from its saved scores and model.
 
 Only ``mnist.evaluate`` (and the positive digit) is read here, so changing the decision
 threshold or the target precision reruns this stage, the figures that mark them, and the report.
@@ -19,30 +19,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scores", required=True)
     parser.add_argument("--binary-model", required=True)
-    parser.add_argument("--softmax-model", required=True)
-    parser.add_argument("--softmax-augmented-model", required=True)
     parser.add_argument("--test", required=True)
     parser.add_argument("--train", required=True)
     parser.add_argument("--metrics", required=True)
     parser.add_argument("--details", required=True)
     parser.add_argument("--plots", required=True, help="directory for the plot data files")
-    parser.add_argument("--test-predictions", required=True, help="CSV of each softmax model's test predictions")
     args = parser.parse_args()
     use_system_allocator()
     params = load_params().mnist
     inputs = evaluation.read_inputs(
-        args.scores,
-        args.binary_model,
-        args.softmax_model,
-        args.softmax_augmented_model,
-        args.test,
-        args.train,
-        params.evaluate.walkthrough_row,
+        args.scores, args.binary_model, args.test, args.train, params.evaluate.walkthrough_row
     )
     result = evaluation.evaluate(inputs, params.positive_digit, params.evaluate)
     metrics.write_mnist(result, args.metrics, args.details)
     evaluation.write_plots(result, args.plots, params.evaluate.curve_points)
-    evaluation.write_test_predictions(result, args.test_predictions)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,8 @@ def main() -> None:
     parser.add_argument("--titanic-extremes", required=True)
     parser.add_argument("--titanic-coefficients", required=True)
     parser.add_argument("--sweep-metrics", required=True)
+    parser.add_argument("--mnist-models-metrics", required=True)
+    parser.add_argument("--mnist-models-details", required=True)
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
     # Every input is read and checked before the report is written.
@@ -33,6 +35,8 @@ def main() -> None:
         args.titanic_extremes,
         args.titanic_coefficients,
         args.sweep_metrics,
+        args.mnist_models_metrics,
+        args.mnist_models_details,
     )
     figure_dir = os.path.relpath(args.mnist_figures, Path(args.out).parent)
     write_text(args.out, report(inputs, figure_dir))

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import argparse
 
+from sklearn.linear_model import LogisticRegression
+
 from pipelib.errors import run_stage
+from pipelib.mnist import models
 from pipelib.mnist.dataset import read_mnist
 from pipelib.mnist.features import as_features
-from pipelib.mnist.fitting import fit_with_cross_validation, save_model
+from pipelib.mnist.fitting import fit_with_cross_validation
 from pipelib.params import load_params, require_fold_count
 from pipelib.scores import write_scores
 from pipelib.tables import use_system_allocator
@@ -33,7 +36,8 @@ def main() -> None:
     settings = params.binary
     model, out_of_fold = fit_with_cross_validation(features, target, settings, settings.cv_folds, settings.n_jobs)
     write_scores(args.scores, out_of_fold.fold, target, out_of_fold.score)
-    save_model(args.model, model, params.binary, len(target))
+    estimator = LogisticRegression(C=settings.C, max_iter=settings.max_iter, random_state=settings.random_state)
+    models.save(model.fitted(estimator), args.model)
 
 
 if __name__ == "__main__":

@@ -6,8 +6,8 @@ import argparse
 
 import numpy as np
 
-from pipelib.errors import PipelineError, run_stage
-from pipelib.params import load_params, require_fold_count
+from pipelib.errors import run_stage
+from pipelib.params import load_params, registry_entry, require_fold_count
 from pipelib.titanic import model
 from pipelib.titanic.frames import read_passengers, write_out_of_fold
 
@@ -20,9 +20,7 @@ def main() -> None:
     parser.add_argument("--out-of-fold", required=True)
     args = parser.parse_args()
     params = load_params().titanic
-    if args.name not in params.models:
-        raise PipelineError(f"params.yaml: no entry '{args.name}' in titanic.models ({', '.join(params.models)})")
-    entry = params.models[args.name]
+    entry = registry_entry(params.models, args.name, "titanic.models")
     passengers = read_passengers(args.train, labelled=True)
     target = passengers["Survived"].to_numpy().astype(np.int64)
     require_fold_count(params.cv_folds, target, "titanic.cv_folds", args.train)

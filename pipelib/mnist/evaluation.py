@@ -1,9 +1,9 @@
-"""MNIST evaluation from saved scores and models, with no refitting: typed results for pipelib.metrics.
+"""The binary classifier's evaluation from its saved scores and model, with no refitting.
 
 The binary classifier (``mnist.positive_digit`` against the rest: 5-vs-rest in the seed) is
 judged on its out-of-fold scores, as the seed's ``cross_val_score`` / ``cross_val_predict`` do,
-and on the test set; the always-negative baseline beside it; the two softmax models by their
-test accuracy.
+and on the test set; the always-negative baseline beside it. The registry's models are
+compared in :mod:`pipelib.mnist.comparison`.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
 from pipelib.binary_metrics import (
     Calibration,
@@ -30,17 +30,13 @@ from pipelib.binary_metrics import (
     unstratified_folds,
 )
 from pipelib.errors import PipelineError
+from pipelib.mnist import models
 from pipelib.mnist.dataset import MAX_IMAGES, PIXELS, read_mnist
 from pipelib.mnist.features import as_features
-from pipelib.mnist.fitting import LinearModel, load_model
-from pipelib.modelfile import read_meta
 from pipelib.params import BinaryEvaluateParams, require_row_below
 from pipelib.plot_csv import write_csv
 from pipelib.scores import read_scores
-from pipelib.stats import McNemar, bootstrap_interval, mcnemar_exact
-
-DIGITS = np.arange(10)
-LARGEST_CONFUSIONS = 5
+from pipelib.stats import bootstrap_interval
 
 Path_ = str | os.PathLike[str]
 
@@ -80,17 +76,6 @@ class BaselineEvaluation:
 
 
 @dataclass(frozen=True)
-class SoftmaxEvaluation:
-    """A multinomial model's test-set predictions and accuracy."""
-
-    predicted: np.ndarray
-    test_accuracy: float
-    n_iter: int
-    test_interval: tuple[float, float]  # bootstrap 95% interval of the test accuracy
-    first_train_predictions: list[int]  # the seed's softmax_reg.predict(X_train)[:10]
-
-
-@dataclass(frozen=True)
 class Walkthrough:
     """The seed's threshold walk-through on one training image (``X_train[48]``)."""
 
@@ -108,40 +93,7 @@ class Checks:
     """The shapes and predictions the seed prints along the way."""
 
     data_shape: tuple[int, int]  # all images: training + test
-    augmented_shape: tuple[int, int]
     first_binary_predictions: list[bool]  # the binary model's predict(X[:3])
-
-
-@dataclass(frozen=True)
-class ErrorAnalysis:
-    """The augmented softmax model's test-set errors, as the chapter's error analysis shows them."""
-
-    confusion: np.ndarray  # (10, 10) counts, rows actual, columns predicted
-    normalized: np.ndarray  # each row divided by its digit's count, diagonal zeroed (empty rows stay 0)
-    precision: list[float]  # per digit (0 where the digit is never predicted)
-    recall: list[float]  # per digit (0 for a digit absent from the test set)
-    support: list[int]
-    largest: list[tuple[int, int, int, float]]  # (actual, predicted, count, share of actual) by share
-
-
-def analyse_errors(labels: np.ndarray, predicted: np.ndarray) -> ErrorAnalysis:
-    """Row-normalised confusion with the diagonal zeroed, per-digit precision/recall, the largest confusions."""
-    counts = confusion_matrix(labels, predicted, labels=DIGITS)
-    rows = counts.sum(axis=1, keepdims=True)
-    normalized = np.divide(counts, rows, out=np.zeros(counts.shape), where=rows > 0)
-    np.fill_diagonal(normalized, 0.0)
-    precision, recall, _, support = precision_recall_fscore_support(labels, predicted, labels=DIGITS, zero_division=0.0)
-    cells = [(int(a), int(p)) for a in DIGITS for p in DIGITS if a != p and counts[a, p] > 0]
-    cells.sort(key=lambda cell: (-normalized[cell], cell))  # ties: in digit order
-    largest = [(a, p, int(counts[a, p]), float(normalized[a, p])) for a, p in cells[:LARGEST_CONFUSIONS]]
-    return ErrorAnalysis(
-        counts,
-        normalized,
-        [float(value) for value in precision],
-        [float(value) for value in recall],
-        [int(value) for value in support],
-        largest,
-    )
 
 
 @dataclass(frozen=True)
@@ -150,14 +102,9 @@ class MnistEvaluation:
 
     binary: BinaryEvaluation
     baseline: BaselineEvaluation
-    softmax: SoftmaxEvaluation
-    softmax_augmented: SoftmaxEvaluation
-    test_labels: np.ndarray
     roc: tuple[np.ndarray, np.ndarray]  # false- and true-positive rates of the out-of-fold scores
     walkthrough: Walkthrough
     checks: Checks
-    errors: ErrorAnalysis  # of the augmented softmax model
-    mcnemar: McNemar  # softmax (first) against softmax_augmented (second) on the same test images
     cv_predicted: np.ndarray  # out-of-fold predictions at the decision threshold
     binary_target: np.ndarray  # the training rows' truth (is the positive digit)
     positive_digit: int  # the binary classifier's positive digit (mnist.positive_digit)
@@ -172,28 +119,9 @@ class MnistInputs:
     score: np.ndarray
     test_pixels: np.ndarray
     test_labels: np.ndarray
-    binary_model: LinearModel
-    softmax_model: LinearModel
-    augmented_model: LinearModel
+    binary_model: Any  # a fitted LogisticRegression
     train_pixels: np.ndarray
     train_labels: np.ndarray
-    augmented_rows: int
-
-
-def load_softmax(source: Path_, n_features: int) -> LinearModel:
-    """A multinomial model file; a binary one given in its place is an error."""
-    model = load_model(source, n_features)
-    if model.coef.shape[0] == 1:
-        raise PipelineError(f"{source}: a binary model, expected a multiclass (softmax) one")
-    return model
-
-
-def load_binary(source: Path_, n_features: int) -> LinearModel:
-    """A binary model file; a multiclass one given in its place is an error."""
-    model = load_model(source, n_features)
-    if model.coef.shape[0] != 1:
-        raise PipelineError(f"{source}: a {len(model.classes)}-class model, expected a binary one")
-    return model
 
 
 def require_training_rows(scores: Path_, n_scores: int, train: Path_, n_train: int) -> None:
@@ -202,47 +130,24 @@ def require_training_rows(scores: Path_, n_scores: int, train: Path_, n_train: i
         raise PipelineError(f"{scores}: {n_scores} rows, but {train} has {n_train} (rerun dvc repro)")
 
 
-def read_inputs(
-    scores: Path_,
-    binary_model: Path_,
-    softmax_model: Path_,
-    augmented_model: Path_,
-    test: Path_,
-    train: Path_,
-    walkthrough_row: int,
-) -> MnistInputs:
-    """Read and check every input before anything is computed or written.
+def load_binary(source: Path_) -> Any:
+    """A binary model file (classes False, True); a multiclass one given in its place is an error."""
+    model = models.load(source)
+    if model.classes_.dtype.kind != "b":
+        raise PipelineError(f"{source}: a {len(model.classes_)}-class model, expected a binary one")
+    return model
 
-    The augmented set's size comes from the augmented model's file (the rows it was fitted on),
-    so a change of the evaluation never needs the 300,000-image set itself (nor downloads it).
-    """
+
+def read_inputs(scores: Path_, binary_model: Path_, test: Path_, train: Path_, walkthrough_row: int) -> MnistInputs:
+    """Read and check every input before anything is computed or written."""
     fold, target, score = read_scores(scores, MAX_IMAGES)
     test_pixels, test_labels = read_mnist(test)
     train_pixels, train_labels = read_mnist(train)
     require_training_rows(scores, len(target), train, len(train_labels))
     require_row_below("mnist.evaluate.walkthrough_row", walkthrough_row, len(train_labels))
-    n_features = test_pixels.shape[1]
     return MnistInputs(
-        fold,
-        target,
-        score,
-        test_pixels,
-        test_labels,
-        load_binary(binary_model, n_features),
-        load_softmax(softmax_model, n_features),
-        load_softmax(augmented_model, n_features),
-        train_pixels,
-        train_labels,
-        training_rows(augmented_model),
+        fold, target, score, test_pixels, test_labels, load_binary(binary_model), train_pixels, train_labels
     )
-
-
-def training_rows(model_file: Path_) -> int:
-    """How many rows a model was fitted on, as its file records them."""
-    rows = read_meta(model_file).get("n_rows")
-    if not isinstance(rows, int) or isinstance(rows, bool) or rows < 1:
-        raise PipelineError(f"{model_file}: the model file does not record how many rows it was fitted on")
-    return rows
 
 
 def evaluate_binary(
@@ -289,21 +194,6 @@ def interval(correct: np.ndarray, settings: BinaryEvaluateParams) -> tuple[float
     return bootstrap_interval(correct, settings.bootstrap_samples, settings.bootstrap_seed)
 
 
-def evaluate_softmax(
-    model: LinearModel,
-    features: np.ndarray,
-    labels: np.ndarray,
-    first_train: np.ndarray,
-    settings: BinaryEvaluateParams,
-) -> SoftmaxEvaluation:
-    """A softmax model's test predictions and accuracy (0 on an empty test set), its first training predictions."""
-    predicted = model.predict(features).astype(np.int64)
-    correct = predicted == labels
-    accuracy = float(np.mean(correct)) if len(labels) else 0.0
-    first = [int(value) for value in model.predict(first_train)]
-    return SoftmaxEvaluation(predicted, accuracy, model.n_iter, interval(correct, settings), first)
-
-
 def walk_through(inputs: MnistInputs, row: int, positive_digit: int, settings: BinaryEvaluateParams) -> Walkthrough:
     """The seed's threshold walk-through on training row ``row``."""
     features = as_features(inputs.train_pixels[row : row + 1], "float64", "dense")
@@ -323,14 +213,11 @@ def walk_through(inputs: MnistInputs, row: int, positive_digit: int, settings: B
 def evaluate(inputs: MnistInputs, positive_digit: int, settings: BinaryEvaluateParams) -> MnistEvaluation:
     """Every MNIST metric from the checked inputs."""
     features = as_features(inputs.test_pixels, "float64", "dense")
-    first_train = as_features(inputs.train_pixels[:10], "float64", "dense")
     test_target = inputs.test_labels == positive_digit
     test_predicted = inputs.binary_model.decision_function(features) > settings.threshold
     n_folds = int(inputs.fold.max()) + 1  # read_inputs: at least the walk-through's row
-    softmax = evaluate_softmax(inputs.softmax_model, features, inputs.test_labels, first_train, settings)
-    augmented = evaluate_softmax(inputs.augmented_model, features, inputs.test_labels, first_train, settings)
-    labels = inputs.test_labels.astype(np.int64)
-    binary_first = inputs.binary_model.decision_function(first_train[:3]) > 0  # predict() is at threshold 0
+    first_three = as_features(inputs.train_pixels[:3], "float64", "dense")
+    binary_first = inputs.binary_model.decision_function(first_three) > 0  # predict() is at threshold 0
     return MnistEvaluation(
         binary=evaluate_binary(
             inputs.fold,
@@ -343,18 +230,9 @@ def evaluate(inputs: MnistInputs, positive_digit: int, settings: BinaryEvaluateP
             interval(test_predicted == test_target, settings),
         ),
         baseline=evaluate_baseline(inputs.target, n_folds, test_target),
-        softmax=softmax,
-        softmax_augmented=augmented,
-        test_labels=labels,
         roc=roc_points(inputs.target, inputs.score),
         walkthrough=walk_through(inputs, settings.walkthrough_row, positive_digit, settings),
-        checks=Checks(
-            (len(inputs.train_labels) + len(labels), PIXELS),
-            (inputs.augmented_rows, PIXELS),
-            [bool(value) for value in binary_first],
-        ),
-        errors=analyse_errors(labels, augmented.predicted),
-        mcnemar=mcnemar_exact(softmax.predicted == labels, augmented.predicted == labels),
+        checks=Checks((len(inputs.train_labels) + len(inputs.test_labels), PIXELS), [bool(v) for v in binary_first]),
         cv_predicted=inputs.score > settings.threshold,
         binary_target=inputs.target,
         positive_digit=positive_digit,
@@ -362,7 +240,7 @@ def evaluate(inputs: MnistInputs, positive_digit: int, settings: BinaryEvaluateP
 
 
 def write_plots(result: MnistEvaluation, directory: Path_, curve_points: int) -> None:
-    """The DVC plot data files: precision-recall, threshold trade-off, ROC, test confusion."""
+    """The DVC plot data files: precision-recall, threshold trade-off, ROC, confusion, calibration."""
     plots = Path(directory)
     curve = result.binary.curve
     keep = thin_indices(len(curve.thresholds), curve_points)
@@ -375,14 +253,6 @@ def write_plots(result: MnistEvaluation, directory: Path_, curve_points: int) ->
     keep = thin_indices(len(fpr), curve_points)
     write_csv(plots / "roc.csv", {"fpr": fpr[keep], "tpr": tpr[keep]})
     write_csv(
-        plots / "test_confusion.csv", {"actual": result.test_labels, "predicted": result.softmax_augmented.predicted}
-    )
-    wrong = result.test_labels != result.softmax_augmented.predicted
-    write_csv(
-        plots / "test_errors.csv",
-        {"actual": result.test_labels[wrong], "predicted": result.softmax_augmented.predicted[wrong]},
-    )
-    write_csv(
         plots / "binary_cv_confusion.csv",
         {"actual": result.binary_target.astype(int), "predicted": result.cv_predicted.astype(int)},
     )
@@ -394,37 +264,3 @@ def write_plots(result: MnistEvaluation, directory: Path_, curve_points: int) ->
             "fraction_positive": np.array(reliability.fraction_positive),
         },
     )
-
-
-def write_test_predictions(result: MnistEvaluation, target: Path_) -> None:
-    """Each test image's true digit and both softmax models' predictions, in test-set order (for McNemar)."""
-    write_csv(
-        target,
-        {
-            "label": result.test_labels,
-            "softmax": result.softmax.predicted,
-            "softmax_augmented": result.softmax_augmented.predicted,
-        },
-    )
-
-
-PREDICTION_COLUMNS = ["label", "softmax", "softmax_augmented"]
-
-
-def read_test_predictions(source: Path_) -> dict[str, np.ndarray]:
-    """The columns of a file written by :func:`write_test_predictions`: integers 0-9, header checked."""
-    try:
-        with open(source, encoding="utf-8") as stream:
-            header = stream.readline().strip().split(",")
-            values = np.loadtxt(stream, delimiter=",", dtype=np.int64, ndmin=2)
-    except FileNotFoundError:
-        raise PipelineError(f"{source}: file not found (run dvc repro)") from None
-    except (ValueError, UnicodeDecodeError) as error:
-        raise PipelineError(f"{source}: not a CSV of integers ({error})") from None
-    if header != PREDICTION_COLUMNS:
-        raise PipelineError(f"{source}: columns {header}, expected {PREDICTION_COLUMNS}")
-    if values.size == 0:
-        values = np.empty((0, len(PREDICTION_COLUMNS)), dtype=np.int64)
-    if values.shape[1] != len(PREDICTION_COLUMNS) or ((values < 0) | (values > 9)).any():
-        raise PipelineError(f"{source}: every row must hold {len(PREDICTION_COLUMNS)} digits 0-9")
-    return {name: values[:, index] for index, name in enumerate(PREDICTION_COLUMNS)}

@@ -17,8 +17,9 @@ from matplotlib.figure import Figure
 from pipelib.binary_metrics import Curve, calibration, pr_curve, probability, thin_indices, threshold_for_precision
 from pipelib.errors import PipelineError
 from pipelib.mnist.augment import shift_images
+from pipelib.mnist.comparison import confusion, normalized_errors, read_test_predictions
 from pipelib.mnist.dataset import MAX_IMAGES, SIDE, read_mnist
-from pipelib.mnist.evaluation import analyse_errors, read_test_predictions, require_training_rows
+from pipelib.mnist.evaluation import require_training_rows
 from pipelib.params import BinaryEvaluateParams, MnistParams, require_row_below
 from pipelib.png import save_figure
 from pipelib.scores import read_scores
@@ -159,7 +160,7 @@ class FigureInputs:
     score: np.ndarray
     test_pixels: np.ndarray
     test_labels: np.ndarray
-    test_predicted: np.ndarray  # the augmented softmax model's test predictions
+    test_predicted: np.ndarray  # the reference model's test predictions (mnist.evaluate.reference)
 
 
 def read_inputs(
@@ -181,7 +182,10 @@ def read_inputs(
     table = read_test_predictions(predictions)
     if not np.array_equal(table["label"], test_labels):
         raise PipelineError(f"{predictions}: its labels are not those of {test} (rerun dvc repro)")
-    return FigureInputs(pixels, target, score, test_pixels, test_labels, table["softmax_augmented"])
+    reference = params.evaluate.reference
+    if reference not in table or reference == "label":
+        raise PipelineError(f"{predictions}: no column for the reference model {reference} (rerun dvc repro)")
+    return FigureInputs(pixels, target, score, test_pixels, test_labels, table[reference])
 
 
 def write_figures(inputs: FigureInputs, params: MnistParams, directory: str | os.PathLike[str]) -> None:
@@ -218,7 +222,7 @@ def write_figures(inputs: FigureInputs, params: MnistParams, directory: str | os
         for guess in (first, second)
     ]
     save_figure(digit_panels(panels), out / f"errors_{first}_vs_{second}.png")
-    save_figure(confusion_errors(analyse_errors(labels, guesses).normalized), out / "confusion_normalized.png")
+    save_figure(confusion_errors(normalized_errors(confusion(labels, guesses))), out / "confusion_normalized.png")
     binary = calibration(inputs.target, probability(inputs.score), evaluate.calibration_bins)
     save_figure(
         reliability(

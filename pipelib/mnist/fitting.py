@@ -1,25 +1,22 @@
-"""Logistic regression models: fitting, cross-validated scores, and linear model files.
+"""Logistic regression fits by the project's row-block L-BFGS, and cross-validated scores.
 
-A fitted model is kept as its coefficients, intercepts and classes; scoring new data is a
-matrix product, the same computation as ``LogisticRegression.decision_function``.
+A fit gives coefficients, intercepts and classes; scoring the out-of-fold rows is a matrix
+product, the same computation as ``LogisticRegression.decision_function``.
 """
 
 from __future__ import annotations
 
-import os
 import time
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
-from pipelib.errors import PipelineError
 from pipelib.log import progress
 from pipelib.mnist.logistic_lbfgs import fit_lbfgs
-from pipelib.model_checks import check_finite, check_mnist_classes
-from pipelib.modelfile import load_arrays, save_arrays
 from pipelib.params import LogisticParams
 
 
@@ -36,6 +33,13 @@ class LinearModel:
         """Scores as scikit-learn gives them: (n,) for two classes, (n, k) otherwise."""
         scores = np.asarray(features @ self.coef.T.astype(features.dtype, copy=False)) + self.intercept
         return scores.ravel() if scores.shape[1] == 1 else scores
+
+    def fitted(self, estimator: Any) -> Any:
+        """``estimator`` (the unfitted ``LogisticRegression`` this model is the fit of) with fit's attributes set."""
+        estimator.coef_, estimator.intercept_, estimator.classes_ = self.coef, self.intercept, self.classes
+        estimator.n_features_in_ = self.coef.shape[1]
+        estimator.n_iter_ = np.array([self.n_iter], dtype=np.int32)
+        return estimator
 
     def predict(self, features: np.ndarray | sp.csr_matrix) -> np.ndarray:
         """Predicted classes, as ``LogisticRegression.predict``."""
@@ -78,18 +82,17 @@ def _fit(
 
 
 def fit_logistic(
-    features: np.ndarray | sp.csr_matrix, target: np.ndarray, params: LogisticParams, label: str
+    features: np.ndarray | sp.csr_matrix, target: np.ndarray, params: LogisticParams, label: str, n_jobs: int
 ) -> LinearModel:
     """The model ``LogisticRegression(C, max_iter, solver="lbfgs").fit`` gives, as plain arrays.
 
     The objective and the L-BFGS call are scikit-learn's (:mod:`pipelib.mnist.logistic_lbfgs`),
-    evaluated in row blocks on ``params.n_jobs`` threads (1 when the params have no
-    ``n_jobs``); the model does not depend on the thread count. The seed stops lbfgs at
-    ``max_iter`` (100) before convergence; that is reproduced, and logged as one line
-    instead of scikit-learn's ConvergenceWarning.
+    evaluated in row blocks on ``n_jobs`` threads; the model does not depend on the thread count.
+    The seed stops lbfgs at ``max_iter`` (100) before convergence; that is reproduced, and
+    logged as one line instead of scikit-learn's ConvergenceWarning.
     """
     with _one_blas_thread():
-        return _fit(features, target, params, label, getattr(params, "n_jobs", 1))
+        return _fit(features, target, params, label, n_jobs)
 
 
 def fit_on_rows(
@@ -150,40 +153,3 @@ def fit_with_cross_validation(
         fold[test_rows] = number
         score[test_rows] = model.decision_function(features[test_rows])
     return full_model, OutOfFold(fold, score, [model.n_iter for model in fold_models])
-
-
-MAX_CLASSES = 10  # the ten digits
-
-
-def model_limits(n_features: int) -> dict[str, int]:
-    """The most elements each array of a linear model over ``n_features`` columns can hold."""
-    return {"coef": MAX_CLASSES * n_features, "intercept": MAX_CLASSES, "classes": MAX_CLASSES}
-
-
-def save_model(target: str | os.PathLike[str], model: LinearModel, params: LogisticParams, n_rows: int) -> None:
-    """Write a fitted linear model as a plain-array model file."""
-    # n_jobs says how the fit ran, not what it computed (the same bytes for any worker count):
-    # kept out of the file, so a change of it leaves the model's bytes and DVC's cache alone.
-    recorded = {name: value for name, value in params.__dict__.items() if name != "n_jobs"}
-    meta = {"kind": "logistic_regression", "params": recorded, "n_iter": model.n_iter, "n_rows": n_rows}
-    save_arrays(target, {"coef": model.coef, "intercept": model.intercept, "classes": model.classes}, meta)
-
-
-def _as_int(value: object) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
-
-
-def load_model(source: str | os.PathLike[str], n_features: int) -> LinearModel:
-    """Read a model file written by :func:`save_model` for data with ``n_features`` columns."""
-    arrays, meta = load_arrays(source, model_limits(n_features), "linear model")
-    coef, intercept, classes = arrays["coef"], arrays["intercept"], arrays["classes"]
-    if coef.dtype.kind != "f" or intercept.dtype.kind != "f" or classes.ndim != 1:
-        raise PipelineError(f"{source}: 'coef' and 'intercept' must be floating-point arrays and 'classes' 1-d")
-    if coef.ndim != 2 or coef.shape[1] != n_features or intercept.shape != (coef.shape[0],):
-        raise PipelineError(f"{source}: model shape {coef.shape} does not fit data with {n_features} features")
-    if len(classes) != max(coef.shape[0], 2) or coef.shape[0] == 2:
-        raise PipelineError(f"{source}: {len(classes)} classes for {coef.shape[0]} coefficient rows")
-    check_mnist_classes(classes, str(source))
-    check_finite("coef", coef, str(source))
-    check_finite("intercept", intercept, str(source))
-    return LinearModel(arrays["coef"], arrays["intercept"], arrays["classes"], _as_int(meta.get("n_iter", 0)))

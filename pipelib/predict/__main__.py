@@ -1,6 +1,6 @@
 """predict: score new digits or passengers with the pipeline's model files and write a CSV.
 
-  python -m pipelib.predict digits INPUT --model models/softmax_augmented.npz --out predictions.csv
+  python -m pipelib.predict digits INPUT --model models/mnist/softmax_augmented.skops --out predictions.csv
   python -m pipelib.predict passengers test.csv --model models/titanic/logistic.skops --out predictions.csv
 
 INPUT is a directory of 28 x 28 8-bit greyscale PNGs (white digit on black; with --prepare,
@@ -21,9 +21,10 @@ from pipelib.atomic import atomic_path
 from pipelib.csv_cells import csv_lines, header_line
 from pipelib.errors import PipelineError, run_stage
 from pipelib.log import progress
+from pipelib.mnist import models as mnist_models
 from pipelib.predict import digits, passengers
-from pipelib.predict.models import load_mnist_model, load_titanic_model
 from pipelib.tables import use_system_allocator
+from pipelib.titanic import model as titanic_model
 
 
 def parser() -> argparse.ArgumentParser:
@@ -34,9 +35,7 @@ def parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     digit = commands.add_parser("digits", help="MNIST digits -> file or row, predicted class, decision scores")
     digit.add_argument("input", type=Path, help="a directory of PNGs, a gzipped IDX image file or an MNIST parquet")
-    digit.add_argument(
-        "--model", required=True, type=Path, help="models/binary.npz, softmax.npz, softmax_augmented.npz"
-    )
+    digit.add_argument("--model", required=True, type=Path, help="models/mnist/<name>.skops or models/binary.skops")
     digit.add_argument("--out", required=True, type=Path, help="the CSV to write")
     digit.add_argument("--convert", action="store_true", help="PNGs: convert other sizes, colour, alpha")
     digit.add_argument("--prepare", action="store_true", help="PNGs: crop, scale and centre any digit as MNIST's")
@@ -61,20 +60,20 @@ def write_csv(stream: TextIO, columns: dict[str, Any], header: bool) -> None:
 
 
 def predict_digits(args: argparse.Namespace, out: TextIO) -> None:
-    model, _ = load_mnist_model(args.model)
-    if args.threshold is not None and model.coef.shape[0] != 1:
-        raise PipelineError(f"{args.model}: a softmax model predicts the top score; --threshold is for binary ones")
+    model = mnist_models.load(args.model)
+    if args.threshold is not None and (model.classes_.dtype.kind != "b" or not hasattr(model, "decision_function")):
+        raise PipelineError(f"{args.model}: a multiclass model predicts the top class; --threshold is for binary ones")
     total, blocks = digits.digit_blocks(args.input, args.convert, args.invert, args.prepare)
     done = 0
     for number, block in enumerate(blocks, start=1):
-        write_csv(out, digits.prediction_columns(model, block, args.threshold or 0.0), header=number == 1)
+        write_csv(out, digits.prediction_columns(model, block, args.threshold), header=number == 1)
         done += len(block.pixels)
         if number % PROGRESS_EVERY == 0 or done == total:
             progress(f"predict: {done:,} of {total:,} images scored")
 
 
 def predict_passengers(args: argparse.Namespace, out: TextIO) -> None:
-    model = load_titanic_model(args.model)
+    model = titanic_model.load(args.model)
     table = passengers.predictions(model, passengers.read_passenger_csv(args.input), args.threshold)
     write_csv(out, {name: table[name].to_numpy() for name in table.columns}, header=True)
 

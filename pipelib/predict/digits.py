@@ -1,8 +1,7 @@
 """Digits from a PNG directory, a gzipped IDX image file or an MNIST parquet file, scored by an MNIST model.
 
-The scores are the pipeline's own computation (:class:`pipelib.mnist.fitting.LinearModel`
-on float64 pixels, as the evaluation stage scores the test set), so a prediction here is
-the prediction the pipeline makes.
+The model file is the fitted estimator and pixels are cast as the pipeline casts them
+(:func:`pipelib.mnist.models.input_dtype`), so a prediction here is the one the pipeline makes.
 """
 
 from __future__ import annotations
@@ -18,9 +17,8 @@ import pandas as pd
 import pyarrow as pa
 
 from pipelib.errors import PipelineError
+from pipelib.mnist import models
 from pipelib.mnist.dataset import MAX_IMAGES, MNIST_SCHEMA, PIXELS, check_digit_labels
-from pipelib.mnist.features import as_features
-from pipelib.mnist.fitting import LinearModel
 from pipelib.mnist.idx import iter_idx_images
 from pipelib.predict.images import png_files, read_digit_png
 from pipelib.regular_file import open_regular
@@ -138,35 +136,33 @@ def read_digits(source: Path, convert: bool = False, invert: bool = False) -> Di
     )
 
 
-def decision_scores(model: LinearModel, pixels: np.ndarray) -> np.ndarray:
-    """The model's decision scores, (n,) for a binary model and (n, k) for softmax, a block of rows at a time."""
-    blocks = [
-        model.decision_function(as_features(pixels[start : start + BLOCK_ROWS], "float64", "dense"))
-        for start in range(0, len(pixels), BLOCK_ROWS)
-    ]
-    return np.concatenate(blocks)
+def prediction_columns(model: Any, digits: Digits, threshold: float | None = None) -> dict[str, Any]:
+    """One row per image: its id, its label if known, the predicted class and what scores the model gives.
 
-
-def prediction_columns(model: LinearModel, digits: Digits, threshold: float = 0.0) -> dict[str, Any]:
-    """One row per image: its id, its label if known, the predicted class and the decision score(s).
-
-    A binary model predicts its positive class when the score is above ``threshold``
-    (0 is ``LogisticRegression.predict``); a softmax model predicts the class of the
-    highest score and ``threshold`` does not apply.
+    A binary model (classes False, True) with a ``decision_function`` predicts True when the score
+    is above ``threshold`` (0, or None, is ``predict``); a multiclass model predicts as its
+    ``predict`` does, with one ``score_<digit>`` column per class from ``decision_function``, or
+    ``probability_<digit>`` from ``predict_proba``, or none when it offers neither.
     """
-    scores = decision_scores(model, digits.pixels)
+    features = digits.pixels.astype(models.input_dtype(model))
     columns: dict[str, Any] = {digits.id_column: np.asarray(digits.ids)}
     if digits.labels is not None:
         columns["label"] = digits.labels
-    if scores.ndim == 1:
-        columns["predicted"] = model.classes[(scores > threshold).astype(int)]
+    classes = model.classes_
+    if classes.dtype.kind == "b" and hasattr(model, "decision_function"):
+        scores = model.decision_function(features)
+        columns["predicted"] = classes[(scores > (threshold or 0.0)).astype(int)]
         columns["score"] = scores
-    else:
-        columns["predicted"] = model.classes[scores.argmax(axis=1)]
-        columns.update({f"score_{label}": scores[:, index] for index, label in enumerate(model.classes)})
+        return columns
+    columns["predicted"] = model.predict(features)
+    for method, prefix in (("decision_function", "score"), ("predict_proba", "probability")):
+        if hasattr(model, method):
+            values = getattr(model, method)(features)
+            columns.update({f"{prefix}_{label}": values[:, index] for index, label in enumerate(classes)})
+            break
     return columns
 
 
-def predictions(model: LinearModel, digits: Digits, threshold: float = 0.0) -> pd.DataFrame:
+def predictions(model: Any, digits: Digits, threshold: float | None = None) -> pd.DataFrame:
     """:func:`prediction_columns` as a frame."""
     return pd.DataFrame(prediction_columns(model, digits, threshold))

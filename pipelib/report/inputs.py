@@ -22,6 +22,7 @@ class ReportInputs:
 
     mnist: dict[str, Any]  # headline metrics
     mnist_details: dict[str, Any]
+    mnist_models: dict[str, Any]  # {"headline": metrics/mnist_models.json, "details": reports/mnist_models.json}
     titanic: dict[str, Any]
     titanic_details: dict[str, Any]
     extremes: list[dict[str, str]]
@@ -58,6 +59,8 @@ def read_inputs(
     extremes: Path_,
     coefficients: Path_,
     sweep: Path_,
+    mnist_models: Path_,
+    mnist_models_details: Path_,
 ) -> ReportInputs:
     """Read every input file, each checked for the keys or columns the report uses."""
     details = metrics.read_json(mnist_details, metrics.MNIST_DETAIL_KEYS)
@@ -70,9 +73,15 @@ def read_inputs(
     if not isinstance(models, dict) or reference not in models or "calibration" not in models[reference]:
         raise PipelineError(f"{titanic_details}: 'models' lacks the reference model {reference!r} or its calibration")
     titanic_keys = tuple(f"{name}.{key}" for name in models for key in metrics.TITANIC_MODEL_HEADLINE)
+    registry = metrics.read_json(mnist_models_details, metrics.MNIST_MODELS_DETAIL_KEYS)
+    names = registry["models"] if isinstance(registry["models"], dict) else {}
+    if registry["reference"] not in names:
+        raise PipelineError(f"{mnist_models_details}: 'models' lacks the reference model {registry['reference']!r}")
+    model_keys = tuple(f"{name}.test_accuracy" for name in names)
     return ReportInputs(
         metrics.read_json(mnist, metrics.MNIST_HEADLINE),
         details,
+        {"headline": metrics.read_json(mnist_models, model_keys), "details": registry},
         metrics.read_json(titanic, titanic_keys),
         titanic_blocks,
         read_csv(extremes, EXTREMES_COLUMNS),

@@ -111,8 +111,11 @@ def _not_compared(digit: int) -> str:
     )
 
 
-def mnist_section(headline: dict[str, Any], details: dict[str, Any], figure_dir: str) -> str:
-    """The MNIST part of the report: the seed's numbers, its printed checks and walk-through."""
+SEED_MODELS = {"softmax": seed.SOFTMAX_TEST_ACCURACY, "softmax_augmented": seed.SOFTMAX_AUGMENTED_TEST_ACCURACY}
+
+
+def mnist_section(headline: dict[str, Any], details: dict[str, Any], models: dict[str, Any], figure_dir: str) -> str:
+    """The MNIST part of the report: the seed's numbers, its printed checks and walk-through, every model."""
     binary, binary_details = headline["binary"], details["binary"]
     baseline, baseline_details = headline["baseline"], details["baseline"]
     digit, comparable = binary_details["positive_digit"], _seed_comparable(details)
@@ -142,12 +145,11 @@ def mnist_section(headline: dict[str, Any], details: dict[str, Any], figure_dir:
         ),
         ("precision-recall curve: precisions", pr_curve["precisions"], _binary_seed(comparable, seed.PR_PRECISIONS)),
         ("precision-recall curve: thresholds", pr_curve["thresholds"], _binary_seed(comparable, seed.PR_THRESHOLDS)),
-        ("softmax test accuracy", headline["softmax"]["test_accuracy"], seed.SOFTMAX_TEST_ACCURACY),
-        (
-            "softmax test accuracy, shift-augmented",
-            headline["softmax_augmented"]["test_accuracy"],
-            seed.SOFTMAX_AUGMENTED_TEST_ACCURACY,
-        ),
+    ]
+    rows += [
+        (f"{name} test accuracy", models["headline"][name]["test_accuracy"], printed)
+        for name, printed in SEED_MODELS.items()
+        if name in models["headline"]
     ]
     matrices = markdown_rows(
         ["confusion matrix `[[TN, FP], [FN, TP]]`", "this run", "seed (printed)"],
@@ -187,7 +189,7 @@ def mnist_section(headline: dict[str, Any], details: dict[str, Any], figure_dir:
             f"there (it is right on all {test['tn']:,} images that are not {_a_digit(digit)}), precision "
             f"{baseline_details['test_precision']:g} and recall {baseline_details['test_recall']:g} "
             f"(it finds none of the {test['fn']:,} {DIGIT_PLURALS[digit]}).",
-            _checks(details),
+            _checks(details, models["details"]),
             _walkthrough(binary_details["walkthrough"], figure_dir, digit, comparable),
             "### The seed's figures",
             f"![a digit]({figure_dir}/some_digit.png) ![the first 100 digits]({figure_dir}/more_digits.png)",
@@ -196,18 +198,21 @@ def mnist_section(headline: dict[str, Any], details: dict[str, Any], figure_dir:
             "for the target precision (the x range is where the curves change; scores run far beyond it):",
             f"![precision and recall vs threshold]({figure_dir}/precision_recall_vs_threshold.png)",
             f"![original, shifted down, shifted left]({figure_dir}/shifted_digit.png)",
-            error_section(details, figure_dir),
+            models_section(models["headline"], models["details"]),
+            error_section(details, models["details"], figure_dir),
             statistics_section(headline, details, figure_dir),
         ]
     )
 
 
-def _checks(details: dict[str, Any]) -> str:
+def _checks(details: dict[str, Any], models: dict[str, Any]) -> str:
     checks, pr_curve = details["checks"], details["binary"]["pr_curve"]
     digit, comparable = details["binary"]["positive_digit"], _seed_comparable(details)
 
     first_binary = "[" + ", ".join(str(value) for value in checks["first_binary_predictions"]) + "]"
-    first_softmax = str(details["softmax"]["first_train_predictions"])
+    first_softmax = str(models["models"].get("softmax", {}).get("first_train_predictions", "—"))
+    augmented_rows = [model["train_rows"] for model in models["models"].values() if model["train"] == "train_shuffled"]
+    augmented_shape = _shape([augmented_rows[0], checks["data_shape"][1]]) if augmented_rows else "—"
     rows = [
         ["data shape `X.shape`", _shape(checks["data_shape"]), seed.DATA_SHAPE],
         [
@@ -216,7 +221,7 @@ def _checks(details: dict[str, Any]) -> str:
             _binary_seed(comparable, seed.FIRST_BINARY_PREDICTIONS),
         ],
         ["softmax `predict(X_train)[:10]`", first_softmax, seed.FIRST_SOFTMAX_PREDICTIONS],
-        ["augmented set shape", _shape(checks["augmented_shape"]), seed.AUGMENTED_SHAPE],
+        ["augmented set shape", augmented_shape, seed.AUGMENTED_SHAPE],
         ["`precisions.shape`", f"({pr_curve['precisions']},)", _binary_seed(comparable, f"({seed.PR_PRECISIONS},)")],
         ["`thresholds.shape`", f"({pr_curve['thresholds']},)", _binary_seed(comparable, f"({seed.PR_THRESHOLDS},)")],
     ]
@@ -276,9 +281,50 @@ def _walkthrough(walk: dict[str, Any], figure_dir: str, digit: int, comparable: 
     )
 
 
-def error_section(details: dict[str, Any], figure_dir: str) -> str:
-    """The chapter's error analysis of the augmented softmax model on the test set."""
-    errors, positive = details["error_analysis"], details["binary"]["positive_digit"]
+def models_section(headline: dict[str, Any], details: dict[str, Any]) -> str:
+    """One row per mnist.models entry: test accuracy, its interval, McNemar against the reference model."""
+    reference = details["reference"]
+    rows = []
+    for name, block in details["models"].items():
+        test = block["mcnemar_vs_reference"]
+        rows.append(
+            [
+                f"**{name}** (reference)" if name == reference else name,
+                block["estimator"].rsplit(".", 1)[-1],
+                f"{block['train']} ({block['train_rows']:,})",
+                headline[name]["test_accuracy"],
+                _interval(block),
+                "—" if name == reference else f"{test['only_this_right']:,} / {test['only_reference_right']:,}",
+                "—" if name == reference else f"{test['p_value']:.4g}",
+            ]
+        )
+    return "\n\n".join(
+        [
+            "### Every model (`mnist.models`)",
+            f"Test accuracy on the {details['n_test']:,} test images with its bootstrap 95% interval "
+            "(`mnist.evaluate.bootstrap_samples` resamples, seed `mnist.evaluate.bootstrap_seed`), and McNemar's "
+            f"exact test against the reference model {reference} on the same images: how many images only this "
+            "model gets right, how many only the reference does, and the p-value (below 0.05: a difference "
+            "beyond what chance alone gives).",
+            markdown_rows(
+                [
+                    "model",
+                    "estimator",
+                    "trained on (images)",
+                    "test accuracy",
+                    "95% interval",
+                    "only this / only reference right",
+                    "McNemar p",
+                ],
+                [[cell if isinstance(cell, str) else _number(cell) for cell in row] for row in rows],
+            ),
+        ]
+    )
+
+
+def error_section(details: dict[str, Any], models: dict[str, Any], figure_dir: str) -> str:
+    """The chapter's error analysis of the reference model on the test set."""
+    errors, positive = models["error_analysis"], details["binary"]["positive_digit"]
     digits = range(len(errors["precision"]))
     per_digit = table(
         ["digit", "test images", "precision", "recall"],
@@ -290,7 +336,7 @@ def error_section(details: dict[str, Any], figure_dir: str) -> str:
     )
     return "\n\n".join(
         [
-            "### Error analysis (test set, softmax on the augmented set)",
+            f"### Error analysis (test set, the reference model {models['reference']})",
             "The confusion matrix with each row divided by its digit's number of test images and the diagonal "
             "zeroed, as the chapter draws it: bright cells are frequent confusions. (The `confusion_normalized` "
             "DVC plot shows the misclassified images only, so its rows are shares of each digit's errors.)",
@@ -323,51 +369,20 @@ def _calibration_table(calibration: dict[str, Any]) -> str:
 
 
 def statistics_section(headline: dict[str, Any], details: dict[str, Any], figure_dir: str) -> str:
-    """Is the augmentation's gain real, how wide are the test accuracies, are the probabilities honest."""
-    test = McNemarView(details["comparison"]["mcnemar"])
-    softmax, augmented = headline["softmax"]["test_accuracy"], headline["softmax_augmented"]["test_accuracy"]
-    n_test = sum(details["binary"]["test_confusion"].values())
-    gain = round((augmented - softmax) * n_test)
-    verdict = "beyond" if test.p_value < 0.05 else "within"
+    """How wide the binary classifier's test accuracy is, and whether its probabilities are honest."""
     digit = details["binary"]["positive_digit"]
-    intervals = table(
-        ["model", "test accuracy", "bootstrap 95% interval"],
-        [
-            [
-                f"{digit}-vs-rest (at the decision threshold)",
-                headline["binary"]["test_accuracy"],
-                _interval(details["binary"]),
-            ],
-            ["softmax", softmax, _interval(details["softmax"])],
-            ["softmax, shift-augmented", augmented, _interval(details["softmax_augmented"])],
-        ],
-    )
     calibration = details["binary"]["calibration"]
     return "\n\n".join(
         [
             "### Statistics",
-            f"**Is the augmentation's gain real?** It is {augmented - softmax:+.4f} ({gain:+,} of {n_test:,} test "
-            f"images). On the same test images only the plain softmax is right on {test.first:,}, only the "
-            f"augmented one on {test.second:,}; McNemar's exact test gives p = {test.p_value:.4g}: {verdict} "
-            "what chance alone gives at the 5% level.",
-            "Percentile bootstrap intervals of the test accuracies (test images resampled with replacement; "
-            "`mnist.evaluate.bootstrap_samples` resamples, seed `mnist.evaluate.bootstrap_seed`):",
-            intervals,
+            f"The {digit}-vs-rest classifier's test accuracy at the decision threshold is "
+            f"{headline['binary']['test_accuracy']:.4f}, bootstrap 95% interval {_interval(details['binary'])}.",
             f"**Calibration of the {digit}-vs-rest classifier**: Brier score {calibration['brier']:.4f} on its "
             "out-of-fold probabilities (lower is better; 0 is perfect).",
             f"![reliability curve, {digit}-vs-rest]({figure_dir}/calibration.png)",
             _calibration_table(calibration),
         ]
     )
-
-
-class McNemarView:
-    """The McNemar block of the details file, named."""
-
-    def __init__(self, block: dict[str, Any]) -> None:
-        self.first = int(block["only_softmax_right"])
-        self.second = int(block["only_softmax_augmented_right"])
-        self.p_value = float(block["p_value"])
 
 
 def _seed_order(column: str) -> tuple[int, str]:
@@ -502,7 +517,7 @@ def report(inputs: ReportInputs, figure_dir: str) -> str:
         "# Classification report",
         'Generated by `dvc repro` from `params.yaml`. The "seed (printed)" columns hold what the seed notebook '
         "printed, as it printed it; this run's numbers come from the pipeline's outputs.",
-        mnist_section(inputs.mnist, inputs.mnist_details, figure_dir),
+        mnist_section(inputs.mnist, inputs.mnist_details, inputs.mnist_models, figure_dir),
         titanic_section(inputs.titanic, inputs.titanic_details, inputs.extremes, inputs.coefficients),
         sweep_section(inputs.sweep, inputs.mnist_details["binary"]["positive_digit"]),
     ]

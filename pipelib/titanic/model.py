@@ -25,19 +25,12 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from pipelib import skops_file
 from pipelib.errors import PipelineError
+from pipelib.mnist.dataset import PIXELS
 from pipelib.model_checks import SURVIVAL, check_classes, check_finite
 from pipelib.params import TitanicModelEntry, estimator_class
 
 NUMERIC = ["Age", "SibSp", "Parch", "Fare"]
 CATEGORICAL = ["Pclass", "Sex", "Embarked"]
-# Types a Titanic model file may hold beyond skops's defaults (scikit-learn estimators, numpy, builtins).
-TRUSTED_TYPES = (
-    "numpy.dtype",
-    "sklearn.tree._tree.Tree",
-    "sklearn.neighbors._kd_tree.KDTree",
-    "sklearn.neighbors._ball_tree.BallTree",
-    "sklearn.metrics._dist_metrics.EuclideanDistance64",
-)
 MAX_MODEL_BYTES = 64 * 1024**2  # unpacked; a 100-tree forest on 891 passengers is about 5 MB
 
 
@@ -134,7 +127,9 @@ def save(pipeline: Pipeline, target: str | os.PathLike[str]) -> None:
 
 def load(source: str | os.PathLike[str]) -> Pipeline:
     """A Titanic model file: a fitted Pipeline of the preprocessing and an allow-listed classifier."""
-    model = skops_file.load(source, TRUSTED_TYPES, MAX_MODEL_BYTES)
+    model = skops_file.load(source, skops_file.ESTIMATOR_TYPES, MAX_MODEL_BYTES)
+    if not isinstance(model, Pipeline) and getattr(model, "n_features_in_", None) == PIXELS:
+        raise PipelineError(f"{source}: an MNIST model, expected a Titanic model (models/titanic/<name>.skops)")
     if not isinstance(model, Pipeline) or [name for name, _ in model.steps] != ["preprocess", "model"]:
         raise PipelineError(f"{source}: not a Titanic model (expected a Pipeline of preprocess and model)")
     if not isinstance(model[0], ColumnTransformer) or not hasattr(model[0], "transformers_"):

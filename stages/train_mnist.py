@@ -1,0 +1,44 @@
+"""train (MNIST): one mnist.models entry fitted on its training set (a skops file) and its test-set predictions.
+
+Scoring the test set here, once per fit, keeps the model comparison free of model files: a
+KNN scores 10,000 images against every training image, which is worth doing once.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from pipelib.errors import run_stage
+from pipelib.mnist import models
+from pipelib.mnist.dataset import MAX_AUGMENTED_IMAGES, read_mnist
+from pipelib.params import load_params, registry_entry
+from pipelib.tables import use_system_allocator
+
+FIRST_ROWS = 10  # the seed prints softmax_reg.predict(X_train[:10])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--name", required=True, help="the mnist.models entry")
+    parser.add_argument("--train", required=True)
+    parser.add_argument("--test", required=True)
+    parser.add_argument("--model", required=True)
+    parser.add_argument("--predictions", required=True)
+    args = parser.parse_args()
+    use_system_allocator()
+    entry = registry_entry(load_params().mnist.models, args.name, "mnist.models")
+    test_pixels, test_labels = read_mnist(args.test)  # read first: a bad test set fails before the fit
+    pixels, labels = read_mnist(args.train, max_rows=MAX_AUGMENTED_IMAGES)
+    model = models.fit(entry, pixels, labels, args.name)
+    first = models.predict(model, pixels[:FIRST_ROWS])
+    del pixels
+    predicted = models.predict(model, test_pixels, entry.n_jobs, args.name)
+    facts = {"train_rows": len(labels), "first_train_predictions": [int(value) for value in first]}
+    if hasattr(model, "n_iter_"):
+        facts["n_iter"] = int(max(model.n_iter_))
+    models.save(model, args.model)
+    models.write_predictions(args.predictions, test_labels, predicted, facts)
+
+
+if __name__ == "__main__":
+    run_stage(main)
