@@ -87,7 +87,8 @@ def _canonical(source: BinaryIO, target: BinaryIO) -> None:
 def save(estimator: Any, target: str | os.PathLike[str]) -> None:
     """Write a fitted estimator as a skops file, atomically."""
     with atomic_path(target) as tmp, tempfile.TemporaryFile(dir=Path(tmp).parent) as raw:
-        sio.dump(estimator, raw)
+        # deflated at once (level 1: fast): a KNN's 941 MB of images are not held a third time uncompressed
+        sio.dump(estimator, raw, compression=zipfile.ZIP_DEFLATED, compresslevel=1)
         raw.seek(0)
         with open(tmp, "wb") as stream:
             _canonical(raw, stream)

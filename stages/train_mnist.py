@@ -9,8 +9,9 @@ from __future__ import annotations
 import argparse
 
 from pipelib.errors import run_stage
-from pipelib.mnist import models
+from pipelib.mnist import models, predictions
 from pipelib.mnist.dataset import MAX_AUGMENTED_IMAGES, read_mnist
+from pipelib.mnist.fitting import fit
 from pipelib.params import load_params, registry_entry
 from pipelib.tables import use_system_allocator
 
@@ -29,7 +30,7 @@ def main() -> None:
     entry = registry_entry(load_params().mnist.models, args.name, "mnist.models")
     test_pixels, test_labels = read_mnist(args.test)  # read first: a bad test set fails before the fit
     pixels, labels = read_mnist(args.train, max_rows=MAX_AUGMENTED_IMAGES)
-    model = models.fit(entry, pixels, labels, args.name)
+    model = fit(entry, pixels, labels, args.name)
     first = models.predict(model, pixels[:FIRST_ROWS])
     del pixels
     predicted = models.predict(model, test_pixels, entry.n_jobs, args.name)
@@ -37,7 +38,7 @@ def main() -> None:
     if hasattr(model, "n_iter_"):
         facts["n_iter"] = int(max(model.n_iter_))
     models.save(model, args.model)
-    models.write_predictions(args.predictions, test_labels, predicted, facts)
+    predictions.write(args.predictions, test_labels, predicted, facts)
 
 
 if __name__ == "__main__":

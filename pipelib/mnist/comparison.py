@@ -16,11 +16,10 @@ from typing import Any
 import numpy as np
 
 from pipelib.errors import PipelineError
-from pipelib.mnist.evaluation import interval
-from pipelib.mnist.models import read_predictions
+from pipelib.mnist import predictions
 from pipelib.params import BinaryEvaluateParams, MnistModelEntry
 from pipelib.plot_csv import write_csv
-from pipelib.stats import mcnemar_exact
+from pipelib.stats import bootstrap_interval, mcnemar_exact
 
 DIGITS = 10
 LARGEST_CONFUSIONS = 5
@@ -35,7 +34,7 @@ def read_all(directory: Path_, names: list[str]) -> tuple[np.ndarray, Prediction
     found: Predictions = {}
     for name in names:
         source = Path(directory) / f"{name}.parquet"
-        these, predicted, facts = read_predictions(source)
+        these, predicted, facts = predictions.read(source)
         if labels is not None and not np.array_equal(these, labels):
             raise PipelineError(f"{source}: scored other test images than {names[0]} (rerun dvc repro)")
         labels, found[name] = these, (predicted, facts)
@@ -91,11 +90,12 @@ def compare(
         right = predicted == labels
         headline[name] = {"test_accuracy": float(np.mean(right)) if len(right) else 0.0}
         test = mcnemar_exact(right, reference_right)
+        interval = bootstrap_interval(right, settings.bootstrap_samples, settings.bootstrap_seed)
         models[name] = {
             "estimator": entries[name].estimator,
             "train": entries[name].train,
             **facts,
-            "test_accuracy_interval": list(interval(right, settings)),
+            "test_accuracy_interval": list(interval),
             "confusion": confusion(labels, predicted).tolist(),
             "mcnemar_vs_reference": {
                 "only_this_right": test.only_first_right,

@@ -187,13 +187,6 @@ def evaluate_baseline(target: np.ndarray, n_folds: int, test_target: np.ndarray)
     )
 
 
-def interval(correct: np.ndarray, settings: BinaryEvaluateParams) -> tuple[float, float]:
-    """The bootstrap 95% interval of an accuracy, with the seed and resamples of params.yaml."""
-    if len(correct) < 2:
-        return (float(np.mean(correct)) if len(correct) else 0.0,) * 2
-    return bootstrap_interval(correct, settings.bootstrap_samples, settings.bootstrap_seed)
-
-
 def walk_through(inputs: MnistInputs, row: int, positive_digit: int, settings: BinaryEvaluateParams) -> Walkthrough:
     """The seed's threshold walk-through on training row ``row``."""
     features = as_features(inputs.train_pixels[row : row + 1], "float64", "dense")
@@ -227,7 +220,7 @@ def evaluate(inputs: MnistInputs, positive_digit: int, settings: BinaryEvaluateP
             settings.threshold,
             settings.target_precision,
             settings.calibration_bins,
-            interval(test_predicted == test_target, settings),
+            bootstrap_interval(test_predicted == test_target, settings.bootstrap_samples, settings.bootstrap_seed),
         ),
         baseline=evaluate_baseline(inputs.target, n_folds, test_target),
         roc=roc_points(inputs.target, inputs.score),

@@ -25,7 +25,6 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from pipelib import skops_file
 from pipelib.errors import PipelineError
-from pipelib.mnist.dataset import PIXELS
 from pipelib.model_checks import SURVIVAL, check_classes, check_finite
 from pipelib.params import TitanicModelEntry, estimator_class
 
@@ -128,7 +127,7 @@ def save(pipeline: Pipeline, target: str | os.PathLike[str]) -> None:
 def load(source: str | os.PathLike[str]) -> Pipeline:
     """A Titanic model file: a fitted Pipeline of the preprocessing and an allow-listed classifier."""
     model = skops_file.load(source, skops_file.ESTIMATOR_TYPES, MAX_MODEL_BYTES)
-    if not isinstance(model, Pipeline) and getattr(model, "n_features_in_", None) == PIXELS:
+    if not isinstance(model, Pipeline) and hasattr(model, "classes_"):  # a bare classifier: what MNIST saves
         raise PipelineError(f"{source}: an MNIST model, expected a Titanic model (models/titanic/<name>.skops)")
     if not isinstance(model, Pipeline) or [name for name, _ in model.steps] != ["preprocess", "model"]:
         raise PipelineError(f"{source}: not a Titanic model (expected a Pipeline of preprocess and model)")
