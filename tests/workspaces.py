@@ -23,10 +23,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
+from sklearn.linear_model import LogisticRegression
 
 from pipelib.atomic import write_json
+from pipelib.mnist import comparison, predictions
+from pipelib.mnist import models as mnist_models
 from pipelib.mnist.dataset import write_mnist
-from pipelib.mnist.fitting import LinearModel, save_model
+from pipelib.mnist.fitting import LinearModel
 from pipelib.mnist.source import load_mirror
 from pipelib.params import load_params
 from pipelib.scores import write_scores
@@ -63,7 +66,11 @@ def stage_commands(dvc_yaml: Path = helpers.REPO_ROOT / "dvc.yaml") -> dict[str,
 
             def expand(text: str, values: dict[str, Any] = values) -> str:
                 for key, value in values.items():
-                    text = text.replace(f"${{{key}}}", value) if isinstance(value, str) else text
+                    if isinstance(value, dict):  # ${item.train} of a registry entry
+                        for field, inner in value.items():
+                            text = text.replace(f"${{{key}.{field}}}", str(inner))
+                    elif isinstance(value, str):
+                        text = text.replace(f"${{{key}}}", value)
                 return text
 
             argv = shlex.split(expand(body["cmd"]))
@@ -147,12 +154,13 @@ def write_workspace_mirror(root: Path) -> Path:
     return root
 
 
-def linear_model(n_classes: int, seed: int) -> LinearModel:
-    """A linear model over 784 pixels with small random coefficients: binary (1 row) or ``n_classes`` rows."""
+def linear_model(n_classes: int, seed: int) -> Any:
+    """A fitted LogisticRegression over 784 pixels with small random coefficients: binary or ``n_classes``."""
     rows = 1 if n_classes == 2 else n_classes
     rng = np.random.default_rng(seed)
     classes = np.array([False, True]) if n_classes == 2 else np.arange(n_classes, dtype=np.uint8)
-    return LinearModel(rng.normal(0, 0.01, (rows, 784)), rng.normal(0, 0.1, rows), classes, n_iter=1)
+    model = LinearModel(rng.normal(0, 0.01, (rows, 784)), rng.normal(0, 0.1, rows), classes, n_iter=1)
+    return model.fitted(LogisticRegression())
 
 
 def write_stage_inputs(project: Path, mirror: Path) -> None:
@@ -169,10 +177,20 @@ def write_stage_inputs(project: Path, mirror: Path) -> None:
     write_mnist(train_pixels, train_labels, mnist / "train_shuffled.parquet")
     models = project / "models"
     settings = load_params(project / "params.yaml")  # as the stages read it
-    save_model(models / "binary.npz", linear_model(2, seed=1), settings.mnist.binary, MNIST_TRAIN)
-    save_model(models / "softmax.npz", linear_model(10, seed=2), settings.mnist.softmax, MNIST_TRAIN)
-    save_model(
-        models / "softmax_augmented.npz", linear_model(10, seed=3), settings.mnist.softmax_augmented, MNIST_TRAIN
+    mnist_models.save(linear_model(2, seed=1), models / "binary.skops")
+    found = {}
+    for number, name in enumerate(settings.mnist.models):  # every registry model: a stand-in and its predictions
+        model = linear_model(10, seed=2 + number)
+        mnist_models.save(model, models / "mnist" / f"{name}.skops")
+        predicted = mnist_models.predict(model, pixels[MNIST_TRAIN:])
+        facts = {
+            "train_rows": MNIST_TRAIN,
+            "first_train_predictions": [int(v) for v in model.predict(train_pixels[:10])],
+        }
+        predictions.write(mnist / "predictions" / f"{name}.parquet", labels[MNIST_TRAIN:], predicted, facts)
+        found[name] = (predicted.astype(np.int64), facts)
+    comparison.write_test_predictions(
+        project / "reports" / "mnist_test_predictions.csv", labels[MNIST_TRAIN:].astype(np.int64), found
     )
     fold = (np.arange(MNIST_TRAIN) % 3).astype(np.uint8)
     score = np.random.default_rng(4).normal(0, 1, MNIST_TRAIN)
