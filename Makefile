@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install lock repro test lint review mutation
+.PHONY: install lock repro test test-full lint review mutation
 BASE ?= main
 
 # Every package comes from a hashed lock file (pip refuses anything without a matching hash):
@@ -38,8 +38,13 @@ repro: $(VENV)/.installed
 # scikit-learn only on this CPU's kernels fails here rather than on another machine.
 OTHER_KERNELS := NPY_DISABLE_CPU_FEATURES="X86_V3 X86_V4 AVX512_ICL AVX512_SPR" OPENBLAS_CORETYPE=Sandybridge
 test: $(VENV)/.installed
-	python -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder --durations=10 tests
+	python -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder --durations=10 -m "not beyond_seed" tests
 	$(OTHER_KERNELS) python -m pytest -q -n 2 -p no:cacheprovider -m kernels tests/unit
+
+# The real-data numbers of the models beyond the seed's (the book's exercise models: KNNs, a forest, an
+# SVC), apart from make test for their time (the augmented KNN alone takes about four minutes).
+test-full: $(VENV)/.installed
+	python -m pytest -q -p no:cacheprovider -m beyond_seed tests/integration/test_full_data.py
 
 lint: $(VENV)/.installed
 	ruff check . && ruff format --check . && python -m mypy
