@@ -17,14 +17,14 @@ def main() -> None:
     parser.add_argument("--train", required=True)
     parser.add_argument("--scores", required=True)
     parser.add_argument("--test", required=True)
-    parser.add_argument("--test-predictions", required=True)
+    parser.add_argument("--predictions", required=True, help="the reference model's test predictions (parquet)")
     parser.add_argument("--out", required=True, help="directory for the PNG files")
     args = parser.parse_args()
     use_system_allocator()
     use_agg()
     params = load_params().mnist
     # Every input is read and checked before the first figure is written.
-    inputs = figures.read_inputs(args.train, args.scores, args.test, args.test_predictions, params)
+    inputs = figures.read_inputs(args.train, args.scores, args.test, args.predictions, params)
     figures.write_figures(inputs, params, args.out)
 
 

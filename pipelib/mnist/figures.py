@@ -17,9 +17,10 @@ from matplotlib.figure import Figure
 from pipelib.binary_metrics import Curve, calibration, pr_curve, probability, thin_indices, threshold_for_precision
 from pipelib.errors import PipelineError
 from pipelib.mnist.augment import shift_images
-from pipelib.mnist.comparison import confusion, normalized_errors, read_test_predictions
+from pipelib.mnist.comparison import confusion, normalized_errors
 from pipelib.mnist.dataset import MAX_IMAGES, SIDE, read_mnist
 from pipelib.mnist.evaluation import require_training_rows
+from pipelib.mnist.predictions import read as read_predictions
 from pipelib.params import BinaryEvaluateParams, MnistParams, require_row_below
 from pipelib.png import save_figure
 from pipelib.scores import read_scores
@@ -179,13 +180,10 @@ def read_inputs(
     _, target, score = read_scores(scores, MAX_IMAGES)
     require_training_rows(scores, len(score), train, len(pixels))
     test_pixels, test_labels = read_mnist(test)
-    table = read_test_predictions(predictions)
-    if not np.array_equal(table["label"], test_labels):
+    labels, predicted, _ = read_predictions(predictions)
+    if not np.array_equal(labels, test_labels):
         raise PipelineError(f"{predictions}: its labels are not those of {test} (rerun dvc repro)")
-    reference = params.evaluate.reference
-    if reference not in table or reference == "label":
-        raise PipelineError(f"{predictions}: no column for the reference model {reference} (rerun dvc repro)")
-    return FigureInputs(pixels, target, score, test_pixels, test_labels, table[reference])
+    return FigureInputs(pixels, target, score, test_pixels, test_labels, predicted)
 
 
 def write_figures(inputs: FigureInputs, params: MnistParams, directory: str | os.PathLike[str]) -> None:

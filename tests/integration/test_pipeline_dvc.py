@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -28,9 +29,9 @@ MNIST_STAGES = {
     "augment",
     "shuffle",
     "train_binary",
-    "train_softmax@softmax",
-    "train_softmax@softmax_augmented",
+    *(f"train_mnist@{name}" for name in ("softmax", "softmax_augmented", "knn", "knn_augmented")),  # the registry
     "evaluate_mnist",
+    "compare_mnist",
     "figures_mnist",
 }
 TITANIC_MODELS = ("logistic", "random_forest", "svc")  # params.yaml's registry
@@ -113,8 +114,9 @@ def test_mnist_metrics(base: Project) -> None:
     assert binary["cv_fold_accuracy_mean"] > 0.9
     assert binary["cv_precision"] > 0.7
     assert binary["cv_recall"] > 0.7
-    assert metrics["softmax"]["test_accuracy"] > 0.8
-    assert metrics["softmax_augmented"]["test_accuracy"] > 0.8
+    models = base.read_json("metrics/mnist_models.json")
+    assert set(models) == {"softmax", "softmax_augmented", "knn", "knn_augmented"}
+    assert all(block["test_accuracy"] > 0.8 for block in models.values()), models
     assert details["baseline"]["cv_confusion"]["tp"] == details["baseline"]["cv_confusion"]["fp"] == 0
     assert metrics["baseline"]["cv_accuracy"] == details["baseline"]["cv_confusion"]["tn"] / N_TRAIN
 
@@ -147,7 +149,7 @@ def test_plot_data(base: Project) -> None:
         "plots/mnist/calibration.csv": "mean_probability,fraction_positive",
         "plots/titanic/calibration.csv": "mean_probability,fraction_positive",
         "plots/titanic/coefficients.csv": "feature,coefficient",
-        "reports/mnist_test_predictions.csv": "label,softmax,softmax_augmented",
+        "reports/mnist_test_predictions.csv": "label,softmax,softmax_augmented,knn,knn_augmented",
     }
     for relative, header in headers.items():
         lines = read_csv_lines(base.path / relative)
@@ -164,7 +166,8 @@ def test_plot_data(base: Project) -> None:
     assert read_csv_lines(base.path / "plots/mnist/test_errors.csv") == ["actual,predicted", *wrong]
     predictions = read_csv_lines(base.path / "reports/mnist_test_predictions.csv")[1:]
     confusion = read_csv_lines(base.path / "plots/mnist/test_confusion.csv")[1:]
-    assert [line.split(",")[0::2] for line in predictions] == [line.split(",") for line in confusion]
+    reference = [line.split(",")[0:3:2] for line in predictions]  # label, softmax_augmented (mnist.evaluate.reference)
+    assert reference == [line.split(",") for line in confusion]
     coefficients = read_csv_lines(base.path / "plots/titanic/coefficients.csv")
     assert [line.split(",")[0] for line in coefficients[1:]][:4] == ["Age", "SibSp", "Parch", "Fare"]
     assert len(coefficients) == 13
@@ -272,22 +275,65 @@ def test_second_repro_runs_nothing(clone: Project) -> None:
     assert (clone.path / "dvc.lock").read_bytes() == before
 
 
-def test_softmax_c_change_retrains_only_that_model(clone: Project) -> None:
+def test_one_mnist_entry_change_retrains_that_model_only(clone: Project) -> None:
     before = clone.lock()["stages"]
-    helpers.edit_params(clone.path / "params.yaml", {"mnist.softmax.C": 0.01})
-    ran = repro(clone)
-    assert {"train_softmax@softmax", "evaluate_mnist"} <= ran
-    assert ran <= {"train_softmax@softmax", "evaluate_mnist", "figures_mnist", "report"}
+    helpers.edit_params(clone.path / "params.yaml", {"mnist.models.softmax.params.C": 0.01})
+    assert repro(clone) == {"train_mnist@softmax", "compare_mnist", "report"}
     after = clone.lock()["stages"]
-    assert after["train_softmax@softmax"]["outs"] != before["train_softmax@softmax"]["outs"]
-    assert after["train_softmax@softmax_augmented"] == before["train_softmax@softmax_augmented"]
+    assert after["train_mnist@softmax"]["outs"] != before["train_mnist@softmax"]["outs"]
+    assert after["train_mnist@softmax_augmented"] == before["train_mnist@softmax_augmented"]
 
 
 def test_augment_change_reruns_augmented_branch_only(clone: Project) -> None:
     helpers.edit_params(clone.path / "params.yaml", {"mnist.augment.shifts": [[2, 0], [0, -2]]})
+    augmented = {"augment", "shuffle", "train_mnist@softmax_augmented", "train_mnist@knn_augmented", "compare_mnist"}
     ran = repro(clone)
-    assert {"augment", "shuffle", "train_softmax@softmax_augmented", "evaluate_mnist"} <= ran
-    assert ran <= {"augment", "shuffle", "train_softmax@softmax_augmented", "evaluate_mnist", "figures_mnist", "report"}
+    assert augmented <= ran <= augmented | {"figures_mnist", "report"}
+
+
+def test_a_new_mnist_entry_reaches_metrics_report_review_and_predict(clone: Project) -> None:
+    """An estimator the project does not use yet and with neither predict_proba nor decision_function:
+    params.yaml lines only, and the metrics, the report, the review and predict have it."""
+    shutil.copy2(helpers.REPO_ROOT / "review_tolerances.yaml", clone.path / "review_tolerances.yaml")
+    for command in (
+        ["add", "-A"],
+        ["-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qm", "base"],
+    ):
+        subprocess.run(["git", *command], cwd=clone.path, check=True, capture_output=True)
+    entry = {
+        "estimator": "sklearn.neighbors.NearestCentroid",
+        "params": {},
+        "train": "train",
+        "dtype": "float64",
+        "matrix": "dense",
+        "n_jobs": 1,
+    }
+    helpers.edit_params(clone.path / "params.yaml", {"mnist.models.centroid": entry})
+    assert repro(clone) == {"train_mnist@centroid", "compare_mnist", "report"}
+    accuracy = clone.read_json("metrics/mnist_models.json")["centroid"]["test_accuracy"]
+    details = clone.read_json("reports/mnist_models.json")["models"]["centroid"]
+    assert sum(map(sum, details["confusion"])) == N_TEST
+    assert accuracy == sum(details["confusion"][digit][digit] for digit in range(10)) / N_TEST
+    report = (clone.path / "reports" / "report.md").read_text(encoding="utf-8")
+    row = next(line for line in report.splitlines() if line.startswith("| centroid |"))
+    assert f"{accuracy:.4f}" in row and "NearestCentroid" in row
+    review = helpers.run_stage_script(
+        clone.path, clone.mirror, "pipelib.review", "--base", "HEAD", *helpers.REVIEW_FLAGS
+    )
+    assert review.returncode == 0, review.stderr  # a new model is no regression
+    text = (clone.path / "reports" / "review.md").read_text(encoding="utf-8")
+    assert "`metrics/mnist_models.json centroid.test_accuracy`" in text, text
+    out = clone.path / "centroid_predictions.csv"
+    model = clone.path / "models" / "mnist" / "centroid.skops"
+    test = clone.path / "data" / "mnist" / "test.parquet"
+    command = [sys.executable, "-m", "pipelib.predict", "digits", str(test), "--model", str(model), "--out", str(out)]
+    subprocess.run(command, cwd=clone.path, env=helpers.stage_env(clone.mirror, clone.path), check=True)
+    lines = read_csv_lines(out)
+    assert lines[0] == "row,label,predicted"  # no decision function, no probabilities: no score columns
+    predicted = [int(line.split(",")[2]) for line in lines[1:]]
+    columns = read_csv_lines(clone.path / "reports" / "mnist_test_predictions.csv")
+    assert columns[0].split(",")[-1] == "centroid"
+    assert predicted == [int(line.split(",")[-1]) for line in columns[1:]]
 
 
 def test_one_titanic_entry_change_retrains_that_model_only(clone: Project) -> None:
