@@ -37,8 +37,8 @@ import pyarrow.parquet as pq
 import pytest
 import workspaces
 
-from pipelib.mnist.dataset import PIXELS, read_mnist, write_mnist
-from pipelib.mnist.fitting import load_model
+from pipelib.mnist.dataset import read_mnist, write_mnist
+from pipelib.mnist.models import load as load_mnist_model
 from pipelib.titanic.model import load as load_titanic_model
 
 # --- one writer killed mid-write -------------------------------------------------------------------
@@ -159,7 +159,7 @@ class Interruption:
 
 
 INTERRUPTIONS = [
-    Interruption("train_softmax@softmax", signal.SIGKILL, group=False),
+    Interruption("train_mnist@softmax", signal.SIGKILL, group=False),
     Interruption("figures_mnist", signal.SIGKILL, group=True),
     Interruption("train_titanic@logistic", signal.SIGINT, group=True),
 ]
@@ -197,9 +197,7 @@ def assert_complete(path: Path) -> None:
     if path.suffix == ".parquet":
         pq.read_table(path, page_checksum_verification=True)
     elif path.suffix == ".skops":
-        load_titanic_model(path)
-    elif path.suffix == ".npz":
-        load_model(path, PIXELS)
+        load_titanic_model(path) if "titanic" in path.parts else load_mnist_model(path)
     elif path.suffix == ".json":
         json.loads(path.read_text(encoding="utf-8"))
     elif path.suffix == ".png":

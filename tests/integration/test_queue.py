@@ -15,7 +15,7 @@ from typing import Any
 
 import helpers
 
-EXPERIMENTS = {"softmax-c1": (1.0, -1.0), "softmax-c01": (0.1, 1.0)}  # name: (mnist.softmax.C, threshold)
+EXPERIMENTS = {"softmax-c1": (1.0, -1.0), "softmax-c01": (0.1, 1.0)}  # name: (mnist.models.softmax.params.C, threshold)
 FINISHED = ("Success", "Failed")
 
 
@@ -51,7 +51,7 @@ def test_queued_experiments_run_and_show(tiny_clone: Path, tiny_mirror: Path) ->
             project,
             tiny_mirror,
             *("exp", "run", "--queue", "-n", name),
-            *("-S", f"mnist.softmax.C={c}", "-S", f"mnist.evaluate.threshold={threshold}"),
+            *("-S", f"mnist.models.softmax.params.C={c}", "-S", f"mnist.evaluate.threshold={threshold}"),
         )
     helpers.run_dvc(project, tiny_mirror, "queue", "start")
     try:
@@ -64,13 +64,14 @@ def test_queued_experiments_run_and_show(tiny_clone: Path, tiny_mirror: Path) ->
     shown = json.loads(helpers.run_dvc(project, tiny_mirror, "exp", "show", "--json").stdout)
     for name, (c, threshold) in EXPERIMENTS.items():
         data = experiment(shown, name)
-        assert helpers.get_dotted(data["params"]["params.yaml"]["data"], "mnist.softmax.C") == c
+        assert helpers.get_dotted(data["params"]["params.yaml"]["data"], "mnist.models.softmax.params.C") == c
         metrics = data["metrics"]["metrics/mnist.json"]["data"]
+        models = data["metrics"]["metrics/mnist_models.json"]["data"]
         assert helpers.get_dotted(data["params"]["params.yaml"]["data"], "mnist.evaluate.threshold") == threshold
         assert 0 <= metrics["binary"]["test_accuracy"] <= 1  # evaluated at that threshold
-        assert 0 <= metrics["softmax"]["test_accuracy"] <= 1
+        assert 0 <= models["softmax"]["test_accuracy"] <= 1
 
         logs = helpers.run_dvc(project, tiny_mirror, "queue", "logs", name).stdout
-        assert "Running stage 'train_softmax@softmax'" in logs, logs
+        assert "Running stage 'train_mnist@softmax'" in logs, logs
         assert "softmax: fitting on" in logs and "lbfgs iterations" in logs, logs
-        assert "Running stage 'train_softmax@softmax_augmented'" not in logs, logs
+        assert "Running stage 'train_mnist@softmax_augmented'" not in logs, logs

@@ -1,7 +1,7 @@
 """Sharing results through DVC remotes: a local directory and a real ``sshd`` on 127.0.0.1.
 
 One module-wide clone A of the tiny pipeline (a clean ``dvc repro``) commits its results,
-fits one experiment (``mnist.softmax.C``) and pushes everything with the run-cache to both
+fits one experiment (``mnist.models.softmax.params.C``) and pushes everything with the run-cache to both
 remotes through ``python -m pipelib.remote push``. Every test then starts a fresh clone B
 from A's git history alone: empty cache, remotes from A's ``.dvc/config``, the SSH key in its
 own ``.dvc/config.local``, and a data mirror with nothing in it, so any stage that needed the
@@ -49,7 +49,7 @@ class Shared:
     server: sshd.SshServer
     stores: dict[str, Path]
     outputs: dict[str, bytes]  # every output of A's committed run, cached or not
-    experiment_model: bytes  # models/softmax.npz fitted by A with C=EXPERIMENT_C
+    experiment_model: bytes  # models/mnist/softmax.skops fitted by A with C=EXPERIMENT_C
 
     @property
     def no_mirror(self) -> Path:
@@ -178,11 +178,11 @@ def shared(tmp_path_factory: pytest.TempPathFactory, tiny_run: Path, tiny_mirror
         git(a, "commit", "-q", "-m", "A's results")
         results = outputs(a)
 
-        helpers.edit_params(a / "params.yaml", {"mnist.softmax.C": EXPERIMENT_C})
+        helpers.edit_params(a / "params.yaml", {"mnist.models.softmax.params.C": EXPERIMENT_C})
         ran = helpers.stages_run(dvc(state, a, "repro", mirror=tiny_mirror))
-        assert "train_softmax@softmax" in ran, ran
-        experiment = (a / "models" / "softmax.npz").read_bytes()
-        assert experiment != results["models/softmax.npz"]
+        assert "train_mnist@softmax" in ran, ran
+        experiment = (a / "models" / "mnist" / "softmax.skops").read_bytes()
+        assert experiment != results["models/mnist/softmax.skops"]
         # --run-cache sends the run records only: the outputs they name go with the workspace's push.
         push_both(state, a)
         git(a, "checkout", "--", ".")
@@ -242,13 +242,13 @@ def test_threshold_change_pulls_only_what_evaluation_reads(shared: Shared, tmp_p
 @pytest.mark.parametrize("name", REMOTES)
 def test_pushed_experiment_is_restored_from_the_run_cache(shared: Shared, tmp_path: Path, name: str) -> None:
     b = fresh_clone(shared, tmp_path / "b", name)
-    helpers.edit_params(b / "params.yaml", {"mnist.softmax.C": EXPERIMENT_C})
+    helpers.edit_params(b / "params.yaml", {"mnist.models.softmax.params.C": EXPERIMENT_C})
     output = dvc(shared, b, "repro", "--pull", "--allow-missing")
-    assert "Stage 'train_softmax@softmax' is cached - skipping run" in output, output
+    assert "Stage 'train_mnist@softmax' is cached - skipping run" in output, output
     # the evaluation, the figures and the report write uncached outputs, which travel by git, not the
     # remote: they rerun.
     assert helpers.stages_run(output) <= {"evaluate_mnist", "figures_mnist", "report"}, output
-    assert (b / "models" / "softmax.npz").read_bytes() == shared.experiment_model
+    assert (b / "models" / "mnist" / "softmax.skops").read_bytes() == shared.experiment_model
 
 
 # --- faults --------------------------------------------------------------------------------------------

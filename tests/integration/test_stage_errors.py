@@ -68,8 +68,11 @@ def test_n_train_larger_than_data(project: Path, mnist_mirror: Path) -> None:
 
 
 def test_missing_input(project: Path, mnist_mirror: Path) -> None:
-    args = ("--name", "softmax", "--train", "absent.parquet", "--model", "m.npz")
-    result = helpers.run_stage_script(project, mnist_mirror, "train_softmax", *args)
+    pixels, labels = helpers.synthetic_digits(30, seed=0)
+    write_mnist(pixels, labels, project / "test.parquet")
+    args = ("--name", "softmax", "--train", "absent.parquet", "--test", "test.parquet")
+    args += ("--model", "m.skops", "--predictions", "p.parquet")
+    result = helpers.run_stage_script(project, mnist_mirror, "train_mnist", *args)
     assert error_line(result).startswith("error: absent.parquet: file not found")
 
 
@@ -78,7 +81,7 @@ def test_too_few_positives_for_cv(project: Path, mnist_mirror: Path) -> None:
     labels = np.where(labels == 5, 4, labels).astype(np.uint8)
     labels[:2] = 5
     write_mnist(pixels, labels, project / "train.parquet")
-    args = ("--train", "train.parquet", "--model", "b.npz", "--scores", "s.parquet")
+    args = ("--train", "train.parquet", "--model", "b.skops", "--scores", "s.parquet")
     result = helpers.run_stage_script(project, mnist_mirror, "train_binary", *args)
     assert "'mnist.binary.cv_folds' must be at most 2" in error_line(result)
 
