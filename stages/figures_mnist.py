@@ -4,6 +4,7 @@ walk-through digit, and the chapter's error analysis (misclassified digits, norm
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from pipelib.errors import run_stage
 from pipelib.mnist import figures
@@ -17,14 +18,15 @@ def main() -> None:
     parser.add_argument("--train", required=True)
     parser.add_argument("--scores", required=True)
     parser.add_argument("--test", required=True)
-    parser.add_argument("--predictions", required=True, help="the reference model's test predictions (parquet)")
+    parser.add_argument("--predictions", required=True, type=Path, help="directory of <name>.parquet test predictions")
     parser.add_argument("--out", required=True, help="directory for the PNG files")
     args = parser.parse_args()
     use_system_allocator()
     use_agg()
     params = load_params().mnist
     # Every input is read and checked before the first figure is written.
-    inputs = figures.read_inputs(args.train, args.scores, args.test, args.predictions, params)
+    reference = args.predictions / f"{params.evaluate.reference}.parquet"
+    inputs = figures.read_inputs(args.train, args.scores, args.test, reference, params)
     figures.write_figures(inputs, params, args.out)
 
 

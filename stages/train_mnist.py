@@ -7,6 +7,7 @@ KNN scores 10,000 images against every training image, which is worth doing once
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from pipelib.errors import run_stage
 from pipelib.mnist import models, predictions
@@ -21,7 +22,7 @@ FIRST_ROWS = 10  # the seed prints softmax_reg.predict(X_train[:10])
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--name", required=True, help="the mnist.models entry")
-    parser.add_argument("--train", required=True)
+    parser.add_argument("--data", required=True, type=Path, help="directory of the entry's <train>.parquet")
     parser.add_argument("--test", required=True)
     parser.add_argument("--model", required=True)
     parser.add_argument("--predictions", required=True)
@@ -29,7 +30,8 @@ def main() -> None:
     use_system_allocator()
     entry = registry_entry(load_params().mnist.models, args.name, "mnist.models")
     test_pixels, test_labels = read_mnist(args.test)  # read first: a bad test set fails before the fit
-    pixels, labels = read_mnist(args.train, max_rows=MAX_AUGMENTED_IMAGES)
+    # The path is made here from the validated entry: no params.yaml value is put in a shell command.
+    pixels, labels = read_mnist(args.data / f"{entry.train}.parquet", max_rows=MAX_AUGMENTED_IMAGES)
     model = fit(entry, pixels, labels, args.name)
     first = models.predict(model, pixels[:FIRST_ROWS])
     del pixels
