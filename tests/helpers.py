@@ -269,7 +269,7 @@ def crafted_model(model: Any, raw: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-def _deflated_zip(entries: list[tuple[str, bytes, int, int]]) -> bytes:
+def deflated_zip(entries: list[tuple[str, bytes, int, int]]) -> bytes:
     """A zip of entries already deflated, (name, raw deflate data, crc32, unpacked size), Zip64 where needed.
 
     Written by hand (APPNOTE 4.3.7, 4.3.12, 4.5.3): zipfile can only deflate what it is given.
@@ -290,7 +290,8 @@ def _deflated_zip(entries: list[tuple[str, bytes, int, int]]) -> bytes:
     return out.getvalue()
 
 
-def _deflate(data: bytes) -> bytes:
+def deflate(data: bytes) -> bytes:
+    """``data`` as a zip entry stores it deflated (raw deflate, no zlib header)."""
     compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
     return compressor.compress(data) + compressor.flush()
 
@@ -319,10 +320,10 @@ def deflate_bomb() -> bytes:
             listed = [
                 (name, data, crc, len(header) + BOMB_BYTES)
                 if name == coef
-                else (name, _deflate(content), zlib.crc32(content), len(content))
+                else (name, deflate(content), zlib.crc32(content), len(content))
                 for name, content in entries.items()
             ]
-            _BOMB.append(_deflated_zip(listed))
+            _BOMB.append(deflated_zip(listed))
         return _BOMB[0]
 
 
