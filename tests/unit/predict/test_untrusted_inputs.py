@@ -446,11 +446,10 @@ def test_non_finite_coefficients_are_refused(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture,
 ) -> None:
-    coef, intercept = np.zeros((10, 784)), np.zeros(10)
-    (coef if array == "coef" else intercept).flat[3] = bad
-    model = digit_model(tmp_path / "m.skops", np.arange(10), coef)
-    if array == "intercept":
-        skops_file.save(helpers.hand_digit_model(coef, intercept, np.arange(10)), model)
+    weights, bias = np.zeros((10, 784)), np.zeros(10)
+    (weights if array == "coef" else bias).flat[3] = bad
+    model = tmp_path / "m.skops"
+    skops_file.save(helpers.hand_digit_model(weights, bias, np.arange(10)), model)
     line = error_line(capsys, run(monkeypatch, "digits", pngs, "--model", model, "--out", tmp_path / "p.csv"))
     assert line == f"error: {model}: array '{array}_' holds NaN or infinite values"
     coef, intercept = list(TITANIC_COEF), -0.25
