@@ -9,10 +9,12 @@ import json
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import threading
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -216,11 +218,12 @@ def write_titanic_mirror(root: Path, n_train: int, n_test: int, seed: int) -> Pa
     return directory
 
 
-# --- crafted model files ------------------------------------------------------------------------
+# --- model files ------------------------------------------------------------------------------
 
-BOMB_SHAPE = (8192, 8192)  # float64: 512 MiB of zeros
+BOMB_BYTES = 1600 * 1024**2  # zeros one entry of the bomb inflates to: above every model file's bound (1,536 MiB)
 _BOMB_LOCK = threading.Lock()
 _BOMB: list[bytes] = []
+_DOS_1980_01_01 = 0x21  # the zip date of 1980-01-01, the date skops_file writes
 
 
 def npy_header(shape: tuple[int, ...], descr: str = "<f8") -> bytes:
@@ -230,45 +233,97 @@ def npy_header(shape: tuple[int, ...], descr: str = "<f8") -> bytes:
     return buffer.getvalue()
 
 
-def _zip_entry(name: str) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
-    info.compress_type = zipfile.ZIP_DEFLATED
-    return info
+def hand_digit_model(coef: np.ndarray, intercept: np.ndarray, classes: np.ndarray) -> Any:
+    """An MNIST model as the training stage saves one: a LogisticRegression with hand-set coefficients."""
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression()
+    model.coef_, model.intercept_, model.classes_ = np.asarray(coef), np.asarray(intercept), np.asarray(classes)
+    model.n_features_in_ = model.coef_.shape[1]
+    return model
 
 
-def crafted_model(arrays: dict[str, np.ndarray], raw: dict[str, bytes]) -> bytes:
-    """A model file's bytes: ``arrays`` saved as numpy saves them, and ``raw`` entries (header + data) as given."""
+def skops_entries(model: Any) -> dict[str, bytes]:
+    """The entries of ``model``'s skops file as the pipeline writes it: name -> content."""
+    import tempfile
+
+    from pipelib import skops_file
+
+    with tempfile.TemporaryDirectory() as directory:
+        skops_file.save(model, Path(directory) / "model.skops")
+        with zipfile.ZipFile(Path(directory) / "model.skops") as archive:
+            return {info.filename: archive.read(info) for info in archive.infolist()}
+
+
+def array_entry(entries: dict[str, bytes], attribute: str) -> str:
+    """The name of the ``.npy`` entry holding an estimator's array ``attribute`` (``coef_``), from schema.json."""
+    return str(json.loads(entries["schema.json"])["content"]["content"][attribute]["file"])
+
+
+def crafted_model(model: Any, raw: dict[str, bytes]) -> bytes:
+    """``model``'s skops file with the entries of ``raw`` (name -> content) replacing or added to its own."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, payload in raw.items():
-            archive.writestr(_zip_entry(name), payload)
-        for name, array in {**arrays, "meta_json": np.array(json.dumps({}))}.items():
-            entry = io.BytesIO()
-            np.save(entry, array, allow_pickle=False)
-            archive.writestr(_zip_entry(name), entry.getvalue())
+        for name, content in {**skops_entries(model), **raw}.items():
+            archive.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), content)
     return buffer.getvalue()
 
 
-def deflate_bomb() -> bytes:
-    """A linear model file of about 522 KB whose ``coef`` inflates to a 512 MiB array (made once, streamed).
+def deflated_zip(entries: list[tuple[str, bytes, int, int]]) -> bytes:
+    """A zip of entries already deflated, (name, raw deflate data, crc32, unpacked size), Zip64 where needed.
 
-    The zeros are written a MiB at a time, so making it needs no 512 MiB buffer.
+    Written by hand (APPNOTE 4.3.7, 4.3.12, 4.5.3): zipfile can only deflate what it is given.
+    """
+    out, central = io.BytesIO(), []
+    for name, data, crc, size in entries:
+        offset, big = out.tell(), size >= 0xFFFFFFFF
+        extra = struct.pack("<HHQQ", 1, 16, size, len(data)) if big else b""
+        sizes = (0xFFFFFFFF, 0xFFFFFFFF) if big else (len(data), size)
+        common = (45 if big else 20, 0, zipfile.ZIP_DEFLATED, 0, _DOS_1980_01_01, crc, *sizes, len(name), len(extra))
+        out.write(struct.pack("<4s5H3L2H", b"PK\x03\x04", *common) + name.encode() + extra + data)
+        central.append(struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 45, *common, 0, 0, 0, 0o644 << 16, offset))
+        central[-1] += name.encode() + extra
+    directory, start = b"".join(central), out.tell()
+    out.write(
+        directory + struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(entries), len(entries), len(directory), start, 0)
+    )
+    return out.getvalue()
+
+
+def deflate(data: bytes) -> bytes:
+    """``data`` as a zip entry stores it deflated (raw deflate, no zlib header)."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return compressor.compress(data) + compressor.flush()
+
+
+def deflate_bomb() -> bytes:
+    """A binary MNIST model's skops file of about 1.7 MB whose ``coef_`` entry inflates to 1,600 MiB (made once).
+
+    The entry is a consistent ``.npy`` of zeros, its header announcing the 1,600 MiB it holds. Each MiB
+    of zeros is deflated once after a full flush (no reference to earlier data), so the same compressed
+    block stands for every MiB: made in about a second, with no 1,600 MiB buffer.
     """
     with _BOMB_LOCK:
         if not _BOMB:
-            buffer = io.BytesIO()
-            with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-                with archive.open(_zip_entry("coef"), "w", force_zip64=True) as stream:
-                    stream.write(npy_header(BOMB_SHAPE))
-                    block = bytes(1 << 20)
-                    for _ in range(BOMB_SHAPE[0] * BOMB_SHAPE[1] * 8 // len(block)):
-                        stream.write(block)
-                small = {"intercept": np.zeros(1), "classes": np.array([False, True]), "meta_json": np.array("{}")}
-                for name, array in small.items():
-                    entry = io.BytesIO()
-                    np.save(entry, array, allow_pickle=False)
-                    archive.writestr(_zip_entry(name), entry.getvalue())
-            _BOMB.append(buffer.getvalue())
+            block = bytes(1 << 20)
+            header = npy_header((1, BOMB_BYTES // 8))
+            compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+            first = compressor.compress(header) + compressor.flush(zlib.Z_FULL_FLUSH)
+            zeros = compressor.compress(block) + compressor.flush(zlib.Z_FULL_FLUSH)
+            crc = zlib.crc32(header)
+            for _ in range(BOMB_BYTES >> 20):
+                crc = zlib.crc32(block, crc)
+            data = first + zeros * (BOMB_BYTES >> 20) + compressor.flush()
+            model = hand_digit_model(np.zeros((1, 784)), np.zeros(1), np.array([False, True]))
+            entries = skops_entries(model)
+            coef = array_entry(entries, "coef_")
+            listed = [
+                (name, data, crc, len(header) + BOMB_BYTES)
+                if name == coef
+                else (name, deflate(content), zlib.crc32(content), len(content))
+                for name, content in entries.items()
+            ]
+            _BOMB.append(deflated_zip(listed))
         return _BOMB[0]
 
 

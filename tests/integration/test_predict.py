@@ -1,12 +1,12 @@
-"""``python -m pipelib.predict`` and the sklearn loaders on models the real stages trained, and the DVC artifacts.
+"""``python -m pipelib.predict`` and the loaders on models the real stages trained, and the DVC artifacts.
 
 The reference is the pipeline's own predictions from one tiny ``dvc repro`` (the
-``tiny_run`` fixture): the augmented softmax's test predictions in
-``plots/mnist/test_confusion.csv``, the binary model's test confusion counts and the
-softmax test accuracy in ``metrics/mnist.json``, and the Kaggle submission
-``data/titanic/submission.csv``. Bad inputs end with one ``error:`` line, exit status 2 and
-no output file. The artifacts are fetched back with ``dvc artifacts get`` from a committed,
-tagged copy of the project, as a model registry does.
+``tiny_run`` fixture): every registry model's test predictions in
+``reports/mnist_test_predictions.csv`` and its accuracy in ``metrics/mnist_models.json``,
+the binary model's test confusion counts in ``reports/mnist_details.json``, and the Kaggle
+submission ``data/titanic/submission.csv``. Bad inputs end with one ``error:`` line, exit
+status 2 and no output file. The artifacts are fetched back with ``dvc artifacts get`` from
+a committed, tagged copy of the project, as a model registry does.
 """
 
 from __future__ import annotations
@@ -23,19 +23,21 @@ import numpy as np
 import pandas as pd
 import pytest
 import workspaces
+import yaml
 from PIL import Image
 
+from pipelib.mnist import models as mnist_models
 from pipelib.mnist.dataset import read_mnist
 from pipelib.mnist.idx import read_idx_labels
-from pipelib.predict.estimators import mnist_estimator, titanic_pipeline
+from pipelib.predict.estimators import titanic_pipeline
 
 ARTIFACTS = {
-    "mnist-binary": "models/binary.npz",
-    "mnist-softmax": "models/softmax.npz",
-    "mnist-softmax-augmented": "models/softmax_augmented.npz",
+    "mnist-binary": "models/binary.skops",
+    "mnist": "models/mnist",  # one <name>.skops per mnist.models entry
     "titanic": "models/titanic",  # one <name>.skops per titanic.models entry
 }
 TITANIC_MODELS = {f"models/titanic/{name}.skops" for name in ("logistic", "random_forest", "svc")}
+MNIST_MODELS = ("softmax", "softmax_augmented", "knn", "knn_augmented")
 
 
 def predict(project: Path, mirror: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
@@ -55,18 +57,28 @@ def project(tiny_run: Path) -> Path:
     return tiny_run
 
 
-def test_softmax_predictions_are_the_pipelines(project: Path, tiny_mirror: Path, tmp_path: Path) -> None:
-    model = project / "models" / "softmax_augmented.npz"
-    table = predicted(project, tiny_mirror, tmp_path / "p.csv", "digits", "data/mnist/test.parquet", "--model", model)
-    pipeline = pd.read_csv(project / "plots" / "mnist" / "test_confusion.csv")
+def test_the_registry_is_the_one_tested() -> None:
+    params = yaml.safe_load((helpers.REPO_ROOT / "params.yaml").read_text(encoding="utf-8"))
+    assert tuple(params["mnist"]["models"]) == MNIST_MODELS
 
-    assert list(table.columns) == ["row", "label", "predicted", *[f"score_{digit}" for digit in range(10)]]
-    np.testing.assert_array_equal(table["label"], pipeline["actual"])
-    np.testing.assert_array_equal(table["predicted"], pipeline["predicted"])
+
+@pytest.mark.parametrize(("name", "scores"), [("softmax_augmented", "score_"), ("knn", "probability_")])
+def test_registry_predictions_are_the_pipelines(
+    project: Path, tiny_mirror: Path, tmp_path: Path, name: str, scores: str
+) -> None:
+    model = project / "models" / "mnist" / f"{name}.skops"
+    table = predicted(project, tiny_mirror, tmp_path / "p.csv", "digits", "data/mnist/test.parquet", "--model", model)
+    pipeline = pd.read_csv(project / "reports" / "mnist_test_predictions.csv")
+
+    assert list(table.columns) == ["row", "label", "predicted", *[f"{scores}{digit}" for digit in range(10)]]
+    np.testing.assert_array_equal(table["label"], pipeline["label"])
+    np.testing.assert_array_equal(table["predicted"], pipeline[name])
     pixels, _ = read_mnist(project / "data" / "mnist" / "test.parquet")
-    estimator = mnist_estimator(model)
-    np.testing.assert_array_equal(estimator.predict(pixels), pipeline["predicted"])
-    np.testing.assert_allclose(estimator.decision_function(pixels), table.filter(like="score_"), rtol=0, atol=1e-12)
+    estimator = mnist_models.load(model)
+    features = pixels.astype(mnist_models.input_dtype(estimator))
+    np.testing.assert_array_equal(estimator.predict(features), pipeline[name])
+    expected = estimator.decision_function(features) if scores == "score_" else estimator.predict_proba(features)
+    np.testing.assert_allclose(table.filter(like=scores), expected, rtol=0, atol=1e-12)
 
     again = predicted(
         project, tiny_mirror, tmp_path / "again.csv", "digits", "data/mnist/test.parquet", "--model", model
@@ -75,29 +87,30 @@ def test_softmax_predictions_are_the_pipelines(project: Path, tiny_mirror: Path,
     assert len(again) == workspaces.TINY_MNIST[1]
 
 
-def test_binary_and_softmax_agree_with_the_metrics(project: Path, tiny_mirror: Path, tmp_path: Path) -> None:
-    """On the mirror's gzipped IDX test images: the binary model's confusion counts, the softmax accuracy."""
+def test_binary_and_registry_models_agree_with_the_metrics(project: Path, tiny_mirror: Path, tmp_path: Path) -> None:
+    """On the mirror's gzipped IDX test images: the binary model's confusion counts, each model's accuracy."""
     images = tiny_mirror / "mnist" / "t10k-images-idx3-ubyte.gz"
     labels = read_idx_labels(tiny_mirror / "mnist" / "t10k-labels-idx1-ubyte.gz")
-    metrics = json.loads((project / "metrics" / "mnist.json").read_text(encoding="utf-8"))
+    metrics = json.loads((project / "metrics" / "mnist_models.json").read_text(encoding="utf-8"))
     details = json.loads((project / "reports" / "mnist_details.json").read_text(encoding="utf-8"))
 
-    binary = predicted(project, tiny_mirror, tmp_path / "b.csv", "digits", images, "--model", "models/binary.npz")
+    binary = predicted(project, tiny_mirror, tmp_path / "b.csv", "digits", images, "--model", "models/binary.skops")
     assert list(binary.columns) == ["row", "predicted", "score"]
     positive, truth = binary["predicted"].to_numpy(dtype=bool), labels == 5
     counts = {"tp": truth & positive, "fp": ~truth & positive, "fn": truth & ~positive, "tn": ~truth & ~positive}
     assert {name: int(mask.sum()) for name, mask in counts.items()} == {
         name: details["binary"]["test_confusion"][name] for name in counts
     }
-    np.testing.assert_array_equal(
-        mnist_estimator(project / "models" / "binary.npz").predict(
-            read_mnist(project / "data" / "mnist" / "test.parquet")[0]
-        ),
-        positive,
-    )
+    estimator = mnist_models.load(project / "models" / "binary.skops")
+    pixels = read_mnist(project / "data" / "mnist" / "test.parquet")[0].astype(np.float64)
+    np.testing.assert_array_equal(estimator.predict(pixels), positive)
+    np.testing.assert_allclose(binary["score"], estimator.decision_function(pixels), rtol=0, atol=1e-12)
 
-    softmax = predicted(project, tiny_mirror, tmp_path / "s.csv", "digits", images, "--model", "models/softmax.npz")
-    assert float(np.mean(softmax["predicted"].to_numpy() == labels)) == metrics["softmax"]["test_accuracy"]
+    assert set(metrics) == set(MNIST_MODELS)
+    for name in MNIST_MODELS:
+        model = f"models/mnist/{name}.skops"
+        table = predicted(project, tiny_mirror, tmp_path / f"{name}.csv", "digits", images, "--model", model)
+        assert float(np.mean(table["predicted"].to_numpy() == labels)) == metrics[name]["test_accuracy"], name
 
 
 def test_passenger_predictions_are_the_kaggle_submission(project: Path, tiny_mirror: Path, tmp_path: Path) -> None:
@@ -132,23 +145,22 @@ def kaggle_csv_without_sex(root: Path) -> Path:
 
 
 def pickled_model(root: Path) -> Path:
-    path = root / "model.npz"
-    path.write_bytes(pickle.dumps({"coef": [1.0]}))
+    path = root / "model.skops"
+    path.write_bytes(pickle.dumps({"coef_": [1.0]}))
     return path
 
 
 BAD = {
     "titanic-model-for-digits": (
         lambda root: ["digits", "data/mnist/test.parquet", "--model", "models/titanic/logistic.skops"],
-        "error: models/titanic/logistic.skops: a Titanic model, expected an MNIST model "
-        "(models/binary.npz, softmax.npz or softmax_augmented.npz)",
+        "error: models/titanic/logistic.skops: a Titanic model, expected an MNIST model (models/mnist/<name>.skops)",
     ),
     "mnist-model-for-passengers": (
-        lambda root: ["passengers", kaggle_csv_without_sex(root), "--model", "models/softmax.npz"],
-        "error: models/softmax.npz: an MNIST model, expected a Titanic model (models/titanic/<name>.skops)",
+        lambda root: ["passengers", kaggle_csv_without_sex(root), "--model", "models/mnist/knn.skops"],
+        "error: models/mnist/knn.skops: an MNIST model, expected a Titanic model (models/titanic/<name>.skops)",
     ),
     "colour-png": (
-        lambda root: ["digits", colour_png_directory(root), "--model", "models/softmax.npz"],
+        lambda root: ["digits", colour_png_directory(root), "--model", "models/mnist/softmax.skops"],
         "error: {root}/pngs/b.png: mode RGB (colour), expected 8-bit greyscale (mode L); "
         "--convert turns it into greyscale",
     ),
@@ -158,11 +170,15 @@ BAD = {
     ),
     "pickled-model": (
         lambda root: ["digits", "data/mnist/test.parquet", "--model", pickled_model(root)],
-        "error: {root}/model.npz: refused, a pickle file (model files hold plain arrays only)",
+        "error: {root}/model.skops: refused, a pickle file (expected a skops zip archive)",
     ),
     "threshold-for-softmax": (
-        lambda root: ["digits", "data/mnist/test.parquet", "--model", "models/softmax.npz", "--threshold", "1"],
-        "error: models/softmax.npz: a softmax model predicts the top score; --threshold is for binary ones",
+        lambda root: ["digits", "data/mnist/test.parquet", "--model", "models/mnist/softmax.skops", "--threshold", "1"],
+        "error: models/mnist/softmax.skops: a multiclass model predicts the top class; --threshold is for binary ones",
+    ),
+    "threshold-for-knn": (
+        lambda root: ["digits", "data/mnist/test.parquet", "--model", "models/mnist/knn.skops", "--threshold", "0"],
+        "error: models/mnist/knn.skops: a multiclass model predicts the top class; --threshold is for binary ones",
     ),
 }
 
@@ -208,7 +224,7 @@ def test_dvc_reads_the_declared_model_artifacts(project: Path) -> None:
     assert {artifact.type for artifact in declared.values()} == {"model"}
     assert all(artifact.desc and artifact.labels for artifact in declared.values())
     outs = {out for stage in workspaces.stage_commands(project / "dvc.yaml").values() for out in stage.outs}
-    expected = {path for path in ARTIFACTS.values() if path.endswith(".npz")} | TITANIC_MODELS
+    expected = {"models/binary.skops"} | {f"models/mnist/{name}.skops" for name in MNIST_MODELS} | TITANIC_MODELS
     assert {out for out in outs if out.startswith("models/")} == expected
 
 
@@ -217,11 +233,9 @@ def test_dvc_artifacts_get_fetches_a_registered_model(project: Path, tiny_mirror
     registry = helpers.clone_project(project, tmp_path / "registry")
     git(registry, "add", "-A")
     git(registry, "commit", "-q", "-m", "tiny pipeline run")
-    git(registry, "tag", "-a", "mnist-softmax-augmented@v1.0.0", "-m", "Registering artifact version")
+    git(registry, "tag", "-a", "mnist-binary@v1.0.0", "-m", "Registering artifact version")
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    helpers.run_dvc(
-        elsewhere, tiny_mirror, "artifacts", "get", str(registry), "mnist-softmax-augmented", "-o", "got.npz"
-    )
-    assert (elsewhere / "got.npz").read_bytes() == (project / ARTIFACTS["mnist-softmax-augmented"]).read_bytes()
+    helpers.run_dvc(elsewhere, tiny_mirror, "artifacts", "get", str(registry), "mnist-binary", "-o", "got.skops")
+    assert (elsewhere / "got.skops").read_bytes() == (project / ARTIFACTS["mnist-binary"]).read_bytes()
     shutil.rmtree(registry)

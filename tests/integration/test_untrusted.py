@@ -1,7 +1,8 @@
 """Untrusted files: a crafted model file or params.yaml never runs code; no shell, no plain-http download.
 
-A pickle runs whatever its ``__reduce__`` names when it is loaded. The crafted files below
-would create a marker file (through ``os.system``) if anything unpickled them; each test
+A pickle runs whatever its ``__reduce__`` names when it is loaded; a skops file can hand out
+``os.system`` if its type is trusted. The crafted files below would create a marker file
+(through ``os.system``) if anything loaded them unsafely; each test
 checks the file is refused with a PipelineError (or, for a stage, one line and exit 2) and
 the marker never appears. Statically: no stage command interpolates a parameter, and the
 library has no shell, eval, pickle or unsafe YAML call.
@@ -33,13 +34,11 @@ from sklearn.preprocessing import FunctionTransformer
 
 from pipelib import skops_file
 from pipelib.errors import PipelineError
+from pipelib.mnist import models as mnist_models
 from pipelib.mnist import source as mnist_source
-from pipelib.mnist.fitting import load_model
 from pipelib.params import load_params
 from pipelib.titanic import data as titanic_data
 from pipelib.titanic.model import load as load_titanic_model
-
-LINEAR_ARRAYS = ["coef", "intercept", "classes"]
 
 
 class ShellPayload:
@@ -52,62 +51,70 @@ class ShellPayload:
         return (os.system, (f"touch {self.marker}",))
 
 
-def craft_npz(path: Path, names: list[str], marker: Path) -> None:
-    """A model file with every array ``names`` wants, the first a pickled ShellPayload (np.savez pickles it)."""
-    arrays: dict[str, Any] = {name: np.zeros(1) for name in names}
-    arrays[names[0]] = np.array([ShellPayload(marker)], dtype=object)
-    with open(path, "wb") as stream:
-        np.savez(stream, **arrays, meta_json=np.array("{}"))
-
-
 def craft_pickle(path: Path, marker: Path) -> None:
     """A bare pickle (what joblib.dump or pickle.dump of a model gives) named like a model file."""
     path.write_bytes(pickle.dumps(ShellPayload(marker)))
 
 
-def test_the_crafted_file_is_live(tmp_path: Path) -> None:
-    """Control: loaded the unsafe way, the crafted file does run its command."""
-    marker = tmp_path / "marker"
-    craft_npz(tmp_path / "evil.npz", LINEAR_ARRAYS, marker)
-    with np.load(tmp_path / "evil.npz", allow_pickle=True) as archive:
-        archive["coef"]
-    assert marker.exists()
+def craft_mnist_skops(path: Path, marker: Path) -> None:
+    """An MNIST-shaped skops file (a fitted LogisticRegression) carrying ``os.system`` and the command it would run."""
+    model = helpers.hand_digit_model(np.zeros((10, 784)), np.zeros(10), np.arange(10))
+    model.callback, model.command = os.system, f"touch {marker}"
+    skops_file.save(model, path)
 
 
-@pytest.mark.parametrize("craft", [craft_npz, craft_pickle], ids=["npz-with-pickled-array", "bare-pickle"])
-def test_crafted_model_file_is_refused_without_running(tmp_path: Path, craft: Any) -> None:
-    marker = tmp_path / "marker"
-    path = tmp_path / "model.npz"
-    if craft is craft_npz:
-        craft(path, LINEAR_ARRAYS, marker)
-    else:
-        craft(path, marker)
-    with pytest.raises(PipelineError, match=rf"^{re.escape(str(path))}: refused, .*pickle"):
-        load_model(path, 1)
-    assert not marker.exists()
-
-
-def craft_skops(path: Path) -> None:
+def craft_skops(path: Path, marker: Path) -> None:
     """A Titanic-shaped skops file whose preprocessing calls ``os.system`` on the passengers it is given."""
     columns = ColumnTransformer([("shell", FunctionTransformer(os.system), ["Name"])])
     skops_file.save(Pipeline([("preprocess", columns), ("model", LogisticRegression())]), path)
 
 
-@pytest.mark.parametrize("craft", ["skops-calling-os-system", "bare-pickle", "npz-with-pickled-array"])
+def test_the_crafted_files_are_live(tmp_path: Path) -> None:
+    """Control: loaded the unsafe way, the pickle runs its command, and the skops file hands out ``os.system``."""
+    marker = tmp_path / "marker"
+    craft_pickle(tmp_path / "evil.skops", marker)
+    pickle.loads((tmp_path / "evil.skops").read_bytes())  # the unsafe way, on purpose
+    assert marker.exists()
+    marker.unlink()
+    craft_mnist_skops(tmp_path / "evil.skops", marker)
+    loaded = skops_file.load(tmp_path / "evil.skops", [*skops_file.ESTIMATOR_TYPES, "posix.system"])
+    loaded.callback(loaded.command)
+    assert marker.exists()
+
+
+@pytest.mark.parametrize(
+    ("craft", "expected"),
+    [
+        (craft_pickle, "refused, a pickle file (expected a skops zip archive)"),
+        (craft_mnist_skops, "refused, it holds the untrusted type posix.system"),
+    ],
+    ids=["bare-pickle", "skops-holding-os-system"],
+)
+def test_crafted_mnist_model_file_is_refused_without_running(tmp_path: Path, craft: Any, expected: str) -> None:
+    marker = tmp_path / "marker"
+    path = tmp_path / "softmax.skops"
+    craft(path, marker)
+    with pytest.raises(PipelineError) as caught:
+        mnist_models.load(path)
+    assert str(caught.value) == f"{path}: {expected}"
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("craft", ["skops-calling-os-system", "bare-pickle", "mnist-skops-holding-os-system"])
 def test_crafted_titanic_model_file_is_refused_without_running(tmp_path: Path, craft: str) -> None:
     marker = tmp_path / "marker"
     path = tmp_path / "logistic.skops"
+    crafts = {
+        "skops-calling-os-system": craft_skops,
+        "bare-pickle": craft_pickle,
+        "mnist-skops-holding-os-system": craft_mnist_skops,
+    }
     expected = {
         "skops-calling-os-system": "refused, it holds the untrusted type posix.system",
         "bare-pickle": "refused, a pickle file (expected a skops zip archive)",
-        "npz-with-pickled-array": "not a skops model file (no schema.json, or an entry given twice)",
+        "mnist-skops-holding-os-system": "refused, it holds the untrusted type posix.system",
     }[craft]
-    if craft == "skops-calling-os-system":
-        craft_skops(path)
-    elif craft == "bare-pickle":
-        craft_pickle(path, marker)
-    else:
-        craft_npz(path, LINEAR_ARRAYS, marker)
+    crafts[craft](path, marker)
     with pytest.raises(PipelineError) as caught:
         load_titanic_model(path)
     assert str(caught.value) == f"{path}: {expected}"
@@ -115,25 +122,22 @@ def test_crafted_titanic_model_file_is_refused_without_running(tmp_path: Path, c
 
 
 @pytest.mark.parametrize(
-    ("stage", "model", "expected"),
+    ("stage", "model", "craft"),
     [
-        ("evaluate_titanic", "models/titanic/logistic.skops", "refused, it holds the untrusted type posix.system"),
-        ("evaluate_mnist", "models/softmax.npz", "refused, array 'coef' holds pickled objects"),
+        ("evaluate_titanic", "models/titanic/logistic.skops", craft_skops),
+        ("evaluate_mnist", "models/binary.skops", craft_mnist_skops),
     ],
 )
 def test_stage_refuses_crafted_model_file(
-    tmp_path: Path, stage_workspace: tuple[Path, Path], stage: str, model: str, expected: str
+    tmp_path: Path, stage_workspace: tuple[Path, Path], stage: str, model: str, craft: Any
 ) -> None:
     project = shutil.copytree(stage_workspace[0], tmp_path / "project")
     marker = tmp_path / "marker"
-    if model.endswith(".skops"):
-        craft_skops(project / model)
-    else:
-        craft_npz(project / model, LINEAR_ARRAYS, marker)
+    craft(project / model, marker)
     before = workspaces.snapshot(project)
     command = workspaces.stage_commands()[stage]
     result = helpers.run_stage_script(project, stage_workspace[1], command.module, *command.args)
-    assert workspaces.error_line(result) == f"error: {model}: {expected}"
+    assert workspaces.error_line(result) == f"error: {model}: refused, it holds the untrusted type posix.system"
     assert not marker.exists()
     assert workspaces.snapshot_changes(before, workspaces.snapshot(project)) == []
 
@@ -178,12 +182,18 @@ def test_stage_refuses_params_with_python_tag(tmp_path: Path, stage_workspace: t
 
 
 def test_no_stage_command_interpolates_a_parameter() -> None:
-    """``${...}`` in a cmd only names the foreach key and item (set in dvc.yaml itself), and no shell syntax."""
+    """``${...}`` in a cmd only names the foreach key and item (or an item's field), and no shell syntax.
+
+    The keys and items of a registry come from params.yaml, and DVC runs a cmd through the shell:
+    they are interpolated before any stage checks them (a shell-safe name is params.yaml's to keep).
+    """
     stages = helpers.read_dvc_yaml()["stages"]
     for name, definition in stages.items():
         command = definition.get("do", definition)["cmd"]
-        assert set(re.findall(r"\$\{([^}]*)\}", command)) <= ({"key", "item"} if "foreach" in definition else set())
-        bare = re.sub(r"\$\{(key|item)\}", "", command)
+        named = set(re.findall(r"\$\{([^}]*)\}", command))
+        allowed = {"key", "item"} | {f"item.{field}" for field in ("train",)} if "foreach" in definition else set()
+        assert named <= allowed, name
+        bare = re.sub(r"\$\{(key|item|item\.train)\}", "", command)
         assert not re.search(r"[;&|`$<>(){}\\*?!~]", bare), f"{name}: shell syntax in {command!r}"
         assert bare.startswith("python -m stages."), name
 

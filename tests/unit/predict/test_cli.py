@@ -14,14 +14,14 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 from PIL import Image
+from sklearn.neighbors import KNeighborsClassifier, NearestCentroid
 
 from pipelib import skops_file
-from pipelib.mnist.fitting import LinearModel, save_model
+from pipelib.mnist import models as mnist_models
+from pipelib.mnist.dataset import write_mnist
 from pipelib.mnist.idx import write_idx_images
-from pipelib.params import ImageLogisticParams
 from pipelib.predict.__main__ import parser
 
-PARAMS = ImageLogisticParams(C=10.0, max_iter=30, random_state=0, dtype="float64", matrix="dense", n_jobs=1)
 PASSENGERS_CSV = (
     "PassengerId,Pclass,Name,Sex,Age,SibSp,Parch,Ticket,Fare,Cabin,Embarked\n"
     '892,3,"Kelly, Mr. James",male,34.5,0,0,330911,7.8292,,Q\n'
@@ -41,8 +41,8 @@ def softmax(tmp_path: Path) -> Path:
     coef[np.arange(10), np.arange(10)] = 1.0
     intercept = np.zeros(10)
     intercept[3] = 0.5
-    save_model(tmp_path / "softmax.npz", LinearModel(coef, intercept, np.arange(10, dtype=np.uint8), 3), PARAMS, 10)
-    return tmp_path / "softmax.npz"
+    mnist_models.save(helpers.hand_digit_model(coef, intercept, np.arange(10, dtype=np.uint8)), tmp_path / "s.skops")
+    return tmp_path / "s.skops"
 
 
 @pytest.fixture
@@ -50,8 +50,8 @@ def binary(tmp_path: Path) -> Path:
     """score = pixel 0 - 100."""
     coef = np.zeros((1, 784))
     coef[0, 0] = 1.0
-    save_model(tmp_path / "binary.npz", LinearModel(coef, np.array([-100.0]), np.array([False, True]), 3), PARAMS, 10)
-    return tmp_path / "binary.npz"
+    mnist_models.save(helpers.hand_digit_model(coef, np.array([-100.0]), np.array([False, True])), tmp_path / "b.skops")
+    return tmp_path / "b.skops"
 
 
 @pytest.fixture
@@ -102,8 +102,8 @@ def test_prepare_makes_a_photo_an_mnist_digit_for_every_kind_of_model(
     coef = np.zeros((10, 784))
     coef[1, 4 * 28 + 12] = coef[1, 23 * 28 + 16] = 1.0  # digit 1: the block's top-left and bottom-right pixels
     coef[7, 0] = 3.0  # digit 7: the frame's corner, which --convert --invert makes paper, 255 - 225 = 30
-    softmax = tmp_path / "bar.npz"
-    save_model(softmax, LinearModel(coef, np.zeros(10), np.arange(10, dtype=np.uint8), 3), PARAMS, 10)
+    softmax = tmp_path / "bar.skops"
+    mnist_models.save(helpers.hand_digit_model(coef, np.zeros(10), np.arange(10, dtype=np.uint8)), softmax)
     out = tmp_path / "p.csv"
     assert run(monkeypatch, "digits", tmp_path / "pngs", "--model", softmax, "--out", out, "--prepare") == 0
     assert out.read_text(encoding="utf-8").splitlines()[1] == "photo.png,1,0.0,510.0" + ",0.0" * 8
@@ -135,6 +135,57 @@ def test_an_idx_file_with_the_binary_model_and_its_threshold(
     assert out.read_text(encoding="utf-8") == "row,predicted,score\n0,True,50.0\n1,False,0.0\n2,False,1.0\n"
     assert run(monkeypatch, "digits", tmp_path / "images.gz", "--model", binary, "--out", out, "--invert") == 0
     assert out.read_text(encoding="utf-8") == "row,predicted,score\n0,True,5.0\n1,True,55.0\n2,True,54.0\n"
+
+
+@pytest.fixture(scope="module")
+def digits() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(train pixels, train labels, test pixels, test labels): learnable synthetic digits."""
+    pixels, labels = helpers.synthetic_digits(240, seed=21)
+    return pixels[:200], labels[:200], pixels[200:], labels[200:]
+
+
+def test_a_knn_model_file_gives_its_probabilities(
+    tmp_path: Path, digits, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A registry KNN (float32 images, distance weights): predict and predict_proba of the fitted estimator.
+
+    Half the images scored are random blobs, whose neighbours disagree: probabilities strictly between 0 and 1.
+    """
+    train, labels, test, test_labels = digits
+    model = KNeighborsClassifier(n_neighbors=4, weights="distance").fit(train.astype(np.float32), labels)
+    mnist_models.save(model, tmp_path / "knn.skops")
+    images = np.concatenate([test[:20], helpers.blob_images(20, seed=4).reshape(20, 784)])
+    write_mnist(images, test_labels[:40], tmp_path / "test.parquet")
+    out = tmp_path / "p.csv"
+    assert run(monkeypatch, "digits", tmp_path / "test.parquet", "--model", tmp_path / "knn.skops", "--out", out) == 0
+    table = pd.read_csv(out)
+    probabilities = [f"probability_{digit}" for digit in range(10)]
+    assert list(table.columns) == ["row", "label", "predicted", *probabilities]
+    np.testing.assert_array_equal(table["row"], np.arange(40))
+    np.testing.assert_array_equal(table["label"], test_labels[:40])
+    np.testing.assert_array_equal(table["predicted"], model.predict(images.astype(np.float32)))
+    np.testing.assert_array_equal(table[probabilities], model.predict_proba(images.astype(np.float32)))
+    assert (table["predicted"][:20] == test_labels[:20]).all()  # learnt
+    assert (table[probabilities].max(axis=1) < 1).sum() >= 5  # neighbours of other classes weigh in
+    knn, refused = tmp_path / "knn.skops", tmp_path / "refused.csv"
+    status = run(monkeypatch, "digits", tmp_path / "test.parquet", "--model", knn, "--out", refused, "--threshold", 1)
+    assert failure(capsys, status, refused) == (
+        f"error: {knn}: a multiclass model predicts the top class; --threshold is for binary ones"
+    )
+
+
+def test_a_model_without_scores_writes_only_its_predictions(
+    tmp_path: Path, digits, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    train, labels, test, _ = digits
+    model = NearestCentroid(metric="manhattan").fit(train.astype(np.float64), labels)
+    mnist_models.save(model, tmp_path / "centroid.skops")
+    write_idx_images(tmp_path / "images.gz", test)
+    out = tmp_path / "p.csv"
+    assert run(monkeypatch, "digits", tmp_path / "images.gz", "--model", tmp_path / "centroid.skops", "--out", out) == 0
+    table = pd.read_csv(out)
+    assert list(table.columns) == ["row", "predicted"]
+    np.testing.assert_array_equal(table["predicted"], model.predict(test.astype(np.float64)))
 
 
 def test_passengers_with_the_titanic_model(tmp_path: Path, titanic: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -171,12 +222,11 @@ def test_failures_are_one_line_and_write_nothing(
     write_idx_images(tmp_path / "images.gz", first_pixels([1]))
     status = run(monkeypatch, "digits", tmp_path / "images.gz", "--model", softmax, "--out", out, "--threshold", 0)
     assert failure(capsys, status, out) == (
-        f"error: {softmax}: a softmax model predicts the top score; --threshold is for binary ones"
+        f"error: {softmax}: a multiclass model predicts the top class; --threshold is for binary ones"
     )
     status = run(monkeypatch, "digits", tmp_path / "images.gz", "--model", titanic, "--out", out)
     assert failure(capsys, status, out) == (
-        f"error: {titanic}: a Titanic model, expected an MNIST model "
-        "(models/binary.npz, softmax.npz or softmax_augmented.npz)"
+        f"error: {titanic}: a Titanic model, expected an MNIST model (models/mnist/<name>.skops)"
     )
     (tmp_path / "new.csv").write_text(PASSENGERS_CSV.replace(",female,47,", ",x,47,"), encoding="utf-8")
     status = run(monkeypatch, "passengers", tmp_path / "new.csv", "--model", titanic, "--out", out)
@@ -194,10 +244,10 @@ def test_failures_are_one_line_and_write_nothing(
     [
         ([], "command"),
         (["digits", "in", "--out", "o.csv"], "--model"),
-        (["digits", "in", "--model", "m.npz"], "--out"),
-        (["digits", "--model", "m.npz", "--out", "o.csv"], "input"),
+        (["digits", "in", "--model", "m.skops"], "--out"),
+        (["digits", "--model", "m.skops", "--out", "o.csv"], "input"),
         (["passengers", "in.csv", "--out", "o.csv"], "--model"),
-        (["passengers", "in.csv", "--model", "m.npz"], "--out"),
+        (["passengers", "in.csv", "--model", "m.skops"], "--out"),
     ],
 )
 def test_required_arguments(
@@ -223,7 +273,7 @@ def test_the_help_names_every_option(monkeypatch: pytest.MonkeyPatch, capsys: py
         "usage: python -m pipelib.predict digits [-h] --model MODEL --out OUT [--convert] [--prepare] [--invert] "
         "[--threshold THRESHOLD] input",
         "input a directory of PNGs, a gzipped IDX image file or an MNIST parquet",
-        "--model MODEL models/binary.npz, softmax.npz, softmax_augmented.npz",
+        "--model MODEL models/mnist/<name>.skops or models/binary.skops",
         "--out OUT the CSV to write",
         "--convert PNGs: convert other sizes, colour, alpha",
         "--prepare PNGs: crop, scale and centre any digit as MNIST's",
@@ -244,10 +294,10 @@ def test_the_help_names_every_option(monkeypatch: pytest.MonkeyPatch, capsys: py
 
 
 def test_the_parser_defaults() -> None:
-    digits = parser().parse_args(["digits", "in", "--model", "m.npz", "--out", "o.csv"])
+    digits = parser().parse_args(["digits", "in", "--model", "m.skops", "--out", "o.csv"])
     assert (digits.convert, digits.prepare, digits.invert, digits.threshold) == (False, False, False, None)
-    assert (digits.input, digits.model, digits.out) == (Path("in"), Path("m.npz"), Path("o.csv"))
-    passengers = parser().parse_args(["passengers", "in.csv", "--model", "m.npz", "--out", "o.csv"])
+    assert (digits.input, digits.model, digits.out) == (Path("in"), Path("m.skops"), Path("o.csv"))
+    passengers = parser().parse_args(["passengers", "in.csv", "--model", "m.skops", "--out", "o.csv"])
     assert passengers.threshold is None  # the model's own predict
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import helpers
 import numpy as np
 import pytest
 from PIL import Image
 
 from pipelib.errors import PipelineError
 from pipelib.mnist.dataset import write_mnist
-from pipelib.mnist.fitting import LinearModel
 from pipelib.mnist.idx import write_idx_images
 from pipelib.predict.digits import Digits, predictions, read_digits
 
@@ -55,7 +55,7 @@ def test_the_binary_default_threshold_is_zero() -> None:
     """score = pixel 0 - 100: 101 scores 1, above 0 (as LogisticRegression.predict); 100 scores 0, not above."""
     coef = np.zeros((1, 784))
     coef[0, 0] = 1.0
-    model = LinearModel(coef, np.array([-100.0]), np.array([False, True]), n_iter=0)
+    model = helpers.hand_digit_model(coef, np.array([-100.0]), np.array([False, True]))
     pixels = np.zeros((3, 784), dtype=np.uint8)
     pixels[:, 0] = [101, 100, 99]
     table = predictions(model, Digits("row", np.arange(3), pixels))

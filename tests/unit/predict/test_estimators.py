@@ -1,4 +1,4 @@
-"""The sklearn loaders: a model file back as the fitted estimator scikit-learn itself gives.
+"""The loaders: a model file back as the fitted estimator scikit-learn itself gives.
 
 The reference is scikit-learn's own fit on the same small data: the loaded estimators'
 predictions, decision scores and probabilities must equal the fitted ones exactly.
@@ -17,19 +17,16 @@ import pytest
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
+from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline
-from threadpoolctl import threadpool_limits
 
 from pipelib.errors import PipelineError
-from pipelib.mnist.features import as_features
-from pipelib.mnist.fitting import fit_logistic, save_model
-from pipelib.params import BinaryParams, ImageLogisticParams, LogisticParams, TitanicModelEntry
-from pipelib.predict.estimators import mnist_estimator, titanic_pipeline
+from pipelib.mnist import models as mnist_models
+from pipelib.params import TitanicModelEntry
+from pipelib.predict.estimators import titanic_pipeline
 from pipelib.titanic.data import TRAIN_SCHEMA, parse_passengers
 from pipelib.titanic.model import build, fit_quietly, model_inputs, save
 
-SOFTMAX = ImageLogisticParams(C=10.0, max_iter=30, random_state=0, dtype="float64", matrix="dense", n_jobs=1)
-BINARY = BinaryParams(C=0.5, max_iter=30, random_state=0, dtype="float64", matrix="dense", n_jobs=1, cv_folds=3)
 TITANIC = TitanicModelEntry(
     estimator="sklearn.linear_model.LogisticRegression",
     params={"C": 0.7, "max_iter": 100, "random_state": 0},
@@ -37,52 +34,34 @@ TITANIC = TitanicModelEntry(
 )
 
 
-def sklearn_fit(pixels: np.ndarray, target: np.ndarray, params: LogisticParams) -> LogisticRegression:
-    """The estimator as the seed fits it, straight from scikit-learn (BLAS on one thread, as the stages fit)."""
-    estimator = LogisticRegression(C=params.C, max_iter=params.max_iter, random_state=params.random_state)
-    with warnings.catch_warnings(), threadpool_limits(limits=1, user_api="blas"):
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return estimator.fit(pixels.astype(np.float64), target)
-
-
 @pytest.fixture(scope="module")
-def digits() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(train pixels, train labels, test pixels, test labels): 300 + 100 learnable synthetic digits."""
+def digits() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(train pixels, train labels, test pixels): 300 + 100 learnable synthetic digits."""
     pixels, labels = helpers.synthetic_digits(400, seed=5)
-    return pixels[:300], labels[:300], pixels[300:], labels[300:]
+    return pixels[:300], labels[:300], pixels[300:]
 
 
-@pytest.mark.parametrize("params", [SOFTMAX, BINARY], ids=["softmax", "binary"])
-def test_mnist_estimator_is_the_fitted_logistic_regression(digits, params, tmp_path: Path) -> None:
-    train, labels, test, _ = digits
-    target = labels if params is SOFTMAX else labels == 5
-    fitted = fit_logistic(as_features(train, "float64", "dense"), target, params, "test")  # the stages' code
-    save_model(tmp_path / "model.npz", fitted, params, len(target))
-    reference = sklearn_fit(train, target, params)
+@pytest.mark.parametrize("kind", ["softmax", "binary", "knn"])
+def test_an_mnist_model_file_is_the_fitted_estimator(digits, kind: str, tmp_path: Path) -> None:
+    train, labels, test = digits
+    if kind == "knn":
+        fitted = KNeighborsClassifier(n_neighbors=4, weights="distance").fit(train.astype(np.float32), labels)
+    else:
+        target = labels if kind == "softmax" else labels == 5
+        fitted = LogisticRegression(C=0.01, max_iter=500).fit(train.astype(np.float64), target)
+    mnist_models.save(fitted, tmp_path / "model.skops")
 
-    loaded = mnist_estimator(tmp_path / "model.npz")
+    loaded = mnist_models.load(tmp_path / "model.skops")
 
-    assert isinstance(loaded, LogisticRegression)
-    np.testing.assert_array_equal(loaded.classes_, reference.classes_)
+    assert type(loaded) is type(fitted) and loaded.get_params() == fitted.get_params()
+    np.testing.assert_array_equal(loaded.classes_, fitted.classes_)
     assert loaded.n_features_in_ == 784
-    assert loaded.get_params()["C"] == params.C and loaded.get_params()["max_iter"] == params.max_iter
-    np.testing.assert_array_equal(loaded.predict(test), reference.predict(test))
-    # exactly the pipeline's own model; scikit-learn's fit of the same problem agrees to rounding
-    # (the pipeline owns its lbfgs objective and sums it over row blocks)
-    np.testing.assert_array_equal(loaded.decision_function(test), fitted.decision_function(test.astype(np.float64)))
-    np.testing.assert_allclose(loaded.decision_function(test), reference.decision_function(test), rtol=1e-7, atol=1e-9)
-    np.testing.assert_allclose(loaded.predict_proba(test), reference.predict_proba(test), rtol=1e-7, atol=1e-12)
-    assert loaded.score(test, reference.predict(test)) == 1.0
-
-
-def test_mnist_estimator_refuses_a_titanic_model(tmp_path: Path) -> None:
-    passengers = parse_passengers(helpers.titanic_csv_text(helpers.titanic_rows(30, 2), True), "t.csv", TRAIN_SCHEMA)
-    frame = passengers.to_pandas()
-    fitted = fit_quietly(build(TITANIC), model_inputs(frame), frame["Survived"].to_numpy())
-    save(fitted, tmp_path / "logistic.skops")
-    wrong_kind = r"logistic\.skops: a Titanic model, expected an MNIST model \(models/binary\.npz, "
-    with pytest.raises(PipelineError, match=wrong_kind):
-        mnist_estimator(tmp_path / "logistic.skops")
+    features = test.astype(mnist_models.input_dtype(loaded))
+    assert features.dtype == (np.float32 if kind == "knn" else np.float64)  # the dtype it was fitted on
+    np.testing.assert_array_equal(mnist_models.predict(loaded, test), fitted.predict(features))
+    np.testing.assert_array_equal(loaded.predict_proba(features), fitted.predict_proba(features))
+    if kind != "knn":
+        np.testing.assert_array_equal(loaded.decision_function(features), fitted.decision_function(features))
 
 
 # --- Titanic ---------------------------------------------------------------------------------------
@@ -129,9 +108,8 @@ def test_titanic_pipeline_refits_to_the_same_model(titanic) -> None:
 
 
 def test_titanic_pipeline_refuses_an_mnist_model(tmp_path: Path) -> None:
-    from workspaces import linear_model
-
-    save_model(tmp_path / "softmax.npz", linear_model(10, seed=1), SOFTMAX, 10)
-    wrong_kind = r"softmax\.npz: an MNIST model, expected a Titanic model \(models/titanic/<name>\.skops\)$"
+    model = helpers.hand_digit_model(np.zeros((10, 784)), np.zeros(10), np.arange(10))
+    mnist_models.save(model, tmp_path / "softmax.skops")
+    wrong_kind = r"softmax\.skops: an MNIST model, expected a Titanic model \(models/titanic/<name>\.skops\)$"
     with pytest.raises(PipelineError, match=wrong_kind):
-        titanic_pipeline(tmp_path / "softmax.npz")
+        titanic_pipeline(tmp_path / "softmax.skops")

@@ -1,95 +1,70 @@
-"""Model files checked for their kind, and the LogisticRegression parameters they record."""
+"""MNIST model files checked for their kind: a Titanic model, another estimator or an unfitted one is named."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
+import helpers
 import numpy as np
 import pytest
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline
+from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+from sklearn.linear_model import LinearRegression, LogisticRegression
 
 from pipelib import skops_file
 from pipelib.errors import PipelineError
-from pipelib.mnist.fitting import LinearModel, save_model
-from pipelib.modelfile import save_arrays
-from pipelib.params import ImageLogisticParams
-from pipelib.predict.estimators import mnist_estimator
-from pipelib.predict.models import load_mnist_model, load_titanic_model, logistic_params
-
-SOFTMAX = ImageLogisticParams(C=10.0, max_iter=30, random_state=7, dtype="float64", matrix="dense", n_jobs=1)
+from pipelib.mnist import models as mnist_models
+from pipelib.titanic import model as titanic_model
 
 
-def mnist_arrays() -> dict[str, np.ndarray]:
-    return {"coef": np.zeros((10, 784)), "intercept": np.zeros(10), "classes": np.arange(10)}
+@pytest.fixture(scope="module")
+def digits() -> tuple[np.ndarray, np.ndarray]:
+    pixels, labels = helpers.synthetic_digits(60, seed=9)
+    return pixels.astype(np.float64), labels
 
 
-@pytest.mark.parametrize(
-    ("meta", "found"),
-    [
-        ({}, "no model kind"),
-        ({"kind": 3}, "no model kind"),
-        ({"kind": "random_forest"}, "a model of unknown kind 'random_forest'"),
-    ],
-)
-def test_a_model_of_another_kind_is_named(tmp_path: Path, meta: dict[str, Any], found: str) -> None:
-    path = tmp_path / "model.npz"
-    save_arrays(path, mnist_arrays(), meta)
-    wanted = "an MNIST model (models/binary.npz, softmax.npz or softmax_augmented.npz)"
-    with pytest.raises(PipelineError) as caught:
-        load_mnist_model(path)
-    assert str(caught.value) == f"{path}: {found}, expected {wanted}"
+def refused(path: Path, message: str) -> None:
+    with pytest.raises(PipelineError, match="^" + re.escape(f"{path}: {message}") + "$"):
+        mnist_models.load(path)
 
 
-def test_a_titanic_model_is_wanted_by_name(tmp_path: Path) -> None:
-    path = tmp_path / "model.npz"
-    save_arrays(path, mnist_arrays(), {"kind": "logistic_regression"})
-    with pytest.raises(PipelineError) as caught:
-        load_titanic_model(path)
-    assert str(caught.value) == f"{path}: an MNIST model, expected a Titanic model (models/titanic/<name>.skops)"
+def saved(model: Any, path: Path) -> Path:
+    skops_file.save(model, path)
+    return path
 
 
 def test_a_titanic_model_given_for_digits_is_named(tmp_path: Path) -> None:
-    path = tmp_path / "logistic.skops"
-    skops_file.save(Pipeline([("model", LogisticRegression())]), path)
+    path = saved(helpers.hand_titanic_model([0.0] * 12), tmp_path / "logistic.skops")
+    refused(path, "a Titanic model, expected an MNIST model (models/mnist/<name>.skops)")
+
+
+def test_an_mnist_model_given_for_passengers_is_named(tmp_path: Path) -> None:
+    model = helpers.hand_digit_model(np.zeros((10, 784)), np.zeros(10), np.arange(10))
+    path = saved(model, tmp_path / "softmax.skops")
     with pytest.raises(PipelineError) as caught:
-        load_mnist_model(path)
-    wanted = "an MNIST model (models/binary.npz, softmax.npz or softmax_augmented.npz)"
-    assert str(caught.value) == f"{path}: a Titanic model, expected {wanted}"
+        titanic_model.load(path)
+    assert str(caught.value) == f"{path}: an MNIST model, expected a Titanic model (models/titanic/<name>.skops)"
 
 
-@pytest.mark.parametrize(
-    ("meta", "expected"),
-    [
-        ({"params": {"C": 10.0, "max_iter": 100, "random_state": 0}}, {"C": 10.0, "max_iter": 100, "random_state": 0}),
-        (
-            {"params": {"C": 1, "max_iter": 5, "random_state": 3, "n_jobs": 2}},
-            {"C": 1, "max_iter": 5, "random_state": 3},
-        ),
-        ({"params": {"C": "10", "max_iter": True, "random_state": 1.5}}, {}),  # wrong types and bools dropped
-        ({"params": {"C": False, "max_iter": 2.0}}, {}),
-        ({"params": ["C", 10]}, {}),
-        ({}, {}),
-    ],
-)
-def test_logistic_params_keeps_only_well_typed_values(meta: dict[str, Any], expected: dict[str, Any]) -> None:
-    assert logistic_params(meta) == expected
+def test_an_estimator_that_is_not_an_allow_listed_classifier_is_refused(tmp_path: Path, digits) -> None:
+    pixels, labels = digits
+    outside = saved(LinearDiscriminantAnalysis().fit(pixels, labels), tmp_path / "lda.skops")
+    refused(
+        outside, "refused, sklearn.discriminant_analysis.LinearDiscriminantAnalysis is not an allow-listed classifier"
+    )
+    regressor = saved(LinearRegression().fit(pixels, labels), tmp_path / "regression.skops")
+    refused(regressor, "refused, sklearn.linear_model.LinearRegression is not an allow-listed classifier")
+    refused(
+        saved({"classes_": np.arange(10)}, tmp_path / "dict.skops"),
+        "refused, builtins.dict is not an allow-listed classifier",
+    )
 
 
-def test_the_estimator_has_the_recorded_parameters_and_iterations(tmp_path: Path) -> None:
-    model = LinearModel(np.zeros((10, 784)), np.zeros(10), np.arange(10), n_iter=17)
-    save_model(tmp_path / "softmax.npz", model, SOFTMAX, 100)
-    estimator = mnist_estimator(tmp_path / "softmax.npz")
-    assert {name: estimator.get_params()[name] for name in ("C", "max_iter", "random_state")} == {
-        "C": 10.0,
-        "max_iter": 30,
-        "random_state": 7,
-    }
-    assert estimator.n_iter_.tolist() == [17]
-
-
-def test_without_recorded_parameters_the_estimator_has_scikit_learns_defaults(tmp_path: Path) -> None:
-    save_arrays(tmp_path / "bare.npz", mnist_arrays(), {"kind": "logistic_regression"})
-    params = mnist_estimator(tmp_path / "bare.npz").get_params()
-    assert (params["C"], params["max_iter"], params["random_state"]) == (1.0, 100, None)
+def test_an_unfitted_model_or_another_input_size_is_refused(tmp_path: Path) -> None:
+    wanted = "not a fitted MNIST model (classes_ and 784 input pixels expected)"
+    refused(saved(LogisticRegression(), tmp_path / "unfitted.skops"), wanted)
+    narrow = helpers.hand_digit_model(np.ones((10, 100)), np.zeros(10), np.arange(10))
+    refused(saved(narrow, tmp_path / "narrow.skops"), wanted)
+    control = helpers.hand_digit_model(np.ones((10, 784)), np.zeros(10), np.arange(10))  # 784 pixels: it loads
+    np.testing.assert_array_equal(mnist_models.load(saved(control, tmp_path / "ok.skops")).coef_, control.coef_)

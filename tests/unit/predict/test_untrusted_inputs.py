@@ -10,35 +10,34 @@ from __future__ import annotations
 
 import gzip
 import io
-import json
 import os
+import pickle
 import signal
 import stat
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import helpers
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
 from PIL import Image
+from sklearn.neighbors import KNeighborsClassifier
 
 from pipelib import skops_file
 from pipelib.csv_cells import text_cell
 from pipelib.errors import PipelineError
+from pipelib.mnist import models as mnist_models
 from pipelib.mnist.dataset import mnist_table
-from pipelib.mnist.fitting import LinearModel, save_model
 from pipelib.mnist.idx import write_idx_images
 from pipelib.model_checks import SURVIVAL, check_classes
-from pipelib.modelfile import FIXED_ZIP_TIME, META_KEY
-from pipelib.params import ImageLogisticParams
 from pipelib.plot_csv import write_csv
 from pipelib.predict import digits as digits_module
 
-PARAMS = ImageLogisticParams(C=1.0, max_iter=10, random_state=0, dtype="float64", matrix="dense", n_jobs=1)
 HEADER = "PassengerId,Pclass,Name,Sex,Age,SibSp,Parch,Ticket,Fare,Cabin,Embarked\n"
 PASSENGER = '892,3,"Kelly, Mr. James",male,34.5,0,0,330911,7.8292,,Q\n'
 
@@ -56,13 +55,18 @@ def error_line(capsys: pytest.CaptureFixture[str], status: int, out: Path | None
     return err.strip()
 
 
-@pytest.fixture
-def binary(tmp_path: Path) -> Path:
+def binary_model() -> Any:
     """score = pixel 0 - 100."""
     coef = np.zeros((1, 784))
     coef[0, 0] = 1.0
-    save_model(tmp_path / "binary.npz", LinearModel(coef, np.array([-100.0]), np.array([False, True]), 1), PARAMS, 1)
-    return tmp_path / "binary.npz"
+    return helpers.hand_digit_model(coef, np.array([-100.0]), np.array([False, True]))
+
+
+@pytest.fixture
+def binary(tmp_path: Path) -> Path:
+    """score = pixel 0 - 100."""
+    mnist_models.save(binary_model(), tmp_path / "binary.skops")
+    return tmp_path / "binary.skops"
 
 
 TITANIC_COEF = [0, 0, 0, 0, 0, 0, 0, 0.5, 0, 0, 0, 0]  # 0.5 * female - 0.25
@@ -84,22 +88,11 @@ def pngs(tmp_path: Path) -> Path:
     return directory
 
 
-def raw_model(path: Path, arrays: dict[str, np.ndarray], meta_text: str) -> Path:
-    """A model file as save_arrays lays it out, with any metadata text (even text no json.dumps writes)."""
-    entries = {**arrays, META_KEY: np.array(meta_text)}
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, array in sorted(entries.items()):
-            buffer = io.BytesIO()
-            np.save(buffer, array, allow_pickle=False)
-            archive.writestr(zipfile.ZipInfo(f"{name}.npy", date_time=FIXED_ZIP_TIME), buffer.getvalue())
+def digit_model(path: Path, classes: np.ndarray, coef: np.ndarray | None = None) -> Path:
+    """A softmax-shaped MNIST model file (zero coefficients unless given) with any ``classes``."""
+    coef = np.zeros((len(classes), 784)) if coef is None else coef
+    skops_file.save(helpers.hand_digit_model(coef, np.zeros(len(coef)), classes), path)
     return path
-
-
-def softmax_arrays(classes: np.ndarray) -> dict[str, np.ndarray]:
-    return {"coef": np.zeros((10, 784)), "intercept": np.zeros(10), "classes": classes}
-
-
-MNIST_META = json.dumps({"kind": "logistic_regression"})
 
 
 # --- no cell of a written CSV starts a formula ----------------------------------------------------
@@ -158,13 +151,15 @@ def test_plot_data_and_tables_neutralise_text_but_not_numbers(tmp_path: Path) ->
         np.arange(10, 20),
         np.array([*range(9), -1]),
         np.array(["\ud800", *map(str, range(1, 10))]),
+        np.array([*range(9), 11]),
+        np.arange(10.0),
     ],
-    ids=["formula", "ten-zeros", "not-digits", "negative", "lone-surrogate"],
+    ids=["formula", "ten-zeros", "not-digits", "negative", "lone-surrogate", "eleven", "floats"],
 )
 def test_model_classes_must_be_unique_digits(
     tmp_path: Path, pngs: Path, classes: np.ndarray, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
-    model = raw_model(tmp_path / "m.npz", softmax_arrays(classes), MNIST_META)
+    model = digit_model(tmp_path / "m.skops", classes)
     out = tmp_path / "p.csv"
     line = error_line(capsys, run(monkeypatch, "digits", pngs, "--model", model, "--out", out), out)
     assert line.startswith(f"error: {model}: classes ")
@@ -174,8 +169,7 @@ def test_model_classes_must_be_unique_digits(
 def test_binary_classes_must_be_false_and_true(
     tmp_path: Path, pngs: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
-    arrays = {"coef": np.zeros((1, 784)), "intercept": np.zeros(1), "classes": np.array([True, True])}
-    model = raw_model(tmp_path / "m.npz", arrays, MNIST_META)
+    model = digit_model(tmp_path / "m.skops", np.array([True, True]), np.zeros((1, 784)))
     line = error_line(capsys, run(monkeypatch, "digits", pngs, "--model", model, "--out", tmp_path / "p.csv"))
     assert line == (
         f"error: {model}: classes [True, True] are not expected digits 0-9 (or False, True), "
@@ -301,13 +295,16 @@ def append_gzip_member(path: Path, data: bytes) -> None:
 # --- every failure is one line ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("meta", ["[" * 8_000 + "]" * 8_000, '{"kind": ' + "9" * 5_000 + "}"], ids=["deep", "long"])
-def test_metadata_too_deep_or_too_long_is_one_line(
-    tmp_path: Path, pngs: Path, meta: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+@pytest.mark.parametrize(
+    "schema", [b"[" * 100_000 + b"]" * 100_000, b'{"content": ' + b"9" * 5_000 + b"}"], ids=["deep", "long"]
+)
+def test_a_schema_too_deep_or_a_number_too_long_is_one_line(
+    tmp_path: Path, pngs: Path, schema: bytes, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
-    model = raw_model(tmp_path / "m.npz", softmax_arrays(np.arange(10)), meta)
+    model = tmp_path / "m.skops"
+    model.write_bytes(helpers.crafted_model(binary_model(), {"schema.json": schema}))
     line = error_line(capsys, run(monkeypatch, "digits", pngs, "--model", model, "--out", tmp_path / "p.csv"))
-    assert line.startswith(f"error: {model}: '{META_KEY}' is not a JSON object of at most ")
+    assert line.startswith(f"error: {model}: not a readable model file (")
 
 
 def dds(path: Path) -> Path:
@@ -449,12 +446,12 @@ def test_non_finite_coefficients_are_refused(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture,
 ) -> None:
-    arrays = softmax_arrays(np.arange(10))
-    arrays[array] = arrays[array].copy()
-    arrays[array].flat[3] = bad
-    model = raw_model(tmp_path / "m.npz", arrays, MNIST_META)
+    weights, bias = np.zeros((10, 784)), np.zeros(10)
+    (weights if array == "coef" else bias).flat[3] = bad
+    model = tmp_path / "m.skops"
+    skops_file.save(helpers.hand_digit_model(weights, bias, np.arange(10)), model)
     line = error_line(capsys, run(monkeypatch, "digits", pngs, "--model", model, "--out", tmp_path / "p.csv"))
-    assert line == f"error: {model}: array '{array}' holds NaN or infinite values"
+    assert line == f"error: {model}: array '{array}_' holds NaN or infinite values"
     coef, intercept = list(TITANIC_COEF), -0.25
     if array == "coef":
         coef[7] = bad
@@ -465,6 +462,81 @@ def test_non_finite_coefficients_are_refused(
     (tmp_path / "new.csv").write_text(HEADER + PASSENGER, encoding="utf-8")
     status = run(monkeypatch, "passengers", tmp_path / "new.csv", "--model", titanic, "--out", tmp_path / "p.csv")
     assert error_line(capsys, status) == f"error: {titanic}: array '{array}_' holds NaN or infinite values"
+
+
+def test_a_knn_with_a_nan_training_image_is_refused(
+    tmp_path: Path, pngs: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    """A KNN's stored images decide its predictions as coefficients do: a NaN among them is refused."""
+    pixels, labels = helpers.synthetic_digits(30, seed=2)
+    model = KNeighborsClassifier(n_neighbors=1).fit(pixels.astype(np.float32), labels)
+    model._fit_X[4, 100] = np.nan
+    mnist_models.save(model, tmp_path / "knn.skops")
+    status = run(monkeypatch, "digits", pngs, "--model", tmp_path / "knn.skops", "--out", tmp_path / "p.csv")
+    assert error_line(capsys, status) == f"error: {tmp_path / 'knn.skops'}: array '_fit_X' holds NaN or infinite values"
+
+
+# --- model files: refused before anything is unpacked or run ----------------------------------------
+
+
+def lying_sizes() -> bytes:
+    """The binary model's skops file with its schema.json declaring 1 TiB (its real content follows)."""
+    entries = helpers.skops_entries(binary_model())
+    listed = [
+        (name, helpers.deflate(content), zlib.crc32(content), 2**40 if name == "schema.json" else len(content))
+        for name, content in entries.items()
+    ]
+    return helpers.deflated_zip(listed)
+
+
+def huge_coefficients() -> bytes:
+    """The binary model's skops file with its coef_ entry's header claiming 2**45 float64 values, 8 bytes following."""
+    coef = helpers.array_entry(helpers.skops_entries(binary_model()), "coef_")
+    return helpers.crafted_model(binary_model(), {coef: helpers.npy_header((2**45,)) + bytes(8)})
+
+
+def with_function() -> bytes:
+    """A binary model carrying ``os.system`` as an attribute: skops would load it as a callable."""
+    model = binary_model()
+    model.callback = os.system
+    return helpers.crafted_model(model, {})
+
+
+MODEL_FILES: dict[str, tuple[Callable[[], bytes], str]] = {
+    "pickle": (lambda: pickle.dumps(binary_model()), "refused, a pickle file (expected a skops zip archive)"),
+    "deflate-bomb": (helpers.deflate_bomb, "its entries unpack to 1,677,727,"),
+    "declared-1-tib": (lying_sizes, "its entries unpack to 1,099,511,6"),
+    "npy-2-45-values": (huge_coefficients, "entry '0.npy' is 136 bytes, its header claims 281,474,976,710,784"),
+    "too-many-entries": (
+        lambda: helpers.crafted_model(binary_model(), {f"{index}.bin": b"" for index in range(10_000)}),
+        "10,004 entries, more than the 10,000 a model file may hold",  # schema.json, coef_, intercept_, classes_
+    ),
+    "untrusted-type": (with_function, "refused, it holds the untrusted type posix.system"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MODEL_FILES))
+def test_a_crafted_model_file_is_refused_in_one_line(
+    tmp_path: Path, pngs: Path, case: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    craft, message = MODEL_FILES[case]
+    model = tmp_path / "m.skops"
+    model.write_bytes(craft())
+    out = tmp_path / "p.csv"
+    line = error_line(capsys, run(monkeypatch, "digits", pngs, "--model", model, "--out", out), out)
+    assert line.startswith(f"error: {model}: {message}"), line
+
+
+def test_the_bomb_is_a_well_formed_model_file_but_for_its_size() -> None:
+    """Control: the bomb's entries agree with their headers, so only the bound on unpacked bytes refuses it."""
+    bomb = helpers.deflate_bomb()
+    assert len(bomb) < 2 * 1024**2
+    with zipfile.ZipFile(io.BytesIO(bomb)) as archive:
+        declared = sum(info.file_size for info in archive.infolist())
+        assert declared > mnist_models.MAX_MODEL_BYTES
+        with pytest.raises(PipelineError, match="unpack to"):
+            skops_file._check_archive(archive, "bomb", mnist_models.MAX_MODEL_BYTES)
+        skops_file._check_archive(archive, "bomb", declared)  # headers and sizes agree
 
 
 # --- the output's permissions ----------------------------------------------------------------------
