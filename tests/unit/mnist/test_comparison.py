@@ -4,6 +4,7 @@ McNemar counts against the reference, and the files it reads and writes."""
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +79,47 @@ def test_no_errors_no_largest_confusions() -> None:
     errors = comparison.error_analysis(comparison.confusion(labels, labels))
     assert errors["largest"] == []
     assert errors["precision"] == errors["recall"] == [1.0] * 10
+
+
+def test_error_analysis_counts_ties_and_an_empty_class() -> None:
+    # Digit 9 is absent and never predicted; 2 -> 3 and 4 -> 1 both take half of their row: a tie in share.
+    labels = np.array([0, 0, 0, 0, 2, 2, 4, 4, 1, 3])
+    predicted = np.array([0, 0, 0, 1, 2, 3, 4, 1, 1, 3])
+    errors = comparison.error_analysis(comparison.confusion(labels, predicted))
+    confusion = np.array(errors["confusion"])
+    assert confusion.shape == (10, 10)
+    assert confusion[2, 3] == 1 and confusion[0, 1] == 1 and confusion.trace() == 7
+    assert errors["normalized"][0][1] == 0.25
+    assert [errors["normalized"][digit][digit] for digit in range(10)] == [0.0] * 10
+    assert errors["normalized"][9] == [0.0] * 10  # empty class: a zero row, not NaN
+    assert [(cell["actual"], cell["predicted"], cell["count"], cell["share"]) for cell in errors["largest"]] == [
+        (2, 3, 1, 0.5),
+        (4, 1, 1, 0.5),
+        (0, 1, 1, 0.25),
+    ]
+    assert errors["recall"][9] == 0.0 and errors["precision"][9] == 0.0 and errors["support"][9] == 0
+    assert errors["precision"][1] == pytest.approx(1 / 3)  # predicted 1 three times, right once
+    assert errors["recall"][0] == 0.75
+
+
+def test_error_analysis_keeps_the_five_largest_shares() -> None:
+    # Six wrong cells: 7 -> 1 (the only 7: share 1), 8 -> 3 (1 of 2), 6 -> 0 (1 of 3), 2 -> 5 (1 of 4),
+    # 4 -> 9 (1 of 5), 0 -> 6 (1 of 8): the sixth, smallest, is left out.
+    pairs = [(7, 1), (8, 8), (8, 3), *[(6, 6)] * 2, (6, 0), *[(2, 2)] * 3, (2, 5), *[(4, 4)] * 4, (4, 9)]
+    pairs += [*[(0, 0)] * 7, (0, 6)]
+    labels, predicted = (np.array(column) for column in zip(*pairs, strict=True))
+    errors = comparison.error_analysis(comparison.confusion(labels, predicted))
+    assert [(cell["actual"], cell["predicted"], cell["count"], cell["share"]) for cell in errors["largest"]] == [
+        (7, 1, 1, 1.0),
+        (8, 3, 1, 0.5),
+        (6, 0, 1, pytest.approx(1 / 3)),
+        (2, 5, 1, 0.25),
+        (4, 9, 1, 0.2),
+    ]
+    assert errors["normalized"][7] == [0.0, 1.0] + [0.0] * 8  # a digit seen once, and wrong
+    assert errors["normalized"][0][6] == 0.125
+    assert errors["support"] == [8, 0, 4, 0, 5, 0, 3, 1, 2, 0]
+    assert errors["precision"][1] == 0.0 and errors["precision"][8] == 1.0  # 1 predicted once, wrongly; 8 once, rightly
 
 
 # --- compare ----------------------------------------------------------------------------------------
@@ -219,6 +261,25 @@ def test_bad_test_predictions_are_refused_in_one_line(tmp_path: Path, text: str,
         comparison.read_test_predictions(path)
     assert str(error.value).startswith(f"{path}: {message}")
     assert "\n" not in str(error.value)
+
+
+def test_test_predictions_bounds_and_an_empty_file(tmp_path: Path) -> None:
+    path = tmp_path / "p.csv"
+    path.write_text("label,softmax,softmax_augmented\n0,9,0\n9,0,9\n", encoding="utf-8")
+    assert {name: column.tolist() for name, column in comparison.read_test_predictions(path).items()} == {
+        "label": [0, 9],
+        "softmax": [9, 0],
+        "softmax_augmented": [0, 9],
+    }
+    path.write_text("label,softmax,softmax_augmented\n", encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # numpy: "input contained no data"
+        empty = comparison.read_test_predictions(path)
+    assert [(name, column.shape) for name, column in empty.items()] == [
+        ("label", (0,)),
+        ("softmax", (0,)),
+        ("softmax_augmented", (0,)),
+    ]
 
 
 def test_missing_test_predictions_are_refused(tmp_path: Path) -> None:
