@@ -12,6 +12,7 @@ import helpers
 import numpy as np
 import pytest
 
+from pipelib import metrics
 from pipelib.errors import PipelineError
 from pipelib.mnist import comparison, predictions
 from pipelib.params import BinaryEvaluateParams, MnistModelEntry, load_params
@@ -171,6 +172,7 @@ def test_compare_accuracies_and_mcnemar_against_the_reference() -> None:
     for name, accuracy in (("knn", 0.7), ("softmax_augmented", 0.8)):
         low, high = details["models"][name]["test_accuracy_interval"]
         assert 0.0 <= low < accuracy < high <= 1.0
+    assert set(details) == set(metrics.MNIST_MODELS_DETAIL_KEYS)  # what the report reads
     # the error analysis is the reference's: its two errors, both 8 and 9 read as 0
     largest = details["error_analysis"]["largest"]
     assert [(cell["actual"], cell["predicted"], cell["share"]) for cell in largest] == [(8, 0, 1.0), (9, 0, 1.0)]
