@@ -833,7 +833,13 @@ def test_a_new_mnist_entry_needs_only_its_lines(tmp_path: Path) -> None:
         (
             "mnist.models.Knn",
             KNN,
-            "'mnist.models' has the name 'Knn': a name is lower-case letters, digits and _ (it names files)",
+            "'mnist.models' has the name 'Knn': a name is lower-case letters, digits and _ (it names files), not label",
+        ),
+        (
+            "mnist.models.label",  # it would overwrite the true digits in reports/mnist_test_predictions.csv
+            KNN,
+            "'mnist.models' has the name 'label': a name is lower-case letters, digits and _ (it names files), "
+            "not label",
         ),
         ("mnist.models.knn", [1], "'mnist.models.knn' must be a mapping, got list"),
         (
