@@ -212,7 +212,7 @@ class MnistParams(Section):
     @field_validator("models")
     @classmethod
     def _names(cls, models: dict[str, MnistModelEntry]) -> dict[str, MnistModelEntry]:
-        return _check_names(models)
+        return _check_names(models, ("label",))  # the test predictions CSV's column of true digits
 
     @field_validator("evaluate")
     @classmethod

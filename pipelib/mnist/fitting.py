@@ -164,8 +164,14 @@ PROJECT_FIT_PARAMS = {"C", "max_iter", "random_state"}  # what the project's L-B
 
 
 def uses_project_fit(entry: MnistModelEntry) -> bool:
-    """Whether the project's L-BFGS fits this entry (a LogisticRegression asking for nothing it lacks)."""
-    return entry.estimator == LOGISTIC and set(entry.params) <= PROJECT_FIT_PARAMS
+    """Whether the project's L-BFGS fits this entry (a LogisticRegression asking for nothing it lacks).
+
+    scikit-learn also takes C = inf and max_iter 0, which LogisticParams refuses: its own fit takes those.
+    """
+    if entry.estimator != LOGISTIC or not set(entry.params) <= PROJECT_FIT_PARAMS:
+        return False
+    estimator = estimator_class(entry.estimator)(**entry.params)
+    return bool(np.isfinite(estimator.C)) and estimator.max_iter >= 1
 
 
 def fit(entry: MnistModelEntry, pixels: np.ndarray, labels: np.ndarray, name: str) -> Any:

@@ -18,17 +18,14 @@ from pipelib.mnist.evaluation import (
     BaselineEvaluation,
     BinaryEvaluation,
     Checks,
-    ErrorAnalysis,
     MnistEvaluation,
-    SoftmaxEvaluation,
     TargetPoint,
     Walkthrough,
-    analyse_errors,
     evaluate_baseline,
     evaluate_binary,
 )
 from pipelib.mnist.sweep import ModelResult, Point
-from pipelib.stats import McNemar, mcnemar_exact
+from pipelib.stats import McNemar
 from pipelib.titanic.evaluation import DataSummary, TitanicEvaluation
 from pipelib.titanic.evaluation import ModelResult as TitanicModelResult
 
@@ -51,14 +48,9 @@ def result() -> MnistEvaluation:
     return MnistEvaluation(
         binary=evaluate_binary(FOLD, TARGET, SCORE, Counts(tn=2, fp=0, fn=1, tp=1), 0.0, 0.9),
         baseline=evaluate_baseline(TARGET, 2, labels == 5),
-        softmax=SoftmaxEvaluation(np.array([5, 3, 3, 0]), 0.75, 100, (0.5, 1.0), [5, 0]),
-        softmax_augmented=SoftmaxEvaluation(np.array([5, 3, 5, 0]), 1.0, 100, (1.0, 1.0), [5, 0]),
-        test_labels=labels,
         roc=(np.array([0.0, 1.0]), np.array([0.0, 1.0])),
         walkthrough=Walkthrough(1, 9, False, 0.8, True, 0.2, [(0.0, True), (0.5, False)]),
-        checks=Checks((10, 784), (30, 784), [True, False, False]),
-        errors=analyse_errors(labels, np.array([5, 3, 5, 0])),
-        mcnemar=mcnemar_exact(np.array([1, 1, 0, 1], bool), np.array([1, 1, 1, 1], bool)),
+        checks=Checks((10, 784), [True, False, False]),
         cv_predicted=SCORE > 0,
         binary_target=TARGET,
         positive_digit=5,
@@ -73,7 +65,7 @@ def test_headline_holds_exactly_the_declared_keys(result: MnistEvaluation) -> No
     assert headline["binary"]["cv_fold_accuracy_mean"] == pytest.approx((1 / 3 + 1) / 2)
     assert headline["binary"]["test_recall"] == 0.5
     assert headline["baseline"] == {"cv_accuracy": 0.5, "test_accuracy": 0.5}
-    assert headline["softmax_augmented"] == {"test_accuracy": 1.0}
+    assert set(headline) == {"binary", "baseline"}  # the registry's models: metrics/mnist_models.json
 
 
 def test_details_hold_folds_and_counts(result: MnistEvaluation) -> None:
@@ -82,7 +74,6 @@ def test_details_hold_folds_and_counts(result: MnistEvaluation) -> None:
     assert details["binary"]["cv_confusion"] == {"tn": 2, "fp": 1, "fn": 1, "tp": 2}
     assert details["baseline"]["cv_confusion"] == {"tn": 3, "fp": 0, "fn": 3, "tp": 0}
     assert details["binary"]["pr_curve"] == {"precisions": 7, "thresholds": 6}
-    assert details["comparison"]["mcnemar"]["only_softmax_augmented_right"] == 1
     assert details["binary"]["walkthrough"]["decisions"] == [
         {"threshold": 0.0, "predicted": True},
         {"threshold": 0.5, "predicted": False},
@@ -137,7 +128,10 @@ def test_file_names_are_those_dvc_yaml_declares() -> None:
         "metrics/titanic.json",
         "reports/titanic_details.json",
     )
-    assert metrics.MNIST_TEST_PREDICTIONS == "reports/mnist_test_predictions.csv"
+    assert (metrics.MNIST_MODELS_METRICS, metrics.MNIST_MODELS_DETAILS) == (
+        "metrics/mnist_models.json",
+        "reports/mnist_models.json",
+    )
     assert metrics.SWEEP_METRICS == "metrics/sweep.json"
     assert metrics.RATES == ("accuracy", "precision", "recall", "f1")
 
@@ -157,8 +151,6 @@ def test_declared_keys_written_out() -> None:
         "binary.test_f1",
         "baseline.cv_accuracy",
         "baseline.test_accuracy",
-        "softmax.test_accuracy",
-        "softmax_augmented.test_accuracy",
     )
     assert metrics.TITANIC_MODEL_HEADLINE == (
         "train_accuracy",
@@ -183,13 +175,9 @@ def test_declared_keys_written_out() -> None:
         "binary.calibration",
         "binary.test_accuracy_interval",
         "binary.walkthrough",
-        "softmax.test_accuracy_interval",
-        "softmax.first_train_predictions",
-        "softmax_augmented.test_accuracy_interval",
         "checks",
-        "error_analysis",
-        "comparison",
     )
+    assert metrics.MNIST_MODELS_DETAIL_KEYS == ("reference", "n_test", "models", "error_analysis")
     assert metrics.TITANIC_DETAIL_KEYS == (
         "titanic.reference",
         "titanic.n_rows",
@@ -222,7 +210,7 @@ def test_declared_keys_written_out() -> None:
 
 
 def hand_made(at_target: TargetPoint, fold_accuracies: list[float]) -> MnistEvaluation:
-    """An evaluation typed in field by field (two digits in the error analysis, for brevity)."""
+    """An evaluation typed in field by field."""
     binary = BinaryEvaluation(
         threshold=0.5,
         fold_accuracies=fold_accuracies,
@@ -237,21 +225,9 @@ def hand_made(at_target: TargetPoint, fold_accuracies: list[float]) -> MnistEval
     return MnistEvaluation(
         binary=binary,
         baseline=BaselineEvaluation([0.5, 1.0], Counts(tn=6, fp=0, fn=2, tp=0), Counts(tn=7, fp=0, fn=1, tp=0)),
-        softmax=SoftmaxEvaluation(np.array([5, 0]), 0.75, 100, (0.5, 1.0), [5, 0, 4]),
-        softmax_augmented=SoftmaxEvaluation(np.array([5, 0]), 0.875, 87, (0.75, 1.0), [5, 0, 9]),
-        test_labels=np.array([5, 0]),
         roc=(np.array([0.0, 1.0]), np.array([0.0, 1.0])),
         walkthrough=Walkthrough(48, 9, False, 1.5, True, 0.25, [(0.5, False), (0.125, True)]),
-        checks=Checks((70, 784), (300, 784), [True, False, False]),
-        errors=ErrorAnalysis(
-            np.array([[2, 1], [0, 3]]),
-            np.array([[0.0, 1 / 3], [0.0, 0.0]]),
-            [1.0, 0.75],
-            [2 / 3, 1.0],
-            [3, 3],
-            [(0, 1, 1, 1 / 3)],
-        ),
-        mcnemar=McNemar(3, 1, 0.625),  # two-sided binomial: 2 * (1 + 4) / 16
+        checks=Checks((70, 784), [True, False, False]),
         cv_predicted=np.array([True, False]),
         binary_target=np.array([True, False]),
         positive_digit=7,
@@ -277,8 +253,6 @@ def test_mnist_headline_written_out() -> None:
             "test_f1": 1.0,
         },
         "baseline": {"cv_accuracy": 0.75, "test_accuracy": 0.875},
-        "softmax": {"test_accuracy": 0.75},
-        "softmax_augmented": {"test_accuracy": 0.875},
     }
 
 
@@ -326,33 +300,7 @@ def test_mnist_details_written_out() -> None:
             "test_recall": 0.0,
             "test_f1": 0.0,
         },
-        "softmax": {"n_iter": 100, "test_accuracy_interval": [0.5, 1.0], "first_train_predictions": [5, 0, 4]},
-        "softmax_augmented": {
-            "n_iter": 87,
-            "test_accuracy_interval": [0.75, 1.0],
-            "first_train_predictions": [5, 0, 9],
-        },
-        "checks": {
-            "data_shape": [70, 784],
-            "augmented_shape": [300, 784],
-            "first_binary_predictions": [True, False, False],
-        },
-        "error_analysis": {
-            "confusion": [[2, 1], [0, 3]],
-            "normalized": [[0.0, 0.333333], [0.0, 0.0]],  # six decimals
-            "precision": [1.0, 0.75],
-            "recall": [2 / 3, 1.0],
-            "support": [3, 3],
-            "largest": [{"actual": 0, "predicted": 1, "count": 1, "share": 1 / 3}],
-        },
-        "comparison": {
-            "mcnemar": {
-                "models": ["softmax", "softmax_augmented"],
-                "only_softmax_right": 3,
-                "only_softmax_augmented_right": 1,
-                "p_value": 0.625,
-            }
-        },
+        "checks": {"data_shape": [70, 784], "first_binary_predictions": [True, False, False]},
     }
 
 

@@ -21,11 +21,12 @@ from pydantic import Field, ValidationError
 
 from pipelib.errors import PipelineError
 from pipelib.params import (
-    ImageLogisticParams,
+    MnistModelEntry,
     Params,
     Section,
     allowed,
     load_params,
+    registry_entry,
     require_fold_count,
     require_row_below,
 )
@@ -62,7 +63,8 @@ def dotted_keys(mapping: dict[str, Any], prefix: str = "") -> list[str]:
     hyperparameters are the user's choice, so only an entry's own keys are listed)."""
     found = []
     for key, value in mapping.items():
-        if prefix + key not in ("titanic.models",) and not prefix.startswith("titanic.models."):
+        registries = ("titanic.models", "mnist.models")
+        if prefix + key not in registries and not prefix.startswith(tuple(f"{name}." for name in registries)):
             found.append(prefix + key)
         if isinstance(value, dict) and key != "params":
             found += dotted_keys(value, f"{prefix}{key}.")
@@ -72,12 +74,13 @@ def dotted_keys(mapping: dict[str, Any], prefix: str = "") -> list[str]:
 def test_repo_params_load() -> None:
     params = load_params(REPO_PARAMS)
     assert isinstance(params, Params)
-    assert isinstance(params.mnist.softmax, ImageLogisticParams)
+    assert isinstance(params.mnist.models["softmax"], MnistModelEntry)
     assert isinstance(params.mnist.binary.C, float)
     assert params.mnist.positive_digit == 5
     assert params.mnist.shuffle.seed == 42
     assert params.mnist.binary.cv_folds == 3
-    assert params.mnist.softmax.C == 10.0
+    assert params.mnist.models["softmax"].params == {"C": 10.0, "max_iter": 100, "random_state": 0}
+    assert params.mnist.evaluate.reference == "softmax_augmented"
     assert params.mnist.augment.shifts == [[1, 0], [-1, 0], [0, 1], [0, -1]]
     assert params.titanic.source.url.startswith("https://")
     assert params.titanic.cv_folds == 10
@@ -91,23 +94,28 @@ def test_params_are_read_only() -> None:
 
 
 def test_edited_values_are_read(tmp_path: Path) -> None:
-    params = load_params(write_params(tmp_path, {"mnist.n_train": 400, "mnist.softmax.C": 3, "titanic.cv_folds": 3}))
+    updates = {"mnist.n_train": 400, "mnist.binary.C": 3, "titanic.cv_folds": 3, "mnist.models.softmax.params.C": 3.0}
+    params = load_params(write_params(tmp_path, updates))
     assert params.mnist.n_train == 400
-    assert params.mnist.softmax.C == 3.0
-    assert isinstance(params.mnist.softmax.C, float)  # an integer is stored as the float it stands for
-    assert params.mnist.softmax_augmented.C == 10.0
+    assert params.mnist.binary.C == 3.0
+    assert isinstance(params.mnist.binary.C, float)  # an integer is stored as the float it stands for
+    assert params.mnist.models["softmax"].params["C"] == 3.0
+    assert params.mnist.models["softmax_augmented"].params["C"] == 10.0
     assert params.titanic.cv_folds == 3
 
 
 @pytest.mark.parametrize(("text", "expected"), [("1e-3", 0.001), ("1E-3", 0.001), ("1.0e-3", 0.001), ("2e2", 200.0)])
 def test_exponent_notation_is_a_number(tmp_path: Path, text: str, expected: float) -> None:
-    """YAML 1.1 (PyYAML) reads ``1e-3`` as a string; DVC (YAML 1.2) and we read it as a number."""
+    """YAML 1.1 (PyYAML) reads ``1e-3`` as a string; DVC (YAML 1.2) and we read it as a number, in a section
+    and in a registry entry's hyperparameters (scikit-learn would refuse the string)."""
     source = REPO_PARAMS.read_text(encoding="utf-8")
-    assert source.count("    C: 10.0\n") == 2
-    path = write_text(tmp_path, source.replace("    C: 10.0\n", f"    C: {text}\n", 1))
-    params = load_params(path)
-    assert expected == params.mnist.softmax.C
-    assert params.mnist.softmax_augmented.C == 10.0
+    assert source.count("    C: 1.0\n") == 1
+    assert source.count("{C: 10.0, ") == 2
+    source = source.replace("    C: 1.0\n", f"    C: {text}\n").replace("{C: 10.0, ", f"{{C: {text}, ", 1)
+    params = load_params(write_text(tmp_path, source))
+    assert expected == params.mnist.binary.C
+    assert expected == params.mnist.models["softmax"].params["C"]
+    assert params.mnist.models["softmax_augmented"].params["C"] == 10.0
 
 
 # --- every key is required: params.yaml is the one place values live --------------------------------
@@ -130,7 +138,11 @@ def test_every_key_is_required(tmp_path: Path, key: str) -> None:
     [
         ("mnist.binary.C", "params.yaml: missing key 'mnist.binary.C' (a number > 0)"),
         ("mnist.n_train", "params.yaml: missing key 'mnist.n_train' (an integer >= 1)"),
-        ("mnist.softmax.dtype", "params.yaml: missing key 'mnist.softmax.dtype' (float32 or float64)"),
+        ("mnist.models.softmax.dtype", "params.yaml: missing key 'mnist.models.softmax.dtype' (float32 or float64)"),
+        (
+            "mnist.evaluate.reference",
+            "params.yaml: missing key 'mnist.evaluate.reference' (the name of an mnist.models entry)",
+        ),
         (
             "mnist.augment.shifts",
             "params.yaml: missing key 'mnist.augment.shifts' (a list of [dx, dy] integer pairs with |dx|, |dy| < 28)",
@@ -182,8 +194,8 @@ ACCEPTED: list[tuple[str, Any]] = [
     ("mnist.evaluate.target_precision", 1.0),
     ("mnist.evaluate.target_precision", 1e-9),
     ("mnist.binary.n_jobs", 64),
-    ("mnist.softmax.n_jobs", 1),
-    ("mnist.softmax_augmented.n_jobs", 64),
+    ("mnist.models.softmax.n_jobs", 1),
+    ("mnist.models.softmax_augmented.n_jobs", 64),
     ("mnist.augment.shifts", [[27, -27], [-27, 27]]),
     ("mnist.augment.shifts", []),
     ("mnist.figures.shift_example_pixels", 1),
@@ -200,8 +212,11 @@ ACCEPTED: list[tuple[str, Any]] = [
     ("mnist.openml.version", 1),
     ("titanic.evaluate.top_n", 1),
     ("titanic.source.url", "https://example.com/"),
-    ("mnist.softmax.dtype", "float32"),
-    ("mnist.softmax.matrix", "dense"),
+    ("mnist.models.softmax.dtype", "float32"),
+    ("mnist.models.knn.matrix", "sparse"),
+    ("mnist.models.knn.train", "train_shuffled"),
+    ("mnist.models.knn_augmented.train", "train"),
+    ("mnist.evaluate.reference", "knn"),
     ("mnist.evaluate.walkthrough_row", 0),
     ("mnist.evaluate.calibration_bins", 2),
     ("mnist.evaluate.calibration_bins", 1000),
@@ -233,7 +248,7 @@ def test_value_at_bound_is_accepted(tmp_path: Path, key: str, value: Any) -> Non
     params = load_params(write_params(tmp_path, {key: value}))
     read: Any = params
     for name in key.split("."):
-        read = getattr(read, name)
+        read = read[name] if isinstance(read, dict) else getattr(read, name)
     assert read == value
     assert type(read) is type(value)
 
@@ -254,7 +269,12 @@ REFUSED: list[tuple[str, Any, str]] = [
     ("mnist.evaluate.target_precision", 0, "'mnist.evaluate.target_precision' must be a number in (0, 1], got 0.0"),
     ("mnist.binary.n_jobs", 65, "'mnist.binary.n_jobs' must be an integer in [1, 64], got 65"),
     ("mnist.binary.n_jobs", 0, "'mnist.binary.n_jobs' must be an integer in [1, 64], got 0"),
-    ("mnist.softmax_augmented.n_jobs", 65, "'mnist.softmax_augmented.n_jobs' must be an integer in [1, 64], got 65"),
+    (
+        "mnist.models.softmax_augmented.n_jobs",
+        65,
+        "'mnist.models.softmax_augmented.n_jobs' must be an integer in [1, 64], got 65",
+    ),
+    ("mnist.models.knn.n_jobs", 0, "'mnist.models.knn.n_jobs' must be an integer in [1, 64], got 0"),
     (
         "mnist.augment.shifts",
         [[28, 0]],
@@ -314,14 +334,13 @@ REFUSED: list[tuple[str, Any, str]] = [
     ("mnist.binary.C", 0, "'mnist.binary.C' must be a number > 0, got 0.0"),
     ("mnist.binary.C", -1.5, "'mnist.binary.C' must be a number > 0, got -1.5"),
     ("mnist.binary.C", float("inf"), "'mnist.binary.C' must be a number > 0, got inf"),
-    ("mnist.softmax.C", "ten", "'mnist.softmax.C' must be a number > 0, got 'ten'"),
-    ("mnist.softmax_augmented.C", None, "'mnist.softmax_augmented.C' must be a number > 0, got None"),
-    ("mnist.softmax.max_iter", 0, "'mnist.softmax.max_iter' must be an integer >= 1, got 0"),
-    ("mnist.softmax.max_iter", 2.5, "'mnist.softmax.max_iter' must be an integer >= 1, got 2.5"),
+    ("mnist.binary.max_iter", 0, "'mnist.binary.max_iter' must be an integer >= 1, got 0"),
+    ("mnist.binary.max_iter", 2.5, "'mnist.binary.max_iter' must be an integer >= 1, got 2.5"),
     ("mnist.binary.max_iter", False, "'mnist.binary.max_iter' must be an integer >= 1, got False"),
     ("mnist.binary.random_state", -1, "'mnist.binary.random_state' must be an integer >= 0, got -1"),
-    ("mnist.softmax.dtype", "float16", "'mnist.softmax.dtype' must be float32 or float64, got 'float16'"),
-    ("mnist.softmax.matrix", "csc", "'mnist.softmax.matrix' must be sparse or dense, got 'csc'"),
+    ("mnist.models.softmax.dtype", "float16", "'mnist.models.softmax.dtype' must be float32 or float64, got 'float16'"),
+    ("mnist.models.softmax.matrix", "csc", "'mnist.models.softmax.matrix' must be sparse or dense, got 'csc'"),
+    ("mnist.models.knn.train", "test", "'mnist.models.knn.train' must be train or train_shuffled, got 'test'"),
     ("mnist.n_train", 0, "'mnist.n_train' must be an integer >= 1, got 0"),
     ("mnist.n_train", True, "'mnist.n_train' must be an integer >= 1, got True"),
     ("mnist.n_train", 100.0, "'mnist.n_train' must be an integer >= 1, got 100.0"),
@@ -432,8 +451,8 @@ def test_bad_value_is_refused_naming_key(tmp_path: Path, key: str, value: Any, e
         ),
         (
             "mnist.extra",
-            "unknown key 'mnist.extra' (allowed: openml, n_train, positive_digit, augment, shuffle, binary, softmax, "
-            "softmax_augmented, evaluate, figures, sweep)",
+            "unknown key 'mnist.extra' (allowed: openml, n_train, positive_digit, augment, shuffle, binary, models, "
+            "evaluate, figures, sweep)",
         ),
         ("bogus", "unknown key 'bogus' (allowed: mnist, titanic)"),
     ],
@@ -746,3 +765,107 @@ def test_a_new_entry_needs_only_its_lines(tmp_path: Path) -> None:
 )
 def test_a_bad_registry_entry_is_refused_in_one_line(tmp_path: Path, key: str, value: Any, expected: str) -> None:
     assert refusal(write_params(tmp_path, {key: value})) == f"params.yaml: {expected}"
+
+
+# --- the MNIST model registry -----------------------------------------------------------------------
+
+KNN = {
+    "estimator": "sklearn.neighbors.KNeighborsClassifier",
+    "params": {"n_neighbors": 3},
+    "train": "train",
+    "dtype": "float32",
+    "matrix": "dense",
+    "n_jobs": 1,
+}
+
+
+def test_the_mnist_registry_holds_the_seeds_models_and_the_books_knn() -> None:
+    mnist = load_params(REPO_PARAMS).mnist
+    models = mnist.models
+    assert list(models) == ["softmax", "softmax_augmented", "knn", "knn_augmented"]
+    seed = {"C": 10.0, "max_iter": 100, "random_state": 0}  # the seed's LogisticRegression
+    assert models["softmax"].params == models["softmax_augmented"].params == seed
+    assert [models[name].train for name in models] == ["train", "train_shuffled", "train", "train_shuffled"]
+    for name in ("knn", "knn_augmented"):
+        assert models[name].estimator == "sklearn.neighbors.KNeighborsClassifier"
+        assert models[name].params == {"n_neighbors": 4, "weights": "distance"}  # the book's grid search
+    assert mnist.evaluate.reference == "softmax_augmented"
+
+
+def test_a_new_mnist_entry_needs_only_its_lines(tmp_path: Path) -> None:
+    params = load_params(write_params(tmp_path, {"mnist.models.knn3": KNN}))
+    assert params.mnist.models["knn3"].params == {"n_neighbors": 3}
+    assert list(params.mnist.models)[-1] == "knn3"
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        (
+            "mnist.models.softmax.params",
+            {"C": "ten"},
+            "'mnist.models.softmax.params' refused by scikit-learn: The 'C' parameter of LogisticRegression must be "
+            "a float in the range (0.0, inf]. Got 'ten' instead.",
+        ),
+        (
+            "mnist.models.knn.params",
+            {"n_neigbors": 4},
+            "'mnist.models.knn.params' refused by scikit-learn: KNeighborsClassifier.__init__() got an unexpected "
+            "keyword argument 'n_neigbors'",
+        ),
+        (
+            "mnist.models.knn.estimator",
+            "sklearn.neighbors.KNeighborsRegressor",
+            "'mnist.models.knn.estimator' must name a classifier of sklearn.neighbors, "
+            "got 'sklearn.neighbors.KNeighborsRegressor'",
+        ),
+        (
+            "mnist.models.knn.estimator",
+            "sklearn.naive_bayes.GaussianNB",
+            f"'mnist.models.knn.estimator' must be an import path {ALLOWED_PATHS}, "
+            "got 'sklearn.naive_bayes.GaussianNB'",
+        ),
+        (
+            "mnist.models.knn.preprocess",
+            [],
+            "unknown key 'mnist.models.knn.preprocess' (allowed: estimator, params, train, dtype, matrix, n_jobs)",
+        ),
+        (
+            "mnist.models.Knn",
+            KNN,
+            "'mnist.models' has the name 'Knn': a name is lower-case letters, digits and _ (it names files), not label",
+        ),
+        (
+            "mnist.models.label",  # it would overwrite the true digits in reports/mnist_test_predictions.csv
+            KNN,
+            "'mnist.models' has the name 'label': a name is lower-case letters, digits and _ (it names files), "
+            "not label",
+        ),
+        ("mnist.models.knn", [1], "'mnist.models.knn' must be a mapping, got list"),
+        (
+            "mnist.evaluate.reference",
+            "forest",
+            "'mnist.evaluate' has reference 'forest', not one of mnist.models "
+            "(softmax, softmax_augmented, knn, knn_augmented)",
+        ),
+        ("mnist.models", {}, "'mnist.models' must be a valid value, got {}"),
+    ],
+)
+def test_a_bad_mnist_registry_entry_is_refused_in_one_line(tmp_path: Path, key: str, value: Any, expected: str) -> None:
+    assert refusal(write_params(tmp_path, {key: value})) == f"params.yaml: {expected}"
+
+
+def test_the_titanic_baseline_names_are_free_in_the_mnist_registry(tmp_path: Path) -> None:
+    """Only the Titanic registry has baselines beside its models."""
+    params = load_params(write_params(tmp_path, {"mnist.models.always_died": KNN}))
+    assert "always_died" in params.mnist.models
+
+
+def test_registry_entry_names_a_missing_entry() -> None:
+    models = load_params(REPO_PARAMS).mnist.models
+    assert registry_entry(models, "knn", "mnist.models") is models["knn"]
+    with pytest.raises(PipelineError) as error:
+        registry_entry(models, "forest", "mnist.models")
+    assert str(error.value) == (
+        "params.yaml: no entry 'forest' in mnist.models (softmax, softmax_augmented, knn, knn_augmented)"
+    )

@@ -37,8 +37,6 @@ MNIST: dict[str, Any] = {
         "test_f1": 0.87,
     },
     "baseline": {"cv_accuracy": 0.9, "test_accuracy": 0.9108},
-    "softmax": {"test_accuracy": 0.9243},
-    "softmax_augmented": {"test_accuracy": 0.93},
 }
 
 MNIST_DETAILS: dict[str, Any] = {
@@ -81,27 +79,57 @@ MNIST_DETAILS: dict[str, Any] = {
         "test_precision": 0.0,
         "test_recall": 0.0,
     },
-    "softmax": {
-        "first_train_predictions": [5, 0, 4, 1, 9, 2, 1, 3, 1, 4],
-        "test_accuracy_interval": [0.9192, 0.929205],
+    "checks": {"data_shape": [70000, 784], "first_binary_predictions": [True, False, False]},
+}
+
+LOGISTIC, KNN = "sklearn.linear_model.LogisticRegression", "sklearn.neighbors.KNeighborsClassifier"
+SOFTMAX_FIRST = [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]
+MNIST_MODELS: dict[str, Any] = {  # metrics/mnist_models.json and reports/mnist_models.json
+    "headline": {
+        "softmax": {"test_accuracy": 0.9243},
+        "softmax_augmented": {"test_accuracy": 0.93},
+        "knn": {"test_accuracy": 0.9714},
     },
-    "softmax_augmented": {"test_accuracy_interval": [0.9229975, 0.9328]},
-    "checks": {
-        "data_shape": [70000, 784],
-        "first_binary_predictions": [True, False, False],
-        "augmented_shape": [300000, 784],
-    },
-    "error_analysis": {
-        "precision": [0.95, 0.5],
-        "recall": [0.9, 0.25],
-        "support": [1000, 4],
-        "largest": [
-            {"actual": 1, "predicted": 0, "count": 3, "share": 0.75},
-            {"actual": 0, "predicted": 1, "count": 100, "share": 0.1},
-        ],
-    },
-    "comparison": {
-        "mcnemar": {"only_softmax_right": 122, "only_softmax_augmented_right": 158, "p_value": 0.03628128297625713}
+    "details": {
+        "reference": "softmax_augmented",
+        "n_test": 10000,
+        "models": {
+            "softmax": {
+                "estimator": LOGISTIC,
+                "train": "train",
+                "train_rows": 60000,
+                "n_iter": 100,
+                "first_train_predictions": SOFTMAX_FIRST,
+                "test_accuracy_interval": [0.9192, 0.929205],
+                "mcnemar_vs_reference": {"only_this_right": 122, "only_reference_right": 158, "p_value": 0.036281},
+            },
+            "softmax_augmented": {
+                "estimator": LOGISTIC,
+                "train": "train_shuffled",
+                "train_rows": 300000,
+                "n_iter": 100,
+                "first_train_predictions": [5, 0, 4, 1, 9, 2, 1, 3, 1, 4],
+                "test_accuracy_interval": [0.9229975, 0.9328],
+                "mcnemar_vs_reference": {"only_this_right": 0, "only_reference_right": 0, "p_value": 1.0},
+            },
+            "knn": {
+                "estimator": KNN,
+                "train": "train",
+                "train_rows": 60000,
+                "first_train_predictions": [5, 0, 4, 1, 9, 2, 1, 3, 1, 4],
+                "test_accuracy_interval": [0.968, 0.9747],
+                "mcnemar_vs_reference": {"only_this_right": 512, "only_reference_right": 77, "p_value": 1.5e-80},
+            },
+        },
+        "error_analysis": {
+            "precision": [0.95, 0.5],
+            "recall": [0.9, 0.25],
+            "support": [1000, 4],
+            "largest": [
+                {"actual": 1, "predicted": 0, "count": 3, "share": 0.75},
+                {"actual": 0, "predicted": 1, "count": 100, "share": 0.1},
+            ],
+        },
     },
 }
 
@@ -219,7 +247,7 @@ notebook's printed text; — where the seed printed nothing.
 | precision-recall curve: precisions | 61,001 | 59897 | +1,104 |
 | precision-recall curve: thresholds | 59,897 | 59896 | +1 |
 | softmax test accuracy | 0.9243 | 0.9243 | 0 |
-| softmax test accuracy, shift-augmented | 0.93 | 0.9279 | +0.0021 |
+| softmax_augmented test accuracy | 0.93 | 0.9279 | +0.0021 |
 
 | confusion matrix `[[TN, FP], [FN, TP]]` | this run | seed (printed) |
 | --- | --- | --- |
@@ -276,8 +304,24 @@ target precision (the x range is where the curves change; scores run far beyond 
 
 ![original, shifted down, shifted left](../plots/figures/shifted_digit.png)"""
 
+EXPECTED_MODELS = """\
+### Every model (`mnist.models`)
+
+Test accuracy on the 10,000 test images with its bootstrap 95% interval (`mnist.evaluate.bootstrap_samples` \
+resamples, seed `mnist.evaluate.bootstrap_seed`), and McNemar's exact test against the reference model \
+softmax_augmented on the same images: how many images only this model gets right, how many only the reference \
+does, and the p-value (below 0.05: a difference beyond what chance alone gives).
+
+| model | estimator | trained on (images) | test accuracy | 95% interval | only this / only reference right \
+| McNemar p |
+| --- | --- | --- | --- | --- | --- | --- |
+| softmax | LogisticRegression | train (60,000) | 0.9243 | [0.9192, 0.9292] | 122 / 158 | 0.03628 |
+| **softmax_augmented** (reference) | LogisticRegression | train_shuffled (300,000) | 0.9300 | [0.9230, 0.9328] \
+| — | — |
+| knn | KNeighborsClassifier | train (60,000) | 0.9714 | [0.9680, 0.9747] | 512 / 77 | 1.5e-80 |"""
+
 EXPECTED_ERRORS = """\
-### Error analysis (test set, softmax on the augmented set)
+### Error analysis (test set, the reference model softmax_augmented)
 
 The confusion matrix with each row divided by its digit's number of test images and the diagonal zeroed, as \
 the chapter draws it: bright cells are frequent confusions. (The `confusion_normalized` DVC plot shows the \
@@ -302,18 +346,8 @@ Misclassified training digits of the 5-vs-rest classifier (cross-validated predi
 EXPECTED_STATISTICS = """\
 ### Statistics
 
-**Is the augmentation's gain real?** It is +0.0057 (+57 of 10,000 test images). On the same test images \
-only the plain softmax is right on 122, only the augmented one on 158; McNemar's exact test gives \
-p = 0.03628: beyond what chance alone gives at the 5% level.
-
-Percentile bootstrap intervals of the test accuracies (test images resampled with replacement; \
-`mnist.evaluate.bootstrap_samples` resamples, seed `mnist.evaluate.bootstrap_seed`):
-
-| model | test accuracy | bootstrap 95% interval |
-| --- | --- | --- |
-| 5-vs-rest (at the decision threshold) | 0.9779 | [0.9750, 0.9806] |
-| softmax | 0.9243 | [0.9192, 0.9292] |
-| softmax, shift-augmented | 0.9300 | [0.9230, 0.9328] |
+The 5-vs-rest classifier's test accuracy at the decision threshold is 0.9779, bootstrap 95% interval \
+[0.9750, 0.9806].
 
 **Calibration of the 5-vs-rest classifier**: Brier score 0.0211 on its out-of-fold probabilities (lower is \
 better; 0 is perfect).
@@ -433,10 +467,11 @@ EXPECTED_REPORT = (
     "# Classification report\n\n"
     'Generated by `dvc repro` from `params.yaml`. The "seed (printed)" columns hold what the seed notebook '
     "printed, as it printed it; this run's numbers come from the pipeline's outputs.\n\n"
-    f"{EXPECTED_MNIST_HEAD}\n\n{EXPECTED_ERRORS}\n\n{EXPECTED_STATISTICS}\n\n{EXPECTED_TITANIC}\n\n{EXPECTED_SWEEP}\n"
+    f"{EXPECTED_MNIST_HEAD}\n\n{EXPECTED_MODELS}\n\n{EXPECTED_ERRORS}\n\n{EXPECTED_STATISTICS}\n\n"
+    f"{EXPECTED_TITANIC}\n\n{EXPECTED_SWEEP}\n"
 )
 
-INPUTS = ReportInputs(MNIST, MNIST_DETAILS, TITANIC, TITANIC_DETAILS, EXTREMES, COEFFICIENTS, SWEEP)
+INPUTS = ReportInputs(MNIST, MNIST_DETAILS, MNIST_MODELS, TITANIC, TITANIC_DETAILS, EXTREMES, COEFFICIENTS, SWEEP)
 
 
 def lines_starting(text: str, prefix: str) -> list[str]:
@@ -448,8 +483,8 @@ def test_the_whole_report_as_written_by_hand() -> None:
 
 
 def test_the_mnist_section_is_its_parts_in_order() -> None:
-    text = mnist_section(MNIST, MNIST_DETAILS, FIGURES)
-    assert text == f"{EXPECTED_MNIST_HEAD}\n\n{EXPECTED_ERRORS}\n\n{EXPECTED_STATISTICS}"
+    text = mnist_section(MNIST, MNIST_DETAILS, MNIST_MODELS, FIGURES)
+    assert text == f"{EXPECTED_MNIST_HEAD}\n\n{EXPECTED_MODELS}\n\n{EXPECTED_ERRORS}\n\n{EXPECTED_STATISTICS}"
 
 
 def test_the_titanic_section() -> None:
@@ -496,7 +531,7 @@ def test_the_walkthrough_digit_is_named_by_its_cross_validated_outcome(
 ) -> None:
     details = copy.deepcopy(MNIST_DETAILS)
     details["binary"]["walkthrough"].update(cv_predicted=predicted, positive=positive)
-    text = mnist_section(MNIST, details, FIGURES)
+    text = mnist_section(MNIST, details, MNIST_MODELS, FIGURES)
     [line] = lines_starting(text, "A 9, and ")
     assert line.startswith(f"A 9, and {kind} of the cross-validated predictions (out-of-fold score 0.7919).")
     row = f"| `y_train_pred[48], y_train_5[48]` (CV prediction, truth) | ({predicted}, {positive}) | (True, False) |"
@@ -506,7 +541,7 @@ def test_the_walkthrough_digit_is_named_by_its_cross_validated_outcome(
 def test_another_walkthrough_row_has_no_seed_decisions() -> None:
     details = copy.deepcopy(MNIST_DETAILS)
     details["binary"]["walkthrough"]["row"] = 7
-    text = mnist_section(MNIST, details, FIGURES)
+    text = mnist_section(MNIST, details, MNIST_MODELS, FIGURES)
     assert lines_starting(text, "| score > ") == [
         "| score > 0 | [ True] | — |",
         "| score > 0.5 | [False] | — |",
@@ -518,17 +553,39 @@ def test_another_walkthrough_row_has_no_seed_decisions() -> None:
 def test_a_target_precision_never_reached() -> None:
     details = copy.deepcopy(MNIST_DETAILS)
     details["binary"]["at_target_precision"] = {"target": 0.95}
-    text = mnist_section(MNIST, details, FIGURES)
+    text = mnist_section(MNIST, details, MNIST_MODELS, FIGURES)
     assert "\n\nNo threshold reaches precision 0.95.\n\n" in text
     assert "The lowest threshold" not in text
 
 
-@pytest.mark.parametrize(("p_value", "verdict"), [(0.05, "within"), (0.0499, "beyond"), (0.5, "within")])
-def test_the_augmentation_gain_is_beyond_noise_below_five_percent_only(p_value: float, verdict: str) -> None:
-    details = copy.deepcopy(MNIST_DETAILS)
-    details["comparison"]["mcnemar"]["p_value"] = p_value
-    text = statistics_section(MNIST, details, FIGURES)
-    assert f"McNemar's exact test gives p = {p_value:g}: {verdict} what chance alone gives at the 5% level." in text
+def test_another_reference_model_is_marked_and_analysed() -> None:
+    models = copy.deepcopy(MNIST_MODELS)
+    models["details"]["reference"] = "knn"
+    text = mnist_section(MNIST, MNIST_DETAILS, models, FIGURES)
+    assert lines_starting(text, "| **") == [
+        "| **knn** (reference) | KNeighborsClassifier | train (60,000) | 0.9714 | [0.9680, 0.9747] | — | — |"
+    ]
+    assert (
+        "| softmax_augmented | LogisticRegression | train_shuffled (300,000) | 0.9300 | [0.9230, 0.9328] | 0 / 0 | 1 |"
+        in (text.splitlines())
+    )
+    assert "### Error analysis (test set, the reference model knn)" in text.splitlines()
+    assert "exact test against the reference model knn on the same images" in text
+
+
+def test_a_registry_without_the_seeds_models_has_no_seed_rows() -> None:
+    """Only the seed's softmax models have printed accuracies; the checks say — without them."""
+    models = copy.deepcopy(MNIST_MODELS)
+    for name in ("softmax", "softmax_augmented"):
+        del models["headline"][name], models["details"]["models"][name]
+    models["details"]["reference"] = "knn"
+    text = mnist_section(MNIST, MNIST_DETAILS, models, FIGURES)
+    assert "test accuracy | 0.9" not in text
+    assert "| softmax `predict(X_train)[:10]` | — | [5, 0, 4, 1, 9, 2, 1, 3, 1, 4] |  |" in text.splitlines()
+    assert "| augmented set shape | — | (300000, 784) |  |" in text.splitlines()
+    models["details"]["models"]["knn"]["train"] = "train_shuffled"  # the augmented set's size: its training rows
+    text = mnist_section(MNIST, MNIST_DETAILS, models, FIGURES)
+    assert "| augmented set shape | (60000, 784) | (300000, 784) | differs |" in text.splitlines()
 
 
 def test_calibration_lists_of_different_lengths_are_refused() -> None:
@@ -574,7 +631,7 @@ EXPECTED_DIGIT_3_TABLES = """\
 | precision-recall curve: precisions | 61,001 | — |  |
 | precision-recall curve: thresholds | 59,897 | — |  |
 | softmax test accuracy | 0.9243 | 0.9243 | 0 |
-| softmax test accuracy, shift-augmented | 0.93 | 0.9279 | +0.0021 |
+| softmax_augmented test accuracy | 0.93 | 0.9279 | +0.0021 |
 
 | confusion matrix `[[TN, FP], [FN, TP]]` | this run | seed (printed) |
 | --- | --- | --- |
@@ -605,7 +662,7 @@ EXPECTED_DIGIT_3_WALKTHROUGH = """\
 
 
 def test_another_digit_shows_no_seed_binary_number_and_still_compares_softmax() -> None:
-    text = mnist_section(MNIST, digit_details(3), FIGURES)
+    text = mnist_section(MNIST, digit_details(3), MNIST_MODELS, FIGURES)
     paragraphs = text.split("\n\n")
     assert paragraphs[1] == EXPECTED_DIGIT_3_INTRO
     assert "\n\n".join(paragraphs[2:4]) == EXPECTED_DIGIT_3_TABLES
@@ -635,7 +692,8 @@ def test_another_digit_names_every_binary_label_by_it() -> None:
         "Misclassified training digits of the 3-vs-rest classifier (cross-validated predictions), and the "
         "chapter's 3-versus-5 grid on the test set:",
         "![3-vs-rest false positives and false negatives](../plots/figures/binary_errors.png)",
-        "| 3-vs-rest (at the decision threshold) | 0.9779 | [0.9750, 0.9806] |",
+        "The 3-vs-rest classifier's test accuracy at the decision threshold is 0.9779, bootstrap 95% interval "
+        "[0.9750, 0.9806].",
         "**Calibration of the 3-vs-rest classifier**: Brier score 0.0211 on its out-of-fold probabilities (lower "
         "is better; 0 is perfect).",
         "![reliability curve, 3-vs-rest](../plots/figures/calibration.png)",
@@ -661,7 +719,7 @@ def test_another_digit_names_every_binary_label_by_it() -> None:
     ],
 )
 def test_the_baseline_sentence_says_the_digit(digit: int, not_one: str, plural: str) -> None:
-    text = mnist_section(MNIST, digit_details(digit), FIGURES)
+    text = mnist_section(MNIST, digit_details(digit), MNIST_MODELS, FIGURES)
     assert f"(it is right on all 9,108 images that are {not_one}), precision 0 and recall 0" in text
     assert f"(it finds none of the 892 {plural})." in text
     assert f"{digit}-vs-rest logistic regression, 4-fold cross-validation" in text
@@ -669,7 +727,7 @@ def test_the_baseline_sentence_says_the_digit(digit: int, not_one: str, plural: 
 
 
 def test_the_seeds_digit_is_compared_as_before() -> None:
-    text = mnist_section(MNIST, digit_details(5), FIGURES)
+    text = mnist_section(MNIST, digit_details(5), MNIST_MODELS, FIGURES)
     assert "not compared" not in text
     assert "| CV accuracy, fold 2 | 0.9733 | 0.97325 | +5e-05 |" in text.splitlines()
 
@@ -690,7 +748,7 @@ EXTREMES_CSV = (
 
 @pytest.fixture
 def input_files(tmp_path: Path) -> dict[str, Path]:
-    """The seven input files, written from the dicts above."""
+    """The nine input files, written from the dicts above."""
     return {
         "mnist": write(tmp_path / "mnist.json", json.dumps(MNIST)),
         "mnist_details": write(tmp_path / "mnist_details.json", json.dumps(MNIST_DETAILS)),
@@ -699,6 +757,8 @@ def input_files(tmp_path: Path) -> dict[str, Path]:
         "extremes": write(tmp_path / "extremes.csv", EXTREMES_CSV),
         "coefficients": write(tmp_path / "coefficients.csv", "feature,coefficient\nAge,-0.0368282\nFemale,1.63833\n"),
         "sweep": write(tmp_path / "sweep.json", json.dumps(SWEEP)),
+        "mnist_models": write(tmp_path / "mnist_models.json", json.dumps(MNIST_MODELS["headline"])),
+        "mnist_models_details": write(tmp_path / "mnist_models_details.json", json.dumps(MNIST_MODELS["details"])),
     }
 
 
@@ -822,3 +882,37 @@ def test_read_inputs_needs_every_titanic_model_of_the_details_in_the_metrics(inp
     with pytest.raises(PipelineError) as error:
         read_inputs(**input_files)
     assert str(error.value) == f"{path}: 'models' lacks the reference model 'forest' or its calibration"
+
+
+def test_read_inputs_needs_every_registry_model_of_the_details_in_the_metrics(input_files: dict[str, Path]) -> None:
+    headline = copy.deepcopy(MNIST_MODELS["headline"])
+    del headline["knn"]
+    path = write(input_files["mnist_models"], json.dumps(headline))
+    with pytest.raises(PipelineError) as error:
+        read_inputs(**input_files)
+    assert str(error.value) == f"{path}: lacks the metric 'knn.test_accuracy' (rerun dvc repro)"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"reference": "forest"}, "'models' lacks the reference model 'forest'"),
+        ({"models": []}, "'models' lacks the reference model 'softmax_augmented'"),
+    ],
+)
+def test_read_inputs_refuses_registry_details_without_the_reference(
+    input_files: dict[str, Path], change: dict[str, Any], message: str
+) -> None:
+    path = write(input_files["mnist_models_details"], json.dumps({**MNIST_MODELS["details"], **change}))
+    with pytest.raises(PipelineError) as error:
+        read_inputs(**input_files)
+    assert str(error.value) == f"{path}: {message}"
+
+
+def test_read_inputs_names_a_missing_registry_detail_key(input_files: dict[str, Path]) -> None:
+    details = copy.deepcopy(MNIST_MODELS["details"])
+    del details["n_test"]
+    path = write(input_files["mnist_models_details"], json.dumps(details))
+    with pytest.raises(PipelineError) as error:
+        read_inputs(**input_files)
+    assert str(error.value) == f"{path}: lacks the metric 'n_test' (rerun dvc repro)"

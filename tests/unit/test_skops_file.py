@@ -5,9 +5,12 @@ from __future__ import annotations
 import io
 import os
 import re
+import tracemalloc
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
+import helpers
 import numpy as np
 import pytest
 from numpy.lib import format as npy_format
@@ -126,3 +129,119 @@ def test_a_column_transformer_pipeline_round_trips(tmp_path: Path) -> None:
     skops_file.save(model, tmp_path / "m.skops")
     loaded = skops_file.load(tmp_path / "m.skops", TRUSTED)
     np.testing.assert_array_equal(loaded.decision_function(ROWS), model.decision_function(ROWS))
+
+
+# --- what save writes -------------------------------------------------------------------------------
+
+
+def test_saved_entries_are_deflated_rw_r__r__and_dated_1980(tmp_path: Path) -> None:
+    skops_file.save(forest(), tmp_path / "m.skops")
+    with zipfile.ZipFile(tmp_path / "m.skops") as archive:
+        for info in archive.infolist():
+            assert info.compress_type == zipfile.ZIP_DEFLATED
+            assert info.external_attr == 0o644 << 16  # Unix mode in the high 16 bits
+            assert info.date_time == (1980, 1, 1, 0, 0, 0)
+
+
+# --- hostile files: refused in one line, before anything large is unpacked or allocated ---------------
+
+PEAK_LIMIT = 8 << 20  # bytes; the arrays refused below are 512 MiB and 256 TiB
+
+
+def peak_while(call: Callable[[], object]) -> int:
+    """Peak traced memory (bytes) while ``call`` runs and raises its PipelineError."""
+    tracemalloc.start()
+    try:
+        with pytest.raises(PipelineError):
+            call()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_522_kb_file_inflating_to_512_mib_costs_little_to_refuse(tmp_path: Path) -> None:
+    path = tmp_path / "bomb.skops"
+    path.write_bytes(helpers.deflate_bomb())
+    assert path.stat().st_size < 600_000
+    refused(path, "its entries unpack to 536,871,")
+    # a bound of 2 MiB: the file itself is read whole (a buffer of the bound), its entries are not unpacked
+    assert peak_while(lambda: skops_file.load(path, TRUSTED, max_unpacked=2 << 20)) < PEAK_LIMIT
+
+
+def test_a_header_claiming_2_45_values_costs_little_to_refuse(tmp_path: Path) -> None:
+    skops_file.save(forest(), tmp_path / "m.skops")
+    with zipfile.ZipFile(tmp_path / "m.skops") as archive:
+        npy = next(name for name in archive.namelist() if name.endswith(".npy"))
+    crafted = rewritten(tmp_path / "m.skops", tmp_path / "huge.skops", {npy: helpers.npy_header((2**45,)) + bytes(8)})
+    refused(crafted, "entry ", max_unpacked=2 << 20)
+    assert peak_while(lambda: skops_file.load(crafted, TRUSTED, max_unpacked=2 << 20)) < PEAK_LIMIT
+
+
+def npy(array: np.ndarray) -> bytes:
+    stream = io.BytesIO()
+    np.save(stream, array)
+    return stream.getvalue()
+
+
+def test_an_entry_longer_than_its_header_announces_is_refused(tmp_path: Path) -> None:
+    skops_file.save(forest(), tmp_path / "m.skops")
+    entry = npy(np.zeros(3)) + bytes(8)  # one value too many
+    crafted = rewritten(tmp_path / "m.skops", tmp_path / "long.skops", {"extra.npy": entry})
+    refused(crafted, f"entry 'extra.npy' is {len(entry):,} bytes, its header claims {len(entry) - 8:,}")
+
+
+def test_an_object_array_is_refused_by_its_header(tmp_path: Path) -> None:
+    skops_file.save(forest(), tmp_path / "m.skops")
+    stream = io.BytesIO()
+    npy_format.write_array_header_1_0(stream, {"descr": "|O", "fortran_order": False, "shape": (1,)})
+    entry = stream.getvalue() + bytes(8)
+    crafted = rewritten(tmp_path / "m.skops", tmp_path / "object.skops", {"object.npy": entry})
+    refused(crafted, f"entry 'object.npy' is {len(entry):,} bytes")
+
+
+def test_a_file_larger_than_any_model_is_refused_by_its_size(tmp_path: Path) -> None:
+    bound = 1000
+    path = tmp_path / "big.skops"
+    path.write_bytes(bytes(bound + 2**20 + 1))
+    refused(path, f"{bound + 2**20 + 1:,} bytes, more than the {bound + 2**20:,} allowed", max_unpacked=bound)
+    path.write_bytes(bytes(bound + 2**20))  # at the bound: read, and refused for what it is
+    refused(path, "not a model file (expected a skops zip archive)", max_unpacked=bound)
+
+
+def test_an_entry_given_twice_is_refused(tmp_path: Path) -> None:
+    skops_file.save(forest(), tmp_path / "m.skops")
+    twice = tmp_path / "twice.skops"
+    twice.write_bytes((tmp_path / "m.skops").read_bytes())
+    with pytest.warns(UserWarning, match="Duplicate name"), zipfile.ZipFile(twice, "a") as archive:
+        archive.writestr("schema.json", "{}")
+    refused(twice, "not a skops model file (no schema.json, or an entry given twice)")
+
+
+def patch_directory(path: Path, entry: str, offset: int, value: bytes) -> None:
+    """Overwrite bytes of ``entry``'s central directory record, ``offset`` bytes from its signature
+    (APPNOTE 4.3.12: ``PK\\x01\\x02``, at 8 the general purpose flags, at 46 the file name)."""
+    data = bytearray(path.read_bytes())
+    start = data.index(b"PK\x01\x02")
+    while data[start + 46 : start + 46 + len(entry)] != entry.encode():
+        start = data.index(b"PK\x01\x02", start + 4)
+    data[start + offset : start + offset + len(value)] = value
+    path.write_bytes(bytes(data))
+
+
+def test_encrypted_and_otherwise_compressed_entries_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "m.skops"
+    skops_file.save(forest(), path)
+    bzip2 = tmp_path / "bzip2.skops"
+    with zipfile.ZipFile(path) as archive, zipfile.ZipFile(bzip2, "w") as out:
+        for info in archive.infolist():
+            out.writestr(info.filename, archive.read(info), compress_type=zipfile.ZIP_BZIP2)
+    refused(bzip2, "entry 'schema.json' is encrypted or uses an unsupported compression")
+    patch_directory(path, "schema.json", 8, (0x1).to_bytes(2, "little"))
+    refused(path, "entry 'schema.json' is encrypted or uses an unsupported compression")
+
+
+def test_zip_features_not_read_are_refused_in_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "m.skops"
+    skops_file.save(forest(), path)
+    patch_directory(path, "schema.json", 8, (0x20).to_bytes(2, "little"))
+    refused(path, "not a readable model file (NotImplementedError: compressed patched data (flag bit 5))")

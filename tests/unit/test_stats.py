@@ -54,8 +54,25 @@ def test_bootstrap_interval_of_a_constant_is_the_point() -> None:
     from pipelib.stats import bootstrap_interval
 
     assert bootstrap_interval(np.ones(50, dtype=bool), 100, seed=1) == (1.0, 1.0)
-    with pytest.raises(ValueError, match="at least 2 items"):
-        bootstrap_interval(np.ones(1, dtype=bool), 100, seed=1)
+    assert bootstrap_interval(np.zeros(50, dtype=bool), 100, seed=1) == (0.0, 0.0)
+    # one test image: every resample is that image
+    assert bootstrap_interval(np.ones(1, dtype=bool), 100, seed=1) == (1.0, 1.0)
+    assert bootstrap_interval(np.zeros(1, dtype=bool), 100, seed=1) == (0.0, 0.0)
+
+
+def test_bootstrap_interval_of_no_items_is_zero() -> None:
+    """An empty test set has accuracy 0 in the metrics; its interval is that point, not an error."""
+    from pipelib.stats import bootstrap_interval
+
+    assert bootstrap_interval(np.zeros(0, dtype=bool), 100, seed=1) == (0.0, 0.0)
+
+
+def test_bootstrap_interval_of_two_different_items_spans_them() -> None:
+    from pipelib.stats import bootstrap_interval
+
+    # Two items, one right: resampled accuracies 0, 1/2, 1 with chances 1/4, 1/2, 1/4, so the 2.5th
+    # and 97.5th percentiles of 1000 resamples are 0 and 1.
+    assert bootstrap_interval(np.array([True, False]), 1000, seed=0) == (0.0, 1.0)
 
 
 def test_result_is_immutable() -> None:

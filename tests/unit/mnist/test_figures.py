@@ -404,6 +404,24 @@ def test_read_inputs_refuses_inputs_of_other_runs(tmp_path: Path) -> None:
         read_inputs(*paths, mnist_params())
 
 
+def test_the_figures_take_the_reference_models_column(tmp_path: Path) -> None:
+    """The reference of mnist.evaluate: the seed's softmax_augmented in params.yaml, or any other column."""
+    paths, params = stage_files(tmp_path), mnist_params()
+    assert params.evaluate.reference == "softmax_augmented"
+    assert read_inputs(*paths, params).test_predicted.tolist() == TEST_GUESSES.tolist()
+    plain = params.model_copy(update={"evaluate": params.evaluate.model_copy(update={"reference": "softmax"})})
+    assert read_inputs(*paths, plain).test_predicted.tolist() == [0] * len(TEST_LABELS)
+
+
+@pytest.mark.parametrize("reference", ["knn", "label"])
+def test_read_inputs_refuses_predictions_without_the_reference_column(tmp_path: Path, reference: str) -> None:
+    paths, params = stage_files(tmp_path), mnist_params()
+    other = params.model_copy(update={"evaluate": params.evaluate.model_copy(update={"reference": reference})})
+    with pytest.raises(PipelineError) as error:
+        read_inputs(*paths, other)
+    assert str(error.value) == f"{paths[3]}: no column for the reference model {reference} (rerun dvc repro)"
+
+
 @pytest.mark.parametrize(
     ("digit", "title"), [(0, "0-vs-rest calibration"), (3, "3-vs-rest calibration"), (9, "9-vs-rest calibration")]
 )

@@ -1,4 +1,4 @@
-"""Logistic-regression fitting, cross-validated scores and plain-array model files against scikit-learn."""
+"""Logistic-regression fitting, cross-validated scores and registry-entry fits against scikit-learn."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ import dataclasses
 import logging
 import re
 import threading
-import zipfile
-from pathlib import Path
+from typing import Any
 
 import helpers
 import numpy as np
@@ -18,30 +17,29 @@ from helpers import FIT_ATOL, FIT_RTOL
 from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import cross_val_predict, cross_val_score
+from sklearn.neighbors import KNeighborsClassifier
 
 from pipelib.binary_metrics import fold_accuracies
-from pipelib.errors import PipelineError
 from pipelib.mnist.features import as_features
 from pipelib.mnist.fitting import (
     LinearModel,
     OutOfFold,
+    fit,
     fit_logistic,
     fit_on_rows,
     fit_with_cross_validation,
-    load_model,
-    save_model,
+    uses_project_fit,
 )
-from pipelib.modelfile import load_arrays, read_meta, save_arrays
-from pipelib.params import BinaryParams, ImageLogisticParams, LogisticParams
+from pipelib.params import BinaryParams, LogisticParams, MnistModelEntry
 
 pytestmark = pytest.mark.kernels  # make test reruns these on other SIMD kernels (docs/testing.md)
 
 IMAGE_SETTINGS = {"dtype": "float64", "matrix": "sparse", "n_jobs": 2}
 BINARY = BinaryParams(C=0.5, max_iter=200, random_state=0, cv_folds=3, **IMAGE_SETTINGS)
-SOFTMAX = ImageLogisticParams(C=10.0, max_iter=200, random_state=0, **IMAGE_SETTINGS)
+SOFTMAX = LogisticParams(C=10.0, max_iter=200, random_state=0)
 
 
-def sklearn_estimator(params: ImageLogisticParams) -> LogisticRegression:
+def sklearn_estimator(params: LogisticParams) -> LogisticRegression:
     """The estimator the pipeline is meant to reproduce."""
     return LogisticRegression(C=params.C, max_iter=params.max_iter, random_state=params.random_state)
 
@@ -131,13 +129,12 @@ def test_sparse_blocks_span_many_rows() -> None:
 def test_sparse_and_threaded_fits_match_dense() -> None:
     """The same lbfgs fit on dense and CSR features, on one or two threads, gives the same model (to rounding)."""
     pixels, labels = helpers.synthetic_digits(500, seed=5)
-    params = ImageLogisticParams(C=10.0, max_iter=100, random_state=0, **IMAGE_SETTINGS)
-    dense = fit_logistic(as_features(pixels, "float64", "dense"), labels, params, "dense")
+    params = LogisticParams(C=10.0, max_iter=100, random_state=0)
+    dense = fit_logistic(as_features(pixels, "float64", "dense"), labels, params, "dense", 2)
     estimator = sklearn_estimator(params).fit(pixels.astype(np.float64), labels)
     np.testing.assert_allclose(dense.coef, estimator.coef_, rtol=FIT_RTOL, atol=FIT_ATOL)
     for n_jobs in (1, 2):
-        params = ImageLogisticParams(C=10.0, max_iter=100, random_state=0, **{**IMAGE_SETTINGS, "n_jobs": n_jobs})
-        sparse = fit_logistic(as_features(pixels, "float64", "sparse"), labels, params, "sparse")
+        sparse = fit_logistic(as_features(pixels, "float64", "sparse"), labels, params, "sparse", n_jobs)
         np.testing.assert_allclose(sparse.coef, dense.coef, rtol=1e-6, atol=1e-10)
         np.testing.assert_allclose(sparse.intercept, dense.intercept, rtol=1e-6, atol=1e-10)
         features = as_features(pixels, "float64", "sparse")
@@ -149,7 +146,7 @@ def test_sparse_and_threaded_fits_match_dense() -> None:
 
 def test_fit_logistic_matches_sklearn(multiclass_data: tuple[np.ndarray, np.ndarray]) -> None:
     features, target = multiclass_data
-    model = fit_logistic(features, target, SOFTMAX, "test")
+    model = fit_logistic(features, target, SOFTMAX, "test", 2)
     estimator = sklearn_estimator(SOFTMAX).fit(features, target)
     np.testing.assert_allclose(model.coef, estimator.coef_, rtol=FIT_RTOL, atol=FIT_ATOL)
     np.testing.assert_array_equal(model.predict(features), estimator.predict(features))
@@ -163,143 +160,16 @@ def test_fit_logistic_stops_at_max_iter_quietly(
     multiclass_data: tuple[np.ndarray, np.ndarray], recwarn: pytest.WarningsRecorder
 ) -> None:
     features, target = multiclass_data
-    model = fit_logistic(
-        features * 1000, target, ImageLogisticParams(C=10.0, max_iter=2, random_state=0, **IMAGE_SETTINGS), "short"
-    )
+    model = fit_logistic(features * 1000, target, LogisticParams(C=10.0, max_iter=2, random_state=0), "short", 2)
     assert model.n_iter == 2
     assert not [warning for warning in recwarn if "converge" in str(warning.message).lower()]
 
 
-@pytest.mark.parametrize("kind", ["binary", "multiclass"])
-def test_model_file_round_trip(
-    tmp_path: Path,
-    kind: str,
-    binary_data: tuple[np.ndarray, np.ndarray],
-    multiclass_data: tuple[np.ndarray, np.ndarray],
-) -> None:
-    features, target = binary_data if kind == "binary" else multiclass_data
-    params = BINARY if kind == "binary" else SOFTMAX
-    model = fit_logistic(features, target, params, kind)
-    path = tmp_path / "model.npz"
-    save_model(path, model, params, len(target))
-    loaded = load_model(path, features.shape[1])
-    estimator = sklearn_estimator(params).fit(features, target)
-    np.testing.assert_array_equal(loaded.predict(features), estimator.predict(features))
-    np.testing.assert_array_equal(loaded.coef, model.coef)
-    np.testing.assert_array_equal(loaded.intercept, model.intercept)
-    np.testing.assert_array_equal(loaded.classes, model.classes)
-    assert loaded.classes.dtype == model.classes.dtype
-    assert loaded.n_iter == model.n_iter
-    np.testing.assert_array_equal(loaded.decision_function(features), model.decision_function(features))
-    expected_shape = (len(features),) if kind == "binary" else (len(features), 4)
-    assert loaded.decision_function(features).shape == expected_shape
-
-
 def test_float32_features_score_close_to_float64(multiclass_data: tuple[np.ndarray, np.ndarray]) -> None:
     features, target = multiclass_data
-    model = fit_logistic(features, target, SOFTMAX, "f64")
+    model = fit_logistic(features, target, SOFTMAX, "f64", 1)
     scores = model.decision_function(features.astype(np.float32))
     np.testing.assert_allclose(scores, model.decision_function(features), rtol=1e-4, atol=1e-3)
-
-
-def test_saving_twice_gives_identical_bytes(tmp_path: Path, binary_data: tuple[np.ndarray, np.ndarray]) -> None:
-    features, target = binary_data
-    model = fit_logistic(features, target, BINARY, "binary")
-    save_model(tmp_path / "a.npz", model, BINARY, len(target))
-    again = fit_logistic(features, target, BINARY, "binary")
-    save_model(tmp_path / "b.npz", again, BINARY, len(target))
-    assert (tmp_path / "a.npz").read_bytes() == (tmp_path / "b.npz").read_bytes()
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["a.npz", "b.npz"]
-
-
-def test_model_file_is_plain_npy_entries(tmp_path: Path, binary_data: tuple[np.ndarray, np.ndarray]) -> None:
-    features, target = binary_data
-    save_model(tmp_path / "m.npz", fit_logistic(features, target, BINARY, "b"), BINARY, len(target))
-    with zipfile.ZipFile(tmp_path / "m.npz") as archive:
-        assert sorted(archive.namelist()) == ["classes.npy", "coef.npy", "intercept.npy", "meta_json.npy"]
-        assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
-
-
-def test_load_model_refuses_wrong_feature_count(tmp_path: Path, binary_data: tuple[np.ndarray, np.ndarray]) -> None:
-    features, target = binary_data
-    path = tmp_path / "m.npz"
-    save_model(path, fit_logistic(features, target, BINARY, "b"), BINARY, len(target))
-    with pytest.raises(PipelineError, match=r"m\.npz: model shape \(1, 20\).*784 features"):
-        load_model(path, 784)
-
-
-def test_load_model_refuses_missing_arrays(tmp_path: Path) -> None:
-    path = tmp_path / "partial.npz"
-    save_arrays(path, {"coef": np.zeros((1, 3))}, {"kind": "logistic_regression"})
-    with pytest.raises(PipelineError, match=r"partial\.npz: model file lacks .*intercept"):
-        load_model(path, 3)
-
-
-def test_load_model_refuses_inconsistent_classes(tmp_path: Path) -> None:
-    path = tmp_path / "odd.npz"
-    save_arrays(path, {"coef": np.zeros((3, 4)), "intercept": np.zeros(3), "classes": np.arange(5)}, {})
-    with pytest.raises(PipelineError, match=r"odd\.npz: 5 classes"):
-        load_model(path, 4)
-
-
-@pytest.mark.parametrize("content", [b"", b"PK\x03\x04 not really a zip", b"\x93NUMPY garbage"])
-def test_load_model_refuses_garbage(tmp_path: Path, content: bytes) -> None:
-    path = tmp_path / "garbage.npz"
-    path.write_bytes(content)
-    with pytest.raises(PipelineError, match=r"garbage\.npz"):
-        load_model(path, 3)
-
-
-def test_load_model_missing_file(tmp_path: Path) -> None:
-    with pytest.raises(PipelineError, match=r"absent\.npz: model file not found"):
-        load_model(tmp_path / "absent.npz", 3)
-
-
-def test_save_arrays_refuses_object_arrays(tmp_path: Path) -> None:
-    with pytest.raises(TypeError, match="object"):
-        save_arrays(tmp_path / "x.npz", {"coef": np.array([object()], dtype=object)}, {})
-    assert not (tmp_path / "x.npz").exists()
-    assert list(tmp_path.iterdir()) == []
-
-
-class MarkerPayload:
-    """Unpickling this object opens (creates) the marker file: a stand-in for arbitrary code."""
-
-    def __init__(self, marker: Path) -> None:
-        self.marker = marker
-
-    def __reduce__(self) -> tuple[object, tuple[str, str]]:
-        return (open, (str(self.marker), "w"))
-
-
-def craft_pickled_model(path: Path, marker: Path) -> None:
-    """A model file whose ``coef`` is a pickled object array (``np.savez`` pickles by default)."""
-    np.savez(
-        path,
-        coef=np.array([MarkerPayload(marker)], dtype=object),
-        intercept=np.zeros(1),
-        classes=np.array([False, True]),
-        meta_json=np.array("{}"),
-    )
-
-
-def test_pickled_model_file_is_refused_without_running_it(tmp_path: Path) -> None:
-    # The payload is live: loading it the unsafe way does create its marker.
-    live_marker = tmp_path / "live-marker"
-    craft_pickled_model(tmp_path / "live.npz", live_marker)
-    with np.load(tmp_path / "live.npz", allow_pickle=True) as archive:
-        archive["coef"]
-    assert live_marker.exists()
-
-    marker = tmp_path / "marker"
-    path = tmp_path / "evil.npz"
-    craft_pickled_model(path, marker)
-    with pytest.raises(PipelineError, match=r"evil\.npz: refused, .*pickled"):
-        load_model(path, 1)
-    assert not marker.exists()
-    with pytest.raises(PipelineError, match="pickled"):
-        load_arrays(path, {"coef": 1, "intercept": 1, "classes": 2})
-    assert not marker.exists()
 
 
 def test_linear_model_predict_binary_classes() -> None:
@@ -318,12 +188,11 @@ def test_a_fit_logs_its_matrix_workers_and_iterations(
     multiclass_data: tuple[np.ndarray, np.ndarray], progress_lines: list[str]
 ) -> None:
     features, target = multiclass_data
-    fit_logistic(sp.csr_matrix(features), target, SOFTMAX, "soft")
+    fit_logistic(sp.csr_matrix(features), target, SOFTMAX, "soft", 2)
     assert progress_lines[0] == "soft: fitting on 240 x 15 sparse float64, 2 workers"
     assert re.fullmatch(r"soft: \d+ lbfgs iterations" + TIMED, progress_lines[1])
     progress_lines.clear()
-    one_worker = ImageLogisticParams(C=10.0, max_iter=200, random_state=0, **{**IMAGE_SETTINGS, "n_jobs": 1})
-    fit_logistic(features.astype(np.float32), target, one_worker, "f32")
+    fit_logistic(features.astype(np.float32), target, SOFTMAX, "f32", 1)
     assert progress_lines[0] == "f32: fitting on 240 x 15 dense float32, 1 worker"
 
 
@@ -331,18 +200,10 @@ def test_stopping_at_max_iter_is_logged_at_exactly_max_iter(
     multiclass_data: tuple[np.ndarray, np.ndarray], progress_lines: list[str]
 ) -> None:
     features, target = multiclass_data
-    params = ImageLogisticParams(C=10.0, max_iter=3, random_state=0, **IMAGE_SETTINGS)
-    model = fit_logistic(features, target, params, "s")
+    params = LogisticParams(C=10.0, max_iter=3, random_state=0)
+    model = fit_logistic(features, target, params, "s", 2)
     assert model.n_iter == 3
     assert re.fullmatch(r"s: 3 lbfgs iterations \(stopped at max_iter\)" + TIMED, progress_lines[1])
-
-
-def test_params_without_n_jobs_fit_on_one_worker(
-    binary_data: tuple[np.ndarray, np.ndarray], progress_lines: list[str]
-) -> None:
-    features, target = binary_data
-    fit_logistic(features, target, LogisticParams(C=1.0, max_iter=100, random_state=0), "plain")
-    assert progress_lines[0] == "plain: fitting on 300 x 20 dense float64, 1 worker"
 
 
 def test_cross_validation_fits_are_labelled(
@@ -374,7 +235,7 @@ class RecordingArray(np.ndarray):
 def test_fits_run_in_the_calling_thread_or_on_the_block_workers(binary_data: tuple[np.ndarray, np.ndarray]) -> None:
     features, target = binary_data
     recording = features.view(RecordingArray)
-    params = ImageLogisticParams(C=1.0, max_iter=5, random_state=0, **IMAGE_SETTINGS)
+    params = LogisticParams(C=1.0, max_iter=5, random_state=0)
     jobs: list[tuple[np.ndarray | None, str]] = [(None, "all"), (np.arange(100, 300), "part")]
     CALLS.clear()
     serial = fit_on_rows(recording, target, params, jobs, 1)
@@ -390,14 +251,14 @@ def test_fits_run_in_the_calling_thread_or_on_the_block_workers(binary_data: tup
 def test_a_fit_has_one_blas_thread_and_gives_the_callers_back(binary_data: tuple[np.ndarray, np.ndarray]) -> None:
     features, target = binary_data
     recording = features.view(RecordingArray)
-    params = ImageLogisticParams(C=1.0, max_iter=20, random_state=0, **IMAGE_SETTINGS)
+    params = LogisticParams(C=1.0, max_iter=20, random_state=0)
     before = blas_threads()
-    for fit in (
-        lambda: fit_logistic(recording, target, params, "one"),
+    for run in (
+        lambda: fit_logistic(recording, target, params, "one", 2),
         lambda: fit_on_rows(recording, target, params, [(None, "all"), (np.arange(150), "half")], 1),
     ):
         CALLS.clear()
-        fit()
+        run()
         assert CALLS and all(blas == [1] * len(before) for _, blas in CALLS)
         assert blas_threads() == before
 
@@ -429,7 +290,7 @@ def test_a_fit_ending_first_leaves_the_others_one_blas_thread(
     """The BLAS limit is process-wide: a fit that set and restored it itself would, ending first, give the
     fits still running the caller's threads back; once all end, the caller has its own setting back."""
     features, target = binary_data
-    params = ImageLogisticParams(C=1.0, max_iter=30, random_state=0, **IMAGE_SETTINGS)
+    params = LogisticParams(C=1.0, max_iter=30, random_state=0)
     before = blas_threads()
 
     class ShortFitEnded(logging.Handler):
@@ -461,85 +322,120 @@ def test_results_are_frozen() -> None:
         out.n_iter = []  # type: ignore[misc]
 
 
-# --- the model file -----------------------------------------------------------------------------
+# --- registry entries -----------------------------------------------------------------------------
+
+LOGISTIC = "sklearn.linear_model.LogisticRegression"
+KNN = "sklearn.neighbors.KNeighborsClassifier"
+SEED_SOFTMAX = {"C": 10.0, "max_iter": 100, "random_state": 0}
 
 
-def test_model_file_meta(tmp_path: Path) -> None:
-    """The kind, the params that change the model (not n_jobs), the iterations and the row count."""
-    model = LinearModel(np.array([[1.0, -2.0]]), np.array([0.5]), np.array([False, True]), 17)
-    save_model(tmp_path / "m.npz", model, BINARY, 300)
-    assert read_meta(tmp_path / "m.npz") == {
-        "kind": "logistic_regression",
-        "params": {"C": 0.5, "max_iter": 200, "random_state": 0, "cv_folds": 3, "dtype": "float64", "matrix": "sparse"},
-        "n_iter": 17,
-        "n_rows": 300,
-    }
-    loaded = load_model(tmp_path / "m.npz", 2)
-    np.testing.assert_array_equal(loaded.coef, [[1.0, -2.0]])
-    np.testing.assert_array_equal(loaded.intercept, [0.5])
-    np.testing.assert_array_equal(loaded.classes, [False, True])
-    assert loaded.n_iter == 17
-    save_model(tmp_path / "one-job.npz", model, BINARY.model_copy(update={"n_jobs": 1}), 300)
-    assert (tmp_path / "one-job.npz").read_bytes() == (tmp_path / "m.npz").read_bytes()
+def registry_entry(estimator: str, params: dict[str, Any], **settings: Any) -> MnistModelEntry:
+    fields = {"train": "train", "dtype": "float64", "matrix": "sparse", "n_jobs": 2, **settings}
+    return MnistModelEntry(estimator=estimator, params=params, **fields)
 
 
-@pytest.mark.parametrize(("recorded", "expected"), [(7, 7), (0, 0), (True, 0), ("7", 0), (7.0, 0), (None, 0)])
-def test_iterations_read_back_only_as_an_integer(tmp_path: Path, recorded: object, expected: int) -> None:
-    path = tmp_path / "m.npz"
-    meta = {} if recorded is None else {"n_iter": recorded}
-    save_arrays(path, {"coef": np.zeros((1, 2)), "intercept": np.zeros(1), "classes": np.array([0, 1])}, meta)
-    assert load_model(path, 2).n_iter == expected
+@pytest.fixture(scope="module")
+def digits() -> tuple[np.ndarray, np.ndarray]:
+    """400 training images and 100 test images, all ten digits."""
+    return helpers.synthetic_digits(500, seed=7)
 
 
-def model_file(path: Path, coef: np.ndarray, intercept: np.ndarray, classes: np.ndarray) -> Path:
-    save_arrays(path, {"coef": coef, "intercept": intercept, "classes": classes}, {"n_iter": 1})
-    return path
+@pytest.mark.parametrize("matrix", ["sparse", "dense"])
+def test_a_logistic_entry_is_fitted_by_the_project_as_sklearn_would(
+    digits: tuple[np.ndarray, np.ndarray], matrix: str, progress_lines: list[str]
+) -> None:
+    """The seed's entry gives the LogisticRegression scikit-learn's fit gives, by the project's L-BFGS."""
+    pixels, labels = digits
+    train, test = pixels[:400], pixels[400:].astype(np.float64)
+    model = fit(registry_entry(LOGISTIC, SEED_SOFTMAX, matrix=matrix), train, labels[:400], "softmax")
+    assert progress_lines[0] == f"softmax: fitting on 400 x 784 {matrix} float64, 2 workers"  # the project's fit
+    expected = LogisticRegression(**SEED_SOFTMAX).fit(train.astype(np.float64), labels[:400])
+    assert type(model) is LogisticRegression
+    assert model.get_params() == expected.get_params()
+    np.testing.assert_array_equal(model.classes_, expected.classes_)
+    assert model.n_features_in_ == expected.n_features_in_ == 784
+    np.testing.assert_allclose(model.coef_, expected.coef_, rtol=FIT_RTOL, atol=FIT_ATOL)
+    np.testing.assert_allclose(model.intercept_, expected.intercept_, rtol=FIT_RTOL, atol=FIT_ATOL)
+    assert model.n_iter_.tolist() == expected.n_iter_.tolist()
+    assert model.n_iter_.dtype == expected.n_iter_.dtype
+    np.testing.assert_array_equal(model.predict(test), expected.predict(test))
+    np.testing.assert_allclose(model.predict_proba(test), expected.predict_proba(test), rtol=FIT_RTOL, atol=FIT_ATOL)
 
 
-def refused(path: Path, n_features: int, message: str) -> None:
-    """load_model refuses the file with exactly one line, naming it."""
-    with pytest.raises(PipelineError) as error:
-        load_model(path, n_features)
-    assert str(error.value) == f"{path}: {message}"
+def test_any_other_entry_is_sklearns_own_fit(digits: tuple[np.ndarray, np.ndarray], progress_lines: list[str]) -> None:
+    pixels, labels = digits
+    params = {"n_neighbors": 3, "weights": "distance"}
+    entry = registry_entry(KNN, params, dtype="float32", matrix="dense", n_jobs=1)
+    model = fit(entry, pixels[:400], labels[:400], "knn")
+    expected = KNeighborsClassifier(**params).fit(pixels[:400].astype(np.float32), labels[:400])
+    assert type(model) is KNeighborsClassifier
+    assert model.get_params() == expected.get_params()
+    assert model._fit_X.dtype == np.float32  # the entry's dtype: 0-255 pixels exactly
+    np.testing.assert_array_equal(model._fit_X, pixels[:400])
+    test = pixels[400:].astype(np.float32)
+    np.testing.assert_array_equal(model.predict(test), expected.predict(test))
+    assert progress_lines[0] == "knn: fitting KNeighborsClassifier on 400 x 784 float32"
+    assert re.fullmatch(r"knn: fitted" + TIMED, progress_lines[1])
 
 
-TYPES = "'coef' and 'intercept' must be floating-point arrays and 'classes' 1-d"
+def test_a_logistic_entry_asking_for_more_than_the_project_fit_honours_is_sklearns(
+    digits: tuple[np.ndarray, np.ndarray], progress_lines: list[str]
+) -> None:
+    pixels, labels = digits
+    params = {"C": 1.0, "max_iter": 30, "tol": 1e-2}
+    entry = registry_entry(LOGISTIC, params, matrix="sparse", n_jobs=1)
+    assert not uses_project_fit(entry)
+    model = fit(entry, pixels[:400], labels[:400], "tolerant")
+    assert progress_lines[0] == "tolerant: fitting LogisticRegression on 400 x 784 float64"
+    expected = LogisticRegression(**params).fit(as_features(pixels[:400], "float64", "sparse"), labels[:400])
+    assert model.get_params() == expected.get_params()
+    np.testing.assert_allclose(model.coef_, expected.coef_, rtol=FIT_RTOL, atol=FIT_ATOL)
 
 
-def test_load_model_refuses_integer_arrays_and_2d_classes(tmp_path: Path) -> None:
-    binary = np.array([0, 1])
-    refused(model_file(tmp_path / "a.npz", np.zeros((1, 2), dtype=np.int64), np.zeros(1), binary), 2, TYPES)
-    refused(model_file(tmp_path / "b.npz", np.zeros((1, 2)), np.zeros(1, dtype=np.int32), binary), 2, TYPES)
-    refused(model_file(tmp_path / "c.npz", np.zeros((1, 2)), np.zeros(1), binary[None, :]), 2, TYPES)
-    float32 = model_file(tmp_path / "d.npz", np.zeros((1, 2), np.float32), np.zeros(1, np.float32), binary)
-    assert load_model(float32, 2).coef.dtype == np.float32
+@pytest.mark.parametrize(
+    ("estimator", "params", "expected"),
+    [
+        (LOGISTIC, SEED_SOFTMAX, True),
+        (LOGISTIC, {}, True),  # scikit-learn's defaults: C 1, max_iter 100
+        (LOGISTIC, {"C": 3}, True),
+        (LOGISTIC, {"C": 1.0, "solver": "lbfgs"}, False),
+        (LOGISTIC, {"class_weight": "balanced"}, False),
+        (LOGISTIC, {"fit_intercept": False}, False),
+        (KNN, {}, False),
+        ("sklearn.linear_model.RidgeClassifier", {}, False),
+    ],
+)
+def test_which_entries_the_project_fits(estimator: str, params: dict[str, Any], expected: bool) -> None:
+    assert uses_project_fit(registry_entry(estimator, params)) is expected
 
 
-def test_load_model_refuses_shapes_that_do_not_fit(tmp_path: Path) -> None:
-    binary = np.array([0, 1])
-    shape = "model shape {} does not fit data with 3 features"
-    refused(model_file(tmp_path / "a.npz", np.zeros(3), np.zeros(1), binary), 3, shape.format("(3,)"))
-    refused(model_file(tmp_path / "b.npz", np.zeros((1, 3)), np.zeros(2), binary), 3, shape.format("(1, 3)"))
-    refused(model_file(tmp_path / "c.npz", np.zeros((1, 1, 3)), np.zeros(1), binary), 3, shape.format("(1, 1, 3)"))
-    square = model_file(tmp_path / "d.npz", np.eye(3), np.zeros(3), np.arange(3))  # 3 classes over 3 features
-    assert load_model(square, 3).coef.shape == (3, 3)
+@pytest.mark.parametrize("params", [{"max_iter": 0}, {"C": float("inf")}])
+def test_a_logistic_entry_the_project_fit_cannot_take_is_sklearns(
+    digits: tuple[np.ndarray, np.ndarray], params: dict[str, Any], recwarn: pytest.WarningsRecorder
+) -> None:
+    """scikit-learn takes max_iter 0 and C = inf (no penalty), params.yaml lets them through: such an entry
+    is fitted by scikit-learn, not refused halfway by the project's own checks."""
+    pixels, labels = digits
+    entry = registry_entry(LOGISTIC, params, matrix="dense", n_jobs=1)
+    assert not uses_project_fit(entry)
+    model = fit(entry, pixels[:100], labels[:100], "odd")
+    expected = LogisticRegression(**params).fit(pixels[:100].astype(np.float64), labels[:100])
+    np.testing.assert_allclose(model.coef_, expected.coef_, rtol=FIT_RTOL, atol=FIT_ATOL)
 
 
-def test_load_model_refuses_class_counts_that_do_not_fit(tmp_path: Path) -> None:
-    for rows, classes in [(1, 3), (2, 2), (1, 1)]:
-        path = model_file(tmp_path / f"{rows}-{classes}.npz", np.zeros((rows, 2)), np.zeros(rows), np.arange(classes))
-        refused(path, 2, f"{classes} classes for {rows} coefficient rows")
-
-
-def test_ten_classes_load_eleven_are_refused(tmp_path: Path) -> None:
-    ten = model_file(tmp_path / "ten.npz", np.zeros((10, 2)), np.zeros(10), np.arange(10))
-    assert load_model(ten, 2).classes.tolist() == list(range(10))
-    eleven = model_file(tmp_path / "eleven.npz", np.zeros((11, 2)), np.zeros(11), np.arange(11))
-    with pytest.raises(PipelineError, match=r"^\S*eleven\.npz: array '\w+' claims shape \(11,?[ 0-9]*\)"):
-        load_model(eleven, 2)
-
-
-def test_an_oversized_file_is_refused_as_a_linear_model_file(tmp_path: Path) -> None:
-    path = tmp_path / "big.npz"
-    path.write_bytes(b"PK\x03\x04" + bytes(1_000_000))
-    refused(path, 2, "1,000,004 bytes, more than a linear model file can take")
+def test_a_fitted_linear_model_is_the_logistic_regression_of_its_arrays() -> None:
+    """Small integer coefficients: scikit-learn's scores are exactly the model's matrix products."""
+    features = np.array([[2.0, 1.0], [1.0, 2.0], [0.0, 0.0], [-1.0, 3.0]])
+    multi = LinearModel(
+        np.array([[1.0, -1.0], [0.0, 2.0], [-1.0, 0.0]]), np.array([0.0, -2.0, 0.5]), np.arange(3, dtype=np.uint8), 7
+    )
+    estimator = multi.fitted(LogisticRegression(C=3.0))
+    assert estimator.C == 3.0
+    assert estimator.n_features_in_ == 2
+    assert estimator.n_iter_.tolist() == [7]
+    np.testing.assert_array_equal(estimator.decision_function(features), multi.decision_function(features))
+    np.testing.assert_array_equal(estimator.predict(features), [0, 1, 2, 1])  # argmax rows: 1, 0, 0.5, 4
+    binary = LinearModel(np.array([[1.0, -1.0]]), np.array([0.0]), np.array([False, True]), 1)
+    fitted = binary.fitted(LogisticRegression())
+    np.testing.assert_array_equal(fitted.decision_function(features), [1.0, -1.0, 0.0, -4.0])
+    np.testing.assert_array_equal(fitted.predict(features), [True, False, False, False])  # score 0: the first class

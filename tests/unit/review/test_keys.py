@@ -15,11 +15,14 @@ def test_the_operating_point_is_the_binary_classifier_s_cv_precision_and_recall(
     }
 
 
-def test_the_test_predictions_are_the_git_tracked_output_of_evaluate_mnist() -> None:
-    stage = helpers.read_dvc_yaml()["stages"]["evaluate_mnist"]
+def test_the_test_predictions_are_the_git_tracked_output_of_compare_mnist() -> None:
+    stages = helpers.read_dvc_yaml()["stages"]
+    stage = stages["compare_mnist"]
     assert "--test-predictions reports/mnist_test_predictions.csv" in stage["cmd"]
     assert {"reports/mnist_test_predictions.csv": {"cache": False}} in stage["outs"]
     assert TEST_PREDICTIONS == "reports/mnist_test_predictions.csv"
+    writers = [name for name, body in stages.items() if TEST_PREDICTIONS in str(body.get("outs", []))]
+    assert writers == ["compare_mnist"]
 
 
 def test_the_label_column_is_the_first_of_the_committed_predictions() -> None:
