@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipelib.errors import PipelineError
+from pipelib.regular_file import read_regular
 
 MIRROR_ENV = "DATA_MIRROR"
 TRUST_SUMS_ENV = "DATA_MIRROR_TRUST_SUMS"
@@ -54,12 +54,7 @@ def trusts_mirror_sums() -> bool:
 
 
 def read_inside(directory: Path, name: str, max_bytes: int) -> bytes:
-    """The bytes of ``directory/name``, read through one handle; refused if it leads out of ``directory``.
-
-    The path is resolved first (symlinks inside the mirror are fine) and the resolved file is
-    opened without following a further symlink, so the file checked for where it lives is the
-    file read. At most ``max_bytes`` are read: a larger file is refused, not loaded.
-    """
+    """The bytes of ``directory/name`` (symlinks inside are fine); refused if it leads out of ``directory``."""
     path = directory / name
     try:
         inside = directory.resolve(strict=True)
@@ -70,22 +65,8 @@ def read_inside(directory: Path, name: str, max_bytes: int) -> bytes:
         raise PipelineError(f"{path}: not readable ({error})") from None
     if not real.is_relative_to(inside):
         raise PipelineError(f"{path}: refused, a symlink to {real}, outside the mirror directory {inside}")
-    try:
-        # O_NONBLOCK: opening a FIFO planted in the mirror returns at once (and is refused below)
-        flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-        descriptor = os.open(real, flags)
-    except OSError as error:
-        raise PipelineError(f"{path}: not readable ({error.strerror or error})") from None
-    with os.fdopen(descriptor, "rb") as stream:
-        info = os.fstat(stream.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise PipelineError(f"{path}: not a regular file")
-        if info.st_size > max_bytes:
-            raise PipelineError(f"{path}: {info.st_size:,} bytes, more than the {max_bytes:,} allowed for this file")
-        data = stream.read(max_bytes + 1)
-    if len(data) > max_bytes:  # grew while being read
-        raise PipelineError(f"{path}: more than the {max_bytes:,} bytes allowed for this file")
-    return data
+    # not following a symlink swapped in since the check: the file checked is the file read
+    return read_regular(real, max_bytes, "file not found in the mirror", shown=path, follow=False)
 
 
 @dataclass(frozen=True)
