@@ -1,10 +1,8 @@
 """CSV cells as every CSV the project writes formats them: no text cell can start a spreadsheet formula.
 
-A spreadsheet runs a cell that starts with ``=``, ``+``, ``-`` or ``@`` (or a tab or carriage
-return before one) as a formula, and file names and model files come from users. Such a
-text cell is neutralised as OWASP's "CSV Injection" page describes: a single quote
-before it and the cell in double quotes. Numbers are written as numbers (a negative score
-stays ``-0.25``); only text is neutralised.
+File names and model files come from users, and a spreadsheet runs a cell starting with ``=``,
+``+``, ``-`` or ``@``: such text gets a quote before it, in double quotes (OWASP's "CSV
+Injection"). Numbers stay numbers (a negative score stays ``-0.25``).
 """
 
 from __future__ import annotations

@@ -1,16 +1,10 @@
 """Where local copies of the data sets live, and how files are read from them: checked, inside, once.
 
-A mirror is a directory with ``mnist/`` (the four IDX ``.gz`` files) and ``titanic/``
-(``train.csv``, ``test.csv``). It is named by the ``DATA_MIRROR`` environment variable or
-found at ``../shared/data`` beside the project. Its location is not a parameter: it does
-not change the data, only where the bytes come from.
-
-What a mirror says about itself is not trusted: its files are checked against the
-checksums published with the data sets (recorded in the code), unless the user opts in to
-the mirror's own ``SHA256SUMS`` with ``DATA_MIRROR_TRUST_SUMS=1`` (small test mirrors,
-re-packed copies). A file is read once, through one open handle, and hashed from the bytes
-read, so what is checked is what is parsed; a symlink that leads out of the mirror's
-directory is refused.
+A mirror is a directory with ``mnist/`` and ``titanic/``, named by ``DATA_MIRROR`` or found at
+``../shared/data``; it is not a parameter (it changes where the bytes come from, not the data).
+Its files must match the published checksums recorded in the code (its own ``SHA256SUMS`` only
+with ``DATA_MIRROR_TRUST_SUMS=1``), hashed from the one read that is parsed; a symlink out of the
+mirror is refused (docs/trust.md).
 """
 
 from __future__ import annotations
@@ -30,11 +24,7 @@ MAX_CHECKSUM_FILE_BYTES = 64 * 1024
 
 
 def find_mirror(subdir: str) -> Path | None:
-    """The mirror directory holding ``subdir`` (``mnist`` or ``titanic``), or None.
-
-    ``DATA_MIRROR`` wins when set (and must exist); otherwise ``../shared/data`` (beside
-    the working directory, the project's root when DVC runs a stage) is used when it is there.
-    """
+    """The mirror directory holding ``subdir``: ``$DATA_MIRROR``'s (must exist), else ``../shared/data``'s or None."""
     configured = os.environ.get(MIRROR_ENV)
     if configured:
         root = Path(configured)

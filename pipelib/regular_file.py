@@ -1,8 +1,7 @@
 """Opening a file a user named, refused at once unless it is a regular file.
 
-Opening a FIFO for reading blocks until someone writes to it, and a device such as
-``/dev/zero`` never ends; both are refused after an open that cannot block (``O_NONBLOCK``
-has no effect on a regular file), so the file checked is the file read.
+A FIFO blocks a reader until someone writes and ``/dev/zero`` never ends: both are refused after
+an open that cannot block (``O_NONBLOCK``), so the file checked is the file read.
 """
 
 from __future__ import annotations

@@ -1,10 +1,8 @@
 """review: compare the workspace with a base revision for a pull request, and gate on regressions.
 
-Writes a Markdown file fit for a pull-request comment (params and metrics diffs, headline
-numbers, McNemar on changed test accuracies, the dvc.yaml plots as charts GitHub draws itself)
-and a self-contained HTML page with the full figures; the PNGs go in a folder beside the
-Markdown for the workflow's artifact. Exit status: 0 passed, 1 a gated metric got worse than
-its tolerance (one line per metric on stderr), 2 bad input (one ``error:`` line), 3 a bug.
+Writes the pull-request comment (Markdown), a self-contained HTML page and the PNGs beside them
+(docs/review.md). Exit status: 0 passed, 1 a gated metric got worse than its tolerance (one line
+per metric on stderr), 2 bad input (one ``error:`` line), 3 a bug.
 """
 
 from __future__ import annotations

@@ -1,9 +1,6 @@
-"""The review's offline figures: base and current plot data drawn together with matplotlib.
+"""The review's offline figures (HTML page and PNGs): base and current plot data drawn together.
 
-These go into the HTML page (inline SVG) and the artifact (PNG); the comment itself uses charts
-GitHub draws (see render.py). Every text that comes from data or ``dvc.yaml`` passes through
-``inert.mpl`` first, so a ``$`` cannot start mathtext. Output bytes depend on the data only:
-no dates, no software tag, fixed SVG ids.
+Labels pass through ``inert.mpl`` (a ``$`` cannot start mathtext); the bytes depend on the data only.
 """
 
 from __future__ import annotations
