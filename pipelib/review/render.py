@@ -1,11 +1,8 @@
 """The review as GitHub Markdown (the pull-request comment) and as one offline HTML page.
 
-Everything that comes from the change under review -- file names, metric keys and values,
-parameter values, DVC's output, the base name, plot titles and labels -- is wrapped in
-:class:`Data` and rendered inert (``inert.code``), so the only images, links and HTML in the
-comment are the ones written here. The comment holds no image files: curves are Mermaid
-charts and matrices are tables, which GitHub draws in place (see docs/review.md); the HTML
-page carries the matplotlib figures as inline SVG.
+Everything from the change under review is wrapped in :class:`Data` and rendered inert, so the
+only images, links and HTML in the comment are written here. Curves are Mermaid charts and
+matrices tables, which GitHub draws in place; the HTML page carries the figures as inline SVG.
 """
 
 from __future__ import annotations
@@ -20,7 +17,7 @@ from typing import Any
 from pipelib.errors import PipelineError
 from pipelib.markdown import markdown_rows
 from pipelib.review import mermaid
-from pipelib.review.gate import Change, Metric, Tolerance, Verdict, is_number, tolerance_for
+from pipelib.review.gate import Change, Metric, Tolerance, Verdict, is_number, number, tolerance_for
 from pipelib.review.inert import code, code_block, fold
 from pipelib.review.plots import PlotData, bar_values, confusion_pair
 from pipelib.review.recomputed import Recomputed
@@ -53,29 +50,19 @@ def plain(cell: Cell) -> str:
 
 
 def value(value: Any) -> Cell:
-    """A metric or parameter value: numbers formatted here, anything else shown verbatim as data."""
-    if value is None:
-        return "—"
-    if not is_number(value):
-        return Data(json.dumps(value) if isinstance(value, (list, dict)) else str(value))
-    if isinstance(value, int):
-        return f"{value:,}"
-    if abs(value) < 0.001:  # False for NaN and infinities, which the format below writes nan, inf, -inf
-        return f"{value:.3g}"
-    return f"{value:.4f}"
+    """A metric or parameter value: numbers as in the gate's messages, anything else shown verbatim as data."""
+    if value is None or is_number(value):
+        return number(value)
+    return Data(json.dumps(value) if isinstance(value, (list, dict)) else str(value))
 
 
-def signed(difference: float | None) -> str:
-    """A change with its sign: +0.0120, -3, 0, or blank when not a number."""
-    if difference is None:
-        return ""
-    if difference == 0:
-        return "0"
+def signed(difference: float | None, float_format: str = "") -> str:
+    """A change with its sign: +0.0120, -3, 0, or blank when not a number; ``float_format`` for every float."""
+    if difference is None or difference == 0:
+        return "" if difference is None else "0"
     if isinstance(difference, int):
         return f"{difference:+,}"
-    if abs(difference) < 0.001:
-        return f"{difference:+.3g}"
-    return f"{difference:+.4f}"
+    return format(difference, float_format or ("+.3g" if abs(difference) < 0.001 else "+.4f"))
 
 
 def setting(value_: Any) -> Cell:
@@ -86,11 +73,8 @@ def setting(value_: Any) -> Cell:
 
 
 def setting_change(change: Change) -> str:
-    """A numeric parameter's change with its sign; blank for other values."""
-    difference = change.difference
-    if difference is None or difference == 0:
-        return "" if difference is None else "0"
-    return f"{difference:+,}" if isinstance(difference, int) else f"{difference:+.6g}"
+    """A numeric parameter's change with its sign, at a parameter's precision; blank for other values."""
+    return signed(change.difference, "+.6g")
 
 
 @dataclass(frozen=True)
