@@ -18,13 +18,9 @@ NEEDS_QUOTES = (",", '"', "\n", "\r")
 def _printable(text: str) -> str:
     """Text that encodes as UTF-8: bytes a file name decoded with surrogateescape come back as ``\\xff``."""
     try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        try:
-            return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-        except UnicodeEncodeError:  # a lone surrogate no file name has
-            return text.encode("utf-8", "backslashreplace").decode("utf-8")
-    return text
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a lone surrogate no file name has
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def text_cell(text: str) -> str:
