@@ -42,8 +42,7 @@ def atomic_path(target: str | os.PathLike[str], make_parents: bool = True) -> It
     if make_parents:
         target.parent.mkdir(parents=True, exist_ok=True)
     elif not target.parent.is_dir():
-        problem = "is not a directory" if target.parent.exists() else "does not exist"
-        shown = f"no directory {target.parent}" if problem == "does not exist" else f"{target.parent} {problem}"
+        shown = f"{target.parent} is not a directory" if target.parent.exists() else f"no directory {target.parent}"
         raise PipelineError(f"{target}: cannot write ({shown})")
     tmp = _create_beside(target)
     try:

@@ -164,17 +164,13 @@ def judge(change: Change, tolerance: Tolerance | None) -> Verdict:
     return Verdict(change, tolerance, "regression", message)
 
 
-def is_pattern(key: str) -> bool:
-    return "*" in key
-
-
 def tolerance_for(change: Change, tolerances: dict[Metric, Tolerance]) -> Tolerance | None:
     """The metric's own tolerance, else the first pattern of its file that matches it (not for a removed one)."""
     own = tolerances.get((change.file, change.key))
     if own is not None or change.new is None:
         return own
     for (file, key), tolerance in tolerances.items():
-        if file == change.file and is_pattern(key) and fnmatch.fnmatchcase(change.key, key):
+        if file == change.file and "*" in key and fnmatch.fnmatchcase(change.key, key):
             return tolerance
     return None
 
@@ -182,7 +178,5 @@ def tolerance_for(change: Change, tolerances: dict[Metric, Tolerance]) -> Tolera
 def gate(metrics: list[Change], tolerances: dict[Metric, Tolerance]) -> list[Verdict]:
     """A verdict for every metric of either revision, and for every gated metric found in neither."""
     seen = {(change.file, change.key) for change in metrics}
-    absent = [
-        Change(file, key, None, None) for file, key in tolerances if (file, key) not in seen and not is_pattern(key)
-    ]
+    absent = [Change(file, key, None, None) for file, key in tolerances if (file, key) not in seen and "*" not in key]
     return [judge(change, tolerance_for(change, tolerances)) for change in metrics + absent]

@@ -87,14 +87,6 @@ class Table:
     rows: list[list[Cell]]
 
 
-def _status(verdict: Verdict) -> str:
-    return "REGRESSION" if verdict.failed else verdict.status
-
-
-def _allowed(tolerance: Tolerance) -> str:
-    return f"{tolerance.describe()}, {tolerance.better} is better"
-
-
 def tables(params: list[Change], verdicts: list[Verdict], tolerances: dict[Metric, Tolerance]) -> list[Table]:
     """The review's tables: headline (gated) metrics, changed parameters, changed/new/removed metrics."""
     by_metric = {(verdict.change.file, verdict.change.key): verdict for verdict in verdicts}
@@ -116,7 +108,7 @@ def tables(params: list[Change], verdicts: list[Verdict], tolerances: dict[Metri
             value(change.old),
             value(change.new),
             signed(change.difference),
-            _status(verdict),
+            "REGRESSION" if verdict.failed else verdict.status,
         ]
 
     return [
@@ -124,7 +116,10 @@ def tables(params: list[Change], verdicts: list[Verdict], tolerances: dict[Metri
             "Headline numbers",
             "The metrics the regression gate watches (review_tolerances.yaml), base and current.",
             ["file", "metric", "base", "current", "change", "gate", "tolerance"],
-            [[*metric_row(verdict), _allowed(tolerance)] for verdict, tolerance in headline],
+            [
+                [*metric_row(verdict), f"{tolerance.describe()}, {tolerance.better} is better"]
+                for verdict, tolerance in headline
+            ],
         ),
         Table(
             "Parameters (dvc params diff)",
@@ -345,14 +340,8 @@ def _bar_table(data: PlotData) -> str:
 
 def plot_section(data: PlotData, base_label: str) -> str:
     """One plot for the comment: a Mermaid chart for curves, a table for matrices and bars."""
-    kind = data.plot.kind
-    body = (
-        _confusion_table(data)
-        if kind == "confusion"
-        else _bar_table(data)
-        if kind == "bars"
-        else _curve_chart(data, base_label)
-    )
+    table = {"confusion": _confusion_table, "bars": _bar_table}.get(data.plot.kind)
+    body = table(data) if table else _curve_chart(data, base_label)
     return f"### {md(Data(data.plot.title))}\n\n{body}"
 
 
@@ -397,14 +386,19 @@ for (const svg of document.querySelectorAll("figure.chart svg")) {
   svg.closest("figure").dataset.drawnMarks = String(marks.length);
 }
 </script>"""
-STYLE = """<style>
+PAGE_START = """<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Review of this change</title>
+<style>
 body { font-family: sans-serif; margin: 1em auto; max-width: 1400px; padding: 0 1em; }
 table { border-collapse: collapse; margin-bottom: 1em; }
 th, td { border: 1px solid #ccc; padding: 2px 8px; text-align: left; }
 code, pre { background: #f4f4f4; }
 .regression { color: #b00020; font-weight: bold; }
 figure.chart svg { max-width: 100%; height: auto; }
-</style>"""
+</style>
+</head>
+<body>"""
 
 
 def _html_phrase(cells: list[Cell]) -> str:
@@ -440,18 +434,4 @@ def html_page(summary: Summary, charts: list[tuple[str, str, str]]) -> str:
             f"<figcaption>{escape(fold(caption))}</figcaption>"
         )
         body += [svg, "</figure>"]
-    return "\n".join(
-        [
-            "<!DOCTYPE html>",
-            '<html lang="en">',
-            '<head><meta charset="utf-8"><title>Review of this change</title>',
-            STYLE,
-            "</head>",
-            "<body>",
-            *body,
-            DRAWN_CHECK,
-            "</body>",
-            "</html>",
-            "",
-        ]
-    )
+    return "\n".join([PAGE_START, *body, DRAWN_CHECK, "</body>", "</html>", ""])
