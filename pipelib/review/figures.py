@@ -15,6 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from pipelib.png import PNG_OPTIONS
+from pipelib.review.gate import is_number
 from pipelib.review.inert import mpl
 from pipelib.review.plots import PlotData, bar_values, confusion_pair
 
@@ -34,7 +35,7 @@ Operating = dict[str, tuple[Any, Any]]
 
 def _known(operating: Operating, names: tuple[str, ...], side: int) -> list[float] | None:
     values = [operating.get(name, (None, None))[side] for name in names]
-    if all(isinstance(value, (int, float)) and not isinstance(value, bool) for value in values):
+    if all(is_number(value) for value in values):
         return [float(value) for value in values]
     return None
 
