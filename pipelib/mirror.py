@@ -84,8 +84,7 @@ def parse_checksum_list(text: str, listing: Path) -> dict[str, str]:
 def mirror_checksums(directory: Path, published: dict[str, str], algorithm: str) -> Checksums:
     """The published checksums, or the mirror's own ``SHA256SUMS`` when the user opted in and it has one."""
     listing = directory / CHECKSUM_FILE
-    present = listing.exists() or listing.is_symlink()
-    if not present:
+    if not os.path.lexists(listing):
         return Checksums(published, algorithm)
     if not trusts_mirror_sums():
         return Checksums(published, algorithm, ignored_list=True)
@@ -100,7 +99,7 @@ def mirror_checksums(directory: Path, published: dict[str, str], algorithm: str)
 def read_verified(directory: Path, name: str, checksums: Checksums, max_bytes: int) -> bytes:
     """The bytes of a mirror file, hashed as read and refused unless they match ``checksums``."""
     path = directory / name
-    if not (path.exists() or path.is_symlink()):
+    if not os.path.lexists(path):
         raise PipelineError(f"{path}: file not found in the mirror")
     if name not in checksums.sums:
         raise PipelineError(f"{path}: no recorded {checksums.algorithm} checksum for this file")
