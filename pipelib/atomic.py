@@ -1,12 +1,10 @@
-"""Atomic output files: write beside the target, then rename into place.
+"""Atomic output files: written beside the target, then renamed into place.
 
 A stage killed mid-write leaves the old output or none, never a truncated one.
 
-For the interruption tests only: with PIPELIB_SIGNAL_FILE and PIPELIB_SIGNAL_AT (a glob
-matched against the target's absolute path) both set, a write to a matching target stops
-once its temporary file is complete, just before the rename, writes ``<pid> <temporary file>``
-to the signal file and waits to be interrupted; the test signals the process named there,
-with no sleep and no race against a running write. Unset, as everywhere else, it does nothing.
+For the interruption tests only: with PIPELIB_SIGNAL_FILE and PIPELIB_SIGNAL_AT (a glob of target
+paths) set, a write to a matching target stops just before the rename, writes ``<pid> <temporary
+file>`` to the signal file and waits for the test's signal (no sleep, no race). Unset, nothing.
 """
 
 from __future__ import annotations
@@ -30,13 +28,11 @@ NEW_FILE_MODE = 0o666  # what open() asks for; the user's umask takes away from 
 
 @contextmanager
 def atomic_path(target: str | os.PathLike[str], make_parents: bool = True) -> Iterator[Path]:
-    """Yield a temporary path in the target's directory; rename it onto target on success.
+    """Yield a temporary path beside ``target``, renamed onto it on success.
 
-    The temporary file is created before the caller's work, so a target that cannot be
-    written (a directory, a missing or read-only directory, a name too long) is refused
-    with a PipelineError before any work is done. It gets the mode a new file gets under
-    the user's umask, or the mode of the file it replaces. ``make_parents`` creates a
-    missing directory (the pipeline's outputs); otherwise a missing directory is an error.
+    The temporary file is made first, so a target that cannot be written is refused before any
+    work; it gets the mode of the file it replaces, or a new file's under the umask.
+    ``make_parents`` creates a missing directory (the pipeline's outputs); otherwise it is an error.
     """
     target = Path(target)
     if len(os.fsencode(target.name)) > NAME_MAX:
@@ -46,8 +42,7 @@ def atomic_path(target: str | os.PathLike[str], make_parents: bool = True) -> It
     if make_parents:
         target.parent.mkdir(parents=True, exist_ok=True)
     elif not target.parent.is_dir():
-        problem = "is not a directory" if target.parent.exists() else "does not exist"
-        shown = f"no directory {target.parent}" if problem == "does not exist" else f"{target.parent} {problem}"
+        shown = f"{target.parent} is not a directory" if target.parent.exists() else f"no directory {target.parent}"
         raise PipelineError(f"{target}: cannot write ({shown})")
     tmp = _create_beside(target)
     try:
@@ -98,7 +93,7 @@ def _umask() -> int:
 
 
 def _wait_for_interruption(target: Path, tmp: Path) -> None:
-    """The interruption tests' stopping point (module docstring); returns at once unless both variables are set."""
+    """The interruption tests' stopping point (module docstring); at once unless both variables are set."""
     signal_file, pattern = os.environ.get("PIPELIB_SIGNAL_FILE"), os.environ.get("PIPELIB_SIGNAL_AT")
     if not (signal_file and pattern and fnmatch.fnmatchcase(str(target.absolute()), pattern)):
         return

@@ -1,9 +1,7 @@
 """Where the hyperparameter sweep's tasks run: in process, a local Dask cluster, or a named one.
 
-The scheduler's address is not a parameter (it does not change the results): Dask's own
-configuration names it, ``DASK_SCHEDULER_ADDRESS=tcp://host:8786`` or ``scheduler-address:`` in
-a Dask config file (``~/.config/dask/*.yaml``). With none, a local cluster of single-threaded
-worker processes is started for the run and closed after it.
+The scheduler is not a parameter (it does not change the results): Dask's own configuration names
+it (``DASK_SCHEDULER_ADDRESS``); with none, a local cluster is started for the run.
 """
 
 from __future__ import annotations
@@ -30,8 +28,7 @@ def scheduler_address() -> str | None:
 def dask_client(workers: int, address: str | None = None) -> Iterator[Any]:
     """A connected ``distributed.Client``: to ``address``, or to a fresh local cluster of ``workers``.
 
-    An unreachable scheduler is one error line naming it, after Dask's connect timeout
-    (``distributed.comm.timeouts.connect``; ``DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT=10s``).
+    An unreachable scheduler is one error line, after Dask's ``distributed.comm.timeouts.connect``.
     """
     import dask.config
     from distributed import Client, LocalCluster
@@ -63,11 +60,10 @@ def dask_client(workers: int, address: str | None = None) -> Iterator[Any]:
 def run_tasks(
     function: Callable[..., Result], items: Sequence[Any], shared: dict[str, Any], client: Any | None
 ) -> list[Result]:
-    """``function(item, **shared)`` for every item, results in the items' order.
+    """``function(item, **shared)`` for every item in order: here, or one task each on ``client``.
 
-    With no client the tasks run here, one after another. With one, ``shared`` (the data) is
-    sent to every worker once and each item is one task; a task whose worker dies is run again
-    on another (Dask retries it), so the results do not depend on where they ran.
+    ``shared`` (the data) goes to every worker once; Dask reruns a task whose worker died
+    elsewhere, so the results do not depend on where they ran.
     """
     if client is None:
         return [function(item, **shared) for item in items]

@@ -1,10 +1,8 @@
 """CSV cells as every CSV the project writes formats them: no text cell can start a spreadsheet formula.
 
-A spreadsheet runs a cell that starts with ``=``, ``+``, ``-`` or ``@`` (or a tab or carriage
-return before one) as a formula, and file names and model files come from users. Such a
-text cell is neutralised as OWASP's "CSV Injection" page describes: a single quote
-before it and the cell in double quotes. Numbers are written as numbers (a negative score
-stays ``-0.25``); only text is neutralised.
+File names and model files come from users, and a spreadsheet runs a cell starting with ``=``,
+``+``, ``-`` or ``@``: such text gets a quote before it, in double quotes (OWASP's "CSV
+Injection"). Numbers stay numbers (a negative score stays ``-0.25``).
 """
 
 from __future__ import annotations
@@ -20,13 +18,9 @@ NEEDS_QUOTES = (",", '"', "\n", "\r")
 def _printable(text: str) -> str:
     """Text that encodes as UTF-8: bytes a file name decoded with surrogateescape come back as ``\\xff``."""
     try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        try:
-            return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-        except UnicodeEncodeError:  # a lone surrogate no file name has
-            return text.encode("utf-8", "backslashreplace").decode("utf-8")
-    return text
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a lone surrogate no file name has
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def text_cell(text: str) -> str:

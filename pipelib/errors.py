@@ -1,7 +1,6 @@
-"""Expected failures (bad input, bad params) and the stage entry point that reports them.
+"""Expected failures (bad input, bad params): one line on stderr and exit status 2.
 
-Expected errors end a stage with one line on stderr and exit status 2; anything else is
-a bug and keeps its traceback.
+Anything else is a bug and keeps its traceback.
 """
 
 from __future__ import annotations

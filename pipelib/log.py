@@ -1,7 +1,6 @@
-"""Progress lines through :mod:`logging`, always on stderr, with the time since the stage began.
+"""Progress lines on stderr, which DVC shows wherever a stage runs, with the time since the stage began.
 
-DVC shows a stage's stderr on the terminal, in ``dvc queue logs`` and in CI logs alike, so a
-long fit says what it is doing wherever it runs. ``PIPELINE_LOG_LEVEL=WARNING`` quiets it.
+``PIPELINE_LOG_LEVEL=WARNING`` quiets them.
 """
 
 from __future__ import annotations

@@ -1,27 +1,21 @@
 """Where local copies of the data sets live, and how files are read from them: checked, inside, once.
 
-A mirror is a directory with ``mnist/`` (the four IDX ``.gz`` files) and ``titanic/``
-(``train.csv``, ``test.csv``). It is named by the ``DATA_MIRROR`` environment variable or
-found at ``../shared/data`` beside the project. Its location is not a parameter: it does
-not change the data, only where the bytes come from.
-
-What a mirror says about itself is not trusted: its files are checked against the
-checksums published with the data sets (recorded in the code), unless the user opts in to
-the mirror's own ``SHA256SUMS`` with ``DATA_MIRROR_TRUST_SUMS=1`` (small test mirrors,
-re-packed copies). A file is read once, through one open handle, and hashed from the bytes
-read, so what is checked is what is parsed; a symlink that leads out of the mirror's
-directory is refused.
+A mirror is a directory with ``mnist/`` and ``titanic/``, named by ``DATA_MIRROR`` or found at
+``../shared/data``; it is not a parameter (it changes where the bytes come from, not the data).
+Its files must match the published checksums recorded in the code (its own ``SHA256SUMS`` only
+with ``DATA_MIRROR_TRUST_SUMS=1``), hashed from the one read that is parsed; a symlink out of the
+mirror is refused (docs/trust.md).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipelib.errors import PipelineError
+from pipelib.regular_file import read_regular
 
 MIRROR_ENV = "DATA_MIRROR"
 TRUST_SUMS_ENV = "DATA_MIRROR_TRUST_SUMS"
@@ -30,11 +24,7 @@ MAX_CHECKSUM_FILE_BYTES = 64 * 1024
 
 
 def find_mirror(subdir: str) -> Path | None:
-    """The mirror directory holding ``subdir`` (``mnist`` or ``titanic``), or None.
-
-    ``DATA_MIRROR`` wins when set (and must exist); otherwise ``../shared/data`` (beside
-    the working directory, the project's root when DVC runs a stage) is used when it is there.
-    """
+    """The mirror directory holding ``subdir``: ``$DATA_MIRROR``'s (must exist), else ``../shared/data``'s or None."""
     configured = os.environ.get(MIRROR_ENV)
     if configured:
         root = Path(configured)
@@ -54,12 +44,7 @@ def trusts_mirror_sums() -> bool:
 
 
 def read_inside(directory: Path, name: str, max_bytes: int) -> bytes:
-    """The bytes of ``directory/name``, read through one handle; refused if it leads out of ``directory``.
-
-    The path is resolved first (symlinks inside the mirror are fine) and the resolved file is
-    opened without following a further symlink, so the file checked for where it lives is the
-    file read. At most ``max_bytes`` are read: a larger file is refused, not loaded.
-    """
+    """The bytes of ``directory/name`` (symlinks inside are fine); refused if it leads out of ``directory``."""
     path = directory / name
     try:
         inside = directory.resolve(strict=True)
@@ -70,22 +55,8 @@ def read_inside(directory: Path, name: str, max_bytes: int) -> bytes:
         raise PipelineError(f"{path}: not readable ({error})") from None
     if not real.is_relative_to(inside):
         raise PipelineError(f"{path}: refused, a symlink to {real}, outside the mirror directory {inside}")
-    try:
-        # O_NONBLOCK: opening a FIFO planted in the mirror returns at once (and is refused below)
-        flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-        descriptor = os.open(real, flags)
-    except OSError as error:
-        raise PipelineError(f"{path}: not readable ({error.strerror or error})") from None
-    with os.fdopen(descriptor, "rb") as stream:
-        info = os.fstat(stream.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise PipelineError(f"{path}: not a regular file")
-        if info.st_size > max_bytes:
-            raise PipelineError(f"{path}: {info.st_size:,} bytes, more than the {max_bytes:,} allowed for this file")
-        data = stream.read(max_bytes + 1)
-    if len(data) > max_bytes:  # grew while being read
-        raise PipelineError(f"{path}: more than the {max_bytes:,} bytes allowed for this file")
-    return data
+    # not following a symlink swapped in since the check: the file checked is the file read
+    return read_regular(real, max_bytes, "file not found in the mirror", shown=path, follow=False)
 
 
 @dataclass(frozen=True)
@@ -113,8 +84,7 @@ def parse_checksum_list(text: str, listing: Path) -> dict[str, str]:
 def mirror_checksums(directory: Path, published: dict[str, str], algorithm: str) -> Checksums:
     """The published checksums, or the mirror's own ``SHA256SUMS`` when the user opted in and it has one."""
     listing = directory / CHECKSUM_FILE
-    present = listing.exists() or listing.is_symlink()
-    if not present:
+    if not os.path.lexists(listing):
         return Checksums(published, algorithm)
     if not trusts_mirror_sums():
         return Checksums(published, algorithm, ignored_list=True)
@@ -129,7 +99,7 @@ def mirror_checksums(directory: Path, published: dict[str, str], algorithm: str)
 def read_verified(directory: Path, name: str, checksums: Checksums, max_bytes: int) -> bytes:
     """The bytes of a mirror file, hashed as read and refused unless they match ``checksums``."""
     path = directory / name
-    if not (path.exists() or path.is_symlink()):
+    if not os.path.lexists(path):
         raise PipelineError(f"{path}: file not found in the mirror")
     if name not in checksums.sums:
         raise PipelineError(f"{path}: no recorded {checksums.algorithm} checksum for this file")

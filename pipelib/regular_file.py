@@ -1,8 +1,7 @@
 """Opening a file a user named, refused at once unless it is a regular file.
 
-Opening a FIFO for reading blocks until someone writes to it, and a device such as
-``/dev/zero`` never ends; both are refused after an open that cannot block (``O_NONBLOCK``
-has no effect on a regular file), so the file checked is the file read.
+A FIFO blocks a reader until someone writes and ``/dev/zero`` never ends: both are refused after
+an open that cannot block (``O_NONBLOCK``), so the file checked is the file read.
 """
 
 from __future__ import annotations
@@ -23,29 +22,42 @@ KINDS = {
 }
 
 
-def open_regular(path: str | os.PathLike[str], missing: str = "no such file or directory") -> BinaryIO:
-    """``path`` opened for binary reading; a PipelineError naming it if it is missing or not a regular file."""
-    path = Path(path)
+def open_regular(
+    path: str | os.PathLike[str],
+    missing: str = "no such file or directory",
+    shown: str | os.PathLike[str] | None = None,
+    follow: bool = True,
+) -> BinaryIO:
+    """``path`` opened for binary reading; a PipelineError naming ``shown`` (or ``path``) if missing or not regular."""
+    shown = shown or Path(path)
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | (0 if follow else os.O_NOFOLLOW)
     try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        descriptor = os.open(path, flags)
     except FileNotFoundError:
-        raise PipelineError(f"{path}: {missing}") from None
+        raise PipelineError(f"{shown}: {missing}") from None
     except OSError as error:
-        raise PipelineError(f"{path}: not readable ({error.strerror or error})") from None
+        raise PipelineError(f"{shown}: not readable ({error.strerror or error})") from None
     mode = os.fstat(descriptor).st_mode
     if not stat.S_ISREG(mode):
         os.close(descriptor)
-        raise PipelineError(f"{path}: not a regular file ({KINDS.get(stat.S_IFMT(mode), 'a special file')})")
+        raise PipelineError(f"{shown}: not a regular file ({KINDS.get(stat.S_IFMT(mode), 'a special file')})")
     return os.fdopen(descriptor, "rb")
 
 
-def read_regular(path: str | os.PathLike[str], max_bytes: int, missing: str = "no such file or directory") -> bytes:
+def read_regular(
+    path: str | os.PathLike[str],
+    max_bytes: int,
+    missing: str = "no such file or directory",
+    shown: str | os.PathLike[str] | None = None,
+    follow: bool = True,
+) -> bytes:
     """The bytes of a regular file of at most ``max_bytes``; a larger file is refused by its size, not read."""
-    with open_regular(path, missing) as stream:
+    shown = shown or path
+    with open_regular(path, missing, shown, follow) as stream:
         size = os.fstat(stream.fileno()).st_size
         if size > max_bytes:
-            raise PipelineError(f"{path}: {size:,} bytes, more than the {max_bytes:,} allowed for this file")
+            raise PipelineError(f"{shown}: {size:,} bytes, more than the {max_bytes:,} allowed for this file")
         data = stream.read(max_bytes + 1)
     if len(data) > max_bytes:  # grew while being read
-        raise PipelineError(f"{path}: more than the {max_bytes:,} bytes allowed for this file")
+        raise PipelineError(f"{shown}: more than the {max_bytes:,} bytes allowed for this file")
     return data

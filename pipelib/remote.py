@@ -1,13 +1,9 @@
 """``python -m pipelib.remote push|pull|fetch [-r NAME]``: DVC's transfers, failing in one line.
 
-``dvc push`` to a remote that is down prints one ``ERROR`` per file, none naming the remote,
-and a push with outputs missing from the local cache warns and exits 0. This runs the same
-``dvc`` command (``push`` always with ``--run-cache``, so a teammate's ``dvc repro --pull``
-restores stages instead of rerunning them) and, when it fails, prints one line naming the
-remote and its URL with the cause, and exits 2. DVC writes objects to their final names only
-once complete (temporary files and renames, both ways), so a failed transfer leaves the
-workspace and both caches usable; running the command again finishes it.
-DVC's own output is kept in ``.dvc/tmp/remote-<command>.log``.
+A failed ``dvc push`` prints one ``ERROR`` per file naming no remote, and one with outputs missing
+from the local cache exits 0. This runs the same command (``push`` with ``--run-cache``, so
+``dvc repro --pull`` restores stages) and on failure prints one line naming the remote, its URL and
+the cause, and exits 2. DVC's own output goes to ``.dvc/tmp/remote-<command>.log``.
 """
 
 from __future__ import annotations

@@ -1,10 +1,8 @@
 """review: compare the workspace with a base revision for a pull request, and gate on regressions.
 
-Writes a Markdown file fit for a pull-request comment (params and metrics diffs, headline
-numbers, McNemar on changed test accuracies, the dvc.yaml plots as charts GitHub draws itself)
-and a self-contained HTML page with the full figures; the PNGs go in a folder beside the
-Markdown for the workflow's artifact. Exit status: 0 passed, 1 a gated metric got worse than
-its tolerance (one line per metric on stderr), 2 bad input (one ``error:`` line), 3 a bug.
+Writes the pull-request comment (Markdown), a self-contained HTML page and the PNGs beside them
+(docs/review.md). Exit status: 0 passed, 1 a gated metric got worse than its tolerance (one line
+per metric on stderr), 2 bad input (one ``error:`` line), 3 a bug.
 """
 
 from __future__ import annotations
@@ -90,13 +88,17 @@ def operating_point(metrics: list[Change]) -> dict[str, tuple[object, object]]:
     return {column: (by_key[metric].old, by_key[metric].new) for column, metric in known.items()}
 
 
+def read_workspace(path: Path, what: str = "it") -> str | None:
+    """A text file of the workspace, or None when there is none."""
+    try:
+        return path.read_text(encoding="utf-8") if path.is_file() else None
+    except (OSError, UnicodeDecodeError) as error:
+        raise PipelineError(f"{path}: cannot read {what} ({error.__class__.__name__})") from None
+
+
 def significance(base: str, cwd: Path) -> tuple[list, list[str]]:
     """McNemar on the test predictions of both revisions, or why it was skipped."""
-    head_path = cwd / TEST_PREDICTIONS
-    try:
-        head_text = head_path.read_text(encoding="utf-8") if head_path.is_file() else None
-    except (OSError, UnicodeDecodeError) as error:
-        raise PipelineError(f"{head_path}: cannot read the test predictions ({error.__class__.__name__})") from None
+    head_text = read_workspace(cwd / TEST_PREDICTIONS, "the test predictions")
     base_text = vcs.git_show(base, TEST_PREDICTIONS, cwd)
     if base_text is None or head_text is None:
         which = (
@@ -109,14 +111,6 @@ def significance(base: str, cwd: Path) -> tuple[list, list[str]]:
     after = parse_predictions(head_text, f"{TEST_PREDICTIONS} (workspace)")
     comparisons, notes = compare(before, after)
     return comparisons, [note[0].upper() + note[1:] + "." for note in notes]
-
-
-def read_workspace(path: Path) -> str | None:
-    """A text file of the workspace, or None when there is none."""
-    try:
-        return path.read_text(encoding="utf-8") if path.is_file() else None
-    except (OSError, UnicodeDecodeError) as error:
-        raise PipelineError(f"{path}: cannot read it ({error.__class__.__name__})") from None
 
 
 def machine_differences(base: str, cwd: Path, warnings: list[str]) -> Recomputed | None:

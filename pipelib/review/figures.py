@@ -1,9 +1,6 @@
-"""The review's offline figures: base and current plot data drawn together with matplotlib.
+"""The review's offline figures (HTML page and PNGs): base and current plot data drawn together.
 
-These go into the HTML page (inline SVG) and the artifact (PNG); the comment itself uses charts
-GitHub draws (see render.py). Every text that comes from data or ``dvc.yaml`` passes through
-``inert.mpl`` first, so a ``$`` cannot start mathtext. Output bytes depend on the data only:
-no dates, no software tag, fixed SVG ids.
+Labels pass through ``inert.mpl`` (a ``$`` cannot start mathtext); the bytes depend on the data only.
 """
 
 from __future__ import annotations
@@ -18,6 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from pipelib.png import PNG_OPTIONS
+from pipelib.review.gate import is_number
 from pipelib.review.inert import mpl
 from pipelib.review.plots import PlotData, bar_values, confusion_pair
 
@@ -37,7 +35,7 @@ Operating = dict[str, tuple[Any, Any]]
 
 def _known(operating: Operating, names: tuple[str, ...], side: int) -> list[float] | None:
     values = [operating.get(name, (None, None))[side] for name in names]
-    if all(isinstance(value, (int, float)) and not isinstance(value, bool) for value in values):
+    if all(is_number(value) for value in values):
         return [float(value) for value in values]
     return None
 

@@ -1,13 +1,9 @@
-"""The regression gate: tolerances from ``review_tolerances.yaml`` and a verdict per metric.
+"""The regression gate: a verdict per metric against the tolerances in ``review_tolerances.yaml``.
 
-``dvc metrics diff`` shows what changed but has no notion of "worse": the gate compares each
-metric named in the tolerance file with its base value, in the direction that is better for
-it, and fails when it got worse by more than its tolerance. A gated metric that disappeared
-fails too; new and removed metrics are always listed, never silently dropped. The gate knows
-no metric by name: the keys are the tolerance file's. A key with ``*`` (``"*.cv_accuracy"``)
-is a default for every metric it matches that has no key of its own, so a model added to a
-registry is gated without an edit here; a matched metric that disappears (a model taken out
-of the registry) is listed as removed, not failed.
+``dvc metrics diff`` has no notion of "worse": a gated metric fails when it got worse than its
+tolerance in its better direction, or disappeared. A ``*`` key (``"*.cv_accuracy"``) gates every
+metric of its file with no key of its own, so a model added to a registry needs no edit here; one
+taken out is listed as removed, not failed.
 """
 
 from __future__ import annotations
@@ -45,7 +41,7 @@ def number(value: Any) -> str:
         return repr(value)
     if isinstance(value, int):
         return f"{value:,}"
-    if abs(value) < 0.001:
+    if abs(value) < 0.001:  # False for NaN and infinities, which the format below writes nan, inf, -inf
         return f"{value:.3g}"
     return f"{value:.4f}"
 
@@ -168,17 +164,13 @@ def judge(change: Change, tolerance: Tolerance | None) -> Verdict:
     return Verdict(change, tolerance, "regression", message)
 
 
-def is_pattern(key: str) -> bool:
-    return "*" in key
-
-
 def tolerance_for(change: Change, tolerances: dict[Metric, Tolerance]) -> Tolerance | None:
     """The metric's own tolerance, else the first pattern of its file that matches it (not for a removed one)."""
     own = tolerances.get((change.file, change.key))
     if own is not None or change.new is None:
         return own
     for (file, key), tolerance in tolerances.items():
-        if file == change.file and is_pattern(key) and fnmatch.fnmatchcase(change.key, key):
+        if file == change.file and "*" in key and fnmatch.fnmatchcase(change.key, key):
             return tolerance
     return None
 
@@ -186,7 +178,5 @@ def tolerance_for(change: Change, tolerances: dict[Metric, Tolerance]) -> Tolera
 def gate(metrics: list[Change], tolerances: dict[Metric, Tolerance]) -> list[Verdict]:
     """A verdict for every metric of either revision, and for every gated metric found in neither."""
     seen = {(change.file, change.key) for change in metrics}
-    absent = [
-        Change(file, key, None, None) for file, key in tolerances if (file, key) not in seen and not is_pattern(key)
-    ]
+    absent = [Change(file, key, None, None) for file, key in tolerances if (file, key) not in seen and "*" not in key]
     return [judge(change, tolerance_for(change, tolerances)) for change in metrics + absent]

@@ -1,12 +1,8 @@
-"""Untrusted text made inert: what a pull request wrote can be read in the review, never acted on.
+"""Untrusted text made inert: what a pull request wrote is shown in the bot's comment, never acted on.
 
-The review's Markdown is posted by the CI bot, so a metric key, a value, a parameter, a file
-name or a line of DVC output must not become an image, a link, a mention or HTML there, and
-must not break the table it sits in. Every such string goes into a code span (GitHub renders
-nothing inside one) whose backtick fence is longer than any backtick run in the text, with
-newlines and other control characters folded to spaces and, in tables, ``|`` escaped. Longer
-blocks (a diff) go into a fenced code block the same way. Text for matplotlib has its ``$``
-escaped so a label cannot start mathtext (which raises on a malformed formula).
+Such strings become code spans (a fence longer than any backtick run inside, control characters
+folded, ``|`` escaped in tables), so they cannot become an image, link, mention or HTML, nor break
+a table; matplotlib text has ``$`` escaped, so a label cannot start mathtext (docs/review.md).
 """
 
 from __future__ import annotations
@@ -30,17 +26,15 @@ def _longest_backtick_run(text: str) -> int:
 
 
 def code(text: object, table: bool = False, limit: int = MAX_CHARS) -> str:
-    """``text`` as one inline code span: shown verbatim, never parsed as Markdown or HTML.
+    """``text`` as one inline code span, never parsed as Markdown or HTML.
 
-    The fence is one backtick longer than the longest run inside; text that starts or ends
-    with a backtick (or a space) is padded with a space, which CommonMark strips again.
     ``table=True`` also escapes ``|``, which GFM splits cells on even inside a code span.
     """
     body = fold(str(text), limit)
     if not body:
         return "(empty)"
     fence = "`" * (_longest_backtick_run(body) + 1)
-    if body.startswith(("`", " ")) or body.endswith(("`", " ")):
+    if body.startswith(("`", " ")) or body.endswith(("`", " ")):  # a space CommonMark strips again
         body = f" {body} "
     if table:
         body = body.replace("|", "\\|")

@@ -1,9 +1,4 @@
-"""The few pipeline names the review knows: everything else it reads generically.
-
-Metric keys, plot files and their columns come from ``dvc metrics diff``, ``dvc.yaml`` and
-``review_tolerances.yaml``; only these are named here, so a renamed metric or a new plot
-needs a change in this one place at most.
-"""
+"""The few pipeline names the review knows; everything else it reads from dvc.yaml, DVC and the tolerances."""
 
 from __future__ import annotations
 

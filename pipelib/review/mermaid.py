@@ -1,10 +1,8 @@
-"""Line charts GitHub draws itself: Mermaid ``xychart-beta`` blocks for the review comment.
+"""Line charts GitHub draws itself in the review comment: Mermaid ``xychart-beta`` blocks.
 
-A comment cannot show relative images and the repository may be private, so the curves go in
-as Mermaid source, which GitHub renders in place; nothing is uploaded anywhere. An xychart
-line has one y value per x category, so each curve is resampled (linear interpolation) onto
-one grid of a few dozen x values shared by base and head, which is also what keeps the
-comment small. Titles and labels pass through ``inert.mermaid``.
+A comment cannot show relative images and the repository may be private, so curves go in as
+text. An xychart has one y per x category, so base and head are resampled onto one shared grid
+of a few dozen points, which also keeps the comment small.
 """
 
 from __future__ import annotations

@@ -1,9 +1,7 @@
-"""The review's plots, as ``dvc.yaml`` defines them: titles, data files, x/y columns, templates.
+"""The review's plots as ``dvc.yaml`` defines them, so a new or renamed plot needs no change here.
 
-The review draws what ``dvc plots diff`` would, without a browser or a CDN: each top-level
-``plots:`` entry with a CSV data file becomes a Plot, read here once, so a new or renamed plot
-in ``dvc.yaml`` shows in the review with no change to this package. Entries that name image
-files or folders (``plots/figures``) are images, not data, and are left to the report.
+Each top-level ``plots:`` entry with one CSV data file is drawn; entries naming images or
+folders are left to the report.
 """
 
 from __future__ import annotations

@@ -1,12 +1,8 @@
-"""Which stages' outputs differ from the base's although their recorded inputs do not.
+"""Which stages' outputs differ from the base's although their ``dvc.lock`` inputs do not.
 
-``dvc.lock`` records, per stage, the command, each dependency's hash, the parameters the stage
-reads and each output's hash. A stage whose command, dependencies and parameters are the same
-in base and head but whose outputs differ was recomputed from the same code, data and
-parameters, on a CPU whose floating-point kernels give other last bits (docs/fidelity.md):
-those differences are not the change under review. A dependency that is another stage's
-output does not make a stage changed when that stage's outputs differ for the same reason, so
-the stages downstream of a machine difference are told apart from the change's own stages.
+Same command, dependencies and parameters but other outputs means a recomputation on a CPU whose
+floating-point kernels give other last bits (docs/fidelity.md), not the change under review;
+stages that differ only through such outputs are told apart as downstream.
 """
 
 from __future__ import annotations

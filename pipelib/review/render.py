@@ -1,11 +1,8 @@
 """The review as GitHub Markdown (the pull-request comment) and as one offline HTML page.
 
-Everything that comes from the change under review -- file names, metric keys and values,
-parameter values, DVC's output, the base name, plot titles and labels -- is wrapped in
-:class:`Data` and rendered inert (``inert.code``), so the only images, links and HTML in the
-comment are the ones written here. The comment holds no image files: curves are Mermaid
-charts and matrices are tables, which GitHub draws in place (see docs/review.md); the HTML
-page carries the matplotlib figures as inline SVG.
+Everything from the change under review is wrapped in :class:`Data` and rendered inert, so the
+only images, links and HTML in the comment are written here. Curves are Mermaid charts and
+matrices tables, which GitHub draws in place; the HTML page carries the figures as inline SVG.
 """
 
 from __future__ import annotations
@@ -20,7 +17,7 @@ from typing import Any
 from pipelib.errors import PipelineError
 from pipelib.markdown import markdown_rows
 from pipelib.review import mermaid
-from pipelib.review.gate import Change, Metric, Tolerance, Verdict, is_number, tolerance_for
+from pipelib.review.gate import Change, Metric, Tolerance, Verdict, is_number, number, tolerance_for
 from pipelib.review.inert import code, code_block, fold
 from pipelib.review.plots import PlotData, bar_values, confusion_pair
 from pipelib.review.recomputed import Recomputed
@@ -53,29 +50,19 @@ def plain(cell: Cell) -> str:
 
 
 def value(value: Any) -> Cell:
-    """A metric or parameter value: numbers formatted here, anything else shown verbatim as data."""
-    if value is None:
-        return "—"
-    if not is_number(value):
-        return Data(json.dumps(value) if isinstance(value, (list, dict)) else str(value))
-    if isinstance(value, int):
-        return f"{value:,}"
-    if abs(value) < 0.001:  # False for NaN and infinities, which the format below writes nan, inf, -inf
-        return f"{value:.3g}"
-    return f"{value:.4f}"
+    """A metric or parameter value: numbers as in the gate's messages, anything else shown verbatim as data."""
+    if value is None or is_number(value):
+        return number(value)
+    return Data(json.dumps(value) if isinstance(value, (list, dict)) else str(value))
 
 
-def signed(difference: float | None) -> str:
-    """A change with its sign: +0.0120, -3, 0, or blank when not a number."""
-    if difference is None:
-        return ""
-    if difference == 0:
-        return "0"
+def signed(difference: float | None, float_format: str = "") -> str:
+    """A change with its sign: +0.0120, -3, 0, or blank when not a number; ``float_format`` for every float."""
+    if difference is None or difference == 0:
+        return "" if difference is None else "0"
     if isinstance(difference, int):
         return f"{difference:+,}"
-    if abs(difference) < 0.001:
-        return f"{difference:+.3g}"
-    return f"{difference:+.4f}"
+    return format(difference, float_format or ("+.3g" if abs(difference) < 0.001 else "+.4f"))
 
 
 def setting(value_: Any) -> Cell:
@@ -86,11 +73,8 @@ def setting(value_: Any) -> Cell:
 
 
 def setting_change(change: Change) -> str:
-    """A numeric parameter's change with its sign; blank for other values."""
-    difference = change.difference
-    if difference is None or difference == 0:
-        return "" if difference is None else "0"
-    return f"{difference:+,}" if isinstance(difference, int) else f"{difference:+.6g}"
+    """A numeric parameter's change with its sign, at a parameter's precision; blank for other values."""
+    return signed(change.difference, "+.6g")
 
 
 @dataclass(frozen=True)
@@ -101,14 +85,6 @@ class Table:
     intro: str
     header: list[str]
     rows: list[list[Cell]]
-
-
-def _status(verdict: Verdict) -> str:
-    return "REGRESSION" if verdict.failed else verdict.status
-
-
-def _allowed(tolerance: Tolerance) -> str:
-    return f"{tolerance.describe()}, {tolerance.better} is better"
 
 
 def tables(params: list[Change], verdicts: list[Verdict], tolerances: dict[Metric, Tolerance]) -> list[Table]:
@@ -132,7 +108,7 @@ def tables(params: list[Change], verdicts: list[Verdict], tolerances: dict[Metri
             value(change.old),
             value(change.new),
             signed(change.difference),
-            _status(verdict),
+            "REGRESSION" if verdict.failed else verdict.status,
         ]
 
     return [
@@ -140,7 +116,10 @@ def tables(params: list[Change], verdicts: list[Verdict], tolerances: dict[Metri
             "Headline numbers",
             "The metrics the regression gate watches (review_tolerances.yaml), base and current.",
             ["file", "metric", "base", "current", "change", "gate", "tolerance"],
-            [[*metric_row(verdict), _allowed(tolerance)] for verdict, tolerance in headline],
+            [
+                [*metric_row(verdict), f"{tolerance.describe()}, {tolerance.better} is better"]
+                for verdict, tolerance in headline
+            ],
         ),
         Table(
             "Parameters (dvc params diff)",
@@ -361,14 +340,8 @@ def _bar_table(data: PlotData) -> str:
 
 def plot_section(data: PlotData, base_label: str) -> str:
     """One plot for the comment: a Mermaid chart for curves, a table for matrices and bars."""
-    kind = data.plot.kind
-    body = (
-        _confusion_table(data)
-        if kind == "confusion"
-        else _bar_table(data)
-        if kind == "bars"
-        else _curve_chart(data, base_label)
-    )
+    table = {"confusion": _confusion_table, "bars": _bar_table}.get(data.plot.kind)
+    body = table(data) if table else _curve_chart(data, base_label)
     return f"### {md(Data(data.plot.title))}\n\n{body}"
 
 
@@ -413,14 +386,19 @@ for (const svg of document.querySelectorAll("figure.chart svg")) {
   svg.closest("figure").dataset.drawnMarks = String(marks.length);
 }
 </script>"""
-STYLE = """<style>
+PAGE_START = """<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Review of this change</title>
+<style>
 body { font-family: sans-serif; margin: 1em auto; max-width: 1400px; padding: 0 1em; }
 table { border-collapse: collapse; margin-bottom: 1em; }
 th, td { border: 1px solid #ccc; padding: 2px 8px; text-align: left; }
 code, pre { background: #f4f4f4; }
 .regression { color: #b00020; font-weight: bold; }
 figure.chart svg { max-width: 100%; height: auto; }
-</style>"""
+</style>
+</head>
+<body>"""
 
 
 def _html_phrase(cells: list[Cell]) -> str:
@@ -456,18 +434,4 @@ def html_page(summary: Summary, charts: list[tuple[str, str, str]]) -> str:
             f"<figcaption>{escape(fold(caption))}</figcaption>"
         )
         body += [svg, "</figure>"]
-    return "\n".join(
-        [
-            "<!DOCTYPE html>",
-            '<html lang="en">',
-            '<head><meta charset="utf-8"><title>Review of this change</title>',
-            STYLE,
-            "</head>",
-            "<body>",
-            *body,
-            DRAWN_CHECK,
-            "</body>",
-            "</html>",
-            "",
-        ]
-    )
+    return "\n".join([PAGE_START, *body, DRAWN_CHECK, "</body>", "</html>", ""])

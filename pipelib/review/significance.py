@@ -1,9 +1,6 @@
 """Is a change of a test accuracy beyond noise? McNemar's exact test on base and head predictions.
 
-Both revisions' per-image test predictions (``keys.TEST_PREDICTIONS``, git-tracked) are paired
-image by image; only the images one revision gets right and the other wrong carry information
-(pipelib.stats.mcnemar_exact). The models are the file's columns besides the label, so a new
-model needs no change here. When either revision lacks the file, the review says so and skips.
+The models are the prediction file's columns besides the label, so a new model needs no change here.
 """
 
 from __future__ import annotations

@@ -1,8 +1,4 @@
-"""The review's git and DVC calls: revisions, files at a revision, params/metrics diffs and status.
-
-Everything runs as a subprocess in the project directory (this interpreter's DVC), and every
-failure is one PipelineError line naming the command, so the review exits 2 with no traceback.
-"""
+"""The review's git and DVC calls, as subprocesses whose every failure is one PipelineError line."""
 
 from __future__ import annotations
 
