@@ -57,7 +57,13 @@ def read_regular(
         size = os.fstat(stream.fileno()).st_size
         if size > max_bytes:
             raise PipelineError(f"{shown}: {size:,} bytes, more than the {max_bytes:,} allowed for this file")
-        data = stream.read(max_bytes + 1)
+        # the size it has, then one byte more: a buffer of max_bytes is never allocated for a small file
+        data = stream.read(size + 1)
+        while len(data) > size and len(data) <= max_bytes:  # it grew while being read: read on, bounded
+            more = stream.read(min(1 << 20, max_bytes + 1 - len(data)))
+            if not more:
+                break
+            data += more
     if len(data) > max_bytes:  # grew while being read
         raise PipelineError(f"{shown}: more than the {max_bytes:,} bytes allowed for this file")
     return data
