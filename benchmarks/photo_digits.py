@@ -9,7 +9,7 @@ fonts. Each set is then predicted by ``python -m pipelib.predict`` twice: with
 with ``--prepare``. Prints how many are predicted right, per font; ``--figure`` also saves a few
 pages beside their prepared 28 x 28 digits.
 
-    python benchmarks/photo_digits.py --model models/softmax_augmented.npz --figure docs/predict_prepare.png
+    python benchmarks/photo_digits.py --model models/mnist/softmax_augmented.skops --figure docs/predict_prepare.png
 """
 
 from __future__ import annotations
@@ -24,6 +24,9 @@ import matplotlib
 import numpy as np
 import pandas as pd
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
+
+from pipelib.errors import run_stage
+from pipelib.mnist import models as mnist_models
 
 FONTS = {
     "DejaVu Sans": "DejaVuSans.ttf",
@@ -117,10 +120,11 @@ def save_figure_of(directory: Path, pages: pd.DataFrame, target: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", type=Path, default=Path("models/softmax_augmented.npz"))
+    parser.add_argument("--model", type=Path, default=Path("models/mnist/softmax_augmented.skops"))
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--figure", type=Path, help="save a few pages beside their prepared digits (PNG)")
     args = parser.parse_args()
+    mnist_models.load(args.model)  # a missing or wrong model file is refused before any page is drawn
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp) / "pages"
         pages = write_set(directory, args.seed)
@@ -135,4 +139,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_stage(main)

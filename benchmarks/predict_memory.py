@@ -29,28 +29,40 @@ from PIL import Image
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+import pandas as pd  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+
+from pipelib.mnist import models as mnist_models  # noqa: E402
 from pipelib.mnist.dataset import mnist_table  # noqa: E402
-from pipelib.mnist.fitting import LinearModel, save_model  # noqa: E402
-from pipelib.params import ImageLogisticParams, LogisticParams  # noqa: E402
-from pipelib.titanic.model import TitanicModel  # noqa: E402
+from pipelib.mnist.fitting import LinearModel  # noqa: E402
+from pipelib.params import TitanicModelEntry  # noqa: E402
+from pipelib.titanic import model as titanic_model  # noqa: E402
 
 HEADER = "PassengerId,Pclass,Name,Sex,Age,SibSp,Parch,Ticket,Fare,Cabin,Embarked\n"
 
 
 def models(root: Path) -> tuple[Path, Path]:
-    """A softmax MNIST model (ten score columns: the widest output) and a Titanic model."""
-    params = ImageLogisticParams(C=1.0, max_iter=1, random_state=0, dtype="float64", matrix="dense", n_jobs=1)
+    """A softmax MNIST model (ten score columns: the widest output) and a Titanic model, as skops files."""
     rng = np.random.default_rng(0)
-    save_model(root / "softmax.npz", LinearModel(rng.normal(size=(10, 784)), np.zeros(10), np.arange(10), 1), params, 1)
-    titanic = TitanicModel(
-        medians=np.array([28.0, 0.0, 0.0, 14.45]),
-        most_frequent=np.array(["3", "male", "S"]),
-        categories=[np.array(["1", "2", "3"]), np.array(["female", "male"]), np.array(["C", "Q", "S"])],
-        coef=rng.normal(size=12),
-        intercept=0.0,
+    softmax = LinearModel(rng.normal(size=(10, 784)), np.zeros(10), np.arange(10), 1).fitted(LogisticRegression())
+    mnist_models.save(softmax, root / "softmax.skops")
+    passengers = pd.DataFrame(
+        {
+            "Pclass": [1, 2, 3] * 4,
+            "Sex": ["female", "male"] * 6,
+            "Embarked": ["C", "Q", "S"] * 4,
+            "Age": rng.uniform(1, 80, 12),
+            "SibSp": rng.integers(0, 4, 12),
+            "Parch": rng.integers(0, 3, 12),
+            "Fare": rng.uniform(5, 100, 12),
+        }
     )
-    titanic.save(root / "titanic.npz", LogisticParams(C=1.0, max_iter=100, random_state=0))
-    return root / "softmax.npz", root / "titanic.npz"
+    entry = TitanicModelEntry(estimator="sklearn.linear_model.LogisticRegression", params={}, preprocess=[])
+    fitted = titanic_model.fit_quietly(
+        titanic_model.build(entry), titanic_model.model_inputs(passengers), np.arange(12) % 2
+    )
+    titanic_model.save(fitted, root / "titanic.skops")
+    return root / "softmax.skops", root / "titanic.skops"
 
 
 def idx(root: Path, count: int) -> Path:

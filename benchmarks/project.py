@@ -59,7 +59,7 @@ def copy_project(dest: Path, source: Path = REPO_ROOT) -> Path:
 
 
 def edit_params(path: Path, updates: dict[str, Any]) -> None:
-    """Rewrite a params.yaml with dotted-key ``updates`` (``"mnist.softmax.C": 5.0``) applied."""
+    """Rewrite a params.yaml with dotted-key ``updates`` (``"mnist.models.softmax.params.C": 5.0``) applied."""
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     for dotted, value in updates.items():
         *parents, last = dotted.split(".")
