@@ -937,7 +937,7 @@ def test_bad_input_is_refused_and_nothing_is_written(
 
 
 # One case per kind of input (params, mirror IDX and CSV, parquet between stages, model file,
-# registry predictions, report JSON), across eight stages, plus the one that sets an environment variable.
+# registry predictions, report JSON), across seven stages, plus the one that sets an environment variable.
 ENTRY_POINT_CASES = [
     "params-unknown-key",
     "idx-wrong-magic",
