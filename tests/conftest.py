@@ -78,7 +78,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def stage_workspace(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """(project, mirror): every stage's inputs, small and valid, shared by the workers; copy before changing anything.
 
-    The two evaluate stages are run on it once, which proves the prepared inputs are valid and
+    The evaluate and compare stages are run on it once, which proves the prepared inputs are valid and
     leaves the report stage's inputs in place.
     """
     import workspaces
@@ -88,7 +88,7 @@ def stage_workspace(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Pat
         project = helpers.copy_sources(root / "project")
         workspaces.write_stage_inputs(project, mirror)
         commands = workspaces.stage_commands(project / "dvc.yaml")
-        for name in ("evaluate_mnist", "evaluate_titanic"):
+        for name in ("evaluate_mnist", "compare_mnist", "evaluate_titanic"):
             result = workspaces.run_stage_in_process(project, mirror, commands[name])
             assert result.returncode == 0, result.stderr
 

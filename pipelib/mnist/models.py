@@ -69,6 +69,9 @@ def load(source: str | os.PathLike[str]) -> Any:
     check_mnist_classes(classes, str(source))
     for attribute in ("coef_", "intercept_", "_fit_X"):
         values = getattr(model, attribute, None)
-        if isinstance(values, np.ndarray) and values.dtype.kind == "f":
-            check_finite(attribute, values, str(source))
+        if values is None:
+            continue
+        if np.asarray(values).dtype.kind != "f":  # text or objects would fail in predict with a traceback
+            raise PipelineError(f"{source}: array '{attribute}' is not floating-point numbers")
+        check_finite(attribute, np.asarray(values), str(source))
     return model

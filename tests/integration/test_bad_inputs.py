@@ -20,12 +20,13 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-import json
+import pickle
 import shutil
 import struct
 import subprocess
 import sys
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,14 +38,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import workspaces
+from numpy.lib import format as npy_format
 from sklearn.linear_model import LogisticRegression
 
 from pipelib import skops_file
-from pipelib.modelfile import save_arrays
+from pipelib.mnist import models as mnist_models
 from pipelib.tables import write_table
 
 Breaks = Callable[[Path, Path], None]  # (project, mirror) -> None: break one thing in place
 EARLIER_OUTPUT = b"the output of an earlier run\n"
+BOMB_SHAPE = (280_000, 784)  # float64: 1.76 GB, more than pipelib.mnist.models.MAX_MODEL_BYTES
 
 
 @dataclass(frozen=True)
@@ -206,22 +209,82 @@ def with_nan_score(table: pa.Table) -> pa.Table:
     return table.set_column(table.schema.get_field_index("score"), "score", pa.array(scores, pa.float64()))
 
 
-def plain_npy(path: Path) -> None:
-    """A bare ``.npy`` array where a zip of arrays belongs."""
-    with open(path, "wb") as stream:
-        np.save(stream, np.zeros((10, 784)))
+def pickled_binary_model(path: Path) -> None:
+    """The binary model pickled (what joblib and pickle write) where a skops file belongs."""
+    model = workspaces.linear_model(2, seed=1)
+    path.write_bytes(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def coef_only(path: Path) -> None:
-    save_arrays(path, {"coef": np.zeros((10, 784))}, {"kind": "logistic_regression"})
-
-
-def softmax_as_binary(path: Path) -> None:
-    shutil.copyfile(path.parent / "softmax.npz", path)
+def copied(source: str, target: str) -> Breaks:
+    """A project file replaced by a copy of another."""
+    return lambda project, mirror: shutil.copyfile(project / source, project / target)
 
 
 def narrow_binary_model(path: Path) -> None:
-    save_arrays(path, {"coef": np.zeros((1, 100)), "intercept": np.zeros(1), "classes": np.array([False, True])}, {})
+    """A binary LogisticRegression fitted on 100 features, not 784 pixels."""
+    features = np.random.default_rng(0).normal(size=(20, 100))
+    mnist_models.save(LogisticRegression().fit(features, np.arange(20) % 2 == 0), path)
+
+
+def binary_model_with(**attributes: Any) -> Callable[[Path], None]:
+    """The workspace's binary model with some fitted attributes replaced."""
+
+    def write(path: Path) -> None:
+        model = workspaces.linear_model(2, seed=1)
+        for name, value in attributes.items():
+            setattr(model, name, value)
+        skops_file.save(model, path)
+
+    return write
+
+
+def _raw_zip(entries: list[tuple[str, bytes, int, int]]) -> bytes:
+    """A zip of already deflated entries (name, deflated bytes, CRC-32, unpacked size), dated 1980-01-01."""
+    local, central = io.BytesIO(), io.BytesIO()
+    for name, deflated, crc, size in entries:
+        encoded, offset = name.encode(), local.tell()
+        fields = (20, 0, zipfile.ZIP_DEFLATED, 0, 33, crc, len(deflated), size, len(encoded))
+        local.write(struct.pack("<4s5HIIIHH", b"PK\x03\x04", *fields, 0) + encoded + deflated)
+        central.write(struct.pack("<4s6HIIIHHHHHII", b"PK\x01\x02", 20, *fields, 0, 0, 0, 0, 0, offset) + encoded)
+    count, directory = len(entries), central.getvalue()
+    end = struct.pack("<4s4HIIH", b"PK\x05\x06", 0, 0, count, count, len(directory), local.tell(), 0)
+    return local.getvalue() + directory + end
+
+
+def _deflated_zeros(prefix: bytes, zeros: int) -> tuple[bytes, int]:
+    """(raw deflate of ``prefix`` then ``zeros`` zero bytes, its CRC-32), deflating one MiB of zeros only once.
+
+    A full flush ends each block byte-aligned with nothing referring back, so the one MiB's
+    deflated bytes repeated are a valid stream of that many MiB of zeros.
+    """
+    block = bytes(1 << 20)
+    whole, rest = divmod(zeros, len(block))
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    head = compressor.compress(prefix) + compressor.flush(zlib.Z_FULL_FLUSH)
+    repeated = compressor.compress(block) + compressor.flush(zlib.Z_FULL_FLUSH)
+    tail = compressor.compress(bytes(rest)) + compressor.flush()
+    crc = zlib.crc32(prefix)
+    for _ in range(whole):
+        crc = zlib.crc32(block, crc)
+    return head + repeated * whole + tail, zlib.crc32(bytes(rest), crc)
+
+
+def skops_deflate_bomb(path: Path) -> None:
+    """The model file with its coefficients swapped for 1.7 GB of zeros in 1.7 MB: more than any MNIST model holds."""
+    with zipfile.ZipFile(path) as archive:
+        files = {info.filename: archive.read(info) for info in archive.infolist()}
+    header = io.BytesIO()
+    npy_format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False, "shape": BOMB_SHAPE})
+    [coefficients] = [name for name, data in files.items() if name.endswith(".npy") and len(data) > 784 * 8]
+    zeros = 8 * BOMB_SHAPE[0] * BOMB_SHAPE[1]
+    entries = []
+    for name, data in files.items():
+        if name == coefficients:
+            entries.append((name, *_deflated_zeros(header.getvalue(), zeros), len(header.getvalue()) + zeros))
+        else:
+            compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+            entries.append((name, compressor.compress(data) + compressor.flush(), zlib.crc32(data), len(data)))
+    path.write_bytes(_raw_zip(entries))
 
 
 def huge_titanic_array(path: Path) -> None:
@@ -232,14 +295,6 @@ def huge_titanic_array(path: Path) -> None:
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, content in entries.items():
             archive.writestr(name, content)
-
-
-def with_text_coefficients(path: Path) -> None:
-    """The model file with its ``coef`` array stored as text."""
-    with np.load(path, allow_pickle=False) as archive:
-        arrays = {name: archive[name] for name in archive.files}
-    arrays["coef"] = arrays["coef"].astype(str)
-    save_arrays(path, arrays, json.loads(str(arrays.pop("meta_json"))))
 
 
 def titanic_rows(count: int) -> Callable[[pa.Table], pa.Table]:
@@ -268,6 +323,18 @@ def symlink_out(relative: str) -> Breaks:
     return breaks
 
 
+def predictions_of(name: str) -> str:
+    """A registry model's test predictions, as its train_mnist stage writes them."""
+    return f"data/mnist/predictions/{name}.parquet"
+
+
+def digits_with(table: pa.Table, value: int) -> pa.Array:
+    """The table's ``predicted`` column with its first value replaced."""
+    predicted = table.column("predicted").to_numpy().copy()
+    predicted[0] = value
+    return pa.array(predicted, pa.uint8())
+
+
 def nothing(project: Path, mirror: Path) -> None:
     """Nothing broken: the case changes the environment instead."""
 
@@ -278,6 +345,14 @@ TRAIN = "data/mnist/train.parquet"
 TITANIC_TRAIN = "data/titanic/train.parquet"
 TITANIC_OOF = "data/titanic/out_of_fold/logistic.parquet"
 TITANIC_MODEL = "models/titanic/logistic.skops"
+BINARY_MODEL = "models/binary.skops"
+KNN_ENTRY = {
+    "estimator": "sklearn.neighbors.KNeighborsClassifier",
+    "train": "train",
+    "dtype": "float32",
+    "matrix": "dense",
+    "n_jobs": 1,
+}
 IMAGES, LABELS = "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"
 TEST_IMAGES, TEST_LABELS = "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"
 
@@ -298,9 +373,10 @@ CASES = [
     ),
     Case(
         "params-softmax-C-negative",
-        "train_softmax@softmax",
-        params({"mnist.softmax.C": -1}),
-        "'mnist.softmax.C' must be a number > 0, got -1.0",
+        "train_mnist@softmax",
+        params({"mnist.models.softmax.params.C": -1}),
+        "error: params.yaml: 'mnist.models.softmax.params' refused by scikit-learn: The 'C' parameter of "
+        "LogisticRegression must be a float in the range (0.0, inf]. Got -1 instead.",
     ),
     Case(
         "params-titanic-C-zero",
@@ -543,7 +619,7 @@ CASES = [
     ),
     Case(
         "parquet-corrupt-bytes",
-        "train_softmax@softmax",
+        "train_mnist@softmax",
         file_bytes(TRAIN, flip_middle),
         f"error: {TRAIN}: corrupt parquet data",
         existing=True,
@@ -611,19 +687,6 @@ CASES = [
         existing=True,
     ),
     Case(
-        "mnist-model-feature-count",
-        "evaluate_mnist",
-        model_file("models/binary.npz", narrow_binary_model),
-        "error: models/binary.npz: model shape (1, 100) does not fit data with 784 features",
-        existing=True,
-    ),
-    Case(
-        "mnist-softmax-model-as-binary",
-        "evaluate_mnist",
-        model_file("models/binary.npz", softmax_as_binary),
-        "error: models/binary.npz: a 10-class model, expected a binary one",
-    ),
-    Case(
         "mnist-scores-nan",
         "evaluate_mnist",
         parquet("data/mnist/binary_cv_scores.parquet", with_nan_score),
@@ -644,36 +707,69 @@ CASES = [
         f"error: {TITANIC_MODEL}: not a model file (expected a skops zip archive)",
     ),
     Case(
-        "model-plain-npy",
+        "mnist-model-not-a-zip",
         "evaluate_mnist",
-        model_file("models/softmax_augmented.npz", plain_npy),
-        "error: models/softmax_augmented.npz: not a model file (expected a zip archive of .npy arrays)",
+        model_file(BINARY_MODEL, lambda path: path.write_bytes(b"coef,intercept\n1,2\n")),
+        f"error: {BINARY_MODEL}: not a model file (expected a skops zip archive)",
         existing=True,
     ),
     Case(
-        "model-lacks-arrays",
+        "mnist-model-pickle",
         "evaluate_mnist",
-        model_file("models/softmax.npz", coef_only),
-        "error: models/softmax.npz: model file lacks intercept, classes",
+        model_file(BINARY_MODEL, pickled_binary_model),
+        f"error: {BINARY_MODEL}: refused, a pickle file (expected a skops zip archive)",
+    ),
+    Case(
+        "mnist-model-feature-count",
+        "evaluate_mnist",
+        model_file(BINARY_MODEL, narrow_binary_model),
+        f"error: {BINARY_MODEL}: not a fitted MNIST model (classes_ and 784 input pixels expected)",
+        existing=True,
+    ),
+    Case(
+        "mnist-softmax-model-as-binary",
+        "evaluate_mnist",
+        copied("models/mnist/softmax.skops", BINARY_MODEL),
+        f"error: {BINARY_MODEL}: a 10-class model, expected a binary one",
+    ),
+    Case(
+        "mnist-titanic-model-as-binary",
+        "evaluate_mnist",
+        copied(TITANIC_MODEL, BINARY_MODEL),
+        f"error: {BINARY_MODEL}: a Titanic model, expected an MNIST model",
+        existing=True,
+    ),
+    Case(
+        "mnist-model-two-digits-as-binary",  # digits are allowed classes, two of them still not a binary model
+        "evaluate_mnist",
+        model_file(BINARY_MODEL, binary_model_with(classes_=np.array([3, 7]))),
+        f"error: {BINARY_MODEL}: a 2-class model, expected a binary one",
+    ),
+    Case(
+        "mnist-model-nan-coefficient",
+        "evaluate_mnist",
+        model_file(BINARY_MODEL, binary_model_with(coef_=np.full((1, 784), np.nan))),
+        f"error: {BINARY_MODEL}: array 'coef_' holds NaN or infinite values",
+        existing=True,
+    ),
+    Case(
+        "mnist-model-text-coefficients",
+        "evaluate_mnist",
+        model_file(BINARY_MODEL, binary_model_with(coef_=np.full((1, 784), "0.5"))),
+        f"error: {BINARY_MODEL}: array 'coef_' is not floating-point numbers",
+    ),
+    Case(
+        "model-deflate-bomb",  # 1.7 MB that inflates to 1.76 GB, past the largest MNIST model (a KNN's images)
+        "evaluate_mnist",
+        model_file(BINARY_MODEL, skops_deflate_bomb),
+        f"error: {BINARY_MODEL}: its entries unpack to 1,756,166,717 bytes, more than the 1,610,612,736 allowed",
+        existing=True,
     ),
     Case(
         "model-not-a-titanic-pipeline",
         "evaluate_titanic",
         model_file(TITANIC_MODEL, lambda path: skops_file.save(LogisticRegression(), path)),
         f"error: {TITANIC_MODEL}: not a Titanic model (expected a Pipeline of preprocess and model)",
-        existing=True,
-    ),
-    Case(
-        "model-text-coefficients-linear",
-        "evaluate_mnist",
-        model_file("models/softmax.npz", with_text_coefficients),
-        "error: models/softmax.npz: ",
-    ),
-    Case(
-        "model-deflate-bomb",  # 522 KB that inflates to a 512 MiB array
-        "evaluate_mnist",
-        model_file("models/binary.npz", lambda path: path.write_bytes(helpers.deflate_bomb())),
-        "error: models/binary.npz: its entries unpack to 536,87",
         existing=True,
     ),
     Case(
@@ -687,6 +783,40 @@ CASES = [
         "evaluate_titanic",
         model_file(TITANIC_MODEL, lambda path: path.write_bytes(helpers.deflate_bomb())),
         f"error: {TITANIC_MODEL}: its entries unpack to 536,87",
+    ),
+    # the registry models' test predictions, compared
+    Case(
+        "compare-predictions-missing",
+        "compare_mnist",
+        lambda project, mirror: (project / predictions_of("knn")).unlink(),
+        f"error: {predictions_of('knn')}: file not found (run the stage that writes it: dvc repro)",
+        existing=True,
+    ),
+    Case(
+        "compare-predictions-other-test-images",
+        "compare_mnist",
+        parquet(predictions_of("knn"), lambda table: table.take(np.roll(np.arange(table.num_rows), 1))),
+        f"error: {predictions_of('knn')}: scored other test images than softmax (rerun dvc repro)",
+    ),
+    Case(
+        "compare-predictions-label-10",
+        "compare_mnist",
+        parquet(predictions_of("softmax"), replace_column("predicted", lambda table: digits_with(table, 10))),
+        f"error: {predictions_of('softmax')}: predictions must be digits 0-9 with nothing missing",
+        existing=True,
+    ),
+    Case(
+        "compare-registry-entry-not-trained",  # a new mnist.models entry, its train_mnist stage not run
+        "compare_mnist",
+        params({"mnist.models.knn_three": {**KNN_ENTRY, "params": {"n_neighbors": 3}}}),
+        f"error: {predictions_of('knn_three')}: file not found (run the stage that writes it: dvc repro)",
+    ),
+    Case(
+        "figures-predictions-lack-the-reference",
+        "figures_mnist",
+        csv_without("reports/mnist_test_predictions.csv", "softmax_augmented"),
+        "error: reports/mnist_test_predictions.csv: no column for the reference model softmax_augmented",
+        existing=True,
     ),
     # the report's inputs: metrics JSON and CSVs
     Case(
@@ -723,8 +853,8 @@ CASES = [
     Case(
         "figures-predictions-wrong-columns",
         "figures_mnist",
-        text_file("reports/mnist_test_predictions.csv", "label,softmax\n5,5\n"),
-        "error: reports/mnist_test_predictions.csv: columns ['label', 'softmax'], expected",
+        text_file("reports/mnist_test_predictions.csv", "digit,softmax\n5,5\n"),
+        "error: reports/mnist_test_predictions.csv: columns ['digit', 'softmax'], expected label and one column per",
     ),
 ]
 
@@ -807,7 +937,7 @@ def test_bad_input_is_refused_and_nothing_is_written(
 
 
 # One case per kind of input (params, mirror IDX and CSV, parquet between stages, model file,
-# report JSON), across seven stages, plus the one that sets an environment variable.
+# registry predictions, report JSON), across seven stages, plus the one that sets an environment variable.
 ENTRY_POINT_CASES = [
     "params-unknown-key",
     "idx-wrong-magic",
@@ -815,6 +945,7 @@ ENTRY_POINT_CASES = [
     "titanic-csv-unknown-sex",
     "parquet-wrong-dtype",
     "model-not-a-zip",
+    "compare-predictions-other-test-images",
     "report-metrics-not-json",
 ]
 
@@ -848,7 +979,12 @@ MEASURE = (
     "sys.argv = [module, *sys.argv[3:]]\n"
     "runpy.run_module(module, run_name='__main__', alter_sys=True)\n"
 )
-OVERSIZED = ["model-deflate-bomb", "model-npy-header-2-45-elements", "titanic-parquet-500000-rows"]
+OVERSIZED = [
+    "model-deflate-bomb",
+    "titanic-model-deflate-bomb",
+    "model-npy-header-2-45-elements",
+    "titanic-parquet-500000-rows",
+]
 PEAK_RSS_MIB = 400  # the stage's libraries alone take about 150 MiB; the refused payloads read would add 500+
 
 

@@ -32,6 +32,8 @@ PLOTS_LINK = "https://example.invalid/actions/runs/1"
 # The dvc.yaml plots the review draws (its `plots:` ids with a CSV file), in order.
 CHARTS = [plot.name for plot in plot_definitions(helpers.REPO_ROOT / "dvc.yaml")[0]]
 CHROMIUM = Path("/usr/bin/chromium")
+# The MNIST registry (params.yaml mnist.models): a test accuracy each in metrics/mnist_models.json.
+REGISTRY = list(yaml.safe_load((helpers.REPO_ROOT / "params.yaml").read_text(encoding="utf-8"))["mnist"]["models"])
 
 
 # --- a reviewed change ---------------------------------------------------------------------------
@@ -159,6 +161,7 @@ def test_review_shows_changed_metrics_with_their_signs(
         assert "binary.cv_precision" not in metrics  # unchanged metrics are counted, not listed
     titanic = ("logistic", "random_forest", "svc", "always_died", "women_survive")  # metrics/titanic.json's blocks
     assert not any(key.split(".")[0] in titanic for key in metrics), "the Titanic stages did not rerun"
+    assert not any(row[0] == "metrics/mnist_models.json" for row in metrics.values()), "nor did compare_mnist"
 
 
 def test_review_headline_numbers(changed: ChangedProject, reviewed: subprocess.CompletedProcess[str]) -> None:
@@ -166,11 +169,16 @@ def test_review_headline_numbers(changed: ChangedProject, reviewed: subprocess.C
     tolerances = yaml.safe_load((helpers.REPO_ROOT / "review_tolerances.yaml").read_text(encoding="utf-8"))
     explicit = [key for keys in tolerances.values() for key in keys if "*" not in key]
     assert list(headline)[: len(explicit)] == explicit
-    # then every registry model's and baseline's CV accuracy without a key of its own, by "*.cv_fold_accuracy_mean"
+    # then the metrics a '*' key gates that have no key of their own: every MNIST registry model's test
+    # accuracy ("*.test_accuracy"), every Titanic registry model's and baseline's CV accuracy
     matched = list(headline)[len(explicit) :]
+    assert {f"{name}.test_accuracy" for name in REGISTRY} <= set(matched)
     assert {"random_forest.cv_fold_accuracy_mean", "svc.cv_fold_accuracy_mean"} <= set(matched)
-    assert all(key.endswith(".cv_fold_accuracy_mean") and key not in explicit for key in matched)
-    assert headline["softmax.test_accuracy"][4:6] == ["0", "ok"]
+    assert all(key.endswith((".cv_fold_accuracy_mean", ".test_accuracy")) for key in matched)
+    assert not set(matched) & set(explicit)
+    for name in REGISTRY:
+        assert headline[f"{name}.test_accuracy"][0] == "metrics/mnist_models.json"
+        assert headline[f"{name}.test_accuracy"][4:7] == ["0", "ok", "0.003 absolute, higher is better"]
     assert headline["binary.cv_recall"][5] == "REGRESSION"
     assert headline["binary.cv_recall"][6] == "0.01 absolute, higher is better"
 
@@ -296,22 +304,32 @@ def test_new_and_removed_metrics_are_reported(changed: ChangedProject, tmp_path:
     )
     path = project.path / "metrics" / "mnist.json"
     metrics = json.loads(path.read_text(encoding="utf-8"))
-    del metrics["softmax"]["test_accuracy"], metrics["baseline"]["test_accuracy"]
-    metrics["softmax"]["top2_accuracy"] = 0.99
+    del metrics["binary"]["cv_f1"], metrics["baseline"]["test_accuracy"]  # gated by a key of its own; not gated
     path.write_text(json.dumps(metrics), encoding="utf-8")
+    path = project.path / "metrics" / "mnist_models.json"
+    models = json.loads(path.read_text(encoding="utf-8"))
+    del models["knn"]  # a registry model taken out: its accuracy, gated by "*.test_accuracy", is removed
+    models["softmax"]["top2_accuracy"] = 0.99
+    path.write_text(json.dumps(models), encoding="utf-8")
     result = review(project)
     assert result.returncode == 1
-    assert result.stderr.splitlines()[-1].startswith(
-        "regression: metrics/mnist.json softmax.test_accuracy is missing in this revision (base "
-    )
+    missing = [line for line in result.stderr.splitlines() if "is missing" in line]
+    assert len(missing) == 1 and missing[0].startswith(
+        "regression: metrics/mnist.json binary.cv_f1 is missing in this revision (base "
+    ), result.stderr
     text = read_review(project)
-    assert "- New metrics (not in the base): `metrics/mnist.json softmax.top2_accuracy`." in text
-    assert "- Removed metrics (in the base, not now): `metrics/mnist.json baseline.test_accuracy`." in text
+    assert "- New metrics (not in the base): `metrics/mnist_models.json softmax.top2_accuracy`." in text
+    assert (
+        "- Removed metrics (in the base, not now): `metrics/mnist.json baseline.test_accuracy`, "
+        "`metrics/mnist_models.json knn.test_accuracy`."
+    ) in text
     rows = table(text, "Metrics (dvc metrics diff)")
     assert rows["softmax.top2_accuracy"][2:] == ["—", "0.9900", "", "new"]
     assert rows["baseline.test_accuracy"][5] == "removed"
-    assert rows["softmax.test_accuracy"][5] == "REGRESSION"
-    assert "- Warning: `dvc status: evaluate_mnist" in text  # the edited metrics file is not the stage's output
+    assert rows["knn.test_accuracy"][5] == "removed"
+    assert rows["binary.cv_f1"][5] == "REGRESSION"
+    # the edited metrics files are not their stages' outputs
+    assert "- Warning: `dvc status: compare_mnist, evaluate_mnist" in text
 
 
 def test_remote_base_without_a_plot_file(changed: ChangedProject, tmp_path: Path) -> None:
@@ -382,19 +400,28 @@ def test_a_loosened_gate_shows_in_the_comment(changed: ChangedProject, tmp_path:
 def test_mcnemar_on_changed_test_predictions(changed: ChangedProject, tmp_path: Path) -> None:
     project = ChangedProject(helpers.clone_project(changed.path, tmp_path / "p"), changed.mirror, changed.threshold)
     path = project.path / "reports" / "mnist_test_predictions.csv"
+    assert path.read_text(encoding="utf-8").splitlines()[0] == ",".join(["label", *REGISTRY])
     labels = [i % 10 for i in range(300)]
-    path.write_text("label,softmax,softmax_augmented\n" + "".join(f"{y},{y},{y}\n" for y in labels), "utf-8")
+    wrong = {"softmax": 2, "softmax_augmented": 30, "knn": 0, "knn_augmented": 5}  # the first images each gets wrong
+    assert list(wrong) == REGISTRY
+
+    def write(errors: dict[str, int]) -> None:
+        rows = [[y, *((y + 1) % 10 if i < errors[name] else y for name in REGISTRY)] for i, y in enumerate(labels)]
+        text = ",".join(["label", *REGISTRY]) + "\n" + "".join(",".join(map(str, row)) + "\n" for row in rows)
+        path.write_text(text, encoding="utf-8")
+
+    write(dict.fromkeys(REGISTRY, 0))
     git(project.path, "add", str(path))
     git(project.path, "commit", "-q", "-m", "predictions")
-    rows = [(y, (y + 1) % 10 if i < 2 else y, (y + 1) % 10 if i < 30 else y) for i, y in enumerate(labels)]
-    path.write_text("label,softmax,softmax_augmented\n" + "".join(f"{a},{b},{c}\n" for a, b, c in rows), "utf-8")
+    write(wrong)
     assert review(project).returncode == 1  # the raised threshold's recall drop
     text = read_review(project)
     section = text.split("## Test accuracy: beyond noise? (McNemar)\n", 1)[1].split("\n## ", 1)[0]
     lines = [line.strip("|").split(" | ") for line in section.splitlines() if line.startswith("| ")]
-    assert [[cell.strip().strip("`") for cell in cells] for cells in lines[2:]] == [
+    assert [[cell.strip().strip("`") for cell in cells] for cells in lines[2:]] == [  # knn's accuracy did not change
         ["softmax", "1.0000", "0.9933", "-0.0067", "2", "0", "0.5", "within noise"],  # 2 * 0.5**2
         ["softmax_augmented", "1.0000", "0.9000", "-0.1000", "30", "0", "1.86e-09", "beyond noise"],  # 2 * 0.5**30
+        ["knn_augmented", "1.0000", "0.9833", "-0.0167", "5", "0", "0.0625", "within noise"],  # 2 * 0.5**5
     ]
 
 
