@@ -26,6 +26,18 @@ def check_finite(name: str, values: np.ndarray, where: str) -> None:
         raise PipelineError(f"{where}: array '{name}' holds NaN or infinite values")
 
 
+def check_float_arrays(estimator: object, attributes: tuple[str, ...], where: str) -> None:
+    """The estimator's fitted arrays among ``attributes`` hold finite floats: text or objects would fail in
+    ``predict`` with a traceback, a NaN make every score NaN."""
+    for attribute in attributes:
+        values = getattr(estimator, attribute, None)
+        if values is None:
+            continue
+        if np.asarray(values).dtype.kind != "f":
+            raise PipelineError(f"{where}: array '{attribute}' is not floating-point numbers")
+        check_finite(attribute, np.asarray(values), where)
+
+
 def check_classes(classes: np.ndarray, allowed: Collection[object], where: str, described: str) -> None:
     """Classes among ``allowed`` (booleans if those are, else integers), each once, increasing as ``np.unique`` gives.
 

@@ -17,7 +17,7 @@ from pipelib import skops_file
 from pipelib.errors import PipelineError
 from pipelib.log import progress
 from pipelib.mnist.dataset import PIXELS
-from pipelib.model_checks import check_finite, check_mnist_classes
+from pipelib.model_checks import check_float_arrays, check_mnist_classes
 from pipelib.params import estimator_class
 
 # Unpacked bytes a model file may hold: a KNN keeps its training set, 300,000 x 784 float32 pixels are 941 MB.
@@ -67,11 +67,5 @@ def load(source: str | os.PathLike[str]) -> Any:
     if not isinstance(classes, np.ndarray) or getattr(model, "n_features_in_", None) != PIXELS:
         raise PipelineError(f"{source}: not a fitted MNIST model (classes_ and {PIXELS} input pixels expected)")
     check_mnist_classes(classes, str(source))
-    for attribute in ("coef_", "intercept_", "_fit_X"):
-        values = getattr(model, attribute, None)
-        if values is None:
-            continue
-        if np.asarray(values).dtype.kind != "f":  # text or objects would fail in predict with a traceback
-            raise PipelineError(f"{source}: array '{attribute}' is not floating-point numbers")
-        check_finite(attribute, np.asarray(values), str(source))
+    check_float_arrays(model, ("coef_", "intercept_", "_fit_X"), str(source))
     return model

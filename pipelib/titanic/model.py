@@ -25,7 +25,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from pipelib import skops_file
 from pipelib.errors import PipelineError
-from pipelib.model_checks import SURVIVAL, check_classes, check_finite
+from pipelib.model_checks import SURVIVAL, check_classes, check_finite, check_float_arrays
 from pipelib.params import TitanicModelEntry, estimator_class
 
 NUMERIC = ["Age", "SibSp", "Parch", "Fare"]
@@ -153,7 +153,4 @@ def check_loaded_values(model: Pipeline, where: str) -> None:
         imputer = steps.get("imputer")
         if imputer is not None and np.asarray(imputer.statistics_).dtype.kind == "f":
             check_finite(f"{name} imputer statistics", np.asarray(imputer.statistics_), where)
-    for attribute in ("coef_", "intercept_"):
-        values = getattr(model[-1], attribute, None)
-        if isinstance(values, np.ndarray) and values.dtype.kind == "f":
-            check_finite(attribute, values, where)
+    check_float_arrays(model[-1], ("coef_", "intercept_"), where)

@@ -70,10 +70,10 @@ def test_n_train_larger_than_data(project: Path, mnist_mirror: Path) -> None:
 def test_missing_input(project: Path, mnist_mirror: Path) -> None:
     pixels, labels = helpers.synthetic_digits(30, seed=0)
     write_mnist(pixels, labels, project / "test.parquet")
-    args = ("--name", "softmax", "--train", "absent.parquet", "--test", "test.parquet")
+    args = ("--name", "softmax", "--data", "absent", "--test", "test.parquet")
     args += ("--model", "m.skops", "--predictions", "p.parquet")
     result = helpers.run_stage_script(project, mnist_mirror, "train_mnist", *args)
-    assert error_line(result).startswith("error: absent.parquet: file not found")
+    assert error_line(result).startswith("error: absent/train.parquet: file not found")
 
 
 def test_too_few_positives_for_cv(project: Path, mnist_mirror: Path) -> None:

@@ -114,7 +114,7 @@ def test_predictions_say_what_the_model_offers() -> None:
 @pytest.mark.parametrize(
     ("build_object", "message"),
     [
-        (lambda: LogisticRegression().fit(EXPECTED, TARGET), "not a Titanic model (expected a Pipeline"),
+        (lambda: LogisticRegression().fit(EXPECTED, TARGET), "an MNIST model, expected a Titanic model"),
         (lambda: Pipeline([("model", LogisticRegression())]), "not a Titanic model (expected a Pipeline"),
         (
             lambda: Pipeline([("preprocess", StandardScaler()), ("model", LogisticRegression())]),
