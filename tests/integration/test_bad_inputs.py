@@ -812,11 +812,10 @@ CASES = [
         f"error: {predictions_of('knn_three')}: file not found (run the stage that writes it: dvc repro)",
     ),
     Case(
-        "figures-predictions-lack-the-reference",
+        "figures-reference-predictions-other-test-images",  # it reads mnist.evaluate.reference's file only
         "figures_mnist",
-        csv_without("reports/mnist_test_predictions.csv", "softmax_augmented"),
-        "error: reports/mnist_test_predictions.csv: no column for the reference model softmax_augmented",
-        existing=True,
+        parquet(predictions_of("softmax_augmented"), lambda table: table.take(np.roll(np.arange(table.num_rows), 1))),
+        f"error: {predictions_of('softmax_augmented')}: its labels are not those of data/mnist/test.parquet",
     ),
     # the report's inputs: metrics JSON and CSVs
     Case(
@@ -849,12 +848,6 @@ CASES = [
         "report",
         text_file("reports/mnist_details.json", '{"binary": {}}\n'),
         "error: reports/mnist_details.json: lacks the metric 'binary.positive_digit'",
-    ),
-    Case(
-        "figures-predictions-wrong-columns",
-        "figures_mnist",
-        text_file("reports/mnist_test_predictions.csv", "digit,softmax\n5,5\n"),
-        "error: reports/mnist_test_predictions.csv: columns ['digit', 'softmax'], expected label and one column per",
     ),
 ]
 

@@ -21,7 +21,7 @@ from matplotlib.legend import Legend
 
 from pipelib.binary_metrics import Curve
 from pipelib.errors import PipelineError
-from pipelib.mnist import figures
+from pipelib.mnist import figures, predictions
 from pipelib.mnist.dataset import write_mnist
 from pipelib.mnist.figures import (
     confusion_errors,
@@ -374,12 +374,11 @@ def stage_files(tmp_path: Path, n_scores: int = N_TRAIN, labels: np.ndarray = TE
     train = rng.integers(0, 256, size=(N_TRAIN, 784), dtype=np.uint8)
     train[3] = 0
     train[3, 10 * 28 + 10] = 255  # the shift example: one lit pixel at row 10, column 10
-    paths = tuple(tmp_path / name for name in ("train.parquet", "scores.parquet", "test.parquet", "predictions.csv"))
+    paths = tuple(tmp_path / name for name in ("train.parquet", "scores.parquet", "test.parquet", "reference.parquet"))
     write_mnist(train, np.zeros(N_TRAIN, np.uint8), paths[0])
     write_scores(paths[1], np.zeros(n_scores, np.uint8), TARGET[:n_scores], SCORE[:n_scores])
     write_mnist(rng.integers(0, 256, size=(len(TEST_LABELS), 784), dtype=np.uint8), TEST_LABELS, paths[2])
-    rows = "".join(f"{label},0,{guess}\n" for label, guess in zip(labels, TEST_GUESSES, strict=True))
-    paths[3].write_text("label,softmax,softmax_augmented\n" + rows, encoding="utf-8")
+    predictions.write(paths[3], labels, TEST_GUESSES, {"train_rows": N_TRAIN})  # the reference model's
     return paths
 
 
@@ -400,26 +399,13 @@ def test_read_inputs_refuses_inputs_of_other_runs(tmp_path: Path) -> None:
     ):
         read_inputs(*paths, mnist_params())
     paths = stage_files(tmp_path, labels=np.array([3, 3, 3, 5, 5, 5, 5, 2], dtype=np.uint8))
-    with pytest.raises(PipelineError, match=r"predictions\.csv: its labels are not those of .*test\.parquet"):
+    with pytest.raises(PipelineError, match=r"reference\.parquet: its labels are not those of .*test\.parquet"):
         read_inputs(*paths, mnist_params())
 
 
-def test_the_figures_take_the_reference_models_column(tmp_path: Path) -> None:
-    """The reference of mnist.evaluate: the seed's softmax_augmented in params.yaml, or any other column."""
-    paths, params = stage_files(tmp_path), mnist_params()
-    assert params.evaluate.reference == "softmax_augmented"
-    assert read_inputs(*paths, params).test_predicted.tolist() == TEST_GUESSES.tolist()
-    plain = params.model_copy(update={"evaluate": params.evaluate.model_copy(update={"reference": "softmax"})})
-    assert read_inputs(*paths, plain).test_predicted.tolist() == [0] * len(TEST_LABELS)
-
-
-@pytest.mark.parametrize("reference", ["knn", "label"])
-def test_read_inputs_refuses_predictions_without_the_reference_column(tmp_path: Path, reference: str) -> None:
-    paths, params = stage_files(tmp_path), mnist_params()
-    other = params.model_copy(update={"evaluate": params.evaluate.model_copy(update={"reference": reference})})
-    with pytest.raises(PipelineError) as error:
-        read_inputs(*paths, other)
-    assert str(error.value) == f"{paths[3]}: no column for the reference model {reference} (rerun dvc repro)"
+def test_the_figures_take_the_reference_models_predictions(tmp_path: Path) -> None:
+    """The file of mnist.evaluate.reference's predictions (the stage passes data/mnist/predictions/<reference>)."""
+    assert read_inputs(*stage_files(tmp_path), mnist_params()).test_predicted.tolist() == TEST_GUESSES.tolist()
 
 
 @pytest.mark.parametrize(
