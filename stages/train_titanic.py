@@ -19,7 +19,7 @@ def main() -> None:
     parser.add_argument("--model", required=True)
     parser.add_argument("--out-of-fold", required=True)
     args = parser.parse_args()
-    params = load_params().titanic
+    params = load_params(check_estimators=True).titanic
     if args.name not in params.models:
         raise PipelineError(f"params.yaml: no entry '{args.name}' in titanic.models ({', '.join(params.models)})")
     entry = params.models[args.name]
