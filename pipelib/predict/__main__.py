@@ -21,7 +21,7 @@ from pipelib.atomic import atomic_path
 from pipelib.csv_cells import csv_lines, header_line
 from pipelib.errors import PipelineError, run_stage
 from pipelib.log import progress
-from pipelib.predict import digits, passengers
+from pipelib.predict import digits
 from pipelib.predict.models import load_mnist_model, load_titanic_model
 from pipelib.tables import use_system_allocator
 
@@ -74,6 +74,8 @@ def predict_digits(args: argparse.Namespace, out: TextIO) -> None:
 
 
 def predict_passengers(args: argparse.Namespace, out: TextIO) -> None:
+    from pipelib.predict import passengers  # scikit-learn and pandas: not loaded to score digits
+
     model = load_titanic_model(args.model)
     table = passengers.predictions(model, passengers.read_passenger_csv(args.input), args.threshold)
     write_csv(out, {name: table[name].to_numpy() for name in table.columns}, header=True)

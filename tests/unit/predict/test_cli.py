@@ -6,6 +6,8 @@ Every CSV expected below is worked from the models' formulas; every failure is o
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import helpers
@@ -135,6 +137,39 @@ def test_an_idx_file_with_the_binary_model_and_its_threshold(
     assert out.read_text(encoding="utf-8") == "row,predicted,score\n0,True,50.0\n1,False,0.0\n2,False,1.0\n"
     assert run(monkeypatch, "digits", tmp_path / "images.gz", "--model", binary, "--out", out, "--invert") == 0
     assert out.read_text(encoding="utf-8") == "row,predicted,score\n0,True,5.0\n1,True,55.0\n2,True,54.0\n"
+
+
+LIBRARIES_LOADED = (
+    "import runpy, sys\n"
+    "sys.argv = ['pipelib.predict', *sys.argv[1:]]\n"
+    "try:\n"
+    "    runpy.run_module('pipelib.predict', run_name='__main__')\n"
+    "except SystemExit as exit:\n"
+    "    assert not exit.code, exit.code\n"
+    "print(sorted(name for name in ('sklearn', 'skops', 'pandas') if name in sys.modules))\n"
+)
+
+
+def test_scoring_digits_loads_no_titanic_library(tmp_path: Path, binary: Path, titanic: Path) -> None:
+    """A fresh interpreter (as the command runs) scores digits without importing scikit-learn, skops or pandas."""
+    write_idx_images(tmp_path / "images.gz", first_pixels([150]))
+    runs = {
+        "digits": ["digits", tmp_path / "images.gz", "--model", binary, "--out", tmp_path / "d.csv"],
+        "passengers": ["passengers", write_passengers(tmp_path), "--model", titanic, "--out", tmp_path / "p.csv"],
+    }
+    loaded = {
+        command: subprocess.run(
+            [sys.executable, "-c", LIBRARIES_LOADED, *map(str, argv)], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        for command, argv in runs.items()
+    }
+    assert loaded == {"digits": "[]", "passengers": "['pandas', 'sklearn', 'skops']"}
+    assert (tmp_path / "d.csv").read_text(encoding="utf-8") == "row,predicted,score\n0,True,50.0\n"
+
+
+def write_passengers(tmp_path: Path) -> Path:
+    (tmp_path / "test.csv").write_text(PASSENGERS_CSV, encoding="utf-8")
+    return tmp_path / "test.csv"
 
 
 def test_passengers_with_the_titanic_model(tmp_path: Path, titanic: Path, monkeypatch: pytest.MonkeyPatch) -> None:
