@@ -115,7 +115,7 @@ class Startup:
 
 def measure(roots: dict[str, Path], module: str | None, repeats: int) -> dict[str, Startup]:
     """Per tree: median wall seconds of ``repeats`` runs (trees alternating) and the heaviest packages."""
-    params = module is not None and module.startswith("stages.")
+    params = module is not None and "load_params(" in module_source(roots, module)
     seconds: dict[str, list[float]] = {name: [] for name in roots}
     with_params: dict[str, list[float]] = {name: [] for name in roots}
     for _ in range(repeats):
@@ -141,8 +141,8 @@ def startup_table(repeats: int = 3, before: str | None = None) -> dict[str, dict
         if before:
             roots = {"before": export_tree(before, Path(tmp) / "before"), "now": REPO_ROOT}
         print(f"\nstage start-up: a fresh interpreter importing the stage, median of {repeats}")
-        print("(+ params: then load_params(), as every stage does first; heaviest: the three packages")
-        print("with the largest cumulative -X importtime, in s)\n")
+        print("(+ params: then load_params(), as a stage that reads params.yaml does first;")
+        print("heaviest: the three packages with the largest cumulative -X importtime, in s)\n")
         columns = [f"before ({before})", "now"] if before else ["now"]
         print("| stage | " + " | ".join(f"{column} s | + params s | heaviest" for column in columns) + " |")
         print("| --- |" + " ---: | ---: | --- |" * len(columns))
@@ -219,8 +219,17 @@ def dvc(project: Path, *args: str) -> str:
     return result.stdout
 
 
+def module_path(root: Path, module: str) -> Path:
+    return (root / Path(*module.split("."))).with_suffix(".py")
+
+
 def module_exists(root: Path, module: str) -> bool:
-    return (root / Path(*module.split("."))).with_suffix(".py").exists()
+    return module_path(root, module).exists()
+
+
+def module_source(roots: dict[str, Path], module: str) -> str:
+    """The module's source in every tree: whether a stage reads params.yaml is read off its code."""
+    return "".join(module_path(root, module).read_text(encoding="utf-8") for root in roots.values())
 
 
 def main() -> None:
