@@ -8,6 +8,10 @@ integer, a quoted "1.0" is not a number) and a value out of range, each with one
 Adding a section is a :class:`Section` subclass with annotated fields plus one field of that
 type in its parent. The "must be ..." text of a message is derived from the field's type and
 bounds (``Field(ge=..., le=...)``), or is the field's ``description`` when it has one.
+
+scikit-learn is imported only to check the Titanic registry's estimators against it
+(``load_params(check_estimators=True)``, in the stage that builds them): importing it takes
+1-2 s, which the stages that never build an estimator do not pay.
 """
 
 from __future__ import annotations
@@ -121,37 +125,59 @@ ESTIMATOR_PATH = "an import path sklearn.<module>.<Classifier> with <module> one
 )
 
 
+def _allowed_module(path: str) -> tuple[str, str]:
+    """The module and name of an import path from an allow-listed module (ValueError saying why not)."""
+    module, _, name = path.rpartition(".")
+    if module not in ESTIMATOR_MODULES:
+        raise ValueError(f"must be {ESTIMATOR_PATH}, got {path!r}")
+    return module, name
+
+
 def estimator_class(path: str) -> type:
     """The classifier class an allow-listed import path names (ValueError saying why not)."""
     import importlib
 
     from sklearn.base import ClassifierMixin
 
-    module, _, name = path.rpartition(".")
-    if module not in ESTIMATOR_MODULES:
-        raise ValueError(f"must be {ESTIMATOR_PATH}, got {path!r}")
+    module, name = _allowed_module(path)
     found = getattr(importlib.import_module(module), name, None)
     if not isinstance(found, type) or not issubclass(found, ClassifierMixin) or name.startswith("_"):
         raise ValueError(f"must name a classifier of {module}, got {path!r}")
     return found
 
 
+CHECK_ESTIMATORS = "check_estimators"  # the validation context's key
+
+
+def _checks_estimators(info: ValidationInfo) -> bool:
+    """Whether this validation checks estimators against scikit-learn (see :func:`load_params`)."""
+    return bool(info.context and info.context.get(CHECK_ESTIMATORS))
+
+
 class ModelEntry(Section):
-    """One model of a registry: an allow-listed scikit-learn classifier and its hyperparameters."""
+    """One model of a registry: an allow-listed scikit-learn classifier and its hyperparameters.
+
+    The estimator's module is always checked against the allow-list; that the class is a
+    classifier and that scikit-learn accepts the hyperparameters only with
+    ``check_estimators`` in the validation context (the training stages ask for it).
+    """
 
     estimator: Annotated[str, Field(description=ESTIMATOR_PATH)]
     params: dict[str, Any]  # the estimator's hyperparameters, checked by scikit-learn's own constraints
 
     @field_validator("estimator")
     @classmethod
-    def _allowed(cls, path: str) -> str:
-        estimator_class(path)
+    def _allowed(cls, path: str, info: ValidationInfo) -> str:
+        if _checks_estimators(info):
+            estimator_class(path)
+        else:
+            _allowed_module(path)
         return path
 
     @field_validator("params")
     @classmethod
     def _hyperparameters(cls, params: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
-        if "estimator" not in info.data:  # already refused
+        if "estimator" not in info.data or not _checks_estimators(info):  # already refused, or not asked for
             return params
         from sklearn.utils._param_validation import InvalidParameterError
 
@@ -351,14 +377,14 @@ def _message(error: ErrorDetails, raw: Any) -> str:
     return f"params.yaml: '{key}' must be {allowed(field)}, got {value!r}"
 
 
-def validate(raw: Any) -> Params:
+def validate(raw: Any, check_estimators: bool = False) -> Params:
     """Build :class:`Params` from a parsed params.yaml, or raise one line about the first problem.
 
     An unknown key is reported before other errors: it is most often a misspelt key, which
-    also shows up as that key missing.
+    also shows up as that key missing. ``check_estimators``: see :func:`load_params`.
     """
     try:
-        return Params.model_validate(raw)
+        return Params.model_validate(raw, context={CHECK_ESTIMATORS: check_estimators})
     except ValidationError as error:
         errors = error.errors()
         first = next((item for item in errors if item["type"] in _UNKNOWN_KEY), errors[0])
@@ -434,10 +460,15 @@ def _read_yaml(path: Path) -> Any:
         raise PipelineError(f"{path}: not valid YAML{line}" + (f": {problem}" if problem else "")) from None
 
 
-def load_params(path: str | Path = "params.yaml") -> Params:
-    """Read and validate the whole params file (safe YAML loader; no code runs)."""
+def load_params(path: str | Path = "params.yaml", check_estimators: bool = False) -> Params:
+    """Read and validate the whole params file (safe YAML loader; no code runs).
+
+    ``check_estimators``: also check that each registry entry names a classifier and
+    that scikit-learn accepts its hyperparameters, which imports scikit-learn; for the stage
+    that builds the estimators (the others check only the allow-listed module).
+    """
     raw = _read_yaml(Path(path))
-    return validate(raw if raw is not None else {})
+    return validate(raw if raw is not None else {}, check_estimators)
 
 
 def registry_entry(models: dict[str, Any], name: str, key: str) -> Any:

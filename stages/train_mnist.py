@@ -28,7 +28,7 @@ def main() -> None:
     parser.add_argument("--predictions", required=True)
     args = parser.parse_args()
     use_system_allocator()
-    entry = registry_entry(load_params().mnist.models, args.name, "mnist.models")
+    entry = registry_entry(load_params(check_estimators=True).mnist.models, args.name, "mnist.models")
     test_pixels, test_labels = read_mnist(args.test)  # read first: a bad test set fails before the fit
     # The path is made here from the validated entry: no params.yaml value is put in a shell command.
     pixels, labels = read_mnist(args.data / f"{entry.train}.parquet", max_rows=MAX_AUGMENTED_IMAGES)

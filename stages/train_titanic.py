@@ -19,7 +19,7 @@ def main() -> None:
     parser.add_argument("--model", required=True)
     parser.add_argument("--out-of-fold", required=True)
     args = parser.parse_args()
-    params = load_params().titanic
+    params = load_params(check_estimators=True).titanic
     entry = registry_entry(params.models, args.name, "titanic.models")
     passengers = read_passengers(args.train, labelled=True)
     target = passengers["Survived"].to_numpy().astype(np.int64)

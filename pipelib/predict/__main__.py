@@ -22,9 +22,8 @@ from pipelib.csv_cells import csv_lines, header_line
 from pipelib.errors import PipelineError, run_stage
 from pipelib.log import progress
 from pipelib.mnist import models as mnist_models
-from pipelib.predict import digits, passengers
+from pipelib.predict import digits
 from pipelib.tables import use_system_allocator
-from pipelib.titanic import model as titanic_model
 
 
 def parser() -> argparse.ArgumentParser:
@@ -73,6 +72,9 @@ def predict_digits(args: argparse.Namespace, out: TextIO) -> None:
 
 
 def predict_passengers(args: argparse.Namespace, out: TextIO) -> None:
+    from pipelib.predict import passengers  # scikit-learn and pandas: not loaded to score digits
+    from pipelib.titanic import model as titanic_model
+
     model = titanic_model.load(args.model)
     table = passengers.predictions(model, passengers.read_passenger_csv(args.input), args.threshold)
     write_csv(out, {name: table[name].to_numpy() for name in table.columns}, header=True)

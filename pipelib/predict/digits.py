@@ -10,10 +10,9 @@ import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
 from pipelib.errors import PipelineError
@@ -23,6 +22,9 @@ from pipelib.mnist.idx import iter_idx_images
 from pipelib.predict.images import png_files, read_digit_png
 from pipelib.regular_file import open_regular
 from pipelib.tables import iter_batches
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PARQUET_MAGIC = b"PAR1"
 GZIP_MAGIC = b"\x1f\x8b"
@@ -165,4 +167,6 @@ def prediction_columns(model: Any, digits: Digits, threshold: float | None = Non
 
 def predictions(model: Any, digits: Digits, threshold: float | None = None) -> pd.DataFrame:
     """:func:`prediction_columns` as a frame."""
+    import pandas as pd  # for this table only: the command line writes the columns without it
+
     return pd.DataFrame(prediction_columns(model, digits, threshold))

@@ -10,6 +10,8 @@ from __future__ import annotations
 import copy
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -49,10 +51,10 @@ def write_text(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def refusal(path: Path) -> str:
+def refusal(path: Path, check_estimators: bool = False) -> str:
     """The one-line message load_params refuses ``path`` with."""
     with pytest.raises(PipelineError) as caught:
-        load_params(path)
+        load_params(path, check_estimators)
     message = str(caught.value)
     assert "\n" not in message
     return message
@@ -764,7 +766,8 @@ def test_a_new_entry_needs_only_its_lines(tmp_path: Path) -> None:
     ],
 )
 def test_a_bad_registry_entry_is_refused_in_one_line(tmp_path: Path, key: str, value: Any, expected: str) -> None:
-    assert refusal(write_params(tmp_path, {key: value})) == f"params.yaml: {expected}"
+    """As the stage that builds the estimators reads params.yaml (checked against scikit-learn)."""
+    assert refusal(write_params(tmp_path, {key: value}), check_estimators=True) == f"params.yaml: {expected}"
 
 
 # --- the MNIST model registry -----------------------------------------------------------------------
@@ -852,7 +855,8 @@ def test_a_new_mnist_entry_needs_only_its_lines(tmp_path: Path) -> None:
     ],
 )
 def test_a_bad_mnist_registry_entry_is_refused_in_one_line(tmp_path: Path, key: str, value: Any, expected: str) -> None:
-    assert refusal(write_params(tmp_path, {key: value})) == f"params.yaml: {expected}"
+    """As train_mnist reads params.yaml (checked against scikit-learn)."""
+    assert refusal(write_params(tmp_path, {key: value}), check_estimators=True) == f"params.yaml: {expected}"
 
 
 def test_the_titanic_baseline_names_are_free_in_the_mnist_registry(tmp_path: Path) -> None:
@@ -869,3 +873,47 @@ def test_registry_entry_names_a_missing_entry() -> None:
     assert str(error.value) == (
         "params.yaml: no entry 'forest' in mnist.models (softmax, softmax_augmented, knn, knn_augmented)"
     )
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("titanic.models.svc.estimator", "os.system"),
+        ("titanic.models.svc.estimator", "sklearn.naive_bayes.GaussianNB"),
+        ("titanic.models.svc.preprocess", ["minmax"]),
+        ("titanic.evaluate.reference", "forest"),
+    ],
+)
+def test_registry_checks_without_scikit_learn_are_made_by_every_stage(tmp_path: Path, key: str, value: Any) -> None:
+    path = write_params(tmp_path, {key: value})
+    assert refusal(path) == refusal(path, check_estimators=True)
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("titanic.models.svc.estimator", "sklearn.svm.SVR"),
+        ("titanic.models.svc.params", {"gama": "auto"}),
+        ("titanic.models.svc.params", {"C": -1}),
+    ],
+)
+def test_scikit_learns_checks_only_where_asked_for(tmp_path: Path, key: str, value: Any) -> None:
+    """A stage that never builds an estimator does not pay for importing scikit-learn to check one."""
+    path = write_params(tmp_path, {key: value})
+    assert load_params(path).titanic.models["svc"].model_dump()[key.rsplit(".", 1)[1]] == value
+    assert refusal(path, check_estimators=True).startswith(f"params.yaml: '{key}' ")
+
+
+def test_reading_params_imports_no_scikit_learn_unless_asked(tmp_path: Path) -> None:
+    """In a fresh interpreter, as a stage starts: only ``check_estimators=True`` imports scikit-learn."""
+    program = (
+        "import sys; from pipelib.params import load_params; load_params(sys.argv[1], sys.argv[2] == 'check'); "
+        "print('sklearn' in sys.modules)"
+    )
+    found = {
+        mode: subprocess.run(
+            [sys.executable, "-c", program, str(REPO_PARAMS), mode], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        for mode in ("plain", "check")
+    }
+    assert found == {"plain": "False", "check": "True"}
