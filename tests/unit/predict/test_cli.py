@@ -6,8 +6,6 @@ Every CSV expected below is worked from the models' formulas; every failure is o
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import helpers
