@@ -1,13 +1,14 @@
-"""Metrics of a binary classifier computed from saved out-of-fold scores, with no refitting."""
+"""Metrics of a binary classifier computed from saved out-of-fold scores, with no refitting.
+
+scikit-learn and scipy are imported by the functions that use them: the operating point at a
+threshold (counts, rates, the target precision's point) needs neither, and its stage starts faster.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import expit
-from sklearn.calibration import calibration_curve
-from sklearn.metrics import brier_score_loss, precision_recall_curve, roc_auc_score, roc_curve
 
 
 def fold_accuracies(fold: np.ndarray, target: np.ndarray, predicted: np.ndarray) -> list[float]:
@@ -85,6 +86,8 @@ class Curve:
 
 def pr_curve(target: np.ndarray, score: np.ndarray) -> Curve:
     """``precision_recall_curve`` of the scores."""
+    from sklearn.metrics import precision_recall_curve
+
     precision, recall, thresholds = precision_recall_curve(target, score)
     return Curve(precision, recall, thresholds)
 
@@ -108,11 +111,15 @@ def threshold_for_precision(curve: Curve, target_precision: float) -> dict[str, 
 
 def roc_auc(target: np.ndarray, score: np.ndarray) -> float:
     """Area under the ROC curve."""
+    from sklearn.metrics import roc_auc_score
+
     return float(roc_auc_score(target, score))
 
 
 def roc_points(target: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """False- and true-positive rates of the ROC curve."""
+    from sklearn.metrics import roc_curve
+
     fpr, tpr, _ = roc_curve(target, score)
     return fpr, tpr
 
@@ -140,11 +147,16 @@ class Calibration:
 
 def probability(score: np.ndarray) -> np.ndarray:
     """A logistic regression's probability of the positive class from its decision score (``predict_proba``)."""
+    from scipy.special import expit
+
     return expit(np.asarray(score, dtype=np.float64))
 
 
 def calibration(target: np.ndarray, prob: np.ndarray, n_bins: int) -> Calibration:
     """Reliability curve of ``n_bins`` equal-width bins (scikit-learn's ``calibration_curve``) and Brier score."""
+    from sklearn.calibration import calibration_curve
+    from sklearn.metrics import brier_score_loss
+
     target = np.asarray(target, dtype=bool)
     fraction, mean = calibration_curve(target, prob, n_bins=n_bins, strategy="uniform")
     # The same binning as calibration_curve, to count the rows of each non-empty bin.

@@ -24,7 +24,7 @@ from pipelib.errors import PipelineError
 
 if TYPE_CHECKING:  # the report reads the layout without importing scikit-learn
     from pipelib.binary_metrics import Calibration, Counts
-    from pipelib.mnist.evaluation import BaselineEvaluation, BinaryEvaluation, MnistEvaluation, Walkthrough
+    from pipelib.mnist.evaluation import BaselineEvaluation, MnistEvaluation, Walkthrough
     from pipelib.mnist.sweep import Model as SweepModel
     from pipelib.mnist.sweep import ModelResult
     from pipelib.mnist.sweep import Point as SweepPoint
@@ -37,21 +37,23 @@ MNIST_METRICS = "metrics/mnist.json"
 MNIST_DETAILS = "reports/mnist_details.json"
 TITANIC_METRICS = "metrics/titanic.json"
 TITANIC_DETAILS = "reports/titanic_details.json"
+MNIST_OPERATING_METRICS = "metrics/mnist_operating_point.json"
+MNIST_OPERATING_DETAILS = "reports/mnist_operating_point.json"
 MNIST_MODELS_METRICS = "metrics/mnist_models.json"
 MNIST_MODELS_DETAILS = "reports/mnist_models.json"
 SWEEP_METRICS = "metrics/sweep.json"
 
 RATES = ("accuracy", "precision", "recall", "f1")
 # Every headline key, dotted as `dvc metrics diff` names them: the files hold exactly these.
-MNIST_HEADLINE = (
-    *(f"binary.cv_{name}" for name in RATES),
+MNIST_HEADLINE = (  # metrics/mnist.json: what no threshold changes
     "binary.cv_fold_accuracy_mean",
     "binary.cv_roc_auc",
     "binary.cv_brier",
-    *(f"binary.test_{name}" for name in RATES),
     "baseline.cv_accuracy",
     "baseline.test_accuracy",
 )
+# metrics/mnist_operating_point.json: the out-of-fold and test predictions at mnist.evaluate.threshold
+MNIST_OPERATING_HEADLINE = tuple(f"binary.{split}_{name}" for split in ("cv", "test") for name in RATES)
 # Every Titanic model and baseline has these; ROC AUC and Brier only where it has scores or probabilities.
 TITANIC_MODEL_HEADLINE = ("train_accuracy", *(f"cv_{name}" for name in RATES), "cv_fold_accuracy_mean")
 TITANIC_OPTIONAL = ("cv_roc_auc", "cv_brier")
@@ -59,19 +61,22 @@ NOT_AVAILABLE = "not available for this model"  # what the report says of a metr
 # The details blocks the report reads (their inner keys vary with the folds and the data).
 MNIST_DETAIL_KEYS = (
     "binary.positive_digit",
-    "binary.threshold",
     "binary.cv_fold_accuracy",
-    "binary.cv_confusion",
-    "binary.test_confusion",
     "binary.pr_curve",
-    "binary.at_target_precision",
     "baseline.cv_fold_accuracy",
     "baseline.cv_confusion",
     "baseline.test_confusion",
     "binary.calibration",
-    "binary.test_accuracy_interval",
     "binary.walkthrough",
     "checks",
+)
+MNIST_OPERATING_DETAIL_KEYS = (
+    "binary.threshold",
+    "binary.cv_confusion",
+    "binary.test_confusion",
+    "binary.at_target_precision",
+    "binary.test_accuracy_interval",
+    "binary.walkthrough.decisions",
 )
 MNIST_MODELS_DETAIL_KEYS = ("reference", "n_test", "models", "error_analysis")
 SWEEP_HEADLINE = tuple(
@@ -84,9 +89,9 @@ TITANIC_DETAIL_KEYS = ("titanic.reference", "titanic.n_rows", "titanic.n_feature
 
 # What the pull-request review needs, as (file, dotted key): the operating point marked on its curves.
 REVIEW_KEYS = {
-    "threshold": (MNIST_DETAILS, "binary.threshold"),
-    "precision": (MNIST_METRICS, "binary.cv_precision"),
-    "recall": (MNIST_METRICS, "binary.cv_recall"),
+    "threshold": (MNIST_OPERATING_DETAILS, "binary.threshold"),
+    "precision": (MNIST_OPERATING_METRICS, "binary.cv_precision"),
+    "recall": (MNIST_OPERATING_METRICS, "binary.cv_recall"),
 }
 
 
@@ -102,31 +107,6 @@ def _mean(values: list[float]) -> float:
 
 def _prefixed(prefix: str, counts: Counts) -> dict[str, float]:
     return {f"{prefix}_{name}": value for name, value in counts.rates().items()}
-
-
-def _binary_headline(binary: BinaryEvaluation) -> dict[str, float]:
-    return {
-        **_prefixed("cv", binary.cv),
-        "cv_fold_accuracy_mean": _mean(binary.fold_accuracies),
-        "cv_roc_auc": binary.roc_auc,
-        "cv_brier": binary.calibration.brier,
-        **_prefixed("test", binary.test),
-    }
-
-
-def _binary_details(binary: BinaryEvaluation) -> dict[str, Any]:
-    point = binary.at_target
-    reached = {} if point.threshold is None else {"threshold": point.threshold, "precision": point.precision}
-    return {
-        "threshold": binary.threshold,
-        "cv_fold_accuracy": per_fold(binary.fold_accuracies),
-        "cv_confusion": binary.cv.as_dict(),
-        "test_confusion": binary.test.as_dict(),
-        "pr_curve": {"precisions": len(binary.curve.precision), "thresholds": len(binary.curve.thresholds)},
-        "at_target_precision": {"target": point.target, **reached, **({"recall": point.recall} if reached else {})},
-        "calibration": _calibration(binary.calibration),
-        "test_accuracy_interval": list(binary.test_interval),
-    }
 
 
 def _calibration(reliability: Calibration) -> dict[str, Any]:
@@ -155,16 +135,18 @@ def _walkthrough(walk: Walkthrough) -> dict[str, Any]:
         "label": walk.label,
         "positive": walk.positive,
         "cv_score": walk.cv_score,
-        "cv_predicted": walk.cv_predicted,
         "score": walk.score,
-        "decisions": [{"threshold": threshold, "predicted": decided} for threshold, decided in walk.decisions],
     }
 
 
 def mnist_headline(result: MnistEvaluation) -> dict[str, Any]:
     """The contents of ``metrics/mnist.json``."""
     return {
-        "binary": _binary_headline(result.binary),
+        "binary": {
+            "cv_fold_accuracy_mean": _mean(result.binary.fold_accuracies),
+            "cv_roc_auc": result.binary.roc_auc,
+            "cv_brier": result.binary.calibration.brier,
+        },
         "baseline": {
             "cv_accuracy": result.baseline.cv.rates()["accuracy"],
             "test_accuracy": result.baseline.test.rates()["accuracy"],
@@ -177,7 +159,12 @@ def mnist_details(result: MnistEvaluation) -> dict[str, Any]:
     return {
         "binary": {
             "positive_digit": result.positive_digit,
-            **_binary_details(result.binary),
+            "cv_fold_accuracy": per_fold(result.binary.fold_accuracies),
+            "pr_curve": {
+                "precisions": len(result.binary.curve.precision),
+                "thresholds": len(result.binary.curve.thresholds),
+            },
+            "calibration": _calibration(result.binary.calibration),
             "walkthrough": _walkthrough(result.walkthrough),
         },
         "baseline": _baseline_details(result.baseline),

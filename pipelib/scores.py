@@ -1,4 +1,4 @@
-"""The binary classifier's out-of-fold scores, kept on disk so nothing downstream refits."""
+"""The binary classifier's scores and precision-recall curve, kept on disk so nothing downstream refits."""
 
 from __future__ import annotations
 
@@ -28,3 +28,39 @@ def read_scores(source: str | os.PathLike[str], max_rows: int) -> tuple[np.ndarr
         raise PipelineError(f"{source}: scores file has non-finite scores")
     fold, target, score = (table.column(name).to_numpy(zero_copy_only=False) for name in table.column_names)
     return fold, target, score
+
+
+def require_training_rows(
+    scores: str | os.PathLike[str], n_scores: int, train: str | os.PathLike[str], n_train: int
+) -> None:
+    """A scores file must hold one row per training image: else it is from another run's training set."""
+    if n_scores != n_train:
+        raise PipelineError(f"{scores}: {n_scores} rows, but {train} has {n_train} (rerun dvc repro)")
+
+
+# precision and recall have one point more than the thresholds: the last row's threshold is NaN.
+CURVE_SCHEMA = pa.schema([("threshold", pa.float64()), ("precision", pa.float64()), ("recall", pa.float64())])
+
+
+def write_curve(
+    target: str | os.PathLike[str], precision: np.ndarray, recall: np.ndarray, thresholds: np.ndarray
+) -> None:
+    """The whole precision-recall curve, so the threshold for a target precision needs no scores re-sorted."""
+    columns = {"threshold": np.append(thresholds, np.nan), "precision": precision, "recall": recall}
+    write_table(pa.table(columns, schema=CURVE_SCHEMA), target)
+
+
+def read_curve(source: str | os.PathLike[str], max_rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A curve of :func:`write_curve`: finite values but the last threshold, precision and recall in [0, 1]."""
+    table = read_table(source, CURVE_SCHEMA, max_rows=max_rows)
+    threshold, precision, recall = (table.column(name).to_numpy(zero_copy_only=False) for name in CURVE_SCHEMA.names)
+    if (
+        len(threshold) == 0
+        or not np.isfinite(threshold[:-1]).all()
+        or not (np.isfinite(precision) & np.isfinite(recall)).all()
+        or ((precision < 0) | (precision > 1) | (recall < 0) | (recall > 1)).any()
+    ):
+        raise PipelineError(
+            f"{source}: not a precision-recall curve (finite thresholds, precision and recall in [0, 1])"
+        )
+    return precision, recall, threshold[:-1]

@@ -38,23 +38,14 @@ def mcnemar_exact(first_right: np.ndarray, second_right: np.ndarray) -> McNemar:
 def bootstrap_interval(correct: np.ndarray, samples: int, seed: int, level: float = 0.95) -> tuple[float, float]:
     """Percentile bootstrap interval of an accuracy (the mean of per-item right/wrong), reproducible by ``seed``.
 
-    Resamples the test items with replacement ``samples`` times (scipy's ``bootstrap``): the
-    spread of accuracy another test set of the same size and kind would give the same model.
+    Resampling n right/wrong items with replacement draws each from the observed share, so the
+    count right in a resample is Binomial(n, share): ``samples`` such draws are the nonparametric
+    bootstrap exactly, in microseconds and without importing scipy.stats (0.8 s of every start-up).
     """
-    from scipy.stats import bootstrap
-
-    values = np.asarray(correct, dtype=np.float64)
+    values = np.asarray(correct, dtype=bool)
     if values.size == 0:  # an empty test set: accuracy 0, as the metrics give it
         return 0.0, 0.0
-    if np.all(values == values[0]):  # one item, or all alike: every resample has the same mean
-        return float(values[0]), float(values[0])
-    result = bootstrap(
-        (values,),
-        np.mean,
-        n_resamples=samples,
-        confidence_level=level,
-        method="percentile",
-        vectorized=True,
-        rng=np.random.default_rng(seed),
-    )
-    return float(result.confidence_interval.low), float(result.confidence_interval.high)
+    share = float(np.mean(values))
+    means = np.random.default_rng(seed).binomial(values.size, share, size=samples) / values.size
+    low, high = np.percentile(means, [100 * (1 - level) / 2, 100 * (1 + level) / 2])
+    return float(low), float(high)

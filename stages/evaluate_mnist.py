@@ -1,7 +1,7 @@
-"""evaluate (MNIST): the binary classifier's metrics, details and plot data from its saved scores and model.
+"""evaluate (MNIST): the binary classifier's metrics that no threshold changes, from its saved scores and model.
 
-Only ``mnist.evaluate`` (and the positive digit) is read here, so changing the decision
-threshold or the target precision reruns this stage, the figures that mark them, and the report.
+It also saves the test set's scores and the whole precision-recall curve: the operating_point
+stage applies the decision threshold to them, so a threshold change does not rerun this stage.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ def main() -> None:
     parser.add_argument("--metrics", required=True)
     parser.add_argument("--details", required=True)
     parser.add_argument("--plots", required=True, help="directory for the plot data files")
+    parser.add_argument("--test-scores", required=True, help="the binary model's decision scores of the test set")
+    parser.add_argument("--curve", required=True, help="the whole precision-recall curve of the out-of-fold scores")
     args = parser.parse_args()
     use_system_allocator()
     params = load_params().mnist
@@ -33,6 +35,7 @@ def main() -> None:
     result = evaluation.evaluate(inputs, params.positive_digit, params.evaluate)
     metrics.write_mnist(result, args.metrics, args.details)
     evaluation.write_plots(result, args.plots, params.evaluate.curve_points)
+    evaluation.write_for_operating_point(result, args.test_scores, args.curve)
 
 
 if __name__ == "__main__":

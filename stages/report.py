@@ -24,6 +24,9 @@ def main() -> None:
     parser.add_argument("--sweep-metrics", required=True)
     parser.add_argument("--mnist-models-metrics", required=True)
     parser.add_argument("--mnist-models-details", required=True)
+    parser.add_argument("--mnist-operating-metrics", required=True)
+    parser.add_argument("--mnist-operating-details", required=True)
+    parser.add_argument("--mnist-operating-figures", required=True)
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
     # Every input is read and checked before the report is written.
@@ -37,9 +40,13 @@ def main() -> None:
         args.sweep_metrics,
         args.mnist_models_metrics,
         args.mnist_models_details,
+        args.mnist_operating_metrics,
+        args.mnist_operating_details,
     )
-    figure_dir = os.path.relpath(args.mnist_figures, Path(args.out).parent)
-    write_text(args.out, report(inputs, figure_dir))
+    figure_dirs = [
+        os.path.relpath(path, Path(args.out).parent) for path in (args.mnist_figures, args.mnist_operating_figures)
+    ]
+    write_text(args.out, report(inputs, *figure_dirs))
 
 
 if __name__ == "__main__":

@@ -1,9 +1,10 @@
-"""The binary classifier's evaluation from its saved scores and model, with no refitting.
+"""The binary classifier's evaluation that no decision threshold changes, from its saved scores and model.
 
 The binary classifier (``mnist.positive_digit`` against the rest: 5-vs-rest in the seed) is
-judged on its out-of-fold scores, as the seed's ``cross_val_score`` / ``cross_val_predict`` do,
-and on the test set; the always-negative baseline beside it. The registry's models are
-compared in :mod:`pipelib.mnist.comparison`.
+judged on its out-of-fold scores, as the seed's ``cross_val_score`` does (at threshold 0), by
+its ROC and precision-recall curves and its calibration; the always-negative baseline beside
+it. What a threshold decides is :mod:`pipelib.mnist.operating_point`'s, from the scores, the
+test scores and the curve written here; the registry's models are :mod:`pipelib.mnist.comparison`'s.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from pipelib.binary_metrics import (
     roc_auc,
     roc_points,
     thin_indices,
-    threshold_for_precision,
     unstratified_folds,
 )
 from pipelib.errors import PipelineError
@@ -35,35 +35,19 @@ from pipelib.mnist.dataset import MAX_IMAGES, PIXELS, read_mnist
 from pipelib.mnist.features import as_features
 from pipelib.params import BinaryEvaluateParams, require_row_below
 from pipelib.plot_csv import write_csv
-from pipelib.scores import read_scores
-from pipelib.stats import bootstrap_interval
+from pipelib.scores import read_scores, require_training_rows, write_curve, write_scores
 
 Path_ = str | os.PathLike[str]
 
 
 @dataclass(frozen=True)
-class TargetPoint:
-    """The lowest threshold whose cross-validated precision reaches ``target``, and the recall there."""
-
-    target: float
-    threshold: float | None  # None: no threshold reaches the target
-    precision: float | None
-    recall: float | None
-
-
-@dataclass(frozen=True)
 class BinaryEvaluation:
-    """The positive digit's one-vs-rest classifier: cross-validated at ``threshold`` and on the test set."""
+    """The positive digit's one-vs-rest classifier, cross-validated, whatever the threshold."""
 
-    threshold: float
     fold_accuracies: list[float]  # per fold at threshold 0: the seed's cross_val_score
-    cv: Counts  # out-of-fold predictions at ``threshold``: the seed's cross_val_predict
     roc_auc: float
     curve: Curve  # precision_recall_curve of the out-of-fold scores
-    at_target: TargetPoint
-    test: Counts
     calibration: Calibration  # of the out-of-fold probabilities
-    test_interval: tuple[float, float]  # bootstrap 95% interval of the test accuracy
 
 
 @dataclass(frozen=True)
@@ -83,9 +67,7 @@ class Walkthrough:
     label: int
     positive: bool  # is the image's label the positive digit
     cv_score: float  # out-of-fold decision score
-    cv_predicted: bool  # cross_val_predict's answer (at the decision threshold)
     score: float  # decision score of the model fitted on every training row (the seed's 0.22419046)
-    decisions: list[tuple[float, bool]]  # (threshold, score > threshold)
 
 
 @dataclass(frozen=True)
@@ -105,8 +87,8 @@ class MnistEvaluation:
     roc: tuple[np.ndarray, np.ndarray]  # false- and true-positive rates of the out-of-fold scores
     walkthrough: Walkthrough
     checks: Checks
-    cv_predicted: np.ndarray  # out-of-fold predictions at the decision threshold
-    binary_target: np.ndarray  # the training rows' truth (is the positive digit)
+    test_target: np.ndarray  # the test images' truth (is the positive digit) ...
+    test_score: np.ndarray  # ... and the binary model's decision scores: the operating point's input
     positive_digit: int  # the binary classifier's positive digit (mnist.positive_digit)
 
 
@@ -122,12 +104,6 @@ class MnistInputs:
     binary_model: Any  # a fitted LogisticRegression
     train_pixels: np.ndarray
     train_labels: np.ndarray
-
-
-def require_training_rows(scores: Path_, n_scores: int, train: Path_, n_train: int) -> None:
-    """A scores file must hold one row per training image: else it is from another run's training set."""
-    if n_scores != n_train:
-        raise PipelineError(f"{scores}: {n_scores} rows, but {train} has {n_train} (rerun dvc repro)")
 
 
 def load_binary(source: Path_) -> Any:
@@ -150,29 +126,13 @@ def read_inputs(scores: Path_, binary_model: Path_, test: Path_, train: Path_, w
     )
 
 
-def evaluate_binary(
-    fold: np.ndarray,
-    target: np.ndarray,
-    score: np.ndarray,
-    test: Counts,
-    threshold: float,
-    target_precision: float,
-    calibration_bins: int = 10,
-    test_interval: tuple[float, float] = (0.0, 0.0),
-) -> BinaryEvaluation:
+def evaluate_binary(fold: np.ndarray, target: np.ndarray, score: np.ndarray, calibration_bins: int) -> BinaryEvaluation:
     """The binary classifier's cross-validated metrics from its out-of-fold scores."""
-    curve = pr_curve(target, score)
-    point = threshold_for_precision(curve, target_precision) or {}
     return BinaryEvaluation(
-        threshold=threshold,
         fold_accuracies=fold_accuracies(fold, target, score > 0),
-        cv=Counts.of(target, score > threshold),
         roc_auc=roc_auc(target, score),
-        curve=curve,
-        at_target=TargetPoint(target_precision, point.get("threshold"), point.get("precision"), point.get("recall")),
-        test=test,
+        curve=pr_curve(target, score),
         calibration=calibration(target, probability(score), calibration_bins),
-        test_interval=test_interval,
     )
 
 
@@ -187,53 +147,39 @@ def evaluate_baseline(target: np.ndarray, n_folds: int, test_target: np.ndarray)
     )
 
 
-def walk_through(inputs: MnistInputs, row: int, positive_digit: int, settings: BinaryEvaluateParams) -> Walkthrough:
-    """The seed's threshold walk-through on training row ``row``."""
+def walk_through(inputs: MnistInputs, row: int, positive_digit: int) -> Walkthrough:
+    """The seed's walk-through on training row ``row``: its two scores (the thresholds are the operating point's)."""
     features = as_features(inputs.train_pixels[row : row + 1], "float64", "dense")
-    score = float(inputs.binary_model.decision_function(features)[0])
-    thresholds = [settings.threshold, settings.walkthrough_threshold]
     return Walkthrough(
         row=row,
         label=int(inputs.train_labels[row]),
         positive=bool(inputs.train_labels[row] == positive_digit),
         cv_score=float(inputs.score[row]),
-        cv_predicted=bool(inputs.score[row] > settings.threshold),
-        score=score,
-        decisions=[(threshold, score > threshold) for threshold in thresholds],
+        score=float(inputs.binary_model.decision_function(features)[0]),
     )
 
 
 def evaluate(inputs: MnistInputs, positive_digit: int, settings: BinaryEvaluateParams) -> MnistEvaluation:
-    """Every MNIST metric from the checked inputs."""
-    features = as_features(inputs.test_pixels, "float64", "dense")
+    """Every threshold-independent MNIST metric from the checked inputs."""
     test_target = inputs.test_labels == positive_digit
-    test_predicted = inputs.binary_model.decision_function(features) > settings.threshold
+    test_score = inputs.binary_model.decision_function(as_features(inputs.test_pixels, "float64", "dense"))
     n_folds = int(inputs.fold.max()) + 1  # read_inputs: at least the walk-through's row
     first_three = as_features(inputs.train_pixels[:3], "float64", "dense")
     binary_first = inputs.binary_model.decision_function(first_three) > 0  # predict() is at threshold 0
     return MnistEvaluation(
-        binary=evaluate_binary(
-            inputs.fold,
-            inputs.target,
-            inputs.score,
-            Counts.of(test_target, test_predicted),
-            settings.threshold,
-            settings.target_precision,
-            settings.calibration_bins,
-            bootstrap_interval(test_predicted == test_target, settings.bootstrap_samples, settings.bootstrap_seed),
-        ),
+        binary=evaluate_binary(inputs.fold, inputs.target, inputs.score, settings.calibration_bins),
         baseline=evaluate_baseline(inputs.target, n_folds, test_target),
         roc=roc_points(inputs.target, inputs.score),
-        walkthrough=walk_through(inputs, settings.walkthrough_row, positive_digit, settings),
+        walkthrough=walk_through(inputs, settings.walkthrough_row, positive_digit),
         checks=Checks((len(inputs.train_labels) + len(inputs.test_labels), PIXELS), [bool(v) for v in binary_first]),
-        cv_predicted=inputs.score > settings.threshold,
-        binary_target=inputs.target,
+        test_target=test_target,
+        test_score=np.asarray(test_score, dtype=np.float64),
         positive_digit=positive_digit,
     )
 
 
 def write_plots(result: MnistEvaluation, directory: Path_, curve_points: int) -> None:
-    """The DVC plot data files: precision-recall, threshold trade-off, ROC, confusion, calibration."""
+    """The DVC plot data files: precision-recall, threshold trade-off, ROC, calibration."""
     plots = Path(directory)
     curve = result.binary.curve
     keep = thin_indices(len(curve.thresholds), curve_points)
@@ -245,10 +191,6 @@ def write_plots(result: MnistEvaluation, directory: Path_, curve_points: int) ->
     fpr, tpr = result.roc
     keep = thin_indices(len(fpr), curve_points)
     write_csv(plots / "roc.csv", {"fpr": fpr[keep], "tpr": tpr[keep]})
-    write_csv(
-        plots / "binary_cv_confusion.csv",
-        {"actual": result.binary_target.astype(int), "predicted": result.cv_predicted.astype(int)},
-    )
     reliability = result.binary.calibration
     write_csv(
         plots / "calibration.csv",
@@ -257,3 +199,9 @@ def write_plots(result: MnistEvaluation, directory: Path_, curve_points: int) ->
             "fraction_positive": np.array(reliability.fraction_positive),
         },
     )
+
+
+def write_for_operating_point(result: MnistEvaluation, test_scores: Path_, curve: Path_) -> None:
+    """The test set's truth and scores, and the whole precision-recall curve: what a threshold is applied to."""
+    write_scores(test_scores, np.zeros(len(result.test_target), np.uint8), result.test_target, result.test_score)
+    write_curve(curve, result.binary.curve.precision, result.binary.curve.recall, result.binary.curve.thresholds)

@@ -19,11 +19,10 @@ from pipelib.errors import PipelineError
 from pipelib.mnist.augment import shift_images
 from pipelib.mnist.comparison import confusion, normalized_errors
 from pipelib.mnist.dataset import MAX_IMAGES, SIDE, read_mnist
-from pipelib.mnist.evaluation import require_training_rows
 from pipelib.mnist.predictions import read as read_predictions
 from pipelib.params import BinaryEvaluateParams, MnistParams, require_row_below
 from pipelib.png import save_figure
-from pipelib.scores import read_scores
+from pipelib.scores import read_scores, require_training_rows
 
 CURVE_POINTS = 4000  # points per drawn curve: more than the eye resolves at this size
 CONFUSED_PAIR = (3, 5)  # the chapter's 3-versus-5 error grid
@@ -187,7 +186,7 @@ def read_inputs(
 
 
 def write_figures(inputs: FigureInputs, params: MnistParams, directory: str | os.PathLike[str]) -> None:
-    """Every figure of the report as a PNG in ``directory``."""
+    """Every figure of the report but the two a threshold changes (:func:`write_threshold_figures`), as PNGs."""
     out, pixels = Path(directory), inputs.pixels
     settings, evaluate = params.figures, params.evaluate
     save_figure(single_digit(pixels[settings.some_digit]), out / "some_digit.png")
@@ -201,17 +200,8 @@ def write_figures(inputs: FigureInputs, params: MnistParams, directory: str | os
     curve = pr_curve(inputs.target, inputs.score)
     keep = thin_indices(len(curve.thresholds), CURVE_POINTS)
     save_figure(precision_vs_recall(curve.precision[keep], curve.recall[keep]), out / "precision_vs_recall.png")
-    save_figure(threshold_figure(curve, evaluate), out / "precision_recall_vs_threshold.png")
     save_figure(single_digit(pixels[evaluate.walkthrough_row]), out / "walkthrough_digit.png")
-
-    predicted = inputs.score > evaluate.threshold
     count = settings.error_examples
-    false_positives = pixels[predicted & ~inputs.target][:count]
-    false_negatives = pixels[~predicted & inputs.target][:count]
-    save_figure(
-        digit_panels([("false positives", false_positives), ("false negatives", false_negatives)]),
-        out / "binary_errors.png",
-    )
     first, second = CONFUSED_PAIR
     labels, guesses, test = inputs.test_labels, inputs.test_predicted, inputs.test_pixels
     panels = [
@@ -231,6 +221,17 @@ def write_figures(inputs: FigureInputs, params: MnistParams, directory: str | os
         ),
         out / "calibration.png",
     )
+
+
+def write_threshold_figures(
+    curve: Curve, target: np.ndarray, score: np.ndarray, pixels: np.ndarray, params: MnistParams, directory: Path
+) -> None:
+    """The two figures a threshold changes: the trade-off marked at it, the training digits it gets wrong."""
+    save_figure(threshold_figure(curve, params.evaluate), directory / "precision_recall_vs_threshold.png")
+    predicted, count = score > params.evaluate.threshold, params.figures.error_examples
+    false_positives, false_negatives = pixels[predicted & ~target][:count], pixels[~predicted & target][:count]
+    panels = [("false positives", false_positives), ("false negatives", false_negatives)]
+    save_figure(digit_panels(panels), directory / "binary_errors.png")
 
 
 def threshold_figure(curve: Curve, evaluate: BinaryEvaluateParams) -> Figure:

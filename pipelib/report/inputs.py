@@ -51,6 +51,15 @@ def read_csv(path: Path_, leading: list[str]) -> list[dict[str, str]]:
     return rows
 
 
+def merged(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
+    """``first`` with ``second``'s keys added, nested mappings merged (a key in both that is no mapping: second's)."""
+    out = dict(first)
+    for key, value in second.items():
+        both = isinstance(out.get(key), dict) and isinstance(value, dict)
+        out[key] = merged(out[key], value) if both else value
+    return out
+
+
 def read_inputs(
     mnist: Path_,
     mnist_details: Path_,
@@ -61,9 +70,15 @@ def read_inputs(
     sweep: Path_,
     mnist_models: Path_,
     mnist_models_details: Path_,
+    mnist_operating: Path_,
+    mnist_operating_details: Path_,
 ) -> ReportInputs:
     """Read every input file, each checked for the keys or columns the report uses."""
-    details = metrics.read_json(mnist_details, metrics.MNIST_DETAIL_KEYS)
+    # The binary classifier's two halves (evaluate_mnist's, the operating point's) as one headline and details.
+    details = merged(
+        metrics.read_json(mnist_details, metrics.MNIST_DETAIL_KEYS),
+        metrics.read_json(mnist_operating_details, metrics.MNIST_OPERATING_DETAIL_KEYS),
+    )
     digit = details["binary"]["positive_digit"]
     if not isinstance(digit, int) or isinstance(digit, bool) or not 0 <= digit <= 9:
         raise PipelineError(f"{mnist_details}: 'binary.positive_digit' must be a digit 0-9, got {digit!r}")
@@ -79,7 +94,10 @@ def read_inputs(
         raise PipelineError(f"{mnist_models_details}: 'models' lacks the reference model {registry['reference']!r}")
     model_keys = tuple(f"{name}.test_accuracy" for name in names)
     return ReportInputs(
-        metrics.read_json(mnist, metrics.MNIST_HEADLINE),
+        merged(
+            metrics.read_json(mnist, metrics.MNIST_HEADLINE),
+            metrics.read_json(mnist_operating, metrics.MNIST_OPERATING_HEADLINE),
+        ),
         details,
         {"headline": metrics.read_json(mnist_models, model_keys), "details": registry},
         metrics.read_json(titanic, titanic_keys),
