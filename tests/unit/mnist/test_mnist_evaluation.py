@@ -1,4 +1,4 @@
-"""The binary classifier's evaluation on hand-built scores and models: known confusion counts, ties, walk-through."""
+"""The binary classifier's evaluation that no threshold changes, on hand-built scores and models."""
 
 from __future__ import annotations
 
@@ -24,12 +24,12 @@ from pipelib.mnist.evaluation import (
     evaluate_binary,
     load_binary,
     read_inputs,
-    require_training_rows,
+    write_for_operating_point,
     write_plots,
 )
 from pipelib.mnist.fitting import LinearModel
 from pipelib.params import BinaryEvaluateParams
-from pipelib.scores import write_scores
+from pipelib.scores import read_curve, read_scores, write_scores
 
 EVALUATE = {
     "threshold": 0.0,
@@ -51,30 +51,21 @@ TARGET = np.array([1, 1, 1, 1, 0, 0, 0, 0, 0, 0], dtype=bool)
 SCORE = np.array([3.0, 1.0, 0.0, -1.0, 2.0, -0.5, -2.0, -3.0, 0.0, -4.0])
 
 
-def test_binary_counts_at_threshold_zero_count_ties_as_negative() -> None:
-    result = evaluate_binary(FOLD, TARGET, SCORE, Counts(0, 0, 0, 0), 0.0, 0.75)
-    assert result.cv == Counts(tn=5, fp=1, fn=2, tp=2)
-    assert result.cv.rates()["precision"] == pytest.approx(2 / 3)
-    assert result.cv.rates()["recall"] == pytest.approx(2 / 4)
+def test_fold_accuracies_are_at_threshold_zero_with_ties_negative() -> None:
+    result = evaluate_binary(FOLD, TARGET, SCORE, 10)
     # fold 0: rows 0-4 -> right: 0, 1 (pos), wrong: 2, 3 (pos at <= 0), 4 (neg at 2.0): 2/5; fold 1: all negatives right
     assert result.fold_accuracies == pytest.approx([2 / 5, 5 / 5])
 
 
-def test_binary_threshold_moves_counts_not_fold_accuracies() -> None:
-    result = evaluate_binary(FOLD, TARGET, SCORE, Counts(0, 0, 0, 0), -1.0, 0.75)
-    # > -1.0: positives 3, 1, 0 (the one at -1.0 is a tie: negative); negatives 2.0, -0.5, 0.0
-    assert result.cv == Counts(tn=3, fp=3, fn=1, tp=3)
-    assert result.fold_accuracies == pytest.approx([2 / 5, 1.0])  # cross_val_score is at threshold 0
-
-
-def test_binary_target_precision_point() -> None:
-    result = evaluate_binary(FOLD, TARGET, SCORE, Counts(0, 0, 0, 0), 0.0, 0.75)
-    # Thresholds from 1.0 up: {3, 2, 1} -> precision 2/3; from 3.0: 1/1. The lowest reaching 0.75 is 3.0.
-    assert result.at_target.threshold == 3.0
-    assert result.at_target.precision == 1.0
-    assert result.at_target.recall == 0.25
-    unreachable = evaluate_binary(FOLD, TARGET, -SCORE, Counts(0, 0, 0, 0), 0.0, 1.0)
-    assert unreachable.at_target.threshold is None
+def test_binary_curve_is_the_whole_precision_recall_curve() -> None:
+    result = evaluate_binary(FOLD, TARGET, SCORE, 10)
+    # One threshold per distinct score (nine: the two 0.0 are one), precision and recall one point more.
+    np.testing.assert_array_equal(result.curve.thresholds, [-4.0, -3.0, -2.0, -1.0, -0.5, 0.0, 1.0, 2.0, 3.0])
+    # From 0.0 up: positives 3, 1, 0 and negatives 2, 0 -> precision 3/5, recall 3/4; from 3.0: 1/1 and 1/4.
+    assert result.curve.precision[5] == pytest.approx(3 / 5) and result.curve.recall[5] == 0.75
+    assert (result.curve.precision[-2:].tolist(), result.curve.recall[-2:].tolist()) == ([1.0, 1.0], [0.25, 0.0])
+    # Of the 4 x 6 (positive, negative) pairs the positive outranks 6 + 5 + 4 + 3, and ties one (0.0): 18.5 / 24
+    assert result.roc_auc == pytest.approx(18.5 / 24)
 
 
 def test_baseline_has_no_positives_and_kfold_blocks() -> None:
@@ -114,12 +105,12 @@ def test_evaluate_binary_and_baseline_on_the_test_set() -> None:
     train_labels = np.array([5, 0, 1, 2, 3, 4, 6, 7, 8, 8], dtype=np.uint8)
     inputs = MnistInputs(FOLD, TARGET, SCORE, images([5, 3, 3, 1, 5]), labels, binary, train, train_labels)
     result = evaluate(inputs, 5, SETTINGS)
-    assert result.binary.test == Counts(tn=2, fp=1, fn=1, tp=1)
+    # The test set's truth and scores, for the operating point: 255 - 0.5 where pixel 5 is lit, else -0.5.
+    assert result.test_target.tolist() == [True, True, False, False, False]
+    assert result.test_score.tolist() == [254.5, -0.5, -0.5, -0.5, 254.5]
     assert result.baseline.test == Counts(tn=3, fp=0, fn=2, tp=0)
     assert result.checks.data_shape == (15, PIXELS)
     assert result.checks.first_binary_predictions == [True, False, False]
-    low, high = result.binary.test_interval  # 3 of 5 right
-    assert 0.0 <= low < 3 / 5 < high <= 1.0
 
 
 @pytest.mark.parametrize("digit", [0, 3, 5, 9])
@@ -130,8 +121,9 @@ def test_evaluate_records_the_positive_digit(digit: int) -> None:
     )
     result = evaluate(inputs, digit, SETTINGS)
     assert result.positive_digit == digit
-    # the binary model says "positive" on every test image: one true positive, the digit's image
-    assert result.binary.test == Counts(tn=0, fp=3, fn=0, tp=1)
+    # the test truth is "is the digit": one of the four test images
+    assert result.test_target.tolist() == [label == digit for label in (0, 3, 5, 9)]
+    assert result.test_score.tolist() == [254.5] * 4
 
 
 def test_walkthrough_of_a_false_positive() -> None:
@@ -140,12 +132,10 @@ def test_walkthrough_of_a_false_positive() -> None:
     inputs = MnistInputs(
         FOLD, TARGET, SCORE, images([5]), np.array([5], np.uint8), one_hot_binary(), train, train_labels
     )
-    settings = BinaryEvaluateParams(**{**EVALUATE, "walkthrough_threshold": 300.0})
-    walk = evaluate(inputs, 5, settings).walkthrough
+    walk = evaluate(inputs, 5, SETTINGS).walkthrough
     assert (walk.row, walk.label, walk.positive) == (1, 9, False)
-    assert walk.cv_score == 1.0 and walk.cv_predicted  # SCORE[1] = 1.0 > 0
+    assert walk.cv_score == 1.0  # SCORE[1]: out of fold, not the model's
     assert walk.score == pytest.approx(254.5)
-    assert walk.decisions == [(0.0, True), (300.0, False)]
 
 
 def test_read_inputs_reads_the_binary_model_file_and_refuses_a_softmax_one(tmp_path: Path) -> None:
@@ -177,32 +167,28 @@ def test_load_binary_checks_the_model_file_first(tmp_path: Path) -> None:
 # --- edges worked by hand -------------------------------------------------------------------------
 
 
-def test_binary_defaults_ten_calibration_bins_and_no_interval() -> None:
-    # Probabilities 0.52 and 0.58 share the bin [0.5, 0.6) of ten; with eleven they would not.
+def test_calibration_bins_are_the_setting() -> None:
+    # Probabilities 0.52 and 0.58 share the bin [0.5, 0.6) of ten; of eleven, [5/11, 6/11) and [6/11, 7/11).
     score = np.log(np.array([0.52, 0.58]) / np.array([0.48, 0.42]))
-    result = evaluate_binary(np.array([0, 1], np.uint8), np.array([True, False]), score, Counts(0, 0, 0, 0), 0.0, 0.5)
+    result = evaluate_binary(np.array([0, 1], np.uint8), np.array([True, False]), score, 10)
     assert result.calibration.count == [2]
     assert result.calibration.mean_probability == pytest.approx([0.55])
     assert result.calibration.fraction_positive == [0.5]
-    assert result.test_interval == (0.0, 0.0)
+    eleven = evaluate_binary(np.array([0, 1], np.uint8), np.array([True, False]), score, 11)
+    assert eleven.calibration.count == [1, 1]
+    assert eleven.calibration.fraction_positive == [1.0, 0.0]
 
 
-def test_evaluate_counts_ties_with_the_threshold_as_negative() -> None:
-    binary = one_hot_binary()  # the binary model scores -0.5 where pixel 5 is dark
+def test_no_setting_of_the_threshold_changes_the_evaluation() -> None:
+    binary = one_hot_binary()
     labels = np.array([5, 5, 3, 1, 0], dtype=np.uint8)
     train, train_labels = images([5, 0, 1, 2, 3, 4, 6, 7, 8, 9]), np.array([5, 0, 1, 2, 3, 4, 6, 7, 8, 9], np.uint8)
-    test = images([5, 3, 3, 1, 5])
-    inputs = MnistInputs(FOLD, TARGET, SCORE, test, labels, binary, train, train_labels)
-    settings = BinaryEvaluateParams(**{**EVALUATE, "threshold": -0.5, "walkthrough_row": 5})
-    result = evaluate(inputs, 5, settings)
-    # test scores 254.5, -0.5, -0.5, -0.5, 254.5 against "is a 5" T, T, F, F, F
-    assert result.binary.test == Counts(tn=2, fp=1, fn=1, tp=1)
-    # SCORE > -0.5: the -0.5 of row 5 is a tie, not a positive
-    assert result.cv_predicted.tolist() == [True, True, True, False, True, False, False, False, True, False]
-    assert result.binary.cv == Counts(tn=4, fp=2, fn=1, tp=3)
-    walk = result.walkthrough  # row 5: out-of-fold score -0.5, and the image lit at pixel 4 scores -0.5 too
-    assert (walk.row, walk.label, walk.cv_score, walk.cv_predicted) == (5, 4, -0.5, False)
-    assert walk.decisions == [(-0.5, False), (0.5, False)]
+    inputs = MnistInputs(FOLD, TARGET, SCORE, images([5, 3, 3, 1, 5]), labels, binary, train, train_labels)
+    moved = {"threshold": -0.5, "target_precision": 0.5, "walkthrough_threshold": -3.0, "bootstrap_seed": 7}
+    first, second = evaluate(inputs, 5, SETTINGS), evaluate(inputs, 5, BinaryEvaluateParams(**{**EVALUATE, **moved}))
+    assert first.binary.fold_accuracies == second.binary.fold_accuracies == pytest.approx([2 / 5, 1.0])
+    assert first.walkthrough == second.walkthrough
+    assert first.test_score.tolist() == second.test_score.tolist()
 
 
 def test_evaluate_on_eleven_training_images() -> None:
@@ -217,9 +203,8 @@ def test_evaluate_on_eleven_training_images() -> None:
     # plain KFold of 11 rows into the 2 folds of the scores: rows 0-5 (two right of six), 6-10 (all right)
     assert result.baseline.fold_accuracies == pytest.approx([2 / 6, 1.0])
     assert result.checks.data_shape == (14, PIXELS)
-    # every test image right: the interval is the point 1 (no resampling needed)
-    assert result.binary.test == Counts(tn=2, fp=0, fn=0, tp=1)
-    assert result.binary.test_interval == (1.0, 1.0)
+    assert result.test_target.tolist() == [True, False, False]
+    assert result.test_score.tolist() == [254.5, -0.5, -0.5]
 
 
 def test_first_binary_predictions_are_at_threshold_zero_with_ties_negative() -> None:
@@ -237,7 +222,7 @@ def test_first_binary_predictions_are_at_threshold_zero_with_ties_negative() -> 
 
 
 def test_write_plots_files_written_out(tmp_path: Path) -> None:
-    binary = evaluate_binary(FOLD, TARGET, SCORE, Counts(0, 0, 0, 0), 0.0, 0.75)
+    binary = evaluate_binary(FOLD, TARGET, SCORE, 10)
     curve = Curve(np.array([0.5, 2 / 3, 1.0, 1.0]), np.array([1.0, 1.0, 0.5, 0.0]), np.array([-1.0, 0.5, 2.0]))
     calibration = Calibration([0.25, 0.75], [0.0, 1.0], [2, 2], 0.125)
     labels = np.array([5, 3, 0])
@@ -245,10 +230,10 @@ def test_write_plots_files_written_out(tmp_path: Path) -> None:
         binary=dataclasses.replace(binary, curve=curve, calibration=calibration),
         baseline=evaluate_baseline(TARGET, 2, labels == 5),
         roc=(np.array([0.0, 0.0, 0.5, 1.0]), np.array([0.0, 0.5, 1.0, 1.0])),
-        walkthrough=Walkthrough(1, 9, False, 0.5, True, 0.5, []),
+        walkthrough=Walkthrough(1, 9, False, 0.5, 0.5),
         checks=Checks((13, PIXELS), []),
-        cv_predicted=np.array([True, True, False]),
-        binary_target=np.array([True, False, True]),
+        test_target=np.array([True, False, True]),
+        test_score=np.array([1.0, 1.0, -1.0]),
         positive_digit=5,
     )
     write_plots(result, tmp_path, 100)
@@ -256,7 +241,6 @@ def test_write_plots_files_written_out(tmp_path: Path) -> None:
         "precision_recall.csv": "recall,precision\n1,0.5\n1,0.666667\n0.5,1\n",
         "threshold.csv": "threshold,precision,recall\n-1,0.5,1\n0.5,0.666667,1\n2,1,0.5\n",
         "roc.csv": "fpr,tpr\n0,0\n0,0.5\n0.5,1\n1,1\n",
-        "binary_cv_confusion.csv": "actual,predicted\n1,1\n0,1\n1,0\n",
         "calibration.csv": "mean_probability,fraction_positive\n0.25,0\n0.75,1\n",
     }
     assert {path.name: path.read_text(encoding="utf-8") for path in tmp_path.iterdir()} == expected
@@ -299,7 +283,6 @@ def test_results_are_frozen() -> None:
         inputs,
         result,
         result.binary,
-        result.binary.at_target,
         result.baseline,
         result.walkthrough,
         result.checks,
@@ -308,11 +291,24 @@ def test_results_are_frozen() -> None:
             frozen.__setattr__(dataclasses.fields(frozen)[0].name, None)
 
 
-def test_scores_must_have_one_row_per_training_image(tmp_path: Path) -> None:
-    scores, train = tmp_path / "scores.parquet", tmp_path / "train.parquet"
-    require_training_rows(scores, 60000, train, 60000)
-    require_training_rows(scores, 0, train, 0)
-    for n_scores, message in ((60001, "60001 rows"), (59999, "59999 rows")):
-        with pytest.raises(PipelineError) as error:
-            require_training_rows(scores, n_scores, train, 60000)
-        assert str(error.value) == f"{scores}: {message}, but {train} has 60000 (rerun dvc repro)"
+def test_write_for_operating_point_saves_the_test_scores_and_the_whole_curve(tmp_path: Path) -> None:
+    inputs = MnistInputs(
+        FOLD,
+        TARGET,
+        SCORE,
+        images([5, 3, 5]),
+        np.array([5, 3, 0], np.uint8),
+        one_hot_binary(),
+        images([5] * 10),
+        np.full(10, 9, np.uint8),
+    )
+    result = evaluate(inputs, 5, SETTINGS)
+    write_for_operating_point(result, tmp_path / "test_scores.parquet", tmp_path / "curve.parquet")
+    fold, target, score = read_scores(tmp_path / "test_scores.parquet", 3)
+    assert (fold.tolist(), target.tolist(), score.tolist()) == ([0, 0, 0], [True, False, False], [254.5, -0.5, 254.5])
+    precision, recall, thresholds = read_curve(tmp_path / "curve.parquet", 10)
+    # every point of the curve, not the plots' thinned ones: nine thresholds, ten precisions and recalls
+    assert (len(thresholds), len(precision), len(recall)) == (9, 10, 10)
+    np.testing.assert_array_equal(thresholds, result.binary.curve.thresholds)
+    np.testing.assert_array_equal(precision, result.binary.curve.precision)
+    np.testing.assert_array_equal(recall, result.binary.curve.recall)
