@@ -1,11 +1,11 @@
-"""McNemar's exact test against hand-computed binomial tails."""
+"""McNemar's exact test against hand-computed binomial tails; the bootstrap interval against the normal one."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from pipelib.stats import mcnemar_exact
+from pipelib.stats import bootstrap_interval, mcnemar_exact
 
 
 def pairs(both: int, only_first: int, only_second: int, neither: int) -> tuple[np.ndarray, np.ndarray]:
@@ -40,8 +40,6 @@ def test_unequal_lengths_refused() -> None:
 
 
 def test_bootstrap_interval_matches_the_normal_approximation() -> None:
-    from pipelib.stats import bootstrap_interval
-
     correct = np.zeros(10_000, dtype=bool)
     correct[:9_000] = True  # accuracy 0.9: standard error sqrt(0.9 * 0.1 / 10000) = 0.003
     low, high = bootstrap_interval(correct, 2000, seed=0)
@@ -50,9 +48,45 @@ def test_bootstrap_interval_matches_the_normal_approximation() -> None:
     assert bootstrap_interval(correct, 2000, seed=0) == (low, high)  # seeded: the same interval again
 
 
-def test_bootstrap_interval_of_a_constant_is_the_point() -> None:
-    from pipelib.stats import bootstrap_interval
+def right_share(n: int, share: float) -> np.ndarray:
+    """``n`` right/wrong items, the first ``round(n * share)`` right."""
+    correct = np.zeros(n, dtype=bool)
+    correct[: round(n * share)] = True
+    return correct
 
+
+@pytest.mark.parametrize("share", [0.5, 0.9, 0.97])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_bootstrap_interval_is_close_to_the_normal_approximation(share: float, seed: int) -> None:
+    # At n = 10,000 the accuracy is close to normal: share +- 1.96 * sqrt(share * (1 - share) / n),
+    # half-widths 0.0098, 0.0059 and 0.0033.
+    half_width = 1.96 * (share * (1 - share) / 10_000) ** 0.5
+    low, high = bootstrap_interval(right_share(10_000, share), 2000, seed=seed)
+    assert low == pytest.approx(share - half_width, abs=0.003)
+    assert high == pytest.approx(share + half_width, abs=0.003)
+    assert low < share < high
+
+
+def test_bootstrap_interval_level_is_its_coverage() -> None:
+    # a 50% interval: share +- 0.6745 standard errors (0.005 at share 0.5, n = 10,000)
+    low, high = bootstrap_interval(right_share(10_000, 0.5), 2000, seed=0, level=0.5)
+    assert low == pytest.approx(0.5 - 0.6745 * 0.005, abs=0.001)
+    assert high == pytest.approx(0.5 + 0.6745 * 0.005, abs=0.001)
+
+
+def test_bootstrap_interval_is_the_seeds() -> None:
+    correct = right_share(10_000, 0.5)
+    intervals = [bootstrap_interval(correct, 200, seed=seed) for seed in range(5)]
+    assert [bootstrap_interval(correct, 200, seed=seed) for seed in range(5)] == intervals  # each seed: the same
+    assert len(set(intervals)) > 1  # another seed: other draws
+
+
+def test_bootstrap_interval_reads_zeros_and_ones_as_right_and_wrong() -> None:
+    assert bootstrap_interval([1, 1, 1], 100, seed=0) == (1.0, 1.0)  # type: ignore[arg-type]
+    assert bootstrap_interval(np.array([1.0, 0.0]), 1000, seed=0) == (0.0, 1.0)
+
+
+def test_bootstrap_interval_of_a_constant_is_the_point() -> None:
     assert bootstrap_interval(np.ones(50, dtype=bool), 100, seed=1) == (1.0, 1.0)
     assert bootstrap_interval(np.zeros(50, dtype=bool), 100, seed=1) == (0.0, 0.0)
     # one test image: every resample is that image
@@ -62,14 +96,10 @@ def test_bootstrap_interval_of_a_constant_is_the_point() -> None:
 
 def test_bootstrap_interval_of_no_items_is_zero() -> None:
     """An empty test set has accuracy 0 in the metrics; its interval is that point, not an error."""
-    from pipelib.stats import bootstrap_interval
-
     assert bootstrap_interval(np.zeros(0, dtype=bool), 100, seed=1) == (0.0, 0.0)
 
 
 def test_bootstrap_interval_of_two_different_items_spans_them() -> None:
-    from pipelib.stats import bootstrap_interval
-
     # Two items, one right: resampled accuracies 0, 1/2, 1 with chances 1/4, 1/2, 1/4, so the 2.5th
     # and 97.5th percentiles of 1000 resamples are 0 and 1.
     assert bootstrap_interval(np.array([True, False]), 1000, seed=0) == (0.0, 1.0)
