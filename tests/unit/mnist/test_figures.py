@@ -19,7 +19,7 @@ from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from matplotlib.legend import Legend
 
-from pipelib.binary_metrics import Curve
+from pipelib.binary_metrics import Curve, pr_curve
 from pipelib.errors import PipelineError
 from pipelib.mnist import figures, predictions
 from pipelib.mnist.dataset import write_mnist
@@ -37,6 +37,7 @@ from pipelib.mnist.figures import (
     threshold_figure,
     threshold_window,
     write_figures,
+    write_threshold_figures,
 )
 from pipelib.params import BinaryEvaluateParams, MnistParams, load_params
 from pipelib.png import use_agg
@@ -450,9 +451,7 @@ def test_write_figures_draws_each_figure_from_its_rows(tmp_path: Path, monkeypat
         "more_digits.png": (900, 900),
         "shifted_digit.png": (1200, 300),
         "precision_vs_recall.png": (800, 600),
-        "precision_recall_vs_threshold.png": (800, 400),
         "walkthrough_digit.png": (300, 300),
-        "binary_errors.png": (800, 400),
         "errors_3_vs_5.png": (800, 800),
         "confusion_normalized.png": (600, 500),
         "calibration.png": (500, 500),
@@ -473,12 +472,6 @@ def test_write_figures_draws_each_figure_from_its_rows(tmp_path: Path, monkeypat
     assert np.array_equal(grid[252:, 252:], pixels[99].reshape(28, 28))
     shifted = [np.argwhere(image("shifted_digit.png", panel)).tolist() for panel in range(3)]
     assert shifted == [[[10, 10]], [[15, 10]], [[10, 5]]]  # five pixels down, five left
-    # Scores > 0 from row 49; 5s are the rows divisible by 4. False positives: 52 - 13 = 39 (first: row 49),
-    # 20 shown; false negatives: 0, 4, ..., 48 (the tie at 0 is "not 5"): 13.
-    assert titles("binary_errors.png") == ["false positives (20)", "false negatives (13)"]
-    assert np.array_equal(image("binary_errors.png")[:28, :28], pixels[49].reshape(28, 28))
-    assert np.array_equal(image("binary_errors.png", 1)[:28, :28], pixels[0].reshape(28, 28))
-    assert np.array_equal(image("binary_errors.png", 1)[:28, 28:56], pixels[4].reshape(28, 28))
     assert titles("errors_3_vs_5.png") == [
         "3 predicted as 3 (2)",
         "3 predicted as 5 (1)",
@@ -491,5 +484,51 @@ def test_write_figures_draws_each_figure_from_its_rows(tmp_path: Path, monkeypat
     assert drawn["calibration.png"].axes[0].get_title() == "5-vs-rest calibration"
     (curve,) = drawn["precision_vs_recall.png"].axes[0].lines
     assert len(curve.get_xdata()) == N_TRAIN and curve.get_xdata()[0] == 1.0  # every threshold: below 4000
+
+
+def test_write_threshold_figures_draws_the_two_a_threshold_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inputs = read_inputs(*stage_files(tmp_path), mnist_params())
+    drawn: dict[str, Figure] = {}
+    real_save = figures.save_figure
+
+    def keep(figure: Figure, target: Path) -> None:  # the real save, remembering what was drawn
+        drawn[Path(target).name] = figure
+        real_save(figure, target)
+
+    monkeypatch.setattr(figures, "save_figure", keep)
+    out = tmp_path / "operating_point"
+    out.mkdir()
+    curve = pr_curve(inputs.target, inputs.score)
+    write_threshold_figures(curve, inputs.target, inputs.score, inputs.pixels, mnist_params(), out)
+    sizes = {path.name: png_size(path) for path in out.iterdir()}
+    assert sizes == {"precision_recall_vs_threshold.png": (800, 400), "binary_errors.png": (800, 400)}
+
+    def first_digit(panel: int, column: int = 0) -> np.ndarray:
+        return np.asarray(drawn["binary_errors.png"].axes[panel].images[0].get_array())[
+            :28, 28 * column : 28 * (column + 1)
+        ]
+
+    def titles() -> list[str]:
+        return [axis.get_title() for axis in drawn["binary_errors.png"].axes]
+
+    pixels = inputs.pixels
+    # Scores > 0 from row 49; 5s are the rows divisible by 4. False positives: 52 - 13 = 39 (first: row 49),
+    # 20 shown; false negatives: 0, 4, ..., 48 (the tie at 0 is "not 5"): 13.
+    assert titles() == ["false positives (20)", "false negatives (13)"]
+    assert np.array_equal(first_digit(0), pixels[49].reshape(28, 28))
+    assert np.array_equal(first_digit(1), pixels[0].reshape(28, 28))
+    assert np.array_equal(first_digit(1, 1), pixels[4].reshape(28, 28))
     legend = [text.get_text() for text in drawn["precision_recall_vs_threshold.png"].axes[0].get_legend().get_texts()]
     assert legend[:3] == ["Precision", "Recall", "decision threshold (0)"] and legend[3].startswith("precision 0.9 (")
+
+    # At threshold 10: scores > 10 from row 59, of which 60, 64, ..., 100 are 5s (11): 31 false positives,
+    # 20 shown; false negatives 0, 4, ..., 56: 15.
+    params = mnist_params()
+    moved = params.model_copy(update={"evaluate": params.evaluate.model_copy(update={"threshold": 10.0})})
+    write_threshold_figures(curve, inputs.target, inputs.score, inputs.pixels, moved, out)
+    assert titles() == ["false positives (20)", "false negatives (15)"]
+    assert np.array_equal(first_digit(0), pixels[59].reshape(28, 28))
+    legend = [text.get_text() for text in drawn["precision_recall_vs_threshold.png"].axes[0].get_legend().get_texts()]
+    assert legend[2] == "decision threshold (10)"
