@@ -19,7 +19,6 @@ from pipelib.mnist.evaluation import (
     BinaryEvaluation,
     Checks,
     MnistEvaluation,
-    TargetPoint,
     Walkthrough,
     evaluate_baseline,
     evaluate_binary,
@@ -46,13 +45,13 @@ def flat_keys(data: dict[str, Any], prefix: str = "") -> set[str]:
 def result() -> MnistEvaluation:
     labels = np.array([5, 3, 5, 0])
     return MnistEvaluation(
-        binary=evaluate_binary(FOLD, TARGET, SCORE, Counts(tn=2, fp=0, fn=1, tp=1), 0.0, 0.9),
+        binary=evaluate_binary(FOLD, TARGET, SCORE, 10),
         baseline=evaluate_baseline(TARGET, 2, labels == 5),
         roc=(np.array([0.0, 1.0]), np.array([0.0, 1.0])),
-        walkthrough=Walkthrough(1, 9, False, 0.8, True, 0.2, [(0.0, True), (0.5, False)]),
+        walkthrough=Walkthrough(1, 9, False, 0.8, 0.2),
         checks=Checks((10, 784), [True, False, False]),
-        cv_predicted=SCORE > 0,
-        binary_target=TARGET,
+        test_target=labels == 5,
+        test_score=np.array([1.0, -1.0, -1.0, -1.0]),
         positive_digit=5,
     )
 
@@ -60,10 +59,10 @@ def result() -> MnistEvaluation:
 def test_headline_holds_exactly_the_declared_keys(result: MnistEvaluation) -> None:
     headline = metrics.mnist_headline(result)
     assert flat_keys(headline) == set(metrics.MNIST_HEADLINE)
-    # out-of-fold at threshold 0: fold 0 gets rows 0, 2 wrong/right... 4 of 6 right overall
-    assert headline["binary"]["cv_accuracy"] == pytest.approx(4 / 6)
+    # at threshold 0: fold 0 gets row 0 right, rows 1 (a positive at -1) and 2 (a negative at 1) wrong
     assert headline["binary"]["cv_fold_accuracy_mean"] == pytest.approx((1 / 3 + 1) / 2)
-    assert headline["binary"]["test_recall"] == 0.5
+    # 3 positives of 6, the pairs ranked right: 3 -> 3, 2 -> 3, -1 -> 2 of 9
+    assert headline["binary"]["cv_roc_auc"] == pytest.approx(8 / 9)
     assert headline["baseline"] == {"cv_accuracy": 0.5, "test_accuracy": 0.5}
     assert set(headline) == {"binary", "baseline"}  # the registry's models: metrics/mnist_models.json
 
@@ -71,16 +70,16 @@ def test_headline_holds_exactly_the_declared_keys(result: MnistEvaluation) -> No
 def test_details_hold_folds_and_counts(result: MnistEvaluation) -> None:
     details = metrics.mnist_details(result)
     assert details["binary"]["cv_fold_accuracy"] == pytest.approx({"fold_1": 1 / 3, "fold_2": 1.0})
-    assert details["binary"]["cv_confusion"] == {"tn": 2, "fp": 1, "fn": 1, "tp": 2}
     assert details["baseline"]["cv_confusion"] == {"tn": 3, "fp": 0, "fn": 3, "tp": 0}
     assert details["binary"]["pr_curve"] == {"precisions": 7, "thresholds": 6}
-    assert details["binary"]["walkthrough"]["decisions"] == [
-        {"threshold": 0.0, "predicted": True},
-        {"threshold": 0.5, "predicted": False},
-    ]
     for key in metrics.MNIST_DETAIL_KEYS:
         metrics.dotted(details, key)
     assert not flat_keys(details) & set(metrics.MNIST_HEADLINE)
+    # what a threshold decides is the operating point's file: none of it here
+    for key in metrics.MNIST_OPERATING_DETAIL_KEYS:
+        with pytest.raises(KeyError):
+            metrics.dotted(details, key)
+    assert set(details["binary"]["walkthrough"]) == {"row", "label", "positive", "cv_score", "score"}
 
 
 def test_per_fold_keys_sort() -> None:
@@ -111,10 +110,13 @@ def test_read_json_names_the_missing_key(tmp_path: Path) -> None:
         metrics.read_json(tmp_path / "absent.json")
 
 
-def test_review_keys_name_headline_or_detail_keys() -> None:
+def test_review_keys_name_operating_point_headline_or_detail_keys() -> None:
+    declared = {
+        metrics.MNIST_OPERATING_METRICS: metrics.MNIST_OPERATING_HEADLINE,
+        metrics.MNIST_OPERATING_DETAILS: metrics.MNIST_OPERATING_DETAIL_KEYS,
+    }
     for file, key in metrics.REVIEW_KEYS.values():
-        declared = metrics.MNIST_HEADLINE if file == metrics.MNIST_METRICS else metrics.MNIST_DETAIL_KEYS
-        assert key in declared, key
+        assert key in declared[file], key
 
 
 # --- the layout written out by hand ------------------------------------------------------------
@@ -132,25 +134,31 @@ def test_file_names_are_those_dvc_yaml_declares() -> None:
         "metrics/mnist_models.json",
         "reports/mnist_models.json",
     )
+    assert (metrics.MNIST_OPERATING_METRICS, metrics.MNIST_OPERATING_DETAILS) == (
+        "metrics/mnist_operating_point.json",
+        "reports/mnist_operating_point.json",
+    )
     assert metrics.SWEEP_METRICS == "metrics/sweep.json"
     assert metrics.RATES == ("accuracy", "precision", "recall", "f1")
 
 
 def test_declared_keys_written_out() -> None:
     assert metrics.MNIST_HEADLINE == (
+        "binary.cv_fold_accuracy_mean",
+        "binary.cv_roc_auc",
+        "binary.cv_brier",
+        "baseline.cv_accuracy",
+        "baseline.test_accuracy",
+    )
+    assert metrics.MNIST_OPERATING_HEADLINE == (
         "binary.cv_accuracy",
         "binary.cv_precision",
         "binary.cv_recall",
         "binary.cv_f1",
-        "binary.cv_fold_accuracy_mean",
-        "binary.cv_roc_auc",
-        "binary.cv_brier",
         "binary.test_accuracy",
         "binary.test_precision",
         "binary.test_recall",
         "binary.test_f1",
-        "baseline.cv_accuracy",
-        "baseline.test_accuracy",
     )
     assert metrics.TITANIC_MODEL_HEADLINE == (
         "train_accuracy",
@@ -163,19 +171,22 @@ def test_declared_keys_written_out() -> None:
     assert metrics.TITANIC_OPTIONAL == ("cv_roc_auc", "cv_brier")
     assert metrics.MNIST_DETAIL_KEYS == (
         "binary.positive_digit",
-        "binary.threshold",
         "binary.cv_fold_accuracy",
-        "binary.cv_confusion",
-        "binary.test_confusion",
         "binary.pr_curve",
-        "binary.at_target_precision",
         "baseline.cv_fold_accuracy",
         "baseline.cv_confusion",
         "baseline.test_confusion",
         "binary.calibration",
-        "binary.test_accuracy_interval",
         "binary.walkthrough",
         "checks",
+    )
+    assert metrics.MNIST_OPERATING_DETAIL_KEYS == (
+        "binary.threshold",
+        "binary.cv_confusion",
+        "binary.test_confusion",
+        "binary.at_target_precision",
+        "binary.test_accuracy_interval",
+        "binary.walkthrough.decisions",
     )
     assert metrics.MNIST_MODELS_DETAIL_KEYS == ("reference", "n_test", "models", "error_analysis")
     assert metrics.TITANIC_DETAIL_KEYS == (
@@ -203,91 +214,58 @@ def test_declared_keys_written_out() -> None:
         for key in ("C", "scaling", "validation_accuracy", "test_accuracy")
     )
     assert metrics.REVIEW_KEYS == {
-        "threshold": ("reports/mnist_details.json", "binary.threshold"),
-        "precision": ("metrics/mnist.json", "binary.cv_precision"),
-        "recall": ("metrics/mnist.json", "binary.cv_recall"),
+        "threshold": ("reports/mnist_operating_point.json", "binary.threshold"),
+        "precision": ("metrics/mnist_operating_point.json", "binary.cv_precision"),
+        "recall": ("metrics/mnist_operating_point.json", "binary.cv_recall"),
     }
 
 
-def hand_made(at_target: TargetPoint, fold_accuracies: list[float]) -> MnistEvaluation:
+def hand_made(fold_accuracies: list[float]) -> MnistEvaluation:
     """An evaluation typed in field by field."""
     binary = BinaryEvaluation(
-        threshold=0.5,
         fold_accuracies=fold_accuracies,
-        cv=Counts(tn=1, fp=1, fn=1, tp=1),
         roc_auc=0.8125,
         curve=Curve(np.array([0.5, 0.5, 1.0, 1.0]), np.array([1.0, 0.5, 0.5, 0.0]), np.array([-1.0, 1.0, 3.0])),
-        at_target=at_target,
-        test=Counts(tn=2, fp=0, fn=0, tp=2),
         calibration=Calibration([0.25, 0.75], [0.0, 1.0], [3, 1], 0.0625),
-        test_interval=(0.5, 1.0),
     )
     return MnistEvaluation(
         binary=binary,
         baseline=BaselineEvaluation([0.5, 1.0], Counts(tn=6, fp=0, fn=2, tp=0), Counts(tn=7, fp=0, fn=1, tp=0)),
         roc=(np.array([0.0, 1.0]), np.array([0.0, 1.0])),
-        walkthrough=Walkthrough(48, 9, False, 1.5, True, 0.25, [(0.5, False), (0.125, True)]),
+        walkthrough=Walkthrough(48, 9, False, 1.5, 0.25),
         checks=Checks((70, 784), [True, False, False]),
-        cv_predicted=np.array([True, False]),
-        binary_target=np.array([True, False]),
+        test_target=np.array([True, False]),
+        test_score=np.array([0.5, -0.5]),
         positive_digit=7,
     )
 
 
-REACHED = TargetPoint(0.9, 3.0, 1.0, 0.5)
-
-
 def test_mnist_headline_written_out() -> None:
-    assert metrics.mnist_headline(hand_made(REACHED, [0.5, 0.75])) == {
-        "binary": {
-            "cv_accuracy": 0.5,
-            "cv_precision": 0.5,
-            "cv_recall": 0.5,
-            "cv_f1": 0.5,
-            "cv_fold_accuracy_mean": 0.625,
-            "cv_roc_auc": 0.8125,
-            "cv_brier": 0.0625,
-            "test_accuracy": 1.0,
-            "test_precision": 1.0,
-            "test_recall": 1.0,
-            "test_f1": 1.0,
-        },
+    assert metrics.mnist_headline(hand_made([0.5, 0.75])) == {
+        "binary": {"cv_fold_accuracy_mean": 0.625, "cv_roc_auc": 0.8125, "cv_brier": 0.0625},
         "baseline": {"cv_accuracy": 0.75, "test_accuracy": 0.875},
     }
 
 
 def test_fold_accuracy_mean_of_no_folds_is_zero() -> None:
-    headline = metrics.mnist_headline(hand_made(REACHED, []))
+    headline = metrics.mnist_headline(hand_made([]))
     assert headline["binary"]["cv_fold_accuracy_mean"] == 0.0
-    assert metrics.mnist_details(hand_made(REACHED, []))["binary"]["cv_fold_accuracy"] == {}
+    assert metrics.mnist_details(hand_made([]))["binary"]["cv_fold_accuracy"] == {}
 
 
 def test_mnist_details_written_out() -> None:
-    assert metrics.mnist_details(hand_made(REACHED, [0.5, 0.75])) == {
+    assert metrics.mnist_details(hand_made([0.5, 0.75])) == {
         "binary": {
             "positive_digit": 7,
-            "threshold": 0.5,
             "cv_fold_accuracy": {"fold_1": 0.5, "fold_2": 0.75},
-            "cv_confusion": {"tn": 1, "fp": 1, "fn": 1, "tp": 1},
-            "test_confusion": {"tn": 2, "fp": 0, "fn": 0, "tp": 2},
             "pr_curve": {"precisions": 4, "thresholds": 3},
-            "at_target_precision": {"target": 0.9, "threshold": 3.0, "precision": 1.0, "recall": 0.5},
             "calibration": {
                 "mean_probability": [0.25, 0.75],
                 "fraction_positive": [0.0, 1.0],
                 "count": [3, 1],
                 "brier": 0.0625,
             },
-            "test_accuracy_interval": [0.5, 1.0],
-            "walkthrough": {
-                "row": 48,
-                "label": 9,
-                "positive": False,
-                "cv_score": 1.5,
-                "cv_predicted": True,
-                "score": 0.25,
-                "decisions": [{"threshold": 0.5, "predicted": False}, {"threshold": 0.125, "predicted": True}],
-            },
+            "walkthrough": {"row": 48, "label": 9, "positive": False, "cv_score": 1.5, "score": 0.25},
         },
         "baseline": {
             "cv_fold_accuracy": {"fold_1": 0.5, "fold_2": 1.0},
@@ -302,11 +280,6 @@ def test_mnist_details_written_out() -> None:
         },
         "checks": {"data_shape": [70, 784], "first_binary_predictions": [True, False, False]},
     }
-
-
-def test_unreached_target_precision_records_only_the_target() -> None:
-    details = metrics.mnist_details(hand_made(TargetPoint(0.99, None, None, None), [0.5]))
-    assert details["binary"]["at_target_precision"] == {"target": 0.99}
 
 
 def titanic_result() -> TitanicEvaluation:
