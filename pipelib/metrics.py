@@ -76,6 +76,7 @@ MNIST_OPERATING_DETAIL_KEYS = (
     "binary.test_confusion",
     "binary.at_target_precision",
     "binary.test_accuracy_interval",
+    "binary.walkthrough.cv_predicted",
     "binary.walkthrough.decisions",
 )
 MNIST_MODELS_DETAIL_KEYS = ("reference", "n_test", "models", "error_analysis")

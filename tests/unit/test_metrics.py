@@ -186,6 +186,7 @@ def test_declared_keys_written_out() -> None:
         "binary.test_confusion",
         "binary.at_target_precision",
         "binary.test_accuracy_interval",
+        "binary.walkthrough.cv_predicted",
         "binary.walkthrough.decisions",
     )
     assert metrics.MNIST_MODELS_DETAIL_KEYS == ("reference", "n_test", "models", "error_analysis")
