@@ -17,10 +17,11 @@ from typing import Any
 import pytest
 
 from pipelib.errors import PipelineError
-from pipelib.report.inputs import ReportInputs, read_csv, read_inputs
+from pipelib.report.inputs import ReportInputs, merged, read_csv, read_inputs
 from pipelib.report.sections import _difference, mnist_section, report, statistics_section, table, titanic_section
 
 FIGURES = "../plots/figures"
+THRESHOLD_FIGURES = "../plots/operating_point"  # the operating_point stage's two figures
 
 MNIST: dict[str, Any] = {
     "binary": {
@@ -300,7 +301,7 @@ point that raising the threshold trades recall for precision.
 Precision and recall against the threshold, marked at the decision threshold and at the threshold for the \
 target precision (the x range is where the curves change; scores run far beyond it):
 
-![precision and recall vs threshold](../plots/figures/precision_recall_vs_threshold.png)
+![precision and recall vs threshold](../plots/operating_point/precision_recall_vs_threshold.png)
 
 ![original, shifted down, shifted left](../plots/figures/shifted_digit.png)"""
 
@@ -339,7 +340,7 @@ Largest confusions (actual→predicted): 1→0 (3, 75.0% of the 1s), 0→1 (100,
 Misclassified training digits of the 5-vs-rest classifier (cross-validated predictions), and the chapter's \
 3-versus-5 grid on the test set:
 
-![5-vs-rest false positives and false negatives](../plots/figures/binary_errors.png)
+![5-vs-rest false positives and false negatives](../plots/operating_point/binary_errors.png)
 
 ![3s and 5s, predicted as 3 or 5](../plots/figures/errors_3_vs_5.png)"""
 
@@ -479,11 +480,11 @@ def lines_starting(text: str, prefix: str) -> list[str]:
 
 
 def test_the_whole_report_as_written_by_hand() -> None:
-    assert report(INPUTS, FIGURES) == EXPECTED_REPORT
+    assert report(INPUTS, FIGURES, THRESHOLD_FIGURES) == EXPECTED_REPORT
 
 
 def test_the_mnist_section_is_its_parts_in_order() -> None:
-    text = mnist_section(MNIST, MNIST_DETAILS, MNIST_MODELS, FIGURES)
+    text = mnist_section(MNIST, MNIST_DETAILS, MNIST_MODELS, FIGURES, THRESHOLD_FIGURES)
     assert text == f"{EXPECTED_MNIST_HEAD}\n\n{EXPECTED_MODELS}\n\n{EXPECTED_ERRORS}\n\n{EXPECTED_STATISTICS}"
 
 
@@ -531,7 +532,7 @@ def test_the_walkthrough_digit_is_named_by_its_cross_validated_outcome(
 ) -> None:
     details = copy.deepcopy(MNIST_DETAILS)
     details["binary"]["walkthrough"].update(cv_predicted=predicted, positive=positive)
-    text = mnist_section(MNIST, details, MNIST_MODELS, FIGURES)
+    text = mnist_section(MNIST, details, MNIST_MODELS, FIGURES, THRESHOLD_FIGURES)
     [line] = lines_starting(text, "A 9, and ")
     assert line.startswith(f"A 9, and {kind} of the cross-validated predictions (out-of-fold score 0.7919).")
     row = f"| `y_train_pred[48], y_train_5[48]` (CV prediction, truth) | ({predicted}, {positive}) | (True, False) |"
@@ -541,7 +542,7 @@ def test_the_walkthrough_digit_is_named_by_its_cross_validated_outcome(
 def test_another_walkthrough_row_has_no_seed_decisions() -> None:
     details = copy.deepcopy(MNIST_DETAILS)
     details["binary"]["walkthrough"]["row"] = 7
-    text = mnist_section(MNIST, details, MNIST_MODELS, FIGURES)
+    text = mnist_section(MNIST, details, MNIST_MODELS, FIGURES, THRESHOLD_FIGURES)
     assert lines_starting(text, "| score > ") == [
         "| score > 0 | [ True] | — |",
         "| score > 0.5 | [False] | — |",
@@ -553,7 +554,7 @@ def test_another_walkthrough_row_has_no_seed_decisions() -> None:
 def test_a_target_precision_never_reached() -> None:
     details = copy.deepcopy(MNIST_DETAILS)
     details["binary"]["at_target_precision"] = {"target": 0.95}
-    text = mnist_section(MNIST, details, MNIST_MODELS, FIGURES)
+    text = mnist_section(MNIST, details, MNIST_MODELS, FIGURES, THRESHOLD_FIGURES)
     assert "\n\nNo threshold reaches precision 0.95.\n\n" in text
     assert "The lowest threshold" not in text
 
@@ -561,7 +562,7 @@ def test_a_target_precision_never_reached() -> None:
 def test_another_reference_model_is_marked_and_analysed() -> None:
     models = copy.deepcopy(MNIST_MODELS)
     models["details"]["reference"] = "knn"
-    text = mnist_section(MNIST, MNIST_DETAILS, models, FIGURES)
+    text = mnist_section(MNIST, MNIST_DETAILS, models, FIGURES, THRESHOLD_FIGURES)
     assert lines_starting(text, "| **") == [
         "| **knn** (reference) | KNeighborsClassifier | train (60,000) | 0.9714 | [0.9680, 0.9747] | — | — |"
     ]
@@ -579,12 +580,12 @@ def test_a_registry_without_the_seeds_models_has_no_seed_rows() -> None:
     for name in ("softmax", "softmax_augmented"):
         del models["headline"][name], models["details"]["models"][name]
     models["details"]["reference"] = "knn"
-    text = mnist_section(MNIST, MNIST_DETAILS, models, FIGURES)
+    text = mnist_section(MNIST, MNIST_DETAILS, models, FIGURES, THRESHOLD_FIGURES)
     assert "test accuracy | 0.9" not in text
     assert "| softmax `predict(X_train)[:10]` | — | [5, 0, 4, 1, 9, 2, 1, 3, 1, 4] |  |" in text.splitlines()
     assert "| augmented set shape | — | (300000, 784) |  |" in text.splitlines()
     models["details"]["models"]["knn"]["train"] = "train_shuffled"  # the augmented set's size: its training rows
-    text = mnist_section(MNIST, MNIST_DETAILS, models, FIGURES)
+    text = mnist_section(MNIST, MNIST_DETAILS, models, FIGURES, THRESHOLD_FIGURES)
     assert "| augmented set shape | (60000, 784) | (300000, 784) | differs |" in text.splitlines()
 
 
@@ -662,7 +663,7 @@ EXPECTED_DIGIT_3_WALKTHROUGH = """\
 
 
 def test_another_digit_shows_no_seed_binary_number_and_still_compares_softmax() -> None:
-    text = mnist_section(MNIST, digit_details(3), MNIST_MODELS, FIGURES)
+    text = mnist_section(MNIST, digit_details(3), MNIST_MODELS, FIGURES, THRESHOLD_FIGURES)
     paragraphs = text.split("\n\n")
     assert paragraphs[1] == EXPECTED_DIGIT_3_INTRO
     assert "\n\n".join(paragraphs[2:4]) == EXPECTED_DIGIT_3_TABLES
@@ -682,7 +683,7 @@ def test_another_digit_shows_no_seed_binary_number_and_still_compares_softmax() 
 
 def test_another_digit_names_every_binary_label_by_it() -> None:
     inputs = dataclasses.replace(INPUTS, mnist_details=digit_details(3))
-    text = report(inputs, FIGURES)
+    text = report(inputs, FIGURES, THRESHOLD_FIGURES)
     assert [line for line in text.splitlines() if "5-vs-rest" in line] == [EXPECTED_DIGIT_3_INTRO]
     assert EXPECTED_DIGIT_3_INTRO.count("5-vs-rest") == 1  # only where it says what the seed's numbers are
     assert [line for line in text.splitlines() if "3-vs-rest" in line] == [
@@ -691,7 +692,7 @@ def test_another_digit_names_every_binary_label_by_it() -> None:
         "| 3-vs-rest `predict([X[0], X[1], X[2]])` | [True, False, False] | — |  |",
         "Misclassified training digits of the 3-vs-rest classifier (cross-validated predictions), and the "
         "chapter's 3-versus-5 grid on the test set:",
-        "![3-vs-rest false positives and false negatives](../plots/figures/binary_errors.png)",
+        "![3-vs-rest false positives and false negatives](../plots/operating_point/binary_errors.png)",
         "The 3-vs-rest classifier's test accuracy at the decision threshold is 0.9779, bootstrap 95% interval "
         "[0.9750, 0.9806].",
         "**Calibration of the 3-vs-rest classifier**: Brier score 0.0211 on its out-of-fold probabilities (lower "
@@ -719,7 +720,7 @@ def test_another_digit_names_every_binary_label_by_it() -> None:
     ],
 )
 def test_the_baseline_sentence_says_the_digit(digit: int, not_one: str, plural: str) -> None:
-    text = mnist_section(MNIST, digit_details(digit), MNIST_MODELS, FIGURES)
+    text = mnist_section(MNIST, digit_details(digit), MNIST_MODELS, FIGURES, THRESHOLD_FIGURES)
     assert f"(it is right on all 9,108 images that are {not_one}), precision 0 and recall 0" in text
     assert f"(it finds none of the 892 {plural})." in text
     assert f"{digit}-vs-rest logistic regression, 4-fold cross-validation" in text
@@ -727,7 +728,7 @@ def test_the_baseline_sentence_says_the_digit(digit: int, not_one: str, plural: 
 
 
 def test_the_seeds_digit_is_compared_as_before() -> None:
-    text = mnist_section(MNIST, digit_details(5), MNIST_MODELS, FIGURES)
+    text = mnist_section(MNIST, digit_details(5), MNIST_MODELS, FIGURES, THRESHOLD_FIGURES)
     assert "not compared" not in text
     assert "| CV accuracy, fold 2 | 0.9733 | 0.97325 | +5e-05 |" in text.splitlines()
 
@@ -746,12 +747,58 @@ EXTREMES_CSV = (
 )
 
 
+# The binary classifier's two halves as evaluate_mnist and operating_point write them, typed in:
+# together they are MNIST and MNIST_DETAILS above.
+MNIST_FILE: dict[str, Any] = {  # metrics/mnist.json: what no threshold changes
+    "binary": {"cv_fold_accuracy_mean": 0.97, "cv_roc_auc": 0.975, "cv_brier": 0.021},
+    "baseline": {"cv_accuracy": 0.9, "test_accuracy": 0.9108},
+}
+MNIST_OPERATING_FILE: dict[str, Any] = {  # metrics/mnist_operating_point.json
+    "binary": {
+        "cv_accuracy": 0.97,
+        "cv_precision": 0.89,
+        "cv_recall": 0.8107360265633647,
+        "cv_f1": 0.85,
+        "test_accuracy": 0.9779,
+        "test_precision": 0.9096,
+        "test_recall": 0.8352,
+        "test_f1": 0.87,
+    }
+}
+MNIST_OPERATING_DETAILS_FILE: dict[str, Any] = {  # reports/mnist_operating_point.json
+    "binary": {
+        "threshold": 0.0,
+        "cv_confusion": {"tn": 54000, "fp": 579, "fn": 1000, "tp": 4421},
+        "test_confusion": {"tn": 9034, "fp": 74, "fn": 147, "tp": 745},
+        "at_target_precision": {"target": 0.9, "threshold": 0.24466, "precision": 0.90006, "recall": 0.78417},
+        "test_accuracy_interval": [0.975, 0.9806],
+        "walkthrough": {
+            "cv_predicted": True,
+            "decisions": [
+                {"threshold": 0.0, "predicted": True},
+                {"threshold": 0.5, "predicted": False},
+                {"threshold": 1.0, "predicted": False},
+            ],
+        },
+    }
+}
+
+
+def threshold_free(details: dict[str, Any]) -> dict[str, Any]:
+    """reports/mnist_details.json of ``details``: without what the operating point's file holds."""
+    free = copy.deepcopy(details)
+    for key in ("threshold", "cv_confusion", "test_confusion", "at_target_precision", "test_accuracy_interval"):
+        del free["binary"][key]
+    del free["binary"]["walkthrough"]["cv_predicted"], free["binary"]["walkthrough"]["decisions"]
+    return free
+
+
 @pytest.fixture
 def input_files(tmp_path: Path) -> dict[str, Path]:
-    """The nine input files, written from the dicts above."""
+    """The eleven input files, written from the dicts above."""
     return {
-        "mnist": write(tmp_path / "mnist.json", json.dumps(MNIST)),
-        "mnist_details": write(tmp_path / "mnist_details.json", json.dumps(MNIST_DETAILS)),
+        "mnist": write(tmp_path / "mnist.json", json.dumps(MNIST_FILE)),
+        "mnist_details": write(tmp_path / "mnist_details.json", json.dumps(threshold_free(MNIST_DETAILS))),
         "titanic": write(tmp_path / "titanic.json", json.dumps(TITANIC)),
         "titanic_details": write(tmp_path / "titanic_details.json", json.dumps(TITANIC_DETAILS)),
         "extremes": write(tmp_path / "extremes.csv", EXTREMES_CSV),
@@ -759,19 +806,97 @@ def input_files(tmp_path: Path) -> dict[str, Path]:
         "sweep": write(tmp_path / "sweep.json", json.dumps(SWEEP)),
         "mnist_models": write(tmp_path / "mnist_models.json", json.dumps(MNIST_MODELS["headline"])),
         "mnist_models_details": write(tmp_path / "mnist_models_details.json", json.dumps(MNIST_MODELS["details"])),
+        "mnist_operating": write(tmp_path / "mnist_operating_point.json", json.dumps(MNIST_OPERATING_FILE)),
+        "mnist_operating_details": write(
+            tmp_path / "mnist_operating_point_details.json", json.dumps(MNIST_OPERATING_DETAILS_FILE)
+        ),
     }
 
 
 def test_read_inputs_takes_each_file_for_its_part(input_files: dict[str, Path]) -> None:
     inputs = read_inputs(**input_files)
     assert inputs == INPUTS
-    assert report(inputs, FIGURES) == EXPECTED_REPORT
+    assert report(inputs, FIGURES, THRESHOLD_FIGURES) == EXPECTED_REPORT
     with pytest.raises(dataclasses.FrozenInstanceError):
         inputs.sweep = {}  # type: ignore[misc]
 
 
+def test_the_halves_typed_in_are_the_whole() -> None:
+    """The dicts the report's tests use are the two halves' files merged: the operating point's keys are MNIST's."""
+    assert set(MNIST_FILE["binary"]) | set(MNIST_OPERATING_FILE["binary"]) == set(MNIST["binary"])
+    assert not set(MNIST_FILE["binary"]) & set(MNIST_OPERATING_FILE["binary"])
+    assert merged(threshold_free(MNIST_DETAILS), MNIST_OPERATING_DETAILS_FILE) == MNIST_DETAILS
+
+
+@pytest.mark.parametrize(
+    ("file", "key"),
+    [
+        ("mnist", "binary.cv_roc_auc"),
+        ("mnist_operating", "binary.test_f1"),
+        ("mnist_operating", "binary.cv_precision"),
+        ("mnist_operating_details", "binary.threshold"),
+        ("mnist_operating_details", "binary.test_accuracy_interval"),
+        ("mnist_operating_details", "binary.walkthrough.decisions"),
+        ("mnist_operating_details", "binary.walkthrough.cv_predicted"),
+    ],
+)
+def test_read_inputs_names_a_missing_key_of_either_half(input_files: dict[str, Path], file: str, key: str) -> None:
+    """A file of either half without a key the report shows: one line naming the file and the key."""
+    contents = {
+        "mnist": MNIST_FILE,
+        "mnist_operating": MNIST_OPERATING_FILE,
+        "mnist_operating_details": MNIST_OPERATING_DETAILS_FILE,
+    }
+    data = copy.deepcopy(contents[file])
+    *parents, last = key.split(".")
+    block = data
+    for part in parents:
+        block = block[part]
+    del block[last]
+    path = write(input_files[file], json.dumps(data))
+    with pytest.raises(PipelineError) as error:
+        read_inputs(**input_files)
+    assert str(error.value) == f"{path}: lacks the metric '{key}' (rerun dvc repro)"
+
+
+def test_the_operating_points_file_decides_the_threshold(input_files: dict[str, Path]) -> None:
+    """A details file of an older layout, still holding a threshold, does not override the operating point's."""
+    stale = copy.deepcopy(MNIST_DETAILS)
+    stale["binary"]["threshold"] = 0.5
+    stale["binary"]["walkthrough"]["cv_predicted"] = False
+    write(input_files["mnist_details"], json.dumps(stale))
+    assert read_inputs(**input_files).mnist_details == MNIST_DETAILS
+
+
+def test_merged_adds_the_second_mappings_keys_at_every_depth() -> None:
+    first = {"a": 1, "b": {"c": 2, "d": {"e": 3}}, "keep": [1]}
+    second = {"b": {"d": {"f": 4}, "g": 5}, "h": 6}
+    assert merged(first, second) == {"a": 1, "b": {"c": 2, "d": {"e": 3, "f": 4}, "g": 5}, "keep": [1], "h": 6}
+    # neither input is changed
+    assert first == {"a": 1, "b": {"c": 2, "d": {"e": 3}}, "keep": [1]}
+    assert second == {"b": {"d": {"f": 4}, "g": 5}, "h": 6}
+    assert merged({}, {}) == {}
+    assert merged(first, {}) == first and merged({}, second) == second
+
+
+def test_merged_takes_the_seconds_value_where_both_are_not_mappings() -> None:
+    assert merged({"a": 1}, {"a": 2}) == {"a": 2}
+    assert merged({"a": [1, 2]}, {"a": [3]}) == {"a": [3]}  # lists are values, not merged
+    assert merged({"a": {"b": 1}}, {"a": 7}) == {"a": 7}  # a mapping replaced by a number
+    assert merged({"a": 7}, {"a": {"b": 1}}) == {"a": {"b": 1}}  # and the other way
+    assert merged({"a": None}, {"a": {"b": 1}}) == {"a": {"b": 1}}
+
+
+def test_merged_copies_what_it_merges_into() -> None:
+    first: dict[str, Any] = {"binary": {"threshold": 0.0}}
+    out = merged(first, {"binary": {"cv_f1": 0.5}})
+    out["binary"]["cv_f1"] = 1.0
+    out["binary"]["threshold"] = 2.0
+    assert first == {"binary": {"threshold": 0.0}}
+
+
 def test_read_inputs_refuses_details_without_the_positive_digit(input_files: dict[str, Path]) -> None:
-    details = copy.deepcopy(MNIST_DETAILS)
+    details = threshold_free(MNIST_DETAILS)
     del details["binary"]["positive_digit"]
     path = write(input_files["mnist_details"], json.dumps(details))
     with pytest.raises(PipelineError) as error:
@@ -785,7 +910,7 @@ def test_read_inputs_refuses_details_without_the_positive_digit(input_files: dic
 def test_read_inputs_refuses_a_positive_digit_that_is_no_digit(
     input_files: dict[str, Path], digit: Any, shown: str
 ) -> None:
-    details = copy.deepcopy(MNIST_DETAILS)
+    details = threshold_free(MNIST_DETAILS)
     details["binary"]["positive_digit"] = digit
     path = write(input_files["mnist_details"], json.dumps(details))
     with pytest.raises(PipelineError) as error:
@@ -795,8 +920,7 @@ def test_read_inputs_refuses_a_positive_digit_that_is_no_digit(
 
 @pytest.mark.parametrize("digit", [0, 9])
 def test_read_inputs_takes_digits_zero_and_nine(input_files: dict[str, Path], digit: int) -> None:
-    details = digit_details(digit)
-    write(input_files["mnist_details"], json.dumps(details))
+    write(input_files["mnist_details"], json.dumps(threshold_free(digit_details(digit))))
     assert read_inputs(**input_files).mnist_details["binary"]["positive_digit"] == digit
 
 
