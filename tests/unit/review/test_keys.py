@@ -10,9 +10,18 @@ from pipelib.review.keys import LABEL_COLUMN, OPERATING_POINT, TEST_PREDICTIONS
 def test_the_operating_point_is_the_binary_classifier_s_cv_precision_and_recall() -> None:
     # The threshold is a parameter kept in the details file, not a metric `dvc metrics diff` shows.
     assert OPERATING_POINT == {
-        "precision": ("metrics/mnist.json", "binary.cv_precision"),
-        "recall": ("metrics/mnist.json", "binary.cv_recall"),
+        "precision": ("metrics/mnist_operating_point.json", "binary.cv_precision"),
+        "recall": ("metrics/mnist_operating_point.json", "binary.cv_recall"),
     }
+
+
+def test_the_operating_point_metrics_file_is_a_metric_of_the_operating_point_stage() -> None:
+    """`dvc metrics diff` shows only files a stage declares under metrics: the review's keys must be in one."""
+    stage = helpers.read_dvc_yaml()["stages"]["operating_point"]
+    files = {file for file, _ in OPERATING_POINT.values()}
+    assert files == {"metrics/mnist_operating_point.json"}
+    assert stage["metrics"] == [{"metrics/mnist_operating_point.json": {"cache": False}}]
+    assert "--metrics metrics/mnist_operating_point.json" in stage["cmd"]
 
 
 def test_the_test_predictions_are_the_git_tracked_output_of_compare_mnist() -> None:

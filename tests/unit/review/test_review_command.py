@@ -314,10 +314,12 @@ def test_plot_data_of_base_and_workspace(project: Path, monkeypatch: pytest.Monk
 
 def test_operating_point_from_the_metrics() -> None:
     metrics = [
-        Change("metrics/mnist.json", "binary.cv_precision", 0.8, 0.85),
-        Change("metrics/mnist.json", "binary.cv_recall", 0.7, None),
-        Change("metrics/mnist.json", "binary.cv_f1", 0.75, 0.8),
+        Change("metrics/mnist_operating_point.json", "binary.cv_precision", 0.8, 0.85),
+        Change("metrics/mnist_operating_point.json", "binary.cv_recall", 0.7, None),
+        Change("metrics/mnist_operating_point.json", "binary.cv_f1", 0.75, 0.8),
         Change("metrics/other.json", "binary.cv_precision", 0.1, 0.2),
+        # metrics/mnist.json holds no threshold's metric now: a key of that name there is not the operating point
+        Change("metrics/mnist.json", "binary.cv_precision", 0.3, 0.4),
     ]
     assert operating_point(metrics) == {"precision": (0.8, 0.85), "recall": (0.7, None)}
     assert operating_point(metrics[2:]) == {}
