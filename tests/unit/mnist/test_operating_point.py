@@ -16,7 +16,7 @@ from pipelib.metrics import MNIST_OPERATING_DETAIL_KEYS, MNIST_OPERATING_HEADLIN
 from pipelib.mnist.operating_point import operating_point
 from pipelib.params import BinaryEvaluateParams
 
-EVALUATE = {
+EVALUATE: dict[str, Any] = {
     "threshold": 0.0,
     "target_precision": 0.75,
     "curve_points": 100,
