@@ -38,6 +38,17 @@ def check_float_arrays(estimator: object, attributes: tuple[str, ...], where: st
         check_finite(attribute, np.asarray(values), where)
 
 
+def check_allowed_estimator(estimator: object, where: str, role: str = "") -> None:
+    """The estimator's class is a classifier of an allow-listed scikit-learn module (params.ESTIMATOR_MODULES)."""
+    from pipelib.params import estimator_class
+
+    path = f"{type(estimator).__module__.rsplit('._', 1)[0]}.{type(estimator).__name__}"
+    try:
+        estimator_class(path)
+    except ValueError:
+        raise PipelineError(f"{where}: refused, {role}{path} is not an allow-listed classifier") from None
+
+
 def check_classes(classes: np.ndarray, allowed: Collection[object], where: str, described: str) -> None:
     """Classes among ``allowed`` (booleans if those are, else integers), each once, increasing as ``np.unique`` gives.
 

@@ -17,8 +17,7 @@ from pipelib import skops_file
 from pipelib.errors import PipelineError
 from pipelib.log import progress
 from pipelib.mnist.dataset import PIXELS
-from pipelib.model_checks import check_float_arrays, check_mnist_classes
-from pipelib.params import estimator_class
+from pipelib.model_checks import check_allowed_estimator, check_float_arrays, check_mnist_classes
 
 # Unpacked bytes a model file may hold: a KNN keeps its training set, 300,000 x 784 float32 pixels are 941 MB.
 MAX_MODEL_BYTES = 1536 * 1024**2
@@ -58,11 +57,7 @@ def load(source: str | os.PathLike[str]) -> Any:
     model = skops_file.load(source, skops_file.ESTIMATOR_TYPES, MAX_MODEL_BYTES)
     if type(model).__name__ == "Pipeline":
         raise PipelineError(f"{source}: a Titanic model, expected an MNIST model (models/mnist/<name>.skops)")
-    path = f"{type(model).__module__.rsplit('._', 1)[0]}.{type(model).__name__}"
-    try:
-        estimator_class(path)
-    except ValueError:
-        raise PipelineError(f"{source}: refused, {path} is not an allow-listed classifier") from None
+    check_allowed_estimator(model, str(source))
     classes = getattr(model, "classes_", None)
     if not isinstance(classes, np.ndarray) or getattr(model, "n_features_in_", None) != PIXELS:
         raise PipelineError(f"{source}: not a fitted MNIST model (classes_ and {PIXELS} input pixels expected)")

@@ -25,7 +25,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from pipelib import skops_file
 from pipelib.errors import PipelineError
-from pipelib.model_checks import SURVIVAL, check_classes, check_finite, check_float_arrays
+from pipelib.model_checks import SURVIVAL, check_allowed_estimator, check_classes, check_finite, check_float_arrays
 from pipelib.params import TitanicModelEntry, estimator_class
 
 NUMERIC = ["Age", "SibSp", "Parch", "Fare"]
@@ -133,11 +133,7 @@ def load(source: str | os.PathLike[str]) -> Pipeline:
         raise PipelineError(f"{source}: not a Titanic model (expected a Pipeline of preprocess and model)")
     if not isinstance(model[0], ColumnTransformer) or not hasattr(model[0], "transformers_"):
         raise PipelineError(f"{source}: not a Titanic model (its preprocessing is not a fitted ColumnTransformer)")
-    path = f"{type(model[-1]).__module__.rsplit('._', 1)[0]}.{type(model[-1]).__name__}"
-    try:
-        estimator_class(path)
-    except ValueError:
-        raise PipelineError(f"{source}: refused, its estimator {path} is not an allow-listed classifier") from None
+    check_allowed_estimator(model[-1], str(source), "its estimator ")
     check_loaded_values(model, str(source))
     return model
 
