@@ -88,7 +88,7 @@ def stage_workspace(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Pat
         project = helpers.copy_sources(root / "project")
         workspaces.write_stage_inputs(project, mirror)
         commands = workspaces.stage_commands(project / "dvc.yaml")
-        for name in ("evaluate_mnist", "compare_mnist", "evaluate_titanic"):
+        for name in ("evaluate_mnist", "operating_point", "compare_mnist", "evaluate_titanic"):
             result = workspaces.run_stage_in_process(project, mirror, commands[name])
             assert result.returncode == 0, result.stderr
 

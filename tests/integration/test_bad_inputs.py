@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import json
 import pickle
 import shutil
 import struct
@@ -209,6 +210,26 @@ def with_nan_score(table: pa.Table) -> pa.Table:
     return table.set_column(table.schema.get_field_index("score"), "score", pa.array(scores, pa.float64()))
 
 
+def with_precision_above_1(table: pa.Table) -> pa.Table:
+    precision = table.column("precision").to_numpy().copy()
+    precision[1] = 1.25
+    return table.set_column(table.schema.get_field_index("precision"), "precision", pa.array(precision, pa.float64()))
+
+
+def json_without(relative: str, dotted: str) -> Breaks:
+    """A JSON file a stage wrote, one dotted key removed."""
+
+    def breaks(project: Path, mirror: Path) -> None:
+        path = project / relative
+        data = json.loads(path.read_text(encoding="utf-8"))
+        *parents, last = dotted.split(".")
+        inner = helpers.get_dotted(data, ".".join(parents)) if parents else data
+        del inner[last]
+        path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+    return breaks
+
+
 def pickled_binary_model(path: Path) -> None:
     """The binary model pickled (what joblib and pickle write) where a skops file belongs."""
     model = workspaces.linear_model(2, seed=1)
@@ -346,6 +367,8 @@ TITANIC_TRAIN = "data/titanic/train.parquet"
 TITANIC_OOF = "data/titanic/out_of_fold/logistic.parquet"
 TITANIC_MODEL = "models/titanic/logistic.skops"
 BINARY_MODEL = "models/binary.skops"
+TEST_SCORES = "data/mnist/binary_test_scores.parquet"
+CURVE = "data/mnist/binary_pr_curve.parquet"
 KNN_ENTRY = {
     "estimator": "sklearn.neighbors.KNeighborsClassifier",
     "train": "train",
@@ -387,20 +410,20 @@ CASES = [
     ),
     Case(
         "params-threshold-not-a-number",
-        "evaluate_mnist",
+        "operating_point",
         params({"mnist.evaluate.threshold": "high"}),
         "'mnist.evaluate.threshold' must be a finite number, got 'high'",
         existing=True,
     ),
     Case(
         "params-target-precision-0",
-        "evaluate_mnist",
+        "operating_point",
         params({"mnist.evaluate.target_precision": 0}),
         "'mnist.evaluate.target_precision' must be a number in (0, 1], got 0.0",
     ),
     Case(
         "params-target-precision-1.5",
-        "evaluate_mnist",
+        "operating_point",
         params({"mnist.evaluate.target_precision": 1.5}),
         "'mnist.evaluate.target_precision' must be a number in (0, 1], got 1.5",
     ),
@@ -699,6 +722,33 @@ CASES = [
         f"error: data/mnist/binary_cv_scores.parquet: 59 rows, but {TRAIN} has 60",
         existing=True,
     ),
+    # the operating point's inputs: what evaluate_mnist saved, and the training images
+    Case(
+        "operating-point-test-scores-nan",
+        "operating_point",
+        parquet(TEST_SCORES, with_nan_score),
+        f"error: {TEST_SCORES}: scores file has non-finite scores",
+        existing=True,
+    ),
+    Case(
+        "operating-point-curve-precision-above-1",
+        "operating_point",
+        parquet(CURVE, with_precision_above_1),
+        f"error: {CURVE}: not a precision-recall curve",
+    ),
+    Case(
+        "operating-point-details-lack-the-walkthrough-score",
+        "operating_point",
+        json_without("reports/mnist_details.json", "binary.walkthrough.score"),
+        "error: reports/mnist_details.json: lacks the metric 'binary.walkthrough.score'",
+        existing=True,
+    ),
+    Case(
+        "operating-point-train-of-another-run",  # the scores are of 60 training rows, these 20 images are not them
+        "operating_point",
+        copied("data/mnist/test.parquet", TRAIN),
+        f"error: data/mnist/binary_cv_scores.parquet: 60 rows, but {TRAIN} has 20",
+    ),
     # model files
     Case(
         "model-not-a-zip",
@@ -844,6 +894,13 @@ CASES = [
         "error: metrics/sweep.json: lacks the metric 'softmax.best.scaling'",
     ),
     Case(
+        "report-operating-point-lacks-a-key",
+        "report",
+        text_file("metrics/mnist_operating_point.json", '{"binary": {"cv_accuracy": 0.9}}\n'),
+        "error: metrics/mnist_operating_point.json: lacks the metric 'binary.cv_precision'",
+        existing=True,
+    ),
+    Case(
         "report-details-lack-a-key",
         "report",
         text_file("reports/mnist_details.json", '{"binary": {}}\n'),
@@ -930,7 +987,8 @@ def test_bad_input_is_refused_and_nothing_is_written(
 
 
 # One case per kind of input (params, mirror IDX and CSV, parquet between stages, model file,
-# registry predictions, report JSON), across seven stages, plus the one that sets an environment variable.
+# registry predictions, report JSON, the operating point's curve), across eight stages, plus the one that
+# sets an environment variable.
 ENTRY_POINT_CASES = [
     "params-unknown-key",
     "idx-wrong-magic",
@@ -939,6 +997,7 @@ ENTRY_POINT_CASES = [
     "parquet-wrong-dtype",
     "model-not-a-zip",
     "compare-predictions-other-test-images",
+    "operating-point-curve-precision-above-1",
     "report-metrics-not-json",
 ]
 

@@ -53,7 +53,14 @@ def test_dvc_lock_is_identical(tiny_run: Path, rerun: Path) -> None:
 def test_every_output_is_byte_identical(tiny_run: Path, rerun: Path) -> None:
     first, second = output_files(tiny_run), output_files(rerun)
     assert sorted(first) == sorted(second)
-    for name in ("reports/report.md", "metrics/mnist.json", "metrics/titanic.json", "plots/mnist/roc.csv"):
+    for name in (
+        "reports/report.md",
+        "metrics/mnist.json",
+        "metrics/mnist_operating_point.json",
+        "plots/operating_point/binary_errors.png",
+        "metrics/titanic.json",
+        "plots/mnist/roc.csv",
+    ):
         assert name in first
     assert [name for name in first if first[name] != second[name]] == []
 

@@ -32,6 +32,8 @@ SEED_MODELS = {"mnist.models": ("softmax", "softmax_augmented"), "titanic.models
 OUTPUTS = {
     "mnist": "metrics/mnist.json",
     "mnist_details": "reports/mnist_details.json",
+    "mnist_operating_point": "metrics/mnist_operating_point.json",  # the binary classifier at the threshold
+    "mnist_operating_details": "reports/mnist_operating_point.json",
     "mnist_models": "metrics/mnist_models.json",
     "titanic": "metrics/titanic.json",
     "titanic_details": "reports/titanic_details.json",
@@ -73,14 +75,14 @@ def test_never_positive_baseline_per_fold(metrics: dict[str, Any]) -> None:
 
 
 def test_confusion_counts(metrics: dict[str, Any]) -> None:
-    counts = metrics["mnist_details"]["binary"]["cv_confusion"]
+    counts = metrics["mnist_operating_details"]["binary"]["cv_confusion"]
     for key, seed in SEED_CONFUSION.items():
         assert counts[key] == pytest.approx(seed, rel=0.01), key
     assert sum(counts[key] for key in SEED_CONFUSION) == 60000
 
 
 def test_precision_recall(metrics: dict[str, Any]) -> None:
-    binary = metrics["mnist"]["binary"]
+    binary = metrics["mnist_operating_point"]["binary"]
     assert binary["cv_precision"] == pytest.approx(0.8906, abs=0.01)
     assert binary["cv_recall"] == pytest.approx(0.8107, abs=0.01)
 
@@ -121,11 +123,12 @@ BOOK_CV_ACCURACY = {"random_forest": 0.8138, "svc": 0.8249}
 
 @pytest.fixture(scope="module")
 def book(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """The outputs of ``dvc repro compare_mnist evaluate_titanic`` on the real data with every registry model."""
+    """The outputs of ``dvc repro compare_mnist operating_point evaluate_titanic`` (and the stages before them)
+    on the real data with every registry model."""
     if not (helpers.SHARED_DATA / "mnist").is_dir() or not (helpers.SHARED_DATA / "titanic").is_dir():
         pytest.skip("no ../shared/data/mnist and titanic")
     project = helpers.copy_project(tmp_path_factory.mktemp("book") / "project")
-    helpers.run_dvc(project, helpers.SHARED_DATA, "repro", "compare_mnist", "evaluate_mnist", "evaluate_titanic")
+    helpers.run_dvc(project, helpers.SHARED_DATA, "repro", "compare_mnist", "operating_point", "evaluate_titanic")
     return _outputs(project)
 
 

@@ -31,23 +31,28 @@ MNIST_STAGES = {
     "train_binary",
     *(f"train_mnist@{name}" for name in ("softmax", "softmax_augmented", "knn", "knn_augmented")),  # the registry
     "evaluate_mnist",
+    "operating_point",
     "compare_mnist",
     "figures_mnist",
 }
 TITANIC_MODELS = ("logistic", "random_forest", "svc")  # params.yaml's registry
 TITANIC_STAGES = {"fetch_titanic", *(f"train_titanic@{name}" for name in TITANIC_MODELS), "evaluate_titanic"}
-FIGURES = [
-    "binary_errors",
+FIGURES = [  # plots/figures (figures_mnist)
     "calibration",
     "confusion_normalized",
     "errors_3_vs_5",
     "more_digits",
-    "precision_recall_vs_threshold",
     "precision_vs_recall",
     "shifted_digit",
     "some_digit",
     "walkthrough_digit",
 ]
+OPERATING_FIGURES = ["binary_errors", "precision_recall_vs_threshold"]  # plots/operating_point: they mark the threshold
+# Each figure's path, as the report and `dvc plots show` name it.
+FIGURE_PATHS = {
+    **{name: f"plots/figures/{name}.png" for name in FIGURES},
+    **{name: f"plots/operating_point/{name}.png" for name in OPERATING_FIGURES},
+}
 
 
 @dataclass(frozen=True)
@@ -104,16 +109,26 @@ def test_mnist_metrics(base: Project) -> None:
     metrics = base.read_json("metrics/mnist.json")
     details = base.read_json("reports/mnist_details.json")
     binary = metrics["binary"]
-    for key in ("accuracy", "precision", "recall", "f1", "roc_auc", "fold_accuracy_mean"):
+    for key in ("roc_auc", "fold_accuracy_mean"):
         assert 0 <= binary[f"cv_{key}"] <= 1, key
     assert set(details["binary"]["cv_fold_accuracy"]) == {"fold_1", "fold_2", "fold_3"}
-    assert sum(details["binary"]["cv_confusion"].values()) == N_TRAIN
-    assert sum(details["binary"]["test_confusion"].values()) == N_TEST
-    assert details["binary"]["threshold"] == 0.0
+    # At the decision threshold: the operating_point stage's files.
+    at_threshold = base.read_json("metrics/mnist_operating_point.json")["binary"]
+    operating = base.read_json("reports/mnist_operating_point.json")["binary"]
+    for key in ("accuracy", "precision", "recall", "f1"):
+        assert 0 <= at_threshold[f"cv_{key}"] <= 1 and 0 <= at_threshold[f"test_{key}"] <= 1, key
+    cv, test = operating["cv_confusion"], operating["test_confusion"]
+    assert sum(cv.values()) == N_TRAIN
+    assert sum(test.values()) == N_TEST
+    assert at_threshold["cv_accuracy"] == (cv["tp"] + cv["tn"]) / N_TRAIN
+    assert at_threshold["test_accuracy"] == (test["tp"] + test["tn"]) / N_TEST
+    assert operating["threshold"] == 0.0
+    low, high = operating["test_accuracy_interval"]
+    assert low <= at_threshold["test_accuracy"] <= high
     # The synthetic digits are learnable, so the models must have learned them.
     assert binary["cv_fold_accuracy_mean"] > 0.9
-    assert binary["cv_precision"] > 0.7
-    assert binary["cv_recall"] > 0.7
+    assert at_threshold["cv_precision"] > 0.7
+    assert at_threshold["cv_recall"] > 0.7
     models = base.read_json("metrics/mnist_models.json")
     assert set(models) == {"softmax", "softmax_augmented", "knn", "knn_augmented"}
     assert all(block["test_accuracy"] > 0.8 for block in models.values()), models
@@ -192,16 +207,16 @@ def test_figures(base: Project) -> None:
     """Each figure decodes at its size, has something drawn on it, and no two are the same picture."""
     from matplotlib import image
 
-    figures = base.path / "plots" / "figures"
-    assert sorted(path.stem for path in figures.glob("*.png")) == FIGURES
+    assert sorted(path.stem for path in (base.path / "plots" / "figures").glob("*.png")) == FIGURES
+    assert sorted(path.stem for path in (base.path / "plots" / "operating_point").glob("*.png")) == OPERATING_FIGURES
     pixels = {}
-    for name in FIGURES:
-        rgba = image.imread(figures / f"{name}.png", format="png")
+    for name, relative in FIGURE_PATHS.items():
+        rgba = image.imread(base.path / relative, format="png")
         assert (rgba.shape[1], rgba.shape[0]) == FIGURE_SIZES[name], name
         grey = rgba[..., :3].mean(axis=2)
         assert len(np.unique(grey)) > 16, f"{name} is (nearly) blank"
         pixels[name] = grey
-    for first, second in itertools.combinations(FIGURES, 2):
+    for first, second in itertools.combinations(FIGURE_PATHS, 2):
         assert pixels[first].shape != pixels[second].shape or not np.array_equal(pixels[first], pixels[second])
 
 
@@ -209,8 +224,8 @@ def test_report(base: Project) -> None:
     report = (base.path / "reports" / "report.md").read_text(encoding="utf-8")
     assert "## MNIST" in report
     assert "## Titanic" in report
-    for name in FIGURES:
-        assert f"../plots/figures/{name}.png" in report
+    for relative in FIGURE_PATHS.values():
+        assert f"](../{relative})" in report, relative
 
 
 def test_titanic_outputs(base: Project) -> None:
@@ -230,6 +245,7 @@ def test_dvc_metrics_show(base: Project) -> None:
     for key in ("cv_accuracy", "cv_precision", "cv_recall", "test_accuracy", "train_accuracy"):
         assert f'"{key}"' in text, key
     assert "metrics/mnist.json" in text
+    assert "metrics/mnist_operating_point.json" in text
     assert "metrics/titanic.json" in text
 
 
@@ -251,7 +267,7 @@ def test_dvc_plots_show(clone: Project) -> None:
         "sweep_validation": ("plots/sweep/validation.csv", {"C"}),
     }
     series_per_row = {"precision_recall_vs_threshold": 2, "sweep_validation": 4}  # y fields drawn from each row
-    assert set(data) == set(series) | {f"plots/figures/{name}.png" for name in FIGURES}
+    assert set(data) == set(series) | set(FIGURE_PATHS.values())
     for plot, (csv, fields) in series.items():
         rows = len(read_csv_lines(clone.path / csv)) - 1
         if rows == 0:  # e.g. no misclassified test digit on this small data: nothing to draw
@@ -262,9 +278,9 @@ def test_dvc_plots_show(clone: Project) -> None:
         values = entry["content"]["data"]["values"]
         assert len(values) == rows * series_per_row.get(plot, 1), plot
         assert all(fields <= set(value) for value in values), plot
-    for name in FIGURES:
-        (entry,) = data[f"plots/figures/{name}.png"]
-        assert entry["type"] == "image" and entry["url"], name
+    for relative in FIGURE_PATHS.values():
+        (entry,) = data[relative]
+        assert entry["type"] == "image" and entry["url"], relative
 
 
 def test_second_repro_runs_nothing(clone: Project) -> None:
@@ -273,6 +289,28 @@ def test_second_repro_runs_nothing(clone: Project) -> None:
     assert helpers.stages_run(result.stdout) == set(), result.stdout
     assert "didn't change" in result.stdout or "up to date" in result.stdout, result.stdout
     assert (clone.path / "dvc.lock").read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("param", "value", "detail"),
+    [
+        ("mnist.evaluate.threshold", -1.0, "threshold"),
+        ("mnist.evaluate.target_precision", 0.95, "at_target_precision.target"),
+    ],
+)
+def test_operating_point_change_reruns_it_and_the_report_only(
+    clone: Project, param: str, value: float, detail: str
+) -> None:
+    """The decision threshold and the target precision: the scores, curve and details stay byte for byte."""
+    evaluation = workspaces.stage_commands(clone.path / "dvc.yaml")["evaluate_mnist"].outs
+    assert "data/mnist/binary_pr_curve.parquet" in evaluation and "metrics/mnist.json" in evaluation
+    before, lock = {name: (clone.path / name).read_bytes() for name in evaluation}, clone.lock()["stages"]
+    assert helpers.get_dotted(clone.read_json("reports/mnist_operating_point.json")["binary"], detail) != value
+    helpers.edit_params(clone.path / "params.yaml", {param: value})
+    assert repro(clone) == {"operating_point", "report"}
+    assert {name: (clone.path / name).read_bytes() for name in evaluation} == before
+    assert clone.lock()["stages"]["evaluate_mnist"] == lock["evaluate_mnist"]
+    assert helpers.get_dotted(clone.read_json("reports/mnist_operating_point.json")["binary"], detail) == value
 
 
 def test_one_mnist_entry_change_retrains_that_model_only(clone: Project) -> None:

@@ -3,7 +3,7 @@
 The reference is the pipeline's own predictions from one tiny ``dvc repro`` (the
 ``tiny_run`` fixture): every registry model's test predictions in
 ``reports/mnist_test_predictions.csv`` and its accuracy in ``metrics/mnist_models.json``,
-the binary model's test confusion counts in ``reports/mnist_details.json``, and the Kaggle
+the binary model's test confusion counts in ``reports/mnist_operating_point.json``, and the Kaggle
 submission ``data/titanic/submission.csv``. Bad inputs end with one ``error:`` line, exit
 status 2 and no output file. The artifacts are fetched back with ``dvc artifacts get`` from
 a committed, tagged copy of the project, as a model registry does.
@@ -92,7 +92,7 @@ def test_binary_and_registry_models_agree_with_the_metrics(project: Path, tiny_m
     images = tiny_mirror / "mnist" / "t10k-images-idx3-ubyte.gz"
     labels = read_idx_labels(tiny_mirror / "mnist" / "t10k-labels-idx1-ubyte.gz")
     metrics = json.loads((project / "metrics" / "mnist_models.json").read_text(encoding="utf-8"))
-    details = json.loads((project / "reports" / "mnist_details.json").read_text(encoding="utf-8"))
+    details = json.loads((project / "reports" / "mnist_operating_point.json").read_text(encoding="utf-8"))
 
     binary = predicted(project, tiny_mirror, tmp_path / "b.csv", "digits", images, "--model", "models/binary.skops")
     assert list(binary.columns) == ["row", "predicted", "score"]

@@ -65,13 +65,15 @@ def test_queued_experiments_run_and_show(tiny_clone: Path, tiny_mirror: Path) ->
     for name, (c, threshold) in EXPERIMENTS.items():
         data = experiment(shown, name)
         assert helpers.get_dotted(data["params"]["params.yaml"]["data"], "mnist.models.softmax.params.C") == c
-        metrics = data["metrics"]["metrics/mnist.json"]["data"]
+        at_threshold = data["metrics"]["metrics/mnist_operating_point.json"]["data"]
         models = data["metrics"]["metrics/mnist_models.json"]["data"]
         assert helpers.get_dotted(data["params"]["params.yaml"]["data"], "mnist.evaluate.threshold") == threshold
-        assert 0 <= metrics["binary"]["test_accuracy"] <= 1  # evaluated at that threshold
+        assert 0 <= at_threshold["binary"]["test_accuracy"] <= 1  # the operating point at that threshold
         assert 0 <= models["softmax"]["test_accuracy"] <= 1
 
         logs = helpers.run_dvc(project, tiny_mirror, "queue", "logs", name).stdout
         assert "Running stage 'train_mnist@softmax'" in logs, logs
         assert "softmax: fitting on" in logs and "lbfgs iterations" in logs, logs
         assert "Running stage 'train_mnist@softmax_augmented'" not in logs, logs
+        assert "Running stage 'operating_point'" in logs, logs  # the threshold moves the operating point only
+        assert "Running stage 'evaluate_mnist'" not in logs, logs

@@ -228,13 +228,14 @@ def test_pull_then_repro_runs_nothing(shared: Shared, tmp_path: Path, name: str)
 
 
 @pytest.mark.parametrize("name", REMOTES)
-def test_threshold_change_pulls_only_what_evaluation_reads(shared: Shared, tmp_path: Path, name: str) -> None:
+def test_threshold_change_pulls_only_what_the_operating_point_reads(shared: Shared, tmp_path: Path, name: str) -> None:
     b = fresh_clone(shared, tmp_path / "b", name)
     helpers.edit_params(b / "params.yaml", {"mnist.evaluate.threshold": -1.0})
     ran = helpers.stages_run(dvc(shared, b, "repro", "--pull", "--allow-missing"))
-    assert ran == {"evaluate_mnist", "figures_mnist", "report"}  # the figures mark the threshold
-    assert json.loads((b / "reports" / "mnist_details.json").read_text(encoding="utf-8"))["binary"]["threshold"] == -1.0
-    for relative in ("data/mnist/train_augmented.parquet", "data/mnist/train_shuffled.parquet"):
+    assert ran == {"operating_point", "report"}  # it applies the threshold to evaluate_mnist's saved scores
+    details = json.loads((b / "reports" / "mnist_operating_point.json").read_text(encoding="utf-8"))
+    assert details["binary"]["threshold"] == -1.0
+    for relative in ("data/mnist/train_augmented.parquet", "data/mnist/train_shuffled.parquet", "models/binary.skops"):
         assert not (b / relative).exists(), relative
         assert not in_cache(b, lock_md5(b, relative)), f"{relative} was downloaded"
 

@@ -34,6 +34,9 @@ CHARTS = [plot.name for plot in plot_definitions(helpers.REPO_ROOT / "dvc.yaml")
 CHROMIUM = Path("/usr/bin/chromium")
 # The MNIST registry (params.yaml mnist.models): a test accuracy each in metrics/mnist_models.json.
 REGISTRY = list(yaml.safe_load((helpers.REPO_ROOT / "params.yaml").read_text(encoding="utf-8"))["mnist"]["models"])
+# The binary classifier at the decision threshold (the operating_point stage), and what no threshold changes.
+OPERATING = "metrics/mnist_operating_point.json"
+UNMOVED = "metrics/mnist.json"
 
 
 # --- a reviewed change ---------------------------------------------------------------------------
@@ -89,7 +92,7 @@ def changed(tmp_path_factory: pytest.TempPathFactory, tiny_run: Path, tiny_mirro
     threshold = round(float(np.quantile(score[target], 0.3)), 3)
     helpers.edit_params(path / "params.yaml", {"mnist.evaluate.threshold": threshold})
     ran = helpers.stages_run(helpers.run_dvc(path, mirror, "repro").stdout)
-    assert ran == {"evaluate_mnist", "figures_mnist", "report"}
+    assert ran == {"operating_point", "report"}
     return ChangedProject(path, mirror, threshold)
 
 
@@ -114,9 +117,9 @@ def read_review(project: ChangedProject) -> str:
 # --- the review file -----------------------------------------------------------------------------
 
 
-def test_threshold_change_reruns_only_evaluation_and_report(changed: ChangedProject) -> None:
-    """(The ``changed`` fixture checks its rerun ran exactly the evaluation, the figures and the report.)"""
-    details = json.loads((changed.path / "reports" / "mnist_details.json").read_text(encoding="utf-8"))
+def test_threshold_change_reruns_only_operating_point_and_report(changed: ChangedProject) -> None:
+    """(The ``changed`` fixture checks its rerun ran exactly the operating point and the report.)"""
+    details = json.loads((changed.path / "reports" / "mnist_operating_point.json").read_text(encoding="utf-8"))
     assert details["binary"]["threshold"] == changed.threshold
     assert f"threshold {changed.threshold:g}" in (changed.path / "reports" / "report.md").read_text(encoding="utf-8")
     status = helpers.run_dvc(changed.path, changed.mirror, "status", "--json").stdout
@@ -142,19 +145,21 @@ def test_review_shows_changed_metrics_with_their_signs(
     changed: ChangedProject, reviewed: subprocess.CompletedProcess[str]
 ) -> None:
     metrics = table(read_review(changed), "Metrics (dvc metrics diff)")
-    old, new = changed.metric("metrics/mnist.json", "binary")
+    old, new = changed.metric(OPERATING, "binary")
     assert new["cv_recall"] < old["cv_recall"] - 0.1, "the raised threshold must lose positives"
     assert new["cv_precision"] >= old["cv_precision"]
     for key, sign in (("cv_recall", "-"), ("cv_accuracy", "-"), ("test_recall", "-")):
         row = metrics[f"binary.{key}"]
-        assert row[0] == "metrics/mnist.json"
+        assert row[0] == OPERATING
         assert row[4].startswith(sign), row
         assert row[4] == f"{new[key] - old[key]:+.4f}", row
     assert metrics["binary.cv_recall"][2:4] == [f"{old['cv_recall']:.4f}", f"{new['cv_recall']:.4f}"]
     assert metrics["binary.cv_recall"][5] == "REGRESSION"
     assert metrics["binary.test_recall"][5] == "not gated"
-    # The per-fold accuracies are at threshold 0 (cross_val_score): the threshold does not move them.
+    # The per-fold accuracies are at threshold 0 (cross_val_score): the threshold does not move them,
+    # nor anything else evaluate_mnist writes (it did not rerun).
     assert "binary.cv_fold_accuracy_mean" not in metrics
+    assert not any(row[0] == UNMOVED for row in metrics.values()), metrics
     if new["cv_precision"] > old["cv_precision"]:
         assert metrics["binary.cv_precision"][4].startswith("+")
     else:
@@ -189,8 +194,8 @@ def test_default_tolerances_fail_on_the_recall_drop(
     assert reviewed.returncode == 1, reviewed.stderr
     lines = reviewed.stderr.splitlines()
     assert lines and all(line.startswith("regression: ") for line in lines), reviewed.stderr
-    old, new = changed.metric("metrics/mnist.json", "binary.cv_recall")
-    expected = f"regression: metrics/mnist.json binary.cv_recall fell {old - new:.4f} ({old:.4f} -> {new:.4f}), "
+    old, new = changed.metric(OPERATING, "binary.cv_recall")
+    expected = f"regression: {OPERATING} binary.cv_recall fell {old - new:.4f} ({old:.4f} -> {new:.4f}), "
     assert expected + "tolerance 0.01 absolute" in lines
     text = read_review(changed)
     assert "**Regression gate: FAILED" in text
@@ -239,10 +244,10 @@ def test_review_is_reproducible(changed: ChangedProject, reviewed: subprocess.Co
 # --- the gate with tolerances of its own ---------------------------------------------------------
 
 
-def tolerance_file(directory: Path, **metrics: dict[str, Any]) -> str:
-    """A tolerance file for metrics/mnist.json (keyword = dotted key with '__' for '.'); its path."""
+def tolerance_file(directory: Path, file: str, **metrics: dict[str, Any]) -> str:
+    """A tolerance file for one metrics file (keyword = dotted key with '__' for '.'); its path."""
     path = directory / "tolerances.yaml"
-    spec = {"metrics/mnist.json": {key.replace("__", "."): value for key, value in metrics.items()}}
+    spec = {file: {key.replace("__", "."): value for key, value in metrics.items()}}
     path.write_text(yaml.safe_dump(spec), encoding="utf-8")
     return str(path)
 
@@ -254,16 +259,20 @@ def run_gate(changed: ChangedProject, tolerances: str, tmp_path: Path) -> subpro
 
 @pytest.mark.parametrize("kind", ["absolute", "relative"])
 def test_accuracy_drop_past_its_tolerance_fails(changed: ChangedProject, tmp_path: Path, kind: str) -> None:
-    old, new = changed.metric("metrics/mnist.json", "binary.cv_accuracy")
+    old, new = changed.metric(OPERATING, "binary.cv_accuracy")
     fall = old - new if kind == "absolute" else (old - new) / old
     assert fall > 0
-    tight = tolerance_file(tmp_path, binary__cv_accuracy={"tolerance": fall / 2, "kind": kind, "better": "higher"})
+    tight = tolerance_file(
+        tmp_path, OPERATING, binary__cv_accuracy={"tolerance": fall / 2, "kind": kind, "better": "higher"}
+    )
     result = run_gate(changed, tight, tmp_path)
     assert result.returncode == 1, result.stderr
     [line] = result.stderr.splitlines()
-    assert line.startswith(f"regression: metrics/mnist.json binary.cv_accuracy fell {old - new:.4f}")
+    assert line.startswith(f"regression: {OPERATING} binary.cv_accuracy fell {old - new:.4f}")
     assert line.endswith(f"tolerance {fall / 2:g} {kind}")
-    loose = tolerance_file(tmp_path, binary__cv_accuracy={"tolerance": fall * 2, "kind": kind, "better": "higher"})
+    loose = tolerance_file(
+        tmp_path, OPERATING, binary__cv_accuracy={"tolerance": fall * 2, "kind": kind, "better": "higher"}
+    )
     result = run_gate(changed, loose, tmp_path)
     assert result.returncode == 0, result.stderr
     assert "Regression gate: passed, 1 gated metrics within their tolerance." in result.stdout
@@ -281,16 +290,16 @@ def test_lower_is_better_metric_that_rose_fails(changed: ChangedProject, tmp_pat
     metrics["binary"]["cv_brier"] = old + 0.05
     path.write_text(json.dumps(metrics), encoding="utf-8")
     spec = {"tolerance": 0.02, "kind": "absolute", "better": "lower"}
-    result = run_gate(project, tolerance_file(tmp_path, binary__cv_brier=spec), tmp_path)
+    result = run_gate(project, tolerance_file(tmp_path, UNMOVED, binary__cv_brier=spec), tmp_path)
     assert result.returncode == 1
     assert result.stderr.splitlines()[-1].startswith("regression: metrics/mnist.json binary.cv_brier rose 0.0500 (")
     spec["tolerance"] = 0.1
-    assert run_gate(project, tolerance_file(tmp_path, binary__cv_brier=spec), tmp_path).returncode == 0
+    assert run_gate(project, tolerance_file(tmp_path, UNMOVED, binary__cv_brier=spec), tmp_path).returncode == 0
 
 
 def test_gated_metric_that_does_not_exist_fails(changed: ChangedProject, tmp_path: Path) -> None:
     spec = {"tolerance": 0.1, "kind": "absolute", "better": "higher"}
-    result = run_gate(changed, tolerance_file(tmp_path, binary__no_such_metric=spec), tmp_path)
+    result = run_gate(changed, tolerance_file(tmp_path, UNMOVED, binary__no_such_metric=spec), tmp_path)
     assert result.returncode == 1
     assert result.stderr.strip() == (
         "regression: metrics/mnist.json binary.no_such_metric is missing in this revision "
@@ -302,10 +311,11 @@ def test_new_and_removed_metrics_are_reported(changed: ChangedProject, tmp_path:
     project = ChangedProject(
         helpers.clone_project(changed.path, tmp_path / "project"), changed.mirror, changed.threshold
     )
-    path = project.path / "metrics" / "mnist.json"
-    metrics = json.loads(path.read_text(encoding="utf-8"))
-    del metrics["binary"]["cv_f1"], metrics["baseline"]["test_accuracy"]  # gated by a key of its own; not gated
-    path.write_text(json.dumps(metrics), encoding="utf-8")
+    for file, block, key in ((OPERATING, "binary", "cv_f1"), (UNMOVED, "baseline", "test_accuracy")):
+        path = project.path / file  # cv_f1 is gated by a key of its own; the baseline's test accuracy is not gated
+        metrics = json.loads(path.read_text(encoding="utf-8"))
+        del metrics[block][key]
+        path.write_text(json.dumps(metrics), encoding="utf-8")
     path = project.path / "metrics" / "mnist_models.json"
     models = json.loads(path.read_text(encoding="utf-8"))
     del models["knn"]  # a registry model taken out: its accuracy, gated by "*.test_accuracy", is removed
@@ -315,7 +325,7 @@ def test_new_and_removed_metrics_are_reported(changed: ChangedProject, tmp_path:
     assert result.returncode == 1
     missing = [line for line in result.stderr.splitlines() if "is missing" in line]
     assert len(missing) == 1 and missing[0].startswith(
-        "regression: metrics/mnist.json binary.cv_f1 is missing in this revision (base "
+        f"regression: {OPERATING} binary.cv_f1 is missing in this revision (base "
     ), result.stderr
     text = read_review(project)
     assert "- New metrics (not in the base): `metrics/mnist_models.json softmax.top2_accuracy`." in text
@@ -329,7 +339,7 @@ def test_new_and_removed_metrics_are_reported(changed: ChangedProject, tmp_path:
     assert rows["knn.test_accuracy"][5] == "removed"
     assert rows["binary.cv_f1"][5] == "REGRESSION"
     # the edited metrics files are not their stages' outputs
-    assert "- Warning: `dvc status: compare_mnist, evaluate_mnist" in text
+    assert "- Warning: `dvc status: compare_mnist, evaluate_mnist, operating_point" in text
 
 
 def test_remote_base_without_a_plot_file(changed: ChangedProject, tmp_path: Path) -> None:
@@ -465,9 +475,7 @@ def test_differences_recomputed_on_another_machine(changed: ChangedProject, tmp_
 
     both = review(project, base="HEAD~1")  # the threshold change, and the machine
     assert both.returncode == 1, both.stderr  # the recall drop, as without the machine's difference
-    own = ", ".join(
-        f"`{name}`" for name in sorted(["evaluate_mnist", "figures_mnist", "report"])
-    )  # the fixture's rerun
+    own = "`operating_point`, `report`"  # the fixture's rerun
     assert (
         "- Recomputed on another machine: `evaluate_titanic` has the same code, data and parameters (dvc.lock) as "
         f"in the base, yet its outputs differ; {where} This change's own code, data or parameters differ in {own}. "
@@ -492,9 +500,10 @@ def test_unknown_base_revision(changed: ChangedProject) -> None:
 
 
 def test_bad_tolerance_file(changed: ChangedProject, tmp_path: Path) -> None:
-    bad = tolerance_file(tmp_path, binary__cv_recall={"tolerance": 0.01, "kind": "absolute", "better": "up"})
+    spec = {"tolerance": 0.01, "kind": "absolute", "better": "up"}
+    bad = tolerance_file(tmp_path, OPERATING, binary__cv_recall=spec)
     line = error_line(run_gate(changed, bad, tmp_path))
-    assert line == f"error: {bad}: 'metrics/mnist.json: binary.cv_recall': 'better' must be higher or lower, got 'up'"
+    assert line == f"error: {bad}: '{OPERATING}: binary.cv_recall': 'better' must be higher or lower, got 'up'"
 
 
 def test_missing_plot_data(changed: ChangedProject, tmp_path: Path) -> None:
