@@ -31,6 +31,19 @@ from pipelib.mnist.idx import write_idx_images, write_idx_labels
 # difference to ~2e-8 relative in the coefficients after 100 iterations (docs/testing.md).
 FIT_RTOL, FIT_ATOL = 1e-6, 1e-9
 
+# mnist.evaluate for the evaluation and operating-point unit tests (pipelib.params.BinaryEvaluateParams).
+MNIST_EVALUATE: dict[str, Any] = {
+    "threshold": 0.0,
+    "target_precision": 0.75,
+    "curve_points": 100,
+    "walkthrough_row": 1,
+    "walkthrough_threshold": 0.5,
+    "calibration_bins": 10,
+    "bootstrap_samples": 1000,
+    "bootstrap_seed": 0,
+    "reference": "softmax_augmented",
+}
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 SIDE = 28

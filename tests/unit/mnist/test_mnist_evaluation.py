@@ -6,6 +6,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
+import helpers
 import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
@@ -31,17 +32,7 @@ from pipelib.mnist.fitting import LinearModel
 from pipelib.params import BinaryEvaluateParams
 from pipelib.scores import read_curve, read_scores, write_scores
 
-EVALUATE = {
-    "threshold": 0.0,
-    "target_precision": 0.75,
-    "curve_points": 100,
-    "walkthrough_row": 1,
-    "walkthrough_threshold": 0.5,
-    "calibration_bins": 10,
-    "bootstrap_samples": 1000,
-    "bootstrap_seed": 0,
-    "reference": "softmax_augmented",
-}
+EVALUATE = helpers.MNIST_EVALUATE
 SETTINGS = BinaryEvaluateParams(**EVALUATE)
 
 # Ten rows in two folds. Scores: positives 3.0, 1.0, 0.0 (a tie with the threshold: negative), -1.0;

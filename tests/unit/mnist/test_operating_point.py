@@ -16,17 +16,7 @@ from pipelib.metrics import MNIST_OPERATING_DETAIL_KEYS, MNIST_OPERATING_HEADLIN
 from pipelib.mnist.operating_point import operating_point
 from pipelib.params import BinaryEvaluateParams
 
-EVALUATE: dict[str, Any] = {
-    "threshold": 0.0,
-    "target_precision": 0.75,
-    "curve_points": 100,
-    "walkthrough_row": 1,
-    "walkthrough_threshold": 0.5,
-    "calibration_bins": 10,
-    "bootstrap_samples": 1000,
-    "bootstrap_seed": 0,
-    "reference": "softmax_augmented",
-}
+EVALUATE: dict[str, Any] = helpers.MNIST_EVALUATE
 
 # Ten training rows. Scores: positives 3.0, 1.0, 0.0, -1.0; negatives 2.0, -0.5, -2.0, -3.0, 0.0, -4.0.
 TARGET = np.array([1, 1, 1, 1, 0, 0, 0, 0, 0, 0], dtype=bool)
