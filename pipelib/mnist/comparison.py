@@ -123,21 +123,3 @@ def write_plots(labels: np.ndarray, predicted: np.ndarray, confusion_csv: Path_,
 def write_test_predictions(target: Path_, labels: np.ndarray, found: Predictions) -> None:
     """Each test image's digit and every model's prediction, in test-set order (git-tracked: the review's McNemar)."""
     write_csv(target, {"label": labels, **{name: predicted for name, (predicted, _) in found.items()}})
-
-
-def read_test_predictions(source: Path_) -> dict[str, np.ndarray]:
-    """The columns of a file of :func:`write_test_predictions` (``label``, then one per model): digits 0-9."""
-    try:
-        with open(source, encoding="utf-8") as stream:
-            header = stream.readline().strip().split(",")
-            values = np.loadtxt(stream, delimiter=",", dtype=np.int64, ndmin=2)
-    except FileNotFoundError:
-        raise PipelineError(f"{source}: file not found (run dvc repro)") from None
-    except (ValueError, UnicodeDecodeError) as error:
-        raise PipelineError(f"{source}: not a CSV of integers ({error})") from None
-    if header[0] != "label" or len(header) < 2 or len(set(header)) != len(header):
-        raise PipelineError(f"{source}: columns {header}, expected label and one column per model")
-    values = values.reshape(-1, len(header)) if values.size == 0 else values
-    if values.shape[1] != len(header) or ((values < 0) | (values > 9)).any():
-        raise PipelineError(f"{source}: every row must hold {len(header)} digits 0-9")
-    return {name: values[:, index] for index, name in enumerate(header)}

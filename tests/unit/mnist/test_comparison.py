@@ -4,7 +4,6 @@ McNemar counts against the reference, and the files it reads and writes."""
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ from pipelib import metrics
 from pipelib.errors import PipelineError
 from pipelib.mnist import comparison, predictions
 from pipelib.params import BinaryEvaluateParams, MnistModelEntry, load_params
+from pipelib.review.significance import parse_predictions
 
 # --- confusion and error analysis -------------------------------------------------------------------
 
@@ -235,58 +235,11 @@ def test_test_predictions_round_trip(tmp_path: Path) -> None:
     path = tmp_path / "mnist_test_predictions.csv"
     comparison.write_test_predictions(path, LABELS, {"knn": (OTHER, {}), "softmax_augmented": (REFERENCE, {})})
     assert path.read_text(encoding="utf-8").splitlines()[:3] == ["label,knn,softmax_augmented", "0,1,0", "1,0,1"]
-    table = comparison.read_test_predictions(path)
-    assert list(table) == ["label", "knn", "softmax_augmented"]
-    assert table["label"].tolist() == LABELS.tolist()
-    assert table["knn"].tolist() == OTHER.tolist()
-    assert table["softmax_augmented"].tolist() == REFERENCE.tolist()
-
-
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [
-        ("knn,label\n1,1\n", "columns ['knn', 'label'], expected label and one column per model"),
-        ("label\n1\n", "columns ['label'], expected label and one column per model"),
-        ("label,knn,knn\n1,1,1\n", "columns ['label', 'knn', 'knn'], expected label and one column per model"),
-        ("label,knn\n1,10\n", "every row must hold 2 digits 0-9"),
-        ("label,knn\n-1,1\n", "every row must hold 2 digits 0-9"),
-        ("label,knn\n1,1,1\n", "every row must hold 2 digits 0-9"),
-        ("label,knn\n1,x\n", "not a CSV of integers"),
-        ("label,knn\n1,1.5\n", "not a CSV of integers"),
-    ],
-    ids=["label-not-first", "no-model", "a-model-twice", "a-10", "a-minus-1", "a-row-too-long", "text", "a-float"],
-)
-def test_bad_test_predictions_are_refused_in_one_line(tmp_path: Path, text: str, message: str) -> None:
-    path = tmp_path / "p.csv"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(PipelineError) as error:
-        comparison.read_test_predictions(path)
-    assert str(error.value).startswith(f"{path}: {message}")
-    assert "\n" not in str(error.value)
-
-
-def test_test_predictions_bounds_and_an_empty_file(tmp_path: Path) -> None:
-    path = tmp_path / "p.csv"
-    path.write_text("label,softmax,softmax_augmented\n0,9,0\n9,0,9\n", encoding="utf-8")
-    assert {name: column.tolist() for name, column in comparison.read_test_predictions(path).items()} == {
-        "label": [0, 9],
-        "softmax": [9, 0],
-        "softmax_augmented": [0, 9],
-    }
-    path.write_text("label,softmax,softmax_augmented\n", encoding="utf-8")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # numpy: "input contained no data"
-        empty = comparison.read_test_predictions(path)
-    assert [(name, column.shape) for name, column in empty.items()] == [
-        ("label", (0,)),
-        ("softmax", (0,)),
-        ("softmax_augmented", (0,)),
-    ]
-
-
-def test_missing_test_predictions_are_refused(tmp_path: Path) -> None:
-    with pytest.raises(PipelineError, match=r"absent\.csv: file not found \(run dvc repro\)$"):
-        comparison.read_test_predictions(tmp_path / "absent.csv")
+    table = parse_predictions(path.read_text(encoding="utf-8"), str(path))  # as the review reads it
+    assert list(table.models) == ["knn", "softmax_augmented"]
+    assert table.labels.tolist() == LABELS.tolist()
+    assert table.models["knn"].tolist() == OTHER.tolist()
+    assert table.models["softmax_augmented"].tolist() == REFERENCE.tolist()
 
 
 def test_the_plot_files_hold_every_prediction_and_the_errors(tmp_path: Path) -> None:
