@@ -103,12 +103,11 @@ def compare(
                 "p_value": test.p_value,
             },
         }
-    reference = confusion(labels, found[settings.reference][0])
     details = {
         "reference": settings.reference,
         "n_test": len(labels),
         "models": models,
-        "error_analysis": error_analysis(reference),
+        "error_analysis": error_analysis(np.array(models[settings.reference]["confusion"])),
     }
     return headline, details
 
