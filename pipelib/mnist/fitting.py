@@ -45,13 +45,6 @@ class LinearModel:
         estimator.n_iter_ = np.array([self.n_iter], dtype=np.int32)
         return estimator
 
-    def predict(self, features: np.ndarray | sp.csr_matrix) -> np.ndarray:
-        """Predicted classes, as ``LogisticRegression.predict``."""
-        scores = self.decision_function(features)
-        if scores.ndim == 1:
-            return self.classes[(scores > 0).astype(int)]
-        return self.classes[scores.argmax(axis=1)]
-
 
 def _one_blas_thread() -> threadpool_limits:
     """One BLAS thread while fits run: parallelism comes from the row-block workers, more BLAS threads

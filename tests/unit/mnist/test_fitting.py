@@ -79,7 +79,7 @@ def test_cross_validation_matches_sklearn(binary_data: tuple[np.ndarray, np.ndar
     assert len(out.n_iter) == 3
     estimator = sklearn_estimator(BINARY).fit(features, target)
     np.testing.assert_allclose(model.coef, estimator.coef_, rtol=FIT_RTOL, atol=FIT_ATOL)
-    np.testing.assert_array_equal(model.predict(features), estimator.predict(features))
+    np.testing.assert_array_equal(model.fitted(LogisticRegression()).predict(features), estimator.predict(features))
 
 
 def test_cross_validation_five_folds(binary_data: tuple[np.ndarray, np.ndarray]) -> None:
@@ -138,7 +138,10 @@ def test_sparse_and_threaded_fits_match_dense() -> None:
         np.testing.assert_allclose(sparse.coef, dense.coef, rtol=1e-6, atol=1e-10)
         np.testing.assert_allclose(sparse.intercept, dense.intercept, rtol=1e-6, atol=1e-10)
         features = as_features(pixels, "float64", "sparse")
-        np.testing.assert_array_equal(sparse.predict(features), dense.predict(pixels.astype(np.float64)))
+        sparse_predicted = sparse.fitted(LogisticRegression()).predict(features)
+        np.testing.assert_array_equal(
+            sparse_predicted, dense.fitted(LogisticRegression()).predict(pixels.astype(float))
+        )
         np.testing.assert_allclose(
             sparse.decision_function(features), dense.decision_function(pixels.astype(np.float64)), rtol=1e-6, atol=1e-8
         )
@@ -149,7 +152,7 @@ def test_fit_logistic_matches_sklearn(multiclass_data: tuple[np.ndarray, np.ndar
     model = fit_logistic(features, target, SOFTMAX, "test", 2)
     estimator = sklearn_estimator(SOFTMAX).fit(features, target)
     np.testing.assert_allclose(model.coef, estimator.coef_, rtol=FIT_RTOL, atol=FIT_ATOL)
-    np.testing.assert_array_equal(model.predict(features), estimator.predict(features))
+    np.testing.assert_array_equal(model.fitted(LogisticRegression()).predict(features), estimator.predict(features))
     np.testing.assert_allclose(
         model.decision_function(features), estimator.decision_function(features), rtol=FIT_RTOL, atol=FIT_ATOL
     )
@@ -170,12 +173,6 @@ def test_float32_features_score_close_to_float64(multiclass_data: tuple[np.ndarr
     model = fit_logistic(features, target, SOFTMAX, "f64", 1)
     scores = model.decision_function(features.astype(np.float32))
     np.testing.assert_allclose(scores, model.decision_function(features), rtol=1e-4, atol=1e-3)
-
-
-def test_linear_model_predict_binary_classes() -> None:
-    model = LinearModel(np.array([[1.0, -1.0]]), np.array([0.0]), np.array([False, True]), 1)
-    features = np.array([[2.0, 1.0], [1.0, 2.0], [1.0, 1.0]])
-    np.testing.assert_array_equal(model.predict(features), [True, False, False])  # score 0 is negative, as sklearn
 
 
 # --- what a fit logs, and where it runs ---------------------------------------------------------
