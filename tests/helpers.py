@@ -578,3 +578,35 @@ def run_predict(monkeypatch: Any, *argv: object) -> int:
     except SystemExit as exit_:
         return int(exit_.code or 0)
     return 0
+
+
+# --- digits as the predict command reads and scores them, whole --------------------------------------
+
+
+def read_digits(source: Path, convert: bool = False, invert: bool = False) -> Any:
+    """All the images of a PNG directory, IDX or parquet file at once (``digit_blocks``, joined)."""
+    from pipelib.predict.digits import Digits, digit_blocks
+
+    _, blocks = digit_blocks(source, convert, invert)
+    parts = list(blocks)
+    labels = [part.labels for part in parts if part.labels is not None]
+    ids = (
+        [name for part in parts for name in part.ids]
+        if parts[0].id_column == "file"
+        else np.concatenate([part.ids for part in parts])
+    )
+    return Digits(
+        parts[0].id_column,
+        ids,
+        np.concatenate([part.pixels for part in parts]),
+        np.concatenate(labels) if labels else None,
+    )
+
+
+def predictions(model: Any, digits: Any, threshold: float | None = None) -> Any:
+    """``prediction_columns`` as a pandas frame, one row per image."""
+    import pandas as pd
+
+    from pipelib.predict.digits import prediction_columns
+
+    return pd.DataFrame(prediction_columns(model, digits, threshold))

@@ -10,7 +10,7 @@ import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 import pyarrow as pa
@@ -22,9 +22,6 @@ from pipelib.mnist.idx import iter_idx_images
 from pipelib.predict.images import png_files, read_digit_png
 from pipelib.regular_file import open_regular
 from pipelib.tables import iter_batches
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 PARQUET_MAGIC = b"PAR1"
 GZIP_MAGIC = b"\x1f\x8b"
@@ -120,24 +117,6 @@ def _numbered_blocks(
             stream.close()
 
 
-def read_digits(source: Path, convert: bool = False, invert: bool = False) -> Digits:
-    """All the images of a PNG directory, IDX or parquet file at once (:func:`digit_blocks`, joined)."""
-    _, blocks = digit_blocks(source, convert, invert)
-    parts = list(blocks)
-    labels = [part.labels for part in parts if part.labels is not None]
-    ids = (
-        [name for part in parts for name in part.ids]
-        if parts[0].id_column == "file"
-        else np.concatenate([part.ids for part in parts])
-    )
-    return Digits(
-        parts[0].id_column,
-        ids,
-        np.concatenate([part.pixels for part in parts]),
-        np.concatenate(labels) if labels else None,
-    )
-
-
 def prediction_columns(model: Any, digits: Digits, threshold: float | None = None) -> dict[str, Any]:
     """One row per image: its id, its label if known, the predicted class and what scores the model gives.
 
@@ -163,10 +142,3 @@ def prediction_columns(model: Any, digits: Digits, threshold: float | None = Non
             columns.update({f"{prefix}_{label}": values[:, index] for index, label in enumerate(classes)})
             break
     return columns
-
-
-def predictions(model: Any, digits: Digits, threshold: float | None = None) -> pd.DataFrame:
-    """:func:`prediction_columns` as a frame."""
-    import pandas as pd  # for this table only: the command line writes the columns without it
-
-    return pd.DataFrame(prediction_columns(model, digits, threshold))

@@ -14,6 +14,7 @@ from typing import Any
 import helpers
 import numpy as np
 import pytest
+from helpers import predictions, read_digits
 from PIL import Image
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier, NearestCentroid
@@ -21,7 +22,7 @@ from sklearn.neighbors import KNeighborsClassifier, NearestCentroid
 from pipelib.errors import PipelineError
 from pipelib.mnist.dataset import write_mnist
 from pipelib.mnist.idx import write_idx_images
-from pipelib.predict.digits import Digits, predictions, read_digits
+from pipelib.predict.digits import Digits
 
 
 def images(first_pixels: list[list[int]]) -> np.ndarray:

@@ -8,12 +8,13 @@ from pathlib import Path
 import helpers
 import numpy as np
 import pytest
+from helpers import predictions, read_digits
 from PIL import Image
 
 from pipelib.errors import PipelineError
 from pipelib.mnist.dataset import write_mnist
 from pipelib.mnist.idx import write_idx_images
-from pipelib.predict.digits import Digits, predictions, read_digits
+from pipelib.predict.digits import Digits
 
 
 def test_empty_inputs_have_no_images(tmp_path: Path) -> None:
