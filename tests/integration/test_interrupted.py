@@ -14,7 +14,13 @@ matching target once its temporary file is complete, just before the rename, wri
   stage writes its output: SIGKILL of the stage alone (DVC survives and reports it), SIGKILL
   of DVC's whole process group (DVC dies, leaving its lock entries for dead pids, which the
   next DVC removes), and Ctrl-C (SIGINT to the group). After each, every output present
-  reads cleanly; then ``dvc repro`` finishes, and dvc.lock equals a clean run's.
+  reads cleanly; then ``dvc repro`` finishes.
+
+The finished project is also the determinism check: its stages ran in another directory and in
+time zone IST-5:30, against the session's ``tiny_run`` (a clean ``dvc repro`` in UTC0), and
+dvc.lock and every output must come out byte-identical. A timestamp, a path or an unseeded
+random number in any output would show up as a differing hash; equal hashes are what lets
+DVC's run cache and remote cache hit on another machine.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from __future__ import annotations
 import glob
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -158,6 +165,7 @@ class Interruption:
     group: bool  # signal DVC's whole process group (as a terminal's Ctrl-C does), else the stage alone
 
 
+OTHER_ZONE = {"TZ": "IST-5:30"}  # tiny_run ran in UTC0
 INTERRUPTIONS = [
     Interruption("train_mnist@softmax", signal.SIGKILL, group=False),
     Interruption("figures_mnist", signal.SIGKILL, group=True),
@@ -175,7 +183,7 @@ def interrupt(project: Path, mirror: Path, interruption: Interruption, signal_fi
     """Start ``dvc repro``, interrupt it as told once the stage waits to rename its output; DVC's pid, temp, output."""
     command = workspaces.stage_commands(project / "dvc.yaml")[interruption.stage]
     env = signal_env(signal_file, output_pattern(project, command.outs))
-    dvc = workspaces.start_dvc(project, mirror, "repro", env=env)
+    dvc = workspaces.start_dvc(project, mirror, "repro", env={**env, **OTHER_ZONE})
     try:
         pid, temp = wait_for_signal(signal_file, dvc, f"{interruption.stage} writing its output")
         assert f"stages.{command.module}" in Path(f"/proc/{pid}/cmdline").read_bytes().decode()
@@ -234,12 +242,18 @@ def _as_list(infos: list[dict[str, Any]] | dict[str, Any]) -> list[dict[str, Any
     return infos if isinstance(infos, list) else [infos]  # DVC keeps a list of readers, one writer
 
 
-def test_repro_after_interruptions_equals_a_clean_run(tmp_path: Path, tiny_mirror: Path, tiny_run: Path) -> None:
-    project = workspaces.tiny_project(tmp_path / "project")
+@pytest.fixture(scope="module")
+def recovered(tmp_path_factory: pytest.TempPathFactory, tiny_mirror: Path) -> Path:
+    """A fresh tiny project whose ``dvc repro`` was interrupted three times, then run to the end.
+
+    The checks of each interruption are made here, as they happen.
+    """
+    root = tmp_path_factory.mktemp("interrupted")
+    project = workspaces.tiny_project(root / "project")
     dead_dvc_left_locks = False
     killed_writes: list[Path] = []
     for number, interruption in enumerate(INTERRUPTIONS):
-        dvc_pid, temp, output = interrupt(project, tiny_mirror, interruption, tmp_path / f"signal-{number}")
+        dvc_pid, temp, output = interrupt(project, tiny_mirror, interruption, root / f"signal-{number}")
         if dead_dvc_left_locks:
             assert "had been killed. Auto removed it from the lock file" in output, output
         strays = sorted(set(check_outputs(project)) - set(killed_writes))  # new ones
@@ -260,8 +274,51 @@ def test_repro_after_interruptions_equals_a_clean_run(tmp_path: Path, tiny_mirro
         else:
             assert "error: interrupted" in output and "Traceback" not in output, output
             assert strays == [], strays
-    helpers.run_dvc(project, tiny_mirror, "repro")
+    workspaces.finish(workspaces.start_dvc(project, tiny_mirror, "repro", env=OTHER_ZONE))
     # DVC recreates output directories, so only killed writes' temporary files beside a file output remain
     assert set(check_outputs(project)) <= set(killed_writes)
-    assert json.loads(helpers.run_dvc(project, tiny_mirror, "status", "--json").stdout) == {}
-    assert workspaces.lock_outs(project) == workspaces.lock_outs(tiny_run)
+    return project
+
+
+def test_repro_after_interruptions_is_up_to_date(recovered: Path, tiny_mirror: Path) -> None:
+    assert json.loads(helpers.run_dvc(recovered, tiny_mirror, "status", "--json").stdout) == {}
+
+
+def output_files(project: Path) -> dict[str, bytes]:
+    """Every file of every stage output (directories expanded), DVC's own .gitignore files aside."""
+    found: dict[str, bytes] = {}
+    for command in workspaces.stage_commands(project / "dvc.yaml").values():
+        for relative in command.outs:
+            path = project / relative
+            files = sorted(path.rglob("*")) if path.is_dir() else [path]
+            found |= {item.relative_to(project).as_posix(): item.read_bytes() for item in files if item.is_file()}
+    return found
+
+
+def test_dvc_lock_equals_a_clean_runs(tiny_run: Path, recovered: Path) -> None:
+    assert set(workspaces.lock_outs(tiny_run)) == helpers.pipeline_stage_names(tiny_run / "dvc.yaml")
+    assert workspaces.lock_outs(tiny_run) == workspaces.lock_outs(recovered)
+    assert (tiny_run / "dvc.lock").read_bytes() == (recovered / "dvc.lock").read_bytes()
+
+
+def test_every_output_is_byte_identical(tiny_run: Path, recovered: Path) -> None:
+    first, second = output_files(tiny_run), output_files(recovered)
+    assert sorted(first) == sorted(second)
+    for name in (
+        "reports/report.md",
+        "metrics/mnist.json",
+        "metrics/mnist_operating_point.json",
+        "plots/operating_point/binary_errors.png",
+        "metrics/titanic.json",
+        "plots/mnist/roc.csv",
+    ):
+        assert name in first
+    assert [name for name in first if first[name] != second[name]] == []
+
+
+def test_text_outputs_hold_no_path_or_date(recovered: Path) -> None:
+    for name, data in output_files(recovered).items():
+        if name.endswith((".json", ".csv", ".md")):
+            text = data.decode("utf-8")
+            assert str(recovered.parent.parent) not in text, name
+            assert not re.search(r"\b20\d\d-[01]\d-[0-3]\d\b|\b\d\d:\d\d:\d\d\b", text), name

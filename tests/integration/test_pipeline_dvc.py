@@ -1,7 +1,8 @@
 """The real ``dvc repro`` on small synthetic data in a temporary copy of the project.
 
 The session's one full run (``tiny_run``); every test that changes something works on its own
-clone of it. That every stage reruns to the same bytes is tests/integration/test_determinism.py.
+clone of it. That a run in another directory and time zone gives the same bytes is
+tests/integration/test_interrupted.py.
 """
 
 from __future__ import annotations
