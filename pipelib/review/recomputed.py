@@ -27,16 +27,21 @@ class LockedStage:
 
 
 def parse_lock(text: str, where: str) -> dict[str, LockedStage]:
-    """The stages of a dvc.lock text, read and validated as DVC reads it; ``where`` names it in errors."""
+    """The stages of a dvc.lock text, validated with DVC's own schema; ``where`` names it in errors.
+
+    Parsed with PyYAML's C loader: DVC's own parser (ruamel, pure Python) took 0.6 s per lock file.
+    """
     import voluptuous
-    from dvc.exceptions import DvcException
+    import yaml
     from dvc.schema import COMPILED_LOCKFILE_SCHEMA
-    from dvc.utils.serialize import parse_yaml
 
     try:
-        data = COMPILED_LOCKFILE_SCHEMA(parse_yaml(text, where))
-    except (DvcException, voluptuous.Invalid) as error:
-        raise PipelineError(f"{where}: not a DVC 3 lock file ({error})") from None
+        data = COMPILED_LOCKFILE_SCHEMA(yaml.load(text, Loader=yaml.CSafeLoader) or {})
+    except yaml.MarkedYAMLError as error:
+        line = f" at line {error.problem_mark.line + 1}" if error.problem_mark else ""
+        raise PipelineError(f"{where}: not a DVC 3 lock file (unable to read YAML{line}: {error.problem})") from None
+    except (yaml.YAMLError, voluptuous.Invalid) as error:
+        raise PipelineError(f"{where}: not a DVC 3 lock file ({' '.join(str(error).split())})") from None
 
     def by_path(entries: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         return {entry["path"]: {k: v for k, v in entry.items() if k != "path"} for entry in entries}
