@@ -8,7 +8,7 @@ import numpy as np
 import pyarrow as pa
 
 from pipelib.errors import PipelineError
-from pipelib.tables import read_table, write_table
+from pipelib.tables import column_values, read_table, write_table
 
 SCORES_SCHEMA = pa.schema([("fold", pa.uint8()), ("target", pa.bool_()), ("score", pa.float64())])
 
@@ -24,9 +24,9 @@ def read_scores(source: str | os.PathLike[str], max_rows: int) -> tuple[np.ndarr
     table = read_table(source, SCORES_SCHEMA, max_rows=max_rows)
     if any(table.column(name).null_count for name in table.column_names):
         raise PipelineError(f"{source}: scores file has missing values")
-    if not np.isfinite(table.column("score").to_numpy()).all():
+    fold, target, score = (column_values(table, name) for name in table.column_names)
+    if not np.isfinite(score).all():
         raise PipelineError(f"{source}: scores file has non-finite scores")
-    fold, target, score = (table.column(name).to_numpy(zero_copy_only=False) for name in table.column_names)
     return fold, target, score
 
 
@@ -53,7 +53,9 @@ def write_curve(
 def read_curve(source: str | os.PathLike[str], max_rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A curve of :func:`write_curve`: finite values but the last threshold, precision and recall in [0, 1]."""
     table = read_table(source, CURVE_SCHEMA, max_rows=max_rows)
-    threshold, precision, recall = (table.column(name).to_numpy(zero_copy_only=False) for name in CURVE_SCHEMA.names)
+    if any(table.column(name).null_count for name in table.column_names):
+        raise PipelineError(f"{source}: curve file has missing values")
+    threshold, precision, recall = (column_values(table, name) for name in CURVE_SCHEMA.names)
     if (
         len(threshold) == 0
         or not np.isfinite(threshold[:-1]).all()

@@ -8,7 +8,7 @@ import numpy as np
 import pyarrow as pa
 
 from pipelib.errors import PipelineError
-from pipelib.tables import read_table, write_table
+from pipelib.tables import column_values, read_table, write_table
 
 SIDE = 28
 PIXELS = SIDE * SIDE
@@ -41,7 +41,9 @@ def write_mnist(pixels: np.ndarray, labels: np.ndarray, target: str | os.PathLik
 def read_mnist_labels(source: str | os.PathLike[str], max_rows: int = MAX_IMAGES) -> np.ndarray:
     """Only the label column of an MNIST parquet file of at most ``max_rows`` images."""
     table = read_table(source, MNIST_SCHEMA, max_rows=max_rows, columns=["label"])
-    return table.column("label").to_numpy()
+    if table.column("label").null_count:
+        raise PipelineError(f"{source}: MNIST table has missing values")
+    return column_values(table, "label")
 
 
 def read_mnist(source: str | os.PathLike[str], max_rows: int = MAX_IMAGES) -> tuple[np.ndarray, np.ndarray]:
@@ -63,7 +65,7 @@ def read_mnist(source: str | os.PathLike[str], max_rows: int = MAX_IMAGES) -> tu
         return np.empty((0, PIXELS), dtype=np.uint8), np.empty(0, dtype=np.uint8)
     pixels = views[0] if len(views) == 1 else np.concatenate(views)  # one chunk: no copy
     pixels = pixels.reshape(-1, PIXELS)
-    labels = table.column("label").to_numpy()
+    labels = column_values(table, "label")
     check_digit_labels(labels, source)
     return pixels, labels
 

@@ -11,7 +11,7 @@ import pyarrow as pa
 
 from pipelib.errors import PipelineError
 from pipelib.mnist.dataset import MAX_IMAGES
-from pipelib.tables import read_table, write_table
+from pipelib.tables import column_values, read_table, write_table
 
 FACTS_KEY = b"pipelib.fit"  # the file's metadata: what the fit saw and did (training rows, iterations)
 PREDICTIONS_SCHEMA = pa.schema([("label", pa.uint8()), ("predicted", pa.uint8())])
@@ -26,11 +26,10 @@ def write(target: str | os.PathLike[str], labels: np.ndarray, predicted: np.ndar
 def read(source: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     """(labels, predicted, facts) of a file of :func:`write`: digits 0-9, nothing missing."""
     table = read_table(source, PREDICTIONS_SCHEMA, max_rows=MAX_IMAGES)
-    labels, predicted = (table.column(name).to_numpy(zero_copy_only=False) for name in ("label", "predicted"))
-    if (
-        any(table.column(name).null_count for name in table.column_names)
-        or max(labels.max(initial=0), predicted.max(initial=0)) > 9
-    ):
+    if any(table.column(name).null_count for name in table.column_names):
+        raise PipelineError(f"{source}: predictions must be digits 0-9 with nothing missing")
+    labels, predicted = (column_values(table, name) for name in ("label", "predicted"))
+    if max(labels.max(initial=0), predicted.max(initial=0)) > 9:
         raise PipelineError(f"{source}: predictions must be digits 0-9 with nothing missing")
     try:
         facts = json.loads((table.schema.metadata or {}).get(FACTS_KEY, b"{}"))
