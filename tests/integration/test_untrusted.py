@@ -210,6 +210,7 @@ UNSAFE_CALLS = {
     ("pickle", "load"),
     ("pickle", "loads"),
 }
+SAFE_LOADERS = {"yaml.SafeLoader", "yaml.CSafeLoader"}
 UNSAFE_MODULES = {"pickle", "joblib", "dill", "marshal", "shelve", "cloudpickle"}
 
 
@@ -225,14 +226,16 @@ def unsafe_uses(path: Path, root: Path = helpers.REPO_ROOT) -> list[str]:
         function = node.func
         if isinstance(function, ast.Name) and function.id in ("eval", "exec", "__import__"):
             found.append(f"calls {function.id}")
+        loaders = [ast.unparse(keyword.value) for keyword in node.keywords if keyword.arg == "Loader"]
         if isinstance(function, ast.Attribute) and isinstance(function.value, ast.Name):
             called = (function.value.id, function.attr)
-            found += [f"calls {'.'.join(called)}"] if called in UNSAFE_CALLS else []
+            safe = called == ("yaml", "load") and loaders and set(loaders) <= SAFE_LOADERS  # what safe_load does
+            found += [f"calls {'.'.join(called)}"] if called in UNSAFE_CALLS and not safe else []
         for keyword in node.keywords:
             value = keyword.value
             if keyword.arg in ("shell", "allow_pickle") and not (isinstance(value, ast.Constant) and not value.value):
                 found.append(f"passes {keyword.arg}={ast.unparse(value)}")
-            if keyword.arg == "Loader" and ast.unparse(value) not in ("yaml.SafeLoader", "yaml.CSafeLoader"):
+            if keyword.arg == "Loader" and ast.unparse(value) not in SAFE_LOADERS:
                 found.append(f"passes Loader={ast.unparse(value)}")
     return [f"{path.relative_to(root)}: {item}" for item in found]
 
@@ -242,7 +245,8 @@ def test_the_scan_finds_unsafe_code(tmp_path: Path) -> None:
     path = tmp_path / "control.py"
     path.write_text(
         "import pickle\nimport yaml, os, subprocess, numpy as np\nos.system('x')\neval('1')\n"
-        "yaml.load(t, Loader=yaml.Loader)\nsubprocess.run('x', shell=True)\nnp.load(p, allow_pickle=True)\n",
+        "yaml.load(t, Loader=yaml.Loader)\nyaml.load(t)\nyaml.load(t, Loader=yaml.CSafeLoader)\n"
+        "subprocess.run('x', shell=True)\nnp.load(p, allow_pickle=True)\n",
         encoding="utf-8",
     )
     assert [item.removeprefix("control.py: ") for item in unsafe_uses(path, tmp_path)] == [
@@ -251,6 +255,7 @@ def test_the_scan_finds_unsafe_code(tmp_path: Path) -> None:
         "calls eval",
         "calls yaml.load",
         "passes Loader=yaml.Loader",
+        "calls yaml.load",  # without a Loader; with yaml.CSafeLoader it is what yaml.safe_load does
         "passes shell=True",
         "passes allow_pickle=True",
     ]

@@ -1,0 +1,68 @@
+"""A knob changed back and forth in this project: ``dvc repro`` wall time, each change then a no-op.
+
+Run in a project whose pipeline is up to date (``dvc repro`` first); params.yaml gets its exact
+text back at the end, and with an even ``--repeats`` the pipeline is up to date again. Prints
+the stages each change reran and the medians.
+
+    python benchmarks/threshold_rerun.py [--key mnist.evaluate.threshold] [--values 0.5 0.0] [--repeats 6]
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PARAMS = Path("params.yaml")
+
+
+def timed_repro() -> tuple[float, list[str]]:
+    """Seconds of one ``dvc repro`` and the stages it ran."""
+    start = time.perf_counter()
+    output = subprocess.run(["dvc", "repro"], capture_output=True, text=True, check=True).stdout
+    return time.perf_counter() - start, re.findall(r"Running stage '([^']+)'", output)
+
+
+def with_value(params: dict[str, Any], dotted: str, value: float) -> dict[str, Any]:
+    """``params`` with the dotted key set to ``value`` (the key must exist)."""
+    *parents, last = dotted.split(".")
+    node = params
+    for key in parents:
+        node = node[key]
+    if last not in node:
+        raise SystemExit(f"params.yaml has no key {dotted}")
+    node[last] = value
+    return params
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--key", default="mnist.evaluate.threshold")
+    parser.add_argument("--values", type=float, nargs=2, default=[0.5, 0.0], help="the two values to alternate")
+    parser.add_argument("--repeats", type=int, default=6, help="changes in all")
+    args = parser.parse_args()
+    original = PARAMS.read_text(encoding="utf-8")
+    changes: list[float] = []
+    no_ops: list[float] = []
+    try:
+        for repeat in range(args.repeats):
+            value = args.values[repeat % 2]
+            params = with_value(yaml.safe_load(original), args.key, value)
+            PARAMS.write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
+            seconds, ran = timed_repro()
+            changes.append(seconds)
+            print(f"{args.key}={value:g}: {seconds:.2f} s, reran {', '.join(ran) or 'nothing'}")
+            no_ops.append(timed_repro()[0])
+    finally:
+        PARAMS.write_text(original, encoding="utf-8")
+    print(f"median of {len(changes)}: change {statistics.median(changes):.2f} s, no-op {statistics.median(no_ops):.2f} s")
+
+
+if __name__ == "__main__":
+    main()
