@@ -106,7 +106,8 @@ def run_stage_in_process(
 
     from pipelib.errors import run_stage
 
-    module = importlib.import_module(f"stages.{command.module}")
+    name = command.module if "." in command.module else f"stages.{command.module}"  # a dotted one: that module
+    module = importlib.import_module(name)
     variables = {**helpers.stage_env(mirror, project), **(env or {})}
     saved_environ, saved_argv, saved_cwd = dict(os.environ), sys.argv, os.getcwd()
     logger = logging.getLogger("pipelib")
@@ -136,7 +137,7 @@ def run_stage_in_process(
         os.environ.update(saved_environ)
         logger.handlers[:], logger.level, logger.propagate = saved_logger
         pyarrow.set_memory_pool(saved_pool)
-    argv = ["python", "-m", f"stages.{command.module}", *command.args]
+    argv = ["python", "-m", name.removesuffix(".__main__"), *command.args]
     return subprocess.CompletedProcess(argv, status, stdout.getvalue(), stderr.getvalue())
 
 

@@ -15,7 +15,6 @@ import json
 import pickle
 import shutil
 import subprocess
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import helpers
@@ -45,8 +44,17 @@ def predict(project: Path, mirror: Path, *args: str | Path) -> subprocess.Comple
     return helpers.run_stage_script(project, mirror, "pipelib.predict", *map(str, args))
 
 
+def predict_in_process(project: Path, mirror: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
+    """``python -m pipelib.predict ARGS`` run in this process as tests/workspaces.py runs a stage: no 2 s of imports.
+
+    test_the_real_entry_point_refuses_with_the_same_line and test_pipeline_dvc.py run the real command.
+    """
+    command = workspaces.StageCommand("predict", "pipelib.predict.__main__", tuple(map(str, args)), ())
+    return workspaces.run_stage_in_process(project, mirror, command)
+
+
 def predicted(project: Path, mirror: Path, out: Path, *args: str | Path) -> pd.DataFrame:
-    result = predict(project, mirror, *args, "--out", out)
+    result = predict_in_process(project, mirror, *args, "--out", out)
     assert result.returncode == 0, result.stderr
     return pd.read_csv(out)
 
@@ -183,27 +191,41 @@ BAD = {
 }
 
 
+SUBPROCESS_CASE = "pickled-model"  # also run as `python -m pipelib.predict`: the real entry point, the same line
+
+
 @pytest.fixture(scope="module")
 def bad_runs(
     project: Path, tiny_mirror: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, tuple[Path, subprocess.CompletedProcess[str]]]:
-    """Each bad case run once, two at a time (the runs are independent): case -> (its directory, result)."""
-    roots = {case: tmp_path_factory.mktemp(case) for case in BAD}
+    """Each bad case run once in this process, as tests/workspaces.py runs a stage: case -> (its directory, result).
 
-    def run(case: str) -> subprocess.CompletedProcess[str]:
-        out = roots[case] / "out" / "predictions.csv"
+    In-process saves the 2 s of imports a predict process pays; SUBPROCESS_CASE runs both ways.
+    """
+    results = {}
+    for case, (arguments, _) in BAD.items():
+        root = tmp_path_factory.mktemp(case)
+        out = root / "out" / "predictions.csv"
         out.parent.mkdir()  # a missing --out directory is an error of its own
-        return predict(project, tiny_mirror, *BAD[case][0](roots[case]), "--out", out)
-
-    with ThreadPoolExecutor(2) as pool:
-        results = dict(zip(BAD, pool.map(run, BAD), strict=True))
-    return {case: (roots[case], results[case]) for case in BAD}
+        results[case] = (root, predict_in_process(project, tiny_mirror, *arguments(root), "--out", out))
+    return results
 
 
 @pytest.mark.parametrize("case", sorted(BAD))
 def test_bad_input_gives_one_line_and_no_output(bad_runs, case: str) -> None:
     root, result = bad_runs[case]
+    assert result.returncode == 2, result.stderr
     assert workspaces.error_line(result) == BAD[case][1].format(root=root)
+    assert not any((root / "out").iterdir())
+
+
+def test_the_real_entry_point_refuses_with_the_same_line(bad_runs, project: Path, tiny_mirror: Path) -> None:
+    root, in_process = bad_runs[SUBPROCESS_CASE]
+    again = root / "again"
+    again.mkdir()
+    result = predict(project, tiny_mirror, *BAD[SUBPROCESS_CASE][0](again), "--out", root / "out" / "p.csv")
+    assert workspaces.error_line(result) == BAD[SUBPROCESS_CASE][1].format(root=again)
+    assert workspaces.error_line(in_process).replace(str(root), str(again)) == workspaces.error_line(result)
     assert not any((root / "out").iterdir())
 
 
