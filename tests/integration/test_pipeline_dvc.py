@@ -420,9 +420,12 @@ def test_library_change_reruns_its_stages(clone: Project) -> None:
         if "pipelib/mnist/augment.py" in deps
     }
     assert "augment" in listing
+    before = clone.lock()["stages"]
     with open(clone.path / "pipelib" / "mnist" / "augment.py", "a", encoding="utf-8") as stream:
         stream.write("\n# touched by the test\n")
     assert repro(clone) == listing
+    after = clone.lock()["stages"]
+    assert {name: after[name]["outs"] for name in listing} == {name: before[name]["outs"] for name in listing}
 
 
 def test_repro_single_target_in_fresh_copy(tmp_path: Path, base: Project) -> None:
