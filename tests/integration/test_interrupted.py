@@ -243,10 +243,11 @@ def _as_list(infos: list[dict[str, Any]] | dict[str, Any]) -> list[dict[str, Any
 
 
 @pytest.fixture(scope="module")
-def recovered(tmp_path_factory: pytest.TempPathFactory, tiny_mirror: Path) -> Path:
+def recovered(tiny_run: Path, tmp_path_factory: pytest.TempPathFactory, tiny_mirror: Path) -> Path:
     """A fresh tiny project whose ``dvc repro`` was interrupted three times, then run to the end.
 
-    The checks of each interruption are made here, as they happen.
+    The checks of each interruption are made here, as they happen. ``tiny_run`` is asked for first, so
+    that the other pytest-xdist worker does not wait for it while this one runs the interrupted repros.
     """
     root = tmp_path_factory.mktemp("interrupted")
     project = workspaces.tiny_project(root / "project")
