@@ -16,7 +16,7 @@ import pytest
 from pipelib.atomic import atomic_path, write_json, write_text
 from pipelib.errors import PipelineError
 from pipelib.mnist.dataset import MNIST_SCHEMA, mnist_table, read_mnist, read_mnist_labels, write_mnist
-from pipelib.tables import read_table, use_system_allocator, value_bytes, write_table
+from pipelib.tables import column_values, read_table, use_system_allocator, value_bytes, write_table
 
 
 @pytest.fixture
@@ -441,3 +441,65 @@ def test_a_one_chunk_file_is_read_without_copying_the_pixels(mnist_file: Path) -
     while isinstance(root.base, np.ndarray):
         root = root.base
     assert not root.flags.owndata
+
+
+# --- column_values: numbers and booleans straight from arrow's buffers ------------------------------
+
+
+def test_column_values_of_every_number_type_and_of_booleans() -> None:
+    table = pa.table(
+        {
+            "u8": pa.array([0, 255, 7], pa.uint8()),
+            "i64": pa.array([-(2**40), 0, 2**40], pa.int64()),
+            "f32": pa.array([0.5, -1.25, 3.0], pa.float32()),
+            "f64": pa.array([float("nan"), 1e300, -0.0], pa.float64()),
+            "flag": pa.array([True, False, True]),
+        }
+    )
+    assert column_values(table, "u8").dtype == np.uint8 and column_values(table, "u8").tolist() == [0, 255, 7]
+    assert column_values(table, "i64").tolist() == [-(2**40), 0, 2**40]
+    assert column_values(table, "f32").dtype == np.float32 and column_values(table, "f32").tolist() == [0.5, -1.25, 3]
+    f64 = column_values(table, "f64")
+    assert np.isnan(f64[0]) and f64[1:].tolist() == [1e300, 0.0] and np.signbit(f64[2])
+    flag = column_values(table, "flag")
+    assert flag.dtype == bool and flag.tolist() == [True, False, True]
+
+
+def test_column_values_of_sliced_and_several_chunks() -> None:
+    """Offsets inside a chunk (also inside a byte of booleans) and chunks joined in order."""
+    bits = [index % 3 == 0 for index in range(20)]  # True, False, False, True, ...
+    numbers = list(range(20))
+    whole = pa.table({"flag": pa.array(bits), "n": pa.array(numbers, pa.int32())})
+    sliced = whole.slice(5, 9)  # starts at bit 5 of the first byte, ends inside the second
+    assert column_values(sliced, "flag").tolist() == bits[5:14]
+    assert column_values(sliced, "n").tolist() == numbers[5:14]
+    chunked = pa.concat_tables([whole.slice(3, 4), whole.slice(11, 6), whole.slice(0, 0), whole.slice(19, 1)])
+    assert chunked.column("flag").num_chunks == 4
+    assert column_values(chunked, "flag").tolist() == bits[3:7] + bits[11:17] + bits[19:20]
+    assert column_values(chunked, "n").tolist() == numbers[3:7] + numbers[11:17] + numbers[19:20]
+
+
+def test_column_values_of_no_rows_keep_their_type() -> None:
+    empty = pa.table({"flag": pa.array([], pa.bool_()), "x": pa.array([], pa.float32())})
+    empty = pa.Table.from_batches([], schema=empty.schema)  # no chunk at all
+    assert empty.column("x").num_chunks == 0
+    assert column_values(empty, "flag").dtype == bool and len(column_values(empty, "flag")) == 0
+    assert column_values(empty, "x").dtype == np.float32 and len(column_values(empty, "x")) == 0
+
+
+def test_column_values_refuses_other_types() -> None:
+    table = pa.table({"text": ["a"], "pixels": pa.array([b"ab"], pa.binary(2))})
+    for name in ("text", "pixels"):
+        with pytest.raises(TypeError, match=f"column '{name}'"):
+            column_values(table, name)
+
+
+def test_read_table_cuts_batches_of_two_to_the_seventeenth_rows_per_row_group(tmp_path: Path) -> None:
+    """pq.read_table's batches, so that a table read and written back keeps its bytes."""
+    rows = 131_072 + 5
+    table = pa.table({"label": pa.array(np.arange(rows) % 10, pa.uint8())})
+    path = tmp_path / "labels.parquet"
+    pq.write_table(table, path, row_group_size=rows - 2)  # two row groups: rows - 2, then 2
+    got = read_table(path, table.schema, max_rows=rows)
+    assert [len(chunk) for chunk in got.column("label").chunks] == [131_072, 3, 2]
+    assert got.equals(table)
