@@ -31,14 +31,16 @@ lock: $(VENV)/.installed
 repro: $(VENV)/.installed
 	dvc repro
 
-# Two test processes (pytest-xdist), one file each at a time, in collection order (the full-data
-# run first): module fixtures are built once. The ten slowest tests are listed at the end.
+# Three test processes (pytest-xdist) on a two-core machine, one file each at a time, in collection
+# order (the full-data run first): module fixtures are built once, and a third process fills the time
+# the others wait on DVC, git and sshd subprocesses (4 min 8 s against 5 min 1 s with two, and 4 min
+# 22 s with four, docs/testing.md). The ten slowest tests are listed at the end.
 # Then the tests marked `kernels` again with numpy's AVX2/AVX-512 loops and OpenBLAS's newer
 # kernels switched off (variables numpy and OpenBLAS document), so that a fit that agrees with
 # scikit-learn only on this CPU's kernels fails here rather than on another machine.
 OTHER_KERNELS := NPY_DISABLE_CPU_FEATURES="X86_V3 X86_V4 AVX512_ICL AVX512_SPR" OPENBLAS_CORETYPE=Sandybridge
 test: $(VENV)/.installed
-	python -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder --durations=10 -m "not beyond_seed" tests
+	python -m pytest -q -n 3 --dist loadfile --no-loadscope-reorder --durations=10 -m "not beyond_seed" tests
 	$(OTHER_KERNELS) python -m pytest -q -n 2 -p no:cacheprovider -m kernels tests/unit
 
 # The real-data numbers of the models beyond the seed's (the book's exercise models: KNNs, a forest, an
