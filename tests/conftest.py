@@ -61,8 +61,8 @@ def progress_lines() -> Iterator[list[str]]:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Everything under tests/integration/ is an integration test; the full-data run is collected first.
 
-    ``make test`` hands whole files to two workers in collection order (``--dist loadfile
-    --no-loadscope-reorder``): the longest file starting first lets the other worker take the
+    ``make test`` hands whole files to three workers in collection order (``--dist loadfile
+    --no-loadscope-reorder``): the longest file starting first lets the other workers take the
     rest alongside it, then the many short unit files fill in the end.
     """
     for item in items:
