@@ -135,6 +135,17 @@ def write_curve_table(path: Path, threshold: list[float], precision: list[float]
 NOT_A_CURVE = ": not a precision-recall curve (finite thresholds, precision and recall in [0, 1])"
 
 
+@pytest.mark.parametrize("column", CURVE_SCHEMA.names)
+def test_a_curve_with_a_missing_value_is_refused(tmp_path: Path, column: str) -> None:
+    values = {"threshold": [0.5, None], "precision": [0.5, 1.0], "recall": [1.0, 0.0]}
+    values[column] = [None, *values[column][1:]]
+    path = tmp_path / "null.parquet"
+    pq.write_table(pa.table(values, schema=CURVE_SCHEMA), path)
+    with pytest.raises(PipelineError) as error:
+        read_curve(path, 10)
+    assert str(error.value) == f"{path}: curve file has missing values"
+
+
 @pytest.mark.parametrize(
     ("threshold", "precision", "recall"),
     [

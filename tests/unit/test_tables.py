@@ -130,6 +130,8 @@ def test_missing_values_refused(tmp_path: Path, digits: tuple[np.ndarray, np.nda
     pq.write_table(table.set_column(0, "label", labels), path)
     with raises_naming(path, "missing"):
         read_mnist(path)
+    with raises_naming(path, "missing"):
+        read_mnist_labels(path)
 
 
 @pytest.mark.parametrize("keep", [0, 10, 1000, -8])
@@ -470,6 +472,7 @@ def test_column_values_of_sliced_and_several_chunks() -> None:
     bits = [index % 3 == 0 for index in range(20)]  # True, False, False, True, ...
     numbers = list(range(20))
     whole = pa.table({"flag": pa.array(bits), "n": pa.array(numbers, pa.int32())})
+    assert not column_values(whole, "n").flags.owndata  # one chunk: a view of arrow's buffer, no copy
     sliced = whole.slice(5, 9)  # starts at bit 5 of the first byte, ends inside the second
     assert column_values(sliced, "flag").tolist() == bits[5:14]
     assert column_values(sliced, "n").tolist() == numbers[5:14]

@@ -249,7 +249,7 @@ def test_parse_a_lock_as_dvc_writes_it() -> None:
 @pytest.mark.parametrize(
     ("text", "reason"),
     [
-        ("schema: '2.0'\nstages: [\n", "unable to read"),
+        ("schema: '2.0'\nstages: [\n", "unable to read yaml at line 3: did not find expected node content"),
         ("train:\n  cmd: python train.py\n", "extra keys"),  # DVC 1's layout: no schema, stages at the top
         ("schema: '2.0'\nstages:\n  train:\n    deps: []\n", "cmd"),
     ],
