@@ -61,7 +61,8 @@ def main() -> None:
             no_ops.append(timed_repro()[0])
     finally:
         PARAMS.write_text(original, encoding="utf-8")
-    print(f"median of {len(changes)}: change {statistics.median(changes):.2f} s, no-op {statistics.median(no_ops):.2f} s")
+    change, no_op = statistics.median(changes), statistics.median(no_ops)
+    print(f"median of {len(changes)}: change {change:.2f} s, no-op {no_op:.2f} s")
 
 
 if __name__ == "__main__":
