@@ -1,11 +1,11 @@
 """The whole pipeline on the real data (../shared/data) against the seed notebook's and the book's numbers.
 
 `make test` runs the stages behind the seed's numbers (the registries cut to the seed's models)
-whenever the real data is there, about two minutes on two cores: the seed's numbers are the
+whenever the real data is there, about a minute alone on two cores: the seed's numbers are the
 contract. `make test-full` runs the whole pipeline on the real data with every registry model
 and checks the models beyond the seed (Hands-On ML, chapter 3 exercises: two KNNs, a forest and
-an SVC; marked ``beyond_seed``; the augmented KNN alone scores 10,000 images against 300,000
-for about four minutes). Set SKIP_FULL_DATA=1 to leave both out. There the sweep's grid is cut
+an SVC; marked ``beyond_seed``; about three minutes, the augmented KNN scoring 10,000 images
+against 300,000 the longest stage). Set SKIP_FULL_DATA=1 to leave both out. There the sweep's grid is cut
 to one point: the seed printed no sweep, and the sweep stage is tested on small data
 (tests/integration/test_sweep_dask.py); the figures and the report are tested on small data too.
 """
