@@ -10,35 +10,23 @@ the stages each change reran and the medians.
 from __future__ import annotations
 
 import argparse
-import re
 import statistics
 import subprocess
+import sys
 import time
 from pathlib import Path
-from typing import Any
 
-import yaml
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script: the benchmarks package
+from benchmarks.project import edit_params, stages_run
 
 PARAMS = Path("params.yaml")
 
 
-def timed_repro() -> tuple[float, list[str]]:
+def timed_repro() -> tuple[float, set[str]]:
     """Seconds of one ``dvc repro`` and the stages it ran."""
     start = time.perf_counter()
     output = subprocess.run(["dvc", "repro"], capture_output=True, text=True, check=True).stdout
-    return time.perf_counter() - start, re.findall(r"Running stage '([^']+)'", output)
-
-
-def with_value(params: dict[str, Any], dotted: str, value: float) -> dict[str, Any]:
-    """``params`` with the dotted key set to ``value`` (the key must exist)."""
-    *parents, last = dotted.split(".")
-    node = params
-    for key in parents:
-        node = node[key]
-    if last not in node:
-        raise SystemExit(f"params.yaml has no key {dotted}")
-    node[last] = value
-    return params
+    return time.perf_counter() - start, stages_run(output)
 
 
 def main() -> None:
@@ -53,11 +41,10 @@ def main() -> None:
     try:
         for repeat in range(args.repeats):
             value = args.values[repeat % 2]
-            params = with_value(yaml.safe_load(original), args.key, value)
-            PARAMS.write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
+            edit_params(PARAMS, {args.key: value})
             seconds, ran = timed_repro()
             changes.append(seconds)
-            print(f"{args.key}={value:g}: {seconds:.2f} s, reran {', '.join(ran) or 'nothing'}")
+            print(f"{args.key}={value:g}: {seconds:.2f} s, reran {', '.join(sorted(ran)) or 'nothing'}")
             no_ops.append(timed_repro()[0])
     finally:
         PARAMS.write_text(original, encoding="utf-8")
