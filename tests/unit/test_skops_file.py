@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import os
 import re
+import subprocess
+import sys
 import tracemalloc
 import zipfile
 from collections.abc import Callable
@@ -75,6 +77,25 @@ def test_a_type_beyond_skops_defaults_needs_naming(tmp_path: Path) -> None:
     message = f"{path}: refused, it holds the untrusted type sklearn.tree._tree.Tree"
     with pytest.raises(PipelineError, match="^" + re.escape(message) + "$"):
         skops_file.load(path, ())
+
+
+def test_a_fresh_process_trusts_skops_defaults_and_no_more(tmp_path: Path) -> None:
+    """A stage process imports skops without its estimator list (to start faster); loading must still trust
+    every scikit-learn estimator skops trusts by default, and still refuse what skops refuses."""
+    columns = ColumnTransformer([("num", StandardScaler(), [0])], remainder="passthrough")
+    skops_file.save(
+        Pipeline([("preprocess", columns), ("model", LogisticRegression())]).fit(ROWS, TARGET), tmp_path / "a"
+    )
+    skops_file.save(Pipeline([("f", FunctionTransformer(os.system)), ("model", LogisticRegression())]), tmp_path / "b")
+    load = "from pipelib import skops_file; import sys; print(type(skops_file.load(sys.argv[1], ())).__name__)"
+    loaded = subprocess.run(
+        [sys.executable, "-c", load, tmp_path / "a"], capture_output=True, text=True, cwd=helpers.REPO_ROOT
+    )
+    assert (loaded.returncode, loaded.stdout) == (0, "Pipeline\n"), loaded.stderr
+    refused = subprocess.run(
+        [sys.executable, "-c", load, tmp_path / "b"], capture_output=True, text=True, cwd=helpers.REPO_ROOT
+    )
+    assert "refused, it holds the untrusted type posix.system" in refused.stderr
 
 
 def test_a_function_inside_a_model_is_refused_in_one_line(tmp_path: Path) -> None:
