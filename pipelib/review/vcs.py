@@ -1,11 +1,12 @@
-"""The review's git and DVC calls, as subprocesses whose every failure is one PipelineError line."""
+"""The review's git calls (subprocesses) and DVC questions (DVC's Python API); a failure is one PipelineError line."""
 
 from __future__ import annotations
 
-import json
+import contextlib
+import logging
 import os
 import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +15,8 @@ from pipelib.review.gate import Change
 
 
 def _run(command: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DVC_NO_ANALYTICS": "1"}
     try:
-        return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, errors="replace", check=False)
+        return subprocess.run(command, cwd=cwd, capture_output=True, text=True, errors="replace", check=False)
     except FileNotFoundError:
         raise PipelineError(f"{command[0]}: command not found") from None
 
@@ -50,18 +50,47 @@ def git_show(revision: str, path: str, cwd: Path) -> str | None:
     return result.stdout if result.returncode == 0 else None
 
 
-def dvc_json(args: list[str], cwd: Path) -> tuple[Any, list[str]]:
-    """Run ``dvc ARGS --json`` (this interpreter's DVC) and parse its output; also DVC's warnings."""
-    command = [sys.executable, "-m", "dvc", *args, "--json"]
-    result = _run(command, cwd)
-    if result.returncode != 0:
-        raise PipelineError(f"dvc {' '.join(args)}: {_last_line(result.stderr + result.stdout)}")
-    try:
-        parsed = json.loads(result.stdout or "{}")
-    except json.JSONDecodeError:
-        raise PipelineError(f"dvc {' '.join(args)}: output is not JSON: {_last_line(result.stdout)}") from None
-    warnings = [line.strip() for line in result.stderr.splitlines() if line.strip()]
-    return parsed, warnings
+class _Warnings(logging.Handler):
+    """DVC's warning log records, kept for the review's warning list instead of printed."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+def dvc_call(what: str, cwd: Path, call: Callable[[Any], Any]) -> tuple[Any, list[str]]:
+    """``call(repo)`` on the DVC project holding ``cwd``, in this process; its result and DVC's warnings.
+
+    DVC's Python API (what its commands call) rather than a ``dvc`` process per question: each
+    process would import DVC again, 0.5 s of a review's three. A DVC error (an unknown revision,
+    a broken dvc.yaml, an unreadable file) is one PipelineError line starting with ``what``.
+    """
+    from dvc.exceptions import DvcException
+    from dvc.repo import Repo
+
+    logger, caught = logging.getLogger("dvc"), _Warnings()
+    propagate, logger.propagate = logger.propagate, False
+    logger.addHandler(caught)
+    try:  # in cwd: DVC names stages and files relative to the working directory, as its commands print them
+        with contextlib.chdir(cwd), Repo() as repo:
+            return call(repo), caught.lines
+    except (DvcException, OSError) as error:
+        raise PipelineError(f"{what}: {_last_line(str(error))}") from None
+    finally:
+        logger.removeHandler(caught)
+        logger.propagate = propagate
+
+
+def _relative_diff(repo: Any, cwd: Path, result: dict[str, Any], warnings: list[str]) -> dict[str, Any]:
+    """A params or metrics diff keyed by paths relative to ``cwd``, as ``dvc ... diff --json`` prints it."""
+    failed = [revision for revision, error in result.get("errors", {}).items() if error]
+    if failed:  # the words `dvc metrics diff` prints
+        warnings.append(f"DVC failed to load some metrics for following revisions: '{', '.join(failed)}'.")
+    start = os.path.relpath(os.getcwd(), repo.root_dir)
+    return {os.path.relpath(path, start): keys for path, keys in result.get("diff", {}).items()}
 
 
 def changes(diff: Any) -> list[Change]:
@@ -80,16 +109,25 @@ def changes(diff: Any) -> list[Change]:
 
 def params_diff(base: str, cwd: Path) -> list[Change]:
     """Parameters that differ between the base revision and the workspace."""
-    return changes(dvc_json(["params", "diff", base], cwd)[0])
+    warnings: list[str] = []
+    diff, _ = dvc_call(
+        f"dvc params diff {base}", cwd, lambda repo: _relative_diff(repo, cwd, repo.params.diff(a_rev=base), warnings)
+    )
+    return changes(diff)
 
 
 def metrics_diff(base: str, cwd: Path) -> tuple[list[Change], list[str]]:
     """Every metric of either revision (changed or not) and DVC's warnings, e.g. a metrics file it could not read."""
-    diff, warnings = dvc_json(["metrics", "diff", base, "--all"], cwd)
-    return changes(diff), warnings
+    warnings: list[str] = []
+    diff, logged = dvc_call(
+        f"dvc metrics diff {base}",
+        cwd,
+        lambda repo: _relative_diff(repo, cwd, repo.metrics.diff(a_rev=base, all=True), warnings),
+    )
+    return changes(diff), [*warnings, *logged]
 
 
 def pipeline_status(cwd: Path) -> list[str]:
     """Stages ``dvc status`` says are out of date: then the workspace metrics are not this change's."""
-    status, _ = dvc_json(["status"], cwd)
+    status, _ = dvc_call("dvc status", cwd, lambda repo: repo.status())
     return sorted(str(name) for name in status) if isinstance(status, dict) else []

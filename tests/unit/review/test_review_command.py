@@ -12,6 +12,7 @@ import contextlib
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -207,9 +208,7 @@ def test_git_show(project: Path) -> None:
     assert vcs.git_show("HEAD~1", "pr.csv", project) is None
 
 
-def test_commands_run_with_dvc_analytics_off_and_bytes_replaced(tmp_path: Path) -> None:
-    result = vcs._run([sys.executable, "-c", "import os; print(os.environ['DVC_NO_ANALYTICS'])"], tmp_path)
-    assert (result.returncode, result.stdout) == (0, "1\n")
+def test_commands_have_bad_bytes_replaced_and_a_missing_one_is_one_line(tmp_path: Path) -> None:
     result = vcs._run([sys.executable, "-c", "import sys; sys.stdout.buffer.write(b'a\\xffb'); sys.exit(3)"], tmp_path)
     assert (result.returncode, result.stdout) == (3, "a\ufffdb")
     with pytest.raises(PipelineError, match=r"^pipelib-no-such-command: command not found$"):
@@ -388,12 +387,24 @@ def test_params_and_metrics_diff_and_status(project: Path) -> None:
     assert vcs.pipeline_status(project) == ["train"]
 
 
-def test_a_failing_dvc_command_is_one_line(project: Path) -> None:
+def test_a_metrics_file_dvc_cannot_read_is_a_warning(project: Path, tmp_path: Path) -> None:
+    """What `dvc metrics diff` prints on stderr for it, DVC's own words; the other revision's metrics still count."""
+    copy = shutil.copytree(project, tmp_path / "copy")
+    (copy / "metrics.json").write_text("{not json", encoding="utf-8")
+    metrics, warnings = vcs.metrics_diff("main", copy)
+    assert warnings == ["DVC failed to load some metrics for following revisions: 'workspace'."]
+    assert Change("metrics.json", "acc", 0.9, None) in metrics
+
+
+def test_a_failing_dvc_question_is_one_line(project: Path, tmp_path: Path) -> None:
     with pytest.raises(PipelineError) as raised:
-        vcs.dvc_json(["metrics", "diff", "no-such-revision"], project)
+        vcs.metrics_diff("no-such-revision", project)
     message = str(raised.value)
     assert message.startswith("dvc metrics diff no-such-revision: ") and "\n" not in message
     assert "no-such-revision" in message.removeprefix("dvc metrics diff no-such-revision: ")
+    with pytest.raises(PipelineError, match=r"^dvc status: ") as raised:
+        vcs.pipeline_status(tmp_path)  # no DVC project here
+    assert "\n" not in str(raised.value)
 
 
 # --- the whole command -----------------------------------------------------------------------------------
