@@ -88,7 +88,8 @@ def run_stage_in_process(
 ) -> subprocess.CompletedProcess[str]:
     """Run a stage as ``python -m stages.<module> ARGS`` in ``project`` would, but in this process.
 
-    The stage's ``main`` goes through :func:`pipelib.errors.run_stage` with the command line in
+    The stage's ``main`` goes through :func:`pipelib.errors.run_stage` (or the module's own ``run``
+    wrapper where it has one, as the review does for its exit codes) with the command line in
     ``sys.argv``, ``project`` as the working directory and :func:`helpers.stage_env`'s variables
     (then ``env``); an unexpected exception becomes a traceback on stderr and exit status 1, as
     Python's own entry point does. Everything changed (directory, argv, environment, the
@@ -121,7 +122,7 @@ def run_stage_in_process(
         os.chdir(project)
         with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
             try:
-                run_stage(module.main)
+                module.run() if hasattr(module, "run") else run_stage(module.main)
                 status = 0
             except SystemExit as exit:
                 status = exit.code if isinstance(exit.code, int) else 0 if exit.code is None else 1

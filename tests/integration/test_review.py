@@ -20,6 +20,7 @@ import helpers
 import matplotlib.image
 import numpy as np
 import pytest
+import workspaces
 import yaml
 
 from pipelib.mnist.dataset import MAX_IMAGES
@@ -71,10 +72,17 @@ def git(project: Path, *args: str) -> str:
 
 
 def review(project: ChangedProject, *args: str, base: str = "HEAD") -> subprocess.CompletedProcess[str]:
-    """``python -m pipelib.review --base BASE ARGS`` in the project (the repo's flags unless ARGS are given)."""
-    return helpers.run_stage_script(
-        project.path, project.mirror, "pipelib.review", "--base", base, *(args or REVIEW_FLAGS)
-    )
+    """``python -m pipelib.review --base BASE ARGS`` in the project (the repo's flags unless ARGS are given), run
+    in this process as tests/workspaces.py runs a stage: no 1.5 s of imports per review. The hostile change's
+    review and test_pipeline_dvc.py's run the real command."""
+    args = ("--base", base, *(args or REVIEW_FLAGS))
+    command = workspaces.StageCommand("review", "pipelib.review.__main__", args, ())
+    return workspaces.run_stage_in_process(project.path, project.mirror, command)
+
+
+def review_process(project: ChangedProject, base: str) -> subprocess.CompletedProcess[str]:
+    """``python -m pipelib.review --base BASE`` with the repo's flags, as its own process."""
+    return helpers.run_stage_script(project.path, project.mirror, "pipelib.review", "--base", base, *REVIEW_FLAGS)
 
 
 @pytest.fixture(scope="module")
@@ -378,7 +386,7 @@ def test_a_hostile_change_cannot_spoof_ping_or_crash_the_review(changed: Changed
     lines[1] = '"$\\frac{$ @org/x ' + IMAGE + '",' + lines[1].split(",", 1)[1]
     coefficients.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
-    result = review(project, base=base)
+    result = review_process(project, base)
     assert result.returncode == 1, result.stderr  # the recall drop: a regression, not a crash
     text = read_review(project)
     found = helpers.rendered_comment(text)
