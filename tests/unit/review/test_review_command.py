@@ -371,7 +371,7 @@ def test_tolerance_change_against_the_base(project: Path, tmp_path: Path) -> Non
     ]
 
 
-# --- DVC itself (last: each call starts DVC, seconds each) ----------------------------------------
+# --- DVC itself, through its Python API in this process ------------------------------------------
 
 
 def test_params_and_metrics_diff_and_status(project: Path) -> None:
