@@ -32,18 +32,19 @@ repro: $(VENV)/.installed
 	dvc repro
 
 # Three test processes (pytest-xdist) on a two-core machine, one file each at a time, in collection
-# order (the full-data run first): module fixtures are built once, and a third process fills the time
-# the others wait on DVC, git and sshd subprocesses (4 min 8 s against 5 min 1 s with two, and 4 min
-# 22 s with four, docs/testing.md). The ten slowest tests are listed at the end.
+# order (the full-data run first): module fixtures are built once, and a third process keeps both
+# cores busy while the others wait on DVC, git and sshd (three measured faster than two or four,
+# docs/testing.md). The ten slowest tests are listed at the end.
 # Then the tests marked `kernels` again with numpy's AVX2/AVX-512 loops and OpenBLAS's newer
 # kernels switched off (variables numpy and OpenBLAS document), so that a fit that agrees with
 # scikit-learn only on this CPU's kernels fails here rather than on another machine: in one
-# process (their fits use both cores) and only from the files that use the marker (6 s against
-# 13 s with two workers collecting every unit test).
+# process (their fits use both cores), from the files that use the marker (tests/conftest.py
+# refuses a `kernels` test in a file without the words `mark.kernels`).
 OTHER_KERNELS := NPY_DISABLE_CPU_FEATURES="X86_V3 X86_V4 AVX512_ICL AVX512_SPR" OPENBLAS_CORETYPE=Sandybridge
 KERNEL_TESTS = $(shell grep -rl --include='test_*.py' 'mark\.kernels' tests/unit)
 test: $(VENV)/.installed
 	python -m pytest -q -n 3 --dist loadfile --no-loadscope-reorder --durations=10 -m "not beyond_seed" tests
+	$(if $(KERNEL_TESTS),,$(error no file under tests/unit uses pytest.mark.kernels))
 	$(OTHER_KERNELS) python -m pytest -q -p no:xdist -p no:cacheprovider -m kernels $(KERNEL_TESTS)
 
 # The real-data numbers of the models beyond the seed's (the book's exercise models: KNNs, a forest, an

@@ -148,8 +148,8 @@ def _trust_skops_defaults() -> None:
 
     names = _trusted_types.SKLEARN_ESTIMATOR_TYPE_NAMES  # the list skops's loaders read: filled in place
     if not names:
-        listed = (_trusted_types.get_type_name(estimator) for _, estimator in sklearn.utils.all_estimators())
-        names.extend(name for name in listed if name.startswith("sklearn."))
+        listed = [_trusted_types.get_type_name(estimator) for _, estimator in sklearn.utils.all_estimators()]
+        names.extend([name for name in listed if name.startswith("sklearn.")])  # whole, or not at all
 
 
 def load(source: str | os.PathLike[str], trusted: Sequence[str], max_unpacked: int = MAX_UNPACKED_BYTES) -> Any:
@@ -160,10 +160,10 @@ def load(source: str | os.PathLike[str], trusted: Sequence[str], max_unpacked: i
     if not data.startswith(b"PK\x03\x04"):
         pickled = data.startswith(b"\x80")  # pickle protocol 2 and later, what joblib and pickle write
         raise PipelineError(f"{where}: " + ("refused, a pickle file" if pickled else "not a model file") + SKOPS_ONLY)
+    _trust_skops_defaults()
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             _check_archive(archive, where, max_unpacked)
-        _trust_skops_defaults()
         untrusted = sorted(set(sio.get_untrusted_types(data=data)) - set(trusted))
         if untrusted:
             raise PipelineError(f"{where}: refused, it holds the untrusted type {untrusted[0]}")

@@ -59,7 +59,8 @@ def progress_lines() -> Iterator[list[str]]:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Everything under tests/integration/ is an integration test; the full-data run is collected first.
+    """Everything under tests/integration/ is an integration test; the full-data run is collected first;
+    a ``kernels`` test sits in a file that says ``mark.kernels`` (make test reruns those files).
 
     ``make test`` hands whole files to three workers in collection order (``--dist loadfile
     --no-loadscope-reorder``): the longest file starting first lets the other workers take the
@@ -68,6 +69,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if (TESTS / "integration") in Path(item.path).parents:
             item.add_marker(pytest.mark.integration)
+        if item.get_closest_marker("kernels") and "mark.kernels" not in Path(item.path).read_text(encoding="utf-8"):
+            # make test reruns the files whose text has those words (Makefile's KERNEL_TESTS)
+            raise pytest.UsageError(f"{item.path}: marks tests `kernels` without the words mark.kernels")
     items.sort(key=lambda item: item.get_closest_marker("fulldata") is None)  # stable: otherwise as collected
 
 

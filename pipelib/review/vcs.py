@@ -50,6 +50,9 @@ def git_show(revision: str, path: str, cwd: Path) -> str | None:
     return result.stdout if result.returncode == 0 else None
 
 
+DVC_LOGGERS = ("dvc", "dvc_data", "dvc_objects")  # importing dvc gives each its own terminal handlers
+
+
 class _Warnings(logging.Handler):
     """DVC's warning log records, kept for the review's warning list instead of printed."""
 
@@ -65,27 +68,29 @@ def dvc_call(what: str, cwd: Path, call: Callable[[Any], Any]) -> tuple[Any, lis
     """``call(repo)`` on the DVC project holding ``cwd``, in this process; its result and DVC's warnings.
 
     DVC's Python API (what its commands call) rather than a ``dvc`` process per question: each
-    process would import DVC again, 0.5 s of a review's three. A DVC error (an unknown revision,
-    a broken dvc.yaml, an unreadable file) is one PipelineError line starting with ``what``.
+    process would import DVC again, 0.5 s of a review's three. While it runs, DVC's log records
+    go to the warning list only (nothing is printed). Any failure is one PipelineError line
+    starting with ``what``, as DVC's command line turns any exception into one error line.
     """
-    from dvc.exceptions import DvcException
     from dvc.repo import Repo
 
-    logger, caught = logging.getLogger("dvc"), _Warnings()
-    propagate, logger.propagate = logger.propagate, False
-    logger.addHandler(caught)
+    caught = _Warnings()
+    loggers = [logging.getLogger(name) for name in DVC_LOGGERS]
+    saved = [(logger.handlers[:], logger.propagate) for logger in loggers]
+    for logger in loggers:
+        logger.handlers[:], logger.propagate = [caught], False
     try:  # in cwd: DVC names stages and files relative to the working directory, as its commands print them
         with contextlib.chdir(cwd), Repo() as repo:
             return call(repo), caught.lines
-    except (DvcException, OSError) as error:
+    except Exception as error:  # noqa: BLE001  (an unknown revision, a broken dvc.yaml, an unreadable file)
         raise PipelineError(f"{what}: {_last_line(str(error))}") from None
     finally:
-        logger.removeHandler(caught)
-        logger.propagate = propagate
+        for logger, (handlers, propagate) in zip(loggers, saved, strict=True):
+            logger.handlers[:], logger.propagate = handlers, propagate
 
 
-def _relative_diff(repo: Any, cwd: Path, result: dict[str, Any], warnings: list[str]) -> dict[str, Any]:
-    """A params or metrics diff keyed by paths relative to ``cwd``, as ``dvc ... diff --json`` prints it."""
+def _relative_diff(repo: Any, result: dict[str, Any], warnings: list[str]) -> dict[str, Any]:
+    """A params or metrics diff keyed by paths relative to the working directory, as `dvc ... diff --json` has it."""
     failed = [revision for revision, error in result.get("errors", {}).items() if error]
     if failed:  # the words `dvc metrics diff` prints
         warnings.append(f"DVC failed to load some metrics for following revisions: '{', '.join(failed)}'.")
@@ -111,7 +116,7 @@ def params_diff(base: str, cwd: Path) -> list[Change]:
     """Parameters that differ between the base revision and the workspace."""
     warnings: list[str] = []
     diff, _ = dvc_call(
-        f"dvc params diff {base}", cwd, lambda repo: _relative_diff(repo, cwd, repo.params.diff(a_rev=base), warnings)
+        f"dvc params diff {base}", cwd, lambda repo: _relative_diff(repo, repo.params.diff(a_rev=base), warnings)
     )
     return changes(diff)
 
@@ -122,7 +127,7 @@ def metrics_diff(base: str, cwd: Path) -> tuple[list[Change], list[str]]:
     diff, logged = dvc_call(
         f"dvc metrics diff {base}",
         cwd,
-        lambda repo: _relative_diff(repo, cwd, repo.metrics.diff(a_rev=base, all=True), warnings),
+        lambda repo: _relative_diff(repo, repo.metrics.diff(a_rev=base, all=True), warnings),
     )
     return changes(diff), [*warnings, *logged]
 

@@ -98,6 +98,27 @@ def test_a_fresh_process_trusts_skops_defaults_and_no_more(tmp_path: Path) -> No
     assert "refused, it holds the untrusted type posix.system" in refused.stderr
 
 
+def test_the_first_load_lists_the_estimators_skops_trusts_by_default(tmp_path: Path) -> None:
+    """In this process too skops may have been imported without its list: emptied, the first load refills it with
+    every scikit-learn estimator (skops's definition: sklearn.utils.all_estimators(), sklearn's own modules)."""
+    from sklearn.utils import all_estimators
+    from skops.io import _trusted_types
+
+    skops_file.save(forest(), tmp_path / "m.skops")
+    names = _trusted_types.SKLEARN_ESTIMATOR_TYPE_NAMES
+    saved = names[:]
+    expected = {
+        f"{cls.__module__}.{cls.__name__}" for _, cls in all_estimators() if cls.__module__.startswith("sklearn.")
+    }
+    names.clear()
+    try:
+        assert type(skops_file.load(tmp_path / "m.skops", TRUSTED)).__name__ == "Pipeline"
+        assert set(names) == expected and len(names) == len(expected) > 100
+        assert "sklearn.ensemble._forest.RandomForestClassifier" in names
+    finally:
+        names[:] = saved
+
+
 def test_a_function_inside_a_model_is_refused_in_one_line(tmp_path: Path) -> None:
     path = tmp_path / "m.skops"
     skops_file.save(Pipeline([("f", FunctionTransformer(os.system)), ("model", LogisticRegression())]), path)

@@ -396,6 +396,29 @@ def test_a_metrics_file_dvc_cannot_read_is_a_warning(project: Path, tmp_path: Pa
     assert Change("metrics.json", "acc", 0.9, None) in metrics
 
 
+def test_what_dvc_logs_is_a_warning_and_nothing_is_printed(
+    project: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A base revision whose dvc.yaml DVC cannot read: DVC logs it (its own words) and the workspace still counts."""
+    import logging
+
+    copy = shutil.copytree(project, tmp_path / "copy")
+    good = (copy / "dvc.yaml").read_text(encoding="utf-8")
+    git(copy, "checkout", "-q", "-b", "broken")
+    (copy / "dvc.yaml").write_text("stages: [\n", encoding="utf-8")
+    git(copy, "commit", "-q", "-am", "broken dvc.yaml")
+    (copy / "dvc.yaml").write_text(good, encoding="utf-8")
+    handlers = {name: logging.getLogger(name).handlers[:] for name in vcs.DVC_LOGGERS}
+    capfd.readouterr()
+    metrics, warnings = vcs.metrics_diff("broken", copy)
+    assert capfd.readouterr() == ("", "")
+    assert warnings[0] == "DVC failed to load some metrics for following revisions: 'broken'."
+    assert warnings[1].startswith("failed to load metrics in revision 'broken', ")
+    assert len(warnings) == 2
+    assert Change("metrics.json", "acc", None, 0.8) in metrics
+    assert {name: logging.getLogger(name).handlers for name in vcs.DVC_LOGGERS} == handlers  # put back
+
+
 def test_a_failing_dvc_question_is_one_line(project: Path, tmp_path: Path) -> None:
     with pytest.raises(PipelineError) as raised:
         vcs.metrics_diff("no-such-revision", project)
