@@ -16,7 +16,7 @@ import pytest
 from pipelib.atomic import atomic_path, write_json, write_text
 from pipelib.errors import PipelineError
 from pipelib.mnist.dataset import MNIST_SCHEMA, mnist_table, read_mnist, read_mnist_labels, write_mnist
-from pipelib.tables import column_values, read_table, use_system_allocator, value_bytes, write_table
+from pipelib.tables import column_values, iter_batches, read_table, use_system_allocator, value_bytes, write_table
 
 
 @pytest.fixture
@@ -171,6 +171,45 @@ def test_missing_file(tmp_path: Path) -> None:
     path = tmp_path / "absent.parquet"
     with raises_naming(path, "not found"):
         read_table(path, MNIST_SCHEMA, max_rows=10)
+
+
+def test_a_directory_is_not_a_readable_parquet_file(tmp_path: Path) -> None:
+    with raises_naming(tmp_path, "not a readable parquet file"):
+        read_table(tmp_path, MNIST_SCHEMA, max_rows=10)
+
+
+def test_iter_batches_gives_the_rows_in_order_with_the_file_row_count(
+    mnist_file: Path, digits: tuple[np.ndarray, np.ndarray]
+) -> None:
+    batches = list(iter_batches(mnist_file, MNIST_SCHEMA, max_rows=200, batch_rows=64))
+    assert [(rows, batch.num_rows) for rows, batch in batches] == [(200, 64), (200, 64), (200, 64), (200, 8)]
+    labels = np.concatenate([batch.column("label").to_numpy() for _, batch in batches])
+    np.testing.assert_array_equal(labels, digits[1])
+    with raises_naming(mnist_file, "200 rows, more than the 199"):
+        next(iter_batches(mnist_file, MNIST_SCHEMA, max_rows=199, batch_rows=64))
+
+
+def test_iter_batches_refuses_corrupt_pages_in_one_line(mnist_file: Path) -> None:
+    """A page's bytes flipped: its checksum fails as the batch is read, and the error names the file."""
+    data = bytearray(mnist_file.read_bytes())
+    middle = len(data) // 2  # inside the pixels column's pages, far from the footer
+    data[middle : middle + 8] = bytes(byte ^ 0xFF for byte in data[middle : middle + 8])
+    mnist_file.write_bytes(bytes(data))
+    with raises_naming(mnist_file, "corrupt parquet data"):
+        list(iter_batches(mnist_file, MNIST_SCHEMA, max_rows=200, batch_rows=64))
+
+
+def test_many_narrow_values_fit_their_bound(tmp_path: Path) -> None:
+    """200,000 int8 values are 800,000 bytes unpacked (parquet INT32): within 200,000 rows of 4 bytes plus slack, and
+    more than the per-chunk slack alone could cover (so the bound grows with the rows, 4 bytes and more each)."""
+    path = tmp_path / "narrow.parquet"
+    schema = pa.schema([("x", pa.int8())])
+    write_table(pa.table({"x": pa.array(np.arange(200_000) % 100, pa.int8())}, schema=schema), path)
+    size = pq.ParquetFile(path).metadata.row_group(0).column(0).total_uncompressed_size
+    assert 800_000 <= size < 200_000 * 5
+    np.testing.assert_array_equal(
+        column_values(read_table(path, schema, max_rows=200_000), "x"), np.arange(200_000) % 100
+    )
 
 
 # --- atomic writes -------------------------------------------------------------------------------
