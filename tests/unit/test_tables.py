@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import tracemalloc
 from collections.abc import Callable
@@ -250,6 +251,45 @@ def test_atomic_path_replaces_on_success(tmp_path: Path) -> None:
         assert not target.exists()
     assert target.read_text(encoding="utf-8") == "new\n"
     assert (target.stat().st_mode & 0o777) == 0o644
+
+
+def test_a_name_of_255_bytes_is_written_and_of_256_refused(tmp_path: Path) -> None:
+    """255 bytes is the most one file name may take on Linux and macOS (NAME_MAX); the temporary name fits too."""
+    write_text(tmp_path / ("é" * 127 + "x"), "kept\n")  # 2 * 127 + 1 = 255 bytes in UTF-8
+    assert (tmp_path / ("é" * 127 + "x")).read_text(encoding="utf-8") == "kept\n"
+    with raises_naming(tmp_path / ("x" * 256), re.escape("cannot write (File name too long)")):
+        write_text(tmp_path / ("x" * 256), "")
+    assert [path.name for path in tmp_path.iterdir()] == ["é" * 127 + "x"]
+
+
+def test_targets_that_cannot_be_written_are_refused_before_any_work(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("", encoding="utf-8")
+    cases = {
+        tmp_path: re.escape(": a directory, expected a file name"),
+        tmp_path / "missing" / "out.csv": re.escape(f"cannot write (no directory {tmp_path / 'missing'})"),
+        tmp_path / "file" / "out.csv": re.escape(f"cannot write ({tmp_path / 'file'} is not a directory)"),
+        Path("/proc/pipelib-out.csv"): re.escape("cannot write ("),  # no file can be created in /proc, root or not
+    }
+    for target, message in cases.items():
+        with raises_naming(target, message), atomic_path(target, make_parents=False):
+            pytest.fail("the body ran")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["file"]
+
+
+def test_atomic_writes_leave_no_file_descriptor_open(tmp_path: Path) -> None:
+    before = set(Path("/proc/self/fd").iterdir())
+    for index in range(20):
+        write_text(tmp_path / f"{index}.txt", "x\n")
+    assert set(Path("/proc/self/fd").iterdir()) == before
+
+
+def test_a_new_file_gets_the_mode_the_umask_leaves(tmp_path: Path) -> None:
+    previous = os.umask(0o027)
+    try:
+        write_text(tmp_path / "new.txt", "x\n")
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "new.txt").stat().st_mode & 0o777 == 0o640
 
 
 # --- bounds from the footer, checked before any page is read ----------------------------------
