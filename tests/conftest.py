@@ -69,9 +69,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if (TESTS / "integration") in Path(item.path).parents:
             item.add_marker(pytest.mark.integration)
-        if item.get_closest_marker("kernels") and "mark.kernels" not in Path(item.path).read_text(encoding="utf-8"):
-            # make test reruns the files whose text has those words (Makefile's KERNEL_TESTS)
-            raise pytest.UsageError(f"{item.path}: marks tests `kernels` without the words mark.kernels")
+    for path in {Path(item.path) for item in items if item.get_closest_marker("kernels")}:
+        if "mark.kernels" not in path.read_text(encoding="utf-8"):  # make test reruns the files with those words
+            raise pytest.UsageError(f"{path}: marks tests `kernels` without the words mark.kernels")
     items.sort(key=lambda item: item.get_closest_marker("fulldata") is None)  # stable: otherwise as collected
 
 

@@ -89,15 +89,6 @@ def dvc_call(what: str, cwd: Path, call: Callable[[Any], Any]) -> tuple[Any, lis
             logger.handlers[:], logger.propagate = handlers, propagate
 
 
-def _relative_diff(repo: Any, result: dict[str, Any], warnings: list[str]) -> dict[str, Any]:
-    """A params or metrics diff keyed by paths relative to the working directory, as `dvc ... diff --json` has it."""
-    failed = [revision for revision, error in result.get("errors", {}).items() if error]
-    if failed:  # the words `dvc metrics diff` prints
-        warnings.append(f"DVC failed to load some metrics for following revisions: '{', '.join(failed)}'.")
-    start = os.path.relpath(os.getcwd(), repo.root_dir)
-    return {os.path.relpath(path, start): keys for path, keys in result.get("diff", {}).items()}
-
-
 def changes(diff: Any) -> list[Change]:
     """``dvc params|metrics diff --json`` output as Changes, sorted by file and key (DVC's order varies)."""
     if not isinstance(diff, dict):
@@ -112,24 +103,29 @@ def changes(diff: Any) -> list[Change]:
     return sorted(found, key=lambda change: (change.file, change.key))
 
 
+def _diff(what: str, cwd: Path, diff_of: Callable[[Any], dict[str, Any]]) -> tuple[list[Change], list[str]]:
+    """A ``dvc params|metrics diff`` as Changes, its files relative to ``cwd`` as ``--json`` prints them; warnings."""
+
+    def relative(repo: Any) -> tuple[dict[str, Any], list[str]]:
+        result = diff_of(repo)
+        start = os.path.relpath(os.getcwd(), repo.root_dir)
+        failed = [revision for revision, error in result.get("errors", {}).items() if error]
+        return {os.path.relpath(path, start): keys for path, keys in result.get("diff", {}).items()}, failed
+
+    (diff, failed), logged = dvc_call(what, cwd, relative)
+    # the words `dvc metrics diff` prints for a revision it could not read
+    unread = [f"DVC failed to load some metrics for following revisions: '{', '.join(failed)}'."] if failed else []
+    return changes(diff), [*unread, *logged]
+
+
 def params_diff(base: str, cwd: Path) -> list[Change]:
     """Parameters that differ between the base revision and the workspace."""
-    warnings: list[str] = []
-    diff, _ = dvc_call(
-        f"dvc params diff {base}", cwd, lambda repo: _relative_diff(repo, repo.params.diff(a_rev=base), warnings)
-    )
-    return changes(diff)
+    return _diff(f"dvc params diff {base}", cwd, lambda repo: repo.params.diff(a_rev=base))[0]
 
 
 def metrics_diff(base: str, cwd: Path) -> tuple[list[Change], list[str]]:
     """Every metric of either revision (changed or not) and DVC's warnings, e.g. a metrics file it could not read."""
-    warnings: list[str] = []
-    diff, logged = dvc_call(
-        f"dvc metrics diff {base}",
-        cwd,
-        lambda repo: _relative_diff(repo, repo.metrics.diff(a_rev=base, all=True), warnings),
-    )
-    return changes(diff), [*warnings, *logged]
+    return _diff(f"dvc metrics diff {base}", cwd, lambda repo: repo.metrics.diff(a_rev=base, all=True))
 
 
 def pipeline_status(cwd: Path) -> list[str]:
