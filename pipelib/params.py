@@ -23,10 +23,12 @@ from typing import Annotated, Any, Literal
 
 import annotated_types
 import numpy as np
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
+from ruamel.yaml import YAML, YAMLError
+from ruamel.yaml.constructor import ConstructorError, DuplicateKeyError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from pipelib.errors import PipelineError
 from pipelib.mnist.dataset import SIDE
@@ -394,37 +396,22 @@ def validate(raw: Any, check_estimators: bool = False) -> Params:
 # --- reading the file ------------------------------------------------------------------------------
 
 
-class _Loader(yaml.SafeLoader):
-    """PyYAML's safe loader (plain values only, no tags run), also reading ``1e-3`` as a number.
-
-    YAML 1.1 wants a dot and a signed exponent in a float, so PyYAML reads ``1e-3`` as a
-    string; YAML 1.2, which DVC reads params.yaml with, has it a float.
-    """
-
-
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
-    list("-+0123456789."),
-)
-
-
-def _duplicate_key(node: yaml.Node, prefix: str, seen_nodes: set[int]) -> str | None:
-    """The first mapping key given twice in a composed YAML document (PyYAML keeps the last silently)."""
+def _duplicate_key(node: Node, prefix: str, seen_nodes: set[int]) -> str | None:
+    """The first mapping key given twice in a composed YAML document, named with its section."""
     if id(node) in seen_nodes:  # anchors and aliases can make the node graph cyclic
         return None
     seen_nodes.add(id(node))
-    children: list[tuple[str, yaml.Node]] = []
-    if isinstance(node, yaml.MappingNode):
+    children: list[tuple[str, Node]] = []
+    if isinstance(node, MappingNode):
         keys: set[str] = set()
         for key_node, value_node in node.value:
-            key = f"{prefix}{key_node.value}" if isinstance(key_node, yaml.ScalarNode) else prefix
-            if isinstance(key_node, yaml.ScalarNode):
+            key = f"{prefix}{key_node.value}" if isinstance(key_node, ScalarNode) else prefix
+            if isinstance(key_node, ScalarNode):
                 if key in keys:
                     return f"line {key_node.start_mark.line + 1}: key '{key}' is given twice"
                 keys.add(key)
             children.append((f"{key}.", value_node))
-    elif isinstance(node, yaml.SequenceNode):
+    elif isinstance(node, SequenceNode):
         children = [(prefix, item) for item in node.value]
     for child_prefix, child in children:
         found = _duplicate_key(child, child_prefix, seen_nodes)
@@ -434,28 +421,29 @@ def _duplicate_key(node: yaml.Node, prefix: str, seen_nodes: set[int]) -> str | 
 
 
 def _read_yaml(path: Path) -> Any:
-    """The file's YAML document as plain values; duplicate keys refused."""
+    """The file's YAML document as DVC reads it, so a stage uses the values dvc.lock and ``dvc params diff`` show.
+
+    ruamel.yaml's safe loader, as ``dvc.utils.serialize.parse_yaml`` calls it (YAML 1.2): PyYAML's
+    YAML 1.1 would read ``010`` as 8, ``3:20`` as 200 and ``on`` as true where DVC has 10, a
+    string and a string. Plain values only: a tag that would run code is refused, not run.
+    """
     try:
-        loader = _Loader(path.read_text(encoding="utf-8"))
-        try:
-            document = loader.get_single_node()
-            duplicate = _duplicate_key(document, "", set()) if document is not None else None
-            if duplicate:
-                raise PipelineError(f"{path}: {duplicate}")
-            return loader.construct_document(document) if document is not None else None
-        finally:
-            loader.dispose()
+        text = path.read_text(encoding="utf-8")
+        return YAML(typ="safe").load(text)
     except FileNotFoundError:
         raise PipelineError(f"{path}: parameter file not found") from None
     except UnicodeDecodeError:
         raise PipelineError(f"{path}: not UTF-8 text") from None
     except OSError as error:
         raise PipelineError(f"{path}: cannot read the parameter file ({error.strerror or error})") from None
-    except yaml.YAMLError as error:
+    except YAMLError as error:
+        duplicate = isinstance(error, DuplicateKeyError) and _duplicate_key(YAML(typ="safe").compose(text), "", set())
+        if duplicate:  # ruamel names the key alone; the walk names it with its section
+            raise PipelineError(f"{path}: {duplicate}") from None
         mark = getattr(error, "problem_mark", None)
         line = f" at line {mark.line + 1}" if mark is not None else ""
         problem = getattr(error, "problem", None)
-        if isinstance(error, yaml.constructor.ConstructorError):
+        if isinstance(error, ConstructorError):
             problem = f"{problem} (only plain YAML values are allowed; nothing in the file is run)"
         raise PipelineError(f"{path}: not valid YAML{line}" + (f": {problem}" if problem else "")) from None
 

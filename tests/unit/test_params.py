@@ -120,6 +120,36 @@ def test_exponent_notation_is_a_number(tmp_path: Path, text: str, expected: floa
     assert params.mnist.models["softmax_augmented"].params["C"] == 10.0
 
 
+@pytest.mark.parametrize(
+    ("key", "text"),
+    [
+        ("mnist.n_train", "0310"),  # YAML 1.1: octal 200; YAML 1.2: 310
+        ("mnist.shuffle.seed", "052"),  # YAML 1.1: 42
+        ("mnist.n_train", "0o17"),  # YAML 1.2 octal: 15; YAML 1.1: a string
+        ("mnist.n_train", "3:20"),  # YAML 1.1: sexagesimal 200; YAML 1.2: a string
+        ("mnist.binary.matrix", "on"),  # YAML 1.1: true; YAML 1.2: a string
+    ],
+)
+def test_values_are_read_as_dvc_reads_them(tmp_path: Path, key: str, text: str) -> None:
+    """A stage must use the value dvc.lock records and ``dvc params diff`` shows: DVC's own parser is the oracle."""
+    from dvc.utils.serialize import parse_yaml
+
+    source = REPO_PARAMS.read_text(encoding="utf-8")
+    *sections, leaf = key.split(".")
+    indent = "  " * len(sections)
+    line = next(line for line in source.splitlines() if line.startswith(f"{indent}{leaf}: "))
+    edited = write_text(tmp_path, source.replace(line + "\n", f"{indent}{leaf}: {text}\n", 1))
+    dvc_value = helpers.get_dotted(parse_yaml(edited.read_text(encoding="utf-8"), str(edited)), key)
+    try:
+        ours: object = helpers.get_dotted(load_params(edited).model_dump(), key)
+    except PipelineError as error:  # a string where a number belongs: refused, showing the string DVC has
+        assert isinstance(dvc_value, str)
+        assert str(error).endswith(f"got {dvc_value!r}")
+    else:
+        assert ours == dvc_value
+        assert type(ours) is type(dvc_value)
+
+
 # --- every key is required: params.yaml is the one place values live --------------------------------
 
 
