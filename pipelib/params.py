@@ -16,6 +16,7 @@ scikit-learn is imported only to check the Titanic registry's estimators against
 
 from __future__ import annotations
 
+import os
 import re
 import typing
 from pathlib import Path
@@ -459,11 +460,22 @@ def load_params(path: str | Path = "params.yaml", check_estimators: bool = False
     return validate(raw if raw is not None else {}, check_estimators)
 
 
-def registry_entry(models: dict[str, Any], name: str, key: str) -> Any:
-    """The registry entry a stage was started for (its name comes from dvc.yaml's foreach)."""
+def registry_entry(models: dict[str, Any], stage: str, key: str) -> tuple[str, Any]:
+    """(name, entry) of the registry entry a ``foreach`` stage runs for, named by DVC's ``DVC_STAGE`` variable.
+
+    DVC sets ``DVC_STAGE`` to ``<stage>@<name>`` (after ``<path>dvc.yaml:`` outside the project
+    root) for every command it runs. The name is not put in the command line: DVC pastes
+    ``${key}`` into a shell command unquoted, where an entry named ``a;b`` would run ``b`` before
+    any stage could refuse it. By hand: ``DVC_STAGE=train_mnist@softmax python -m stages.train_mnist ...``.
+    """
+    addressing = os.environ.get("DVC_STAGE", "")
+    found = re.fullmatch(rf"(?:.*:)?{re.escape(stage)}@(.+)", addressing, re.DOTALL)
+    if found is None:
+        raise PipelineError(f"DVC_STAGE is {addressing!r}, not {stage}@<entry of {key}> (run it with dvc repro)")
+    name = found.group(1)
     if name not in models:
         raise PipelineError(f"params.yaml: no entry '{name}' in {key} ({', '.join(models)})")
-    return models[name]
+    return name, models[name]
 
 
 def require_row_below(key: str, row: int, n_rows: int) -> None:

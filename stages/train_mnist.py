@@ -21,26 +21,25 @@ FIRST_ROWS = 10  # the seed prints softmax_reg.predict(X_train[:10])
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--name", required=True, help="the mnist.models entry")
     parser.add_argument("--data", required=True, type=Path, help="directory of the entry's <train>.parquet")
     parser.add_argument("--test", required=True)
-    parser.add_argument("--model", required=True)
-    parser.add_argument("--predictions", required=True)
+    parser.add_argument("--models", required=True, type=Path, help="directory of <name>.skops")
+    parser.add_argument("--predictions", required=True, type=Path, help="directory of <name>.parquet")
     args = parser.parse_args()
     use_system_allocator()
-    entry = registry_entry(load_params(check_estimators=True).mnist.models, args.name, "mnist.models")
+    name, entry = registry_entry(load_params(check_estimators=True).mnist.models, "train_mnist", "mnist.models")
     test_pixels, test_labels = read_mnist(args.test)  # read first: a bad test set fails before the fit
-    # The path is made here from the validated entry: no params.yaml value is put in a shell command.
+    # Paths are made here from validated params: no params.yaml value is put in a shell command.
     pixels, labels = read_mnist(args.data / f"{entry.train}.parquet", max_rows=MAX_AUGMENTED_IMAGES)
-    model = fit(entry, pixels, labels, args.name)
+    model = fit(entry, pixels, labels, name)
     first = models.predict(model, pixels[:FIRST_ROWS])
     del pixels
-    predicted = models.predict(model, test_pixels, entry.n_jobs, args.name)
+    predicted = models.predict(model, test_pixels, entry.n_jobs, name)
     facts = {"train_rows": len(labels), "first_train_predictions": [int(value) for value in first]}
     if hasattr(model, "n_iter_"):
         facts["n_iter"] = int(max(model.n_iter_))
-    models.save(model, args.model)
-    predictions.write(args.predictions, test_labels, predicted, facts)
+    models.save(model, args.models / f"{name}.skops")
+    predictions.write(args.predictions / f"{name}.parquet", test_labels, predicted, facts)
 
 
 if __name__ == "__main__":

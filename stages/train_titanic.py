@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import numpy as np
 
@@ -14,21 +15,20 @@ from pipelib.titanic.frames import read_passengers, write_out_of_fold
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--name", required=True, help="the titanic.models entry")
     parser.add_argument("--train", required=True)
-    parser.add_argument("--model", required=True)
-    parser.add_argument("--out-of-fold", required=True)
+    parser.add_argument("--models", required=True, type=Path, help="directory of <name>.skops")
+    parser.add_argument("--out-of-fold", required=True, type=Path, help="directory of <name>.parquet")
     args = parser.parse_args()
     params = load_params(check_estimators=True).titanic
-    entry = registry_entry(params.models, args.name, "titanic.models")
+    name, entry = registry_entry(params.models, "train_titanic", "titanic.models")
     passengers = read_passengers(args.train, labelled=True)
     target = passengers["Survived"].to_numpy().astype(np.int64)
     require_fold_count(params.cv_folds, target, "titanic.cv_folds", args.train)
     inputs = model.model_inputs(passengers)
     fold, found = model.out_of_fold(model.build(entry), inputs, target, params.cv_folds)
     fitted = model.fit_quietly(model.build(entry), inputs, target)
-    write_out_of_fold(args.out_of_fold, passengers["PassengerId"].to_numpy(), fold, target, found)
-    model.save(fitted, args.model)
+    write_out_of_fold(args.out_of_fold / f"{name}.parquet", passengers["PassengerId"].to_numpy(), fold, target, found)
+    model.save(fitted, args.models / f"{name}.skops")
 
 
 if __name__ == "__main__":

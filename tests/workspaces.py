@@ -109,7 +109,7 @@ def run_stage_in_process(
 
     name = command.module if "." in command.module else f"stages.{command.module}"  # a dotted one: that module
     module = importlib.import_module(name)
-    variables = {**helpers.stage_env(mirror, project), **(env or {})}
+    variables = {**helpers.stage_env(mirror, project), "DVC_STAGE": command.name, **(env or {})}  # as DVC sets it
     saved_environ, saved_argv, saved_cwd = dict(os.environ), sys.argv, os.getcwd()
     logger = logging.getLogger("pipelib")
     saved_logger = (logger.handlers[:], logger.level, logger.propagate)

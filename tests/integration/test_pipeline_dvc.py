@@ -447,3 +447,14 @@ def test_stage_error_fails_repro_with_one_line(tmp_path: Path, base: Project) ->
     assert result.returncode != 0
     assert "error: params.yaml: 'titanic.cv_folds' must be an integer in [2, 255], got 1" in result.stdout
     assert "Traceback" not in result.stdout
+
+
+def test_an_entry_name_is_never_run_by_the_shell(clone: Project) -> None:
+    """DVC pastes a ``foreach`` key into the command unquoted: a name is refused by the stage, never run."""
+    name = "a;touch ran_by_the_shell;b"
+    entry = {"estimator": "sklearn.tree.DecisionTreeClassifier", "params": {}, "preprocess": []}
+    helpers.edit_params(clone.path / "params.yaml", {f"titanic.models.{name}": entry})
+    result = helpers.run_dvc(clone.path, clone.mirror, "repro", f"train_titanic@{name}", check=False)
+    assert result.returncode != 0
+    assert not (clone.path / "ran_by_the_shell").exists()
+    assert f"error: params.yaml: 'titanic.models' has the name '{name}'" in result.stdout

@@ -70,9 +70,9 @@ def test_n_train_larger_than_data(project: Path, mnist_mirror: Path) -> None:
 def test_missing_input(project: Path, mnist_mirror: Path) -> None:
     pixels, labels = helpers.synthetic_digits(30, seed=0)
     write_mnist(pixels, labels, project / "test.parquet")
-    args = ("--name", "softmax", "--data", "absent", "--test", "test.parquet")
-    args += ("--model", "m.skops", "--predictions", "p.parquet")
-    result = helpers.run_stage_script(project, mnist_mirror, "train_mnist", *args)
+    args = ("--data", "absent", "--test", "test.parquet", "--models", ".", "--predictions", ".")
+    env = {"DVC_STAGE": "train_mnist@softmax"}
+    result = helpers.run_stage_script(project, mnist_mirror, "train_mnist", *args, env=env)
     assert error_line(result).startswith("error: absent/train.parquet: file not found")
 
 

@@ -110,6 +110,13 @@ def test_stage_lists_the_library_code_it_runs(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(STAGES))
+def test_no_params_value_is_put_in_a_shell_command(name: str) -> None:
+    """DVC pastes ``${...}`` into the command unquoted and runs it in a shell: a registry entry named
+    ``a;b`` would run ``b`` before any stage could refuse the name (registry stages read DVC_STAGE)."""
+    assert "${" not in STAGES[name]["cmd"]
+
+
+@pytest.mark.parametrize("name", sorted(STAGES))
 def test_listed_library_deps_exist(name: str) -> None:
     for dep in dep_paths(STAGES[name]):
         if dep.startswith(("pipelib/", "stages/")):

@@ -895,13 +895,41 @@ def test_the_titanic_baseline_names_are_free_in_the_mnist_registry(tmp_path: Pat
     assert "always_died" in params.mnist.models
 
 
-def test_registry_entry_names_a_missing_entry() -> None:
+@pytest.mark.parametrize(
+    "addressing",
+    ["train_mnist@knn", "dvc.yaml:train_mnist@knn", "../dvc.yaml:train_mnist@knn", "a:b/dvc.yaml:train_mnist@knn"],
+)
+def test_registry_entry_is_named_by_dvc_stage(monkeypatch: pytest.MonkeyPatch, addressing: str) -> None:
+    """DVC's stage addressing: the name alone in the project root, after ``<path>dvc.yaml:`` elsewhere."""
     models = load_params(REPO_PARAMS).mnist.models
-    assert registry_entry(models, "knn", "mnist.models") is models["knn"]
+    monkeypatch.setenv("DVC_STAGE", addressing)
+    assert registry_entry(models, "train_mnist", "mnist.models") == ("knn", models["knn"])
+
+
+def test_registry_entry_names_a_missing_entry(monkeypatch: pytest.MonkeyPatch) -> None:
+    models = load_params(REPO_PARAMS).mnist.models
+    monkeypatch.setenv("DVC_STAGE", "train_mnist@forest")
     with pytest.raises(PipelineError) as error:
-        registry_entry(models, "forest", "mnist.models")
+        registry_entry(models, "train_mnist", "mnist.models")
     assert str(error.value) == (
         "params.yaml: no entry 'forest' in mnist.models (softmax, softmax_augmented, knn, knn_augmented)"
+    )
+
+
+@pytest.mark.parametrize(
+    "addressing", [None, "", "train_titanic@knn", "train_mnist", "train_mnist@", "xtrain_mnist@knn"]
+)
+def test_registry_entry_outside_its_dvc_stage_is_refused(
+    monkeypatch: pytest.MonkeyPatch, addressing: str | None
+) -> None:
+    if addressing is None:
+        monkeypatch.delenv("DVC_STAGE", raising=False)
+    else:
+        monkeypatch.setenv("DVC_STAGE", addressing)
+    with pytest.raises(PipelineError) as error:
+        registry_entry(load_params(REPO_PARAMS).mnist.models, "train_mnist", "mnist.models")
+    assert str(error.value) == (
+        f"DVC_STAGE is {addressing or ''!r}, not train_mnist@<entry of mnist.models> (run it with dvc repro)"
     )
 
 
