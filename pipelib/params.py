@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import re
 import typing
+from collections.abc import Collection
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -476,6 +477,18 @@ def registry_entry(models: dict[str, Any], stage: str, key: str) -> tuple[str, A
     if name not in models:
         raise PipelineError(f"params.yaml: no entry '{name}' in {key} ({', '.join(models)})")
     return name, models[name]
+
+
+def require_only_entries(directory: str | os.PathLike[str], names: Collection[str], suffix: str, key: str) -> None:
+    """Refuse a file in ``directory`` other than ``<name><suffix>`` of a ``key`` entry (hidden files aside).
+
+    dvc.yaml lists the directory as one input, so a removed entry's leftover file would be hashed
+    with it, yet no stage writes it and no ``dvc pull`` restores it: every clone would see the
+    directory changed and rerun this stage.
+    """
+    for path in sorted(Path(directory).glob("[!.]*")):
+        if path.name.removesuffix(suffix) not in names or not path.name.endswith(suffix):
+            raise PipelineError(f"{path}: not the file of an entry of {key} (left by a removed entry? delete it)")
 
 
 def require_row_below(key: str, row: int, n_rows: int) -> None:

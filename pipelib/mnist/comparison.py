@@ -17,7 +17,7 @@ import numpy as np
 
 from pipelib.errors import PipelineError
 from pipelib.mnist import predictions
-from pipelib.params import BinaryEvaluateParams, MnistModelEntry
+from pipelib.params import BinaryEvaluateParams, MnistModelEntry, require_only_entries
 from pipelib.plot_csv import write_csv
 from pipelib.stats import bootstrap_interval, mcnemar_exact
 
@@ -30,6 +30,7 @@ Predictions = dict[str, tuple[np.ndarray, dict[str, Any]]]  # name -> (predicted
 
 def read_all(directory: Path_, names: list[str]) -> tuple[np.ndarray, Predictions]:
     """(the test labels, each model's predictions) from ``<directory>/<name>.parquet``, on the same images."""
+    require_only_entries(directory, names, ".parquet", "mnist.models")
     labels: np.ndarray | None = None
     found: Predictions = {}
     for name in names:

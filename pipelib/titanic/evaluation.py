@@ -18,7 +18,7 @@ from sklearn.pipeline import Pipeline
 
 from pipelib.binary_metrics import Calibration, Counts, calibration, fold_accuracies, roc_auc
 from pipelib.errors import PipelineError
-from pipelib.params import BASELINES, TitanicEvaluateParams
+from pipelib.params import BASELINES, TitanicEvaluateParams, require_only_entries
 from pipelib.plot_csv import write_csv
 from pipelib.stats import McNemar, mcnemar_exact
 from pipelib.titanic import model
@@ -114,6 +114,8 @@ def read_inputs(train: Path_, test: Path_, names: list[str], models: Path_, out_
     """Read and check every input (``<models>/<name>.skops``, ``<out_of_fold>/<name>.parquet``) before computing."""
     passengers = read_passengers(train, labelled=True)
     unlabelled = read_passengers(test, labelled=False)
+    require_only_entries(models, names, ".skops", "titanic.models")
+    require_only_entries(out_of_fold, names, ".parquet", "titanic.models")
     fitted: dict[str, FittedModel] = {}
     folds: np.ndarray | None = None
     for name in names:

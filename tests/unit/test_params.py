@@ -30,6 +30,7 @@ from pipelib.params import (
     load_params,
     registry_entry,
     require_fold_count,
+    require_only_entries,
     require_row_below,
 )
 
@@ -975,3 +976,19 @@ def test_reading_params_imports_no_scikit_learn_unless_asked(tmp_path: Path) -> 
         for mode in ("plain", "check")
     }
     assert found == {"plain": "False", "check": "True"}
+
+
+def test_only_entry_files_are_accepted(tmp_path: Path) -> None:
+    """dvc.yaml hashes the directory whole: a removed entry's file must not linger in it unnoticed."""
+    for name in ("a.skops", "b.skops", ".a.skops.x1y2.tmp"):  # a hidden file: an interrupted write, ignored
+        (tmp_path / name).write_bytes(b"")
+    require_only_entries(tmp_path, ["a", "b"], ".skops", "titanic.models")
+    require_only_entries(tmp_path / "absent", ["a"], ".skops", "titanic.models")  # no directory: nothing to check
+    for name, names in (("c.skops", ["a", "b", "d"]), ("notes.txt", ["a", "b", "notes"]), ("a.parquet", ["a", "b"])):
+        (tmp_path / name).write_bytes(b"")
+        with pytest.raises(PipelineError) as error:
+            require_only_entries(tmp_path, names, ".skops", "titanic.models")
+        assert str(error.value) == (
+            f"{tmp_path / name}: not the file of an entry of titanic.models (left by a removed entry? delete it)"
+        )
+        (tmp_path / name).unlink()

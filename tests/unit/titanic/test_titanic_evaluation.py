@@ -109,4 +109,4 @@ def test_read_inputs_round_trip_and_refusals(inputs: TitanicInputs, tmp_path: Pa
     with pytest.raises(PipelineError, match="passengers do not match"):
         read_inputs(train, test, names, tmp_path / "models", tmp_path / "oof")
     with pytest.raises(PipelineError, match=r"missing\.parquet: .*not found"):
-        read_inputs(train, test, ["missing"], tmp_path / "models", tmp_path / "oof")
+        read_inputs(train, test, ["missing", *names], tmp_path / "models", tmp_path / "oof")
