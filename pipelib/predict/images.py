@@ -8,6 +8,9 @@ wrong, unless ``convert`` is set:
 * images with transparency are first laid on black, so transparent pixels are background;
 * other sizes are resized to 28 x 28 (Lanczos), ignoring the aspect ratio.
 
+An image too large to convert (or one Pillow would take for a decompression bomb) is
+refused by the size its header states, before Pillow opens it.
+
 16- and 32-bit images (modes ``I;16``, ``I``, ``F``) are refused even then: how to map
 them to 0-255 is the user's choice. ``invert`` turns dark-on-light digits into MNIST's
 light-on-dark, after any conversion. ``prepare`` converts as ``convert`` does, then makes
@@ -16,8 +19,10 @@ the greyscale image an MNIST digit (:mod:`pipelib.predict.prepare`) instead of r
 
 from __future__ import annotations
 
+import struct
 import warnings
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 from PIL import Image, ImageMode, UnidentifiedImageError
@@ -36,7 +41,8 @@ MODE_NAMES = {
     "RGBA": "colour with alpha",
     "I;16": "16-bit greyscale",
 }
-MAX_CONVERTED_PIXELS = 4096 * 4096  # far above any digit photo worth resizing to 28 x 28
+CONVERTED_SIDE = 4096
+MAX_CONVERTED_PIXELS = CONVERTED_SIDE * CONVERTED_SIDE  # far above any digit photo worth resizing to 28 x 28
 MAX_ASPECT = 16  # one side at most this many times the other (a digit is about as wide as high)
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -63,19 +69,44 @@ def _deeper_than_8_bits(mode: str) -> bool:
     return np.dtype(ImageMode.getmode(mode).typestr).itemsize > 1
 
 
-def _check_conversion_cost(path: Path, size: tuple[int, int]) -> None:
-    """Refuse, before decoding, an image whose conversion would cost more than a digit is worth.
+def _conversion_refusal(size: tuple[int, int]) -> str | None:
+    """Why an image of ``size`` costs more to convert than a digit is worth, or None.
 
     Decoding holds every pixel, and a resize's filter weights grow with the ratio of the
     sides: a 1 x 16,777,216 image passed a pixel bound alone and took 1.34 GB.
     """
     width, height = size
     if max(width, height) > MAX_ASPECT * min(width, height):
-        raise PipelineError(
-            f"{path}: {width} x {height} pixels, one side more than {MAX_ASPECT} times the other; crop it first"
-        )
+        return f"one side more than {MAX_ASPECT} times the other; crop it first"
     if width * height > MAX_CONVERTED_PIXELS:
-        raise PipelineError(f"{path}: {width} x {height} pixels, too large to convert")
+        return f"too large to convert (more than {CONVERTED_SIDE} x {CONVERTED_SIDE} = {MAX_CONVERTED_PIXELS:,} pixels)"
+    return None
+
+
+def _check_conversion_cost(path: Path, size: tuple[int, int]) -> None:
+    """Refuse, before decoding, an image whose conversion would cost more than a digit is worth."""
+    reason = _conversion_refusal(size)
+    if reason is not None:
+        raise PipelineError(f"{path}: {size[0]} x {size[1]} pixels, {reason}")
+
+
+def _wrong_size(path: Path, size: tuple[int, int]) -> PipelineError:
+    """The refusal of an image that is not 28 x 28, with what ``--convert`` would do with it."""
+    hint = _conversion_refusal(size) or "--convert resizes it"
+    return PipelineError(f"{path}: {size[0]} x {size[1]} pixels, expected {SIDE} x {SIDE}; {hint}")
+
+
+def _header_size(stream: BinaryIO) -> tuple[int, int] | None:
+    """(width, height) from the IHDR chunk that must follow the signature; None if the next chunk is not IHDR.
+
+    A chunk is its length (4 bytes), its type (4), then its data, which for IHDR begins with the
+    width and the height (4 bytes each, big-endian): PNG specification, sections 5.3 and 11.2.2.
+    """
+    chunk = stream.read(16)
+    if len(chunk) < 16 or chunk[4:8] != b"IHDR":
+        return None
+    width, height = struct.unpack(">II", chunk[8:16])
+    return width, height
 
 
 def _describe(mode: str) -> str:
@@ -89,6 +120,13 @@ def read_digit_png(path: Path, convert: bool = False, invert: bool = False, prep
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             if stream.read(len(PNG_SIGNATURE)) != PNG_SIGNATURE:
                 raise PipelineError(f"{path}: not a PNG image")
+            size = _header_size(stream)
+            # Refused by the size the header states before Pillow reads on: an image Pillow takes for a
+            # decompression bomb (more than its 89,478,485 pixels) is refused by its size, not as unreadable.
+            if size is not None and (convert or prepare):
+                _check_conversion_cost(path, size)
+            elif size is not None and size != (SIDE, SIDE) and _conversion_refusal(size) is not None:
+                raise _wrong_size(path, size)
             stream.seek(0)
             with Image.open(stream, formats=["PNG"]) as image:  # no other decoder ever sees the file
                 mode, size = image.mode, image.size
@@ -99,9 +137,7 @@ def read_digit_png(path: Path, convert: bool = False, invert: bool = False, prep
                             "--convert turns it into greyscale"
                         )
                     if size != (SIDE, SIDE):
-                        raise PipelineError(
-                            f"{path}: {size[0]} x {size[1]} pixels, expected {SIDE} x {SIDE}; --convert resizes it"
-                        )
+                        raise _wrong_size(path, size)
                     pixels = np.array(image, dtype=np.uint8)
                 else:
                     if _deeper_than_8_bits(mode):
@@ -111,7 +147,12 @@ def read_digit_png(path: Path, convert: bool = False, invert: bool = False, prep
                     if converted.size != (SIDE, SIDE) and not prepare:
                         converted = converted.resize((SIDE, SIDE), Image.Resampling.LANCZOS)
                     pixels = np.array(converted, dtype=np.uint8)
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        # A size the check above did not see: an IHDR chunk that is not the first, or a second one.
+        limit = Image.MAX_IMAGE_PIXELS or 0
+        message = f"more pixels than the {limit:,} Pillow decodes (its decompression-bomb limit)"
+        raise PipelineError(f"{path}: {message}") from None
+    except UnidentifiedImageError:
         raise PipelineError(f"{path}: not a readable image") from None
     except (OSError, SyntaxError, ValueError) as error:  # truncated or corrupt data (Pillow's PNG errors)
         raise PipelineError(f"{path}: not a readable PNG image ({error})") from None

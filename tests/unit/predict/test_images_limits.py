@@ -7,6 +7,7 @@ as the PNG specification lays them out): the size is refused before any pixel is
 from __future__ import annotations
 
 import struct
+import warnings
 import zlib
 from pathlib import Path
 
@@ -44,19 +45,61 @@ def test_convert_takes_4096_by_4096_pixels(tmp_path: Path) -> None:
     assert set(read_digit_png(path, convert=True)) == {77}
 
 
+TOO_LARGE = "too large to convert (more than 4096 x 4096 = 16,777,216 pixels)"
+
+
 @pytest.mark.parametrize("size", [(4097, 4096), (4096, 4097)])
 def test_convert_refuses_one_pixel_row_or_column_more(tmp_path: Path, size: tuple[int, int]) -> None:
     path = png_header(tmp_path / "photo.png", *size)
-    with pytest.raises(PipelineError, match=rf"photo\.png: {size[0]} x {size[1]} pixels, too large to convert$"):
-        read_digit_png(path, convert=True)
+    for options in ({"convert": True}, {"prepare": True}):
+        with pytest.raises(PipelineError) as caught:
+            read_digit_png(path, **options)
+        assert str(caught.value) == f"{path}: {size[0]} x {size[1]} pixels, {TOO_LARGE}"
+    with pytest.raises(PipelineError) as caught:  # without --convert: not "--convert resizes it"
+        read_digit_png(path)
+    assert str(caught.value) == f"{path}: {size[0]} x {size[1]} pixels, expected 28 x 28; {TOO_LARGE}"
 
 
-@pytest.mark.parametrize("size", [(10_000, 9_000), (20_000, 10_000)])  # Pillow warns above 89,478,485 pixels
-def test_a_decompression_bomb_is_not_a_readable_image(tmp_path: Path, size: tuple[int, int]) -> None:
+# Pillow warns above 89,478,485 pixels and refuses above twice that: 10,000 squared warns, 20,000 squared is refused
+@pytest.mark.parametrize("size", [(10_000, 10_000), (20_000, 20_000)])
+def test_a_decompression_bomb_is_refused_by_its_size(tmp_path: Path, size: tuple[int, int]) -> None:
     path = png_header(tmp_path / "bomb.png", *size)
-    for convert in (False, True):
-        with pytest.raises(PipelineError, match=r"bomb\.png: not a readable image$"):
-            read_digit_png(path, convert=convert)
+    with warnings.catch_warnings(), pytest.raises((Image.DecompressionBombWarning, Image.DecompressionBombError)):
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        Image.open(path)  # what Pillow makes of it: a decompression bomb
+    width, height = size
+    with pytest.raises(PipelineError) as caught:
+        read_digit_png(path)
+    assert str(caught.value) == f"{path}: {width} x {height} pixels, expected 28 x 28; {TOO_LARGE}"
+    for options in ({"convert": True}, {"prepare": True}):
+        with pytest.raises(PipelineError) as caught:
+            read_digit_png(path, **options)
+        assert str(caught.value) == f"{path}: {width} x {height} pixels, {TOO_LARGE}"
+
+
+def test_a_long_thin_image_is_not_said_to_be_resized_by_convert(tmp_path: Path) -> None:
+    path = png_header(tmp_path / "line.png", 1000, 28)
+    with pytest.raises(PipelineError) as caught:
+        read_digit_png(path)
+    assert str(caught.value) == (
+        f"{path}: 1000 x 28 pixels, expected 28 x 28; one side more than 16 times the other; crop it first"
+    )
+
+
+PILLOW_LIMIT = "Pillow decodes (its decompression-bomb limit)"
+
+
+def test_a_bomb_whose_size_comes_after_another_chunk_is_refused_as_pillow_finds_it(tmp_path: Path) -> None:
+    """The specification puts IHDR first; Pillow reads on to a later one, and its bomb check is then the bound."""
+    ihdr = struct.pack(">IIBBBBB", 20_000, 20_000, 8, 0, 0, 0, 0)
+    path = tmp_path / "late.png"
+    path.write_bytes(
+        PNG_SIGNATURE + chunk(b"tEXt", b"a\x00b") + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b""))
+    )
+    for options in ({}, {"convert": True}, {"prepare": True}):
+        with pytest.raises(PipelineError) as caught:
+            read_digit_png(path, **options)
+        assert str(caught.value) == f"{path}: more pixels than the 89,478,485 {PILLOW_LIMIT}"
 
 
 def test_a_transparent_grey_is_background_once_converted(tmp_path: Path) -> None:
