@@ -48,8 +48,12 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def png_files(directory: Path) -> list[Path]:
-    """The ``*.png`` files (any case) directly in ``directory``, sorted by name."""
-    found = sorted(path for path in directory.iterdir() if path.suffix.lower() == ".png" and path.is_file())
+    """Every entry named ``*.png`` (any case) directly in ``directory`` but subdirectories, sorted by name.
+
+    Not only regular files: a broken symlink, a FIFO or a device named so is listed too, to be
+    refused by name when read (:func:`read_digit_png` opens it without blocking), never left out.
+    """
+    found = sorted(path for path in directory.iterdir() if path.suffix.lower() == ".png" and not path.is_dir())
     if not found:
         raise PipelineError(f"{directory}: no .png files in this directory")
     return found
@@ -116,7 +120,8 @@ def _describe(mode: str) -> str:
 def read_digit_png(path: Path, convert: bool = False, invert: bool = False, prepare: bool = False) -> np.ndarray:
     """One PNG as 784 uint8 pixels, row by row; refused (one line naming it) unless MNIST-shaped or converted."""
     try:
-        with warnings.catch_warnings(), open_regular(path) as stream:
+        missing = "a broken symlink" if path.is_symlink() else "no such file or directory"
+        with warnings.catch_warnings(), open_regular(path, missing) as stream:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             if stream.read(len(PNG_SIGNATURE)) != PNG_SIGNATURE:
                 raise PipelineError(f"{path}: not a PNG image")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import signal
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -121,6 +125,62 @@ def test_a_directory_gives_its_pngs_in_name_order(tmp_path: Path) -> None:
     names, pixels = read_png_directory(tmp_path)
     assert names == ["a.PNG", "b.png", "c.png"]
     np.testing.assert_array_equal(pixels[:, 0], [1, 2, 3])
+
+
+@pytest.fixture
+def alarm() -> Iterator[None]:
+    """Ends a test that blocks (opening a FIFO nobody writes to) after 10 s instead of hanging."""
+
+    def timed_out(signum: int, frame: object) -> None:
+        raise TimeoutError("blocked")
+
+    previous = signal.signal(signal.SIGALRM, timed_out)
+    signal.alarm(10)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+def make_entry(path: Path, kind: str) -> None:
+    if kind == "broken symlink":
+        path.symlink_to(path.parent / "missing.png")
+    elif kind == "FIFO":
+        os.mkfifo(path)
+    elif kind == "symlink to /dev/zero":
+        path.symlink_to("/dev/zero")
+    elif kind == "symlink loop":
+        path.symlink_to(path.name)
+
+
+@pytest.mark.parametrize(
+    ("kind", "reason"),
+    [
+        ("broken symlink", "a broken symlink"),
+        ("FIFO", "not a regular file (a FIFO)"),
+        ("symlink to /dev/zero", "not a regular file (a character device)"),
+        ("symlink loop", f"not readable ({os.strerror(errno.ELOOP)})"),
+    ],
+)
+@pytest.mark.parametrize("name", ["b.png", "B.PNG"])
+def test_an_entry_named_png_that_is_no_file_is_refused_not_skipped(
+    tmp_path: Path, alarm: None, kind: str, reason: str, name: str
+) -> None:
+    grey(tmp_path / "a.png")
+    make_entry(tmp_path / name, kind)
+    with pytest.raises(PipelineError) as caught:
+        read_png_directory(tmp_path)
+    assert str(caught.value) == f"{tmp_path / name}: {reason}"
+
+
+def test_symlinks_to_a_png_are_read_and_to_a_directory_ignored(tmp_path: Path) -> None:
+    (tmp_path / "images").mkdir()
+    grey(tmp_path / "images" / "real.png", np.full((28, 28), 7))
+    (tmp_path / "pngs").mkdir()
+    (tmp_path / "pngs" / "linked.png").symlink_to(tmp_path / "images" / "real.png")
+    (tmp_path / "pngs" / "folder.png").symlink_to(tmp_path / "images")  # a subdirectory, as a real one
+    names, pixels = read_png_directory(tmp_path / "pngs")
+    assert names == ["linked.png"]
+    np.testing.assert_array_equal(pixels, np.full((1, 784), 7))
 
 
 def test_a_directory_without_pngs_is_refused(tmp_path: Path) -> None:

@@ -426,6 +426,31 @@ def test_a_fifo_is_refused_without_blocking(
     assert error_line(capsys, status, out) == expected
 
 
+@pytest.mark.parametrize("kind", ["FIFO", "broken symlink", "/dev/zero"])
+def test_an_entry_named_png_that_is_no_file_is_refused_without_blocking(
+    tmp_path: Path,
+    fifo: Path,
+    binary: Path,
+    pngs: Path,
+    kind: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture,
+) -> None:
+    """Not skipped (exit 0 with a row fewer): one line naming it, and no output."""
+    entry = pngs / "b.png"
+    if kind == "FIFO":
+        fifo.rename(entry)  # the fixture's alarm ends a run that blocks on it
+        expected = f"error: {entry}: not a regular file (a FIFO)"
+    elif kind == "broken symlink":
+        entry.symlink_to(pngs / "gone.png")
+        expected = f"error: {entry}: a broken symlink"
+    else:
+        entry.symlink_to("/dev/zero")
+        expected = f"error: {entry}: not a regular file (a character device)"
+    out = tmp_path / "p.csv"
+    assert error_line(capsys, run(monkeypatch, "digits", pngs, "--model", binary, "--out", out), out) == expected
+
+
 @pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
 def test_a_threshold_that_is_not_finite_is_refused(
     tmp_path: Path, value: str, binary: Path, pngs: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
