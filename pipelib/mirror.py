@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,9 @@ MIRROR_ENV = "DATA_MIRROR"
 TRUST_SUMS_ENV = "DATA_MIRROR_TRUST_SUMS"
 CHECKSUM_FILE = "SHA256SUMS"
 MAX_CHECKSUM_FILE_BYTES = 64 * 1024
+# GNU sha256sum: the sum, a space, a mode mark (space for text, * for binary), the name as given
+# (``sha256sum ./a.gz`` writes ``./a.gz``); BSD's ``sha256 -r``: the sum, a space, the name.
+CHECKSUM_LINE = re.compile(r"\s*(?P<sum>[0-9A-Fa-f]{64})[ \t](?P<mode>[ *]?)(?P<name>\S+)\s*")
 
 
 def find_mirror(subdir: str) -> Path | None:
@@ -68,16 +72,35 @@ class Checksums:
     ignored_list: bool = False  # the mirror has a SHA256SUMS that was not used (no opt-in)
 
 
+def _listed_name(name: str, listing: Path, number: int) -> str:
+    """The file name a list entry names in the list's directory (``./a.gz`` is ``a.gz``); a path elsewhere refused."""
+    bare = name
+    while bare.startswith("./"):
+        bare = bare[2:]
+    if "/" in bare or bare in ("", ".", ".."):
+        raise PipelineError(
+            f"{listing}: line {number} lists '{name}', not a file in this directory (a name, or ./name, expected)"
+        )
+    return bare
+
+
 def parse_checksum_list(text: str, listing: Path) -> dict[str, str]:
-    """``sha256sum`` output (``<hex>  <name>`` or ``<hex> *<name>``) as {name: lower-case hex}."""
+    """``sha256sum`` output (``<hex>  <name>`` or ``<hex> *<name>``, the name maybe ``./<name>``) as {name: hex}.
+
+    The hex is lower-cased. Only files of the list's own directory are listed: a path out of it
+    (``../x``, ``/x``, ``sub/x``) is refused, as is a file listed twice with two different sums.
+    """
     sums: dict[str, str] = {}
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        parts = line.split()
-        if len(parts) != 2 or len(parts[0]) != 64:
+        match = CHECKSUM_LINE.fullmatch(line)
+        if match is None:
             raise PipelineError(f"{listing}: line {number} is not '<sha256>  <file name>'")
-        sums[parts[1].lstrip("*")] = parts[0].lower()
+        name, digest = _listed_name(match["name"], listing, number), match["sum"].lower()
+        if sums.get(name, digest) != digest:
+            raise PipelineError(f"{listing}: line {number} lists {name} again, with another sha256")
+        sums[name] = digest
     return sums
 
 

@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import socket
+import subprocess
 import sys
 from pathlib import Path
 
@@ -236,6 +237,45 @@ def test_checksum_list_line_refused_by_number(tmp_path: Path, line: str) -> None
     assert str(caught.value) == f"{listing}: line 2 is not '<sha256>  <file name>'"
 
 
+@pytest.mark.parametrize(
+    ("line", "name"),
+    [
+        (f"{ABC_SHA256}  ./abc.gz", "abc.gz"),  # sha256sum ./abc.gz
+        (f"{ABC_SHA256} *abc.gz", "abc.gz"),  # sha256sum -b abc.gz
+        (f"{ABC_SHA256} *./abc.gz", "abc.gz"),  # sha256sum -b ./abc.gz
+        (f"{ABC_SHA256}  ././abc.gz", "abc.gz"),
+        (f"{ABC_SHA256} abc.gz", "abc.gz"),  # BSD sha256 -r: one space, no mode mark
+        (f"{ABC_SHA256}\tabc.gz", "abc.gz"),
+        (f"{ABC_SHA256}  *star.gz", "*star.gz"),  # text mode, a name that begins with *
+        (f"{ABC_SHA256} **star.gz", "*star.gz"),  # binary mode, the same name
+    ],
+    ids=["dot-slash", "binary", "binary-dot-slash", "dot-slash-twice", "bsd", "tab", "text-star", "binary-star"],
+)
+def test_checksum_list_names_as_sha256sum_writes_them(tmp_path: Path, line: str, name: str) -> None:
+    assert parse_checksum_list(line + "\n", tmp_path / "SHA256SUMS") == {name: ABC_SHA256}
+
+
+@pytest.mark.parametrize(
+    "name", ["../abc.gz", "./../abc.gz", "/tmp/abc.gz", "sub/abc.gz", "./sub/abc.gz", ".//abc.gz", "..", ".", "./"]
+)
+@pytest.mark.parametrize("mark", [" ", "*"], ids=["text", "binary"])
+def test_checksum_list_entries_outside_the_directory_are_refused(tmp_path: Path, name: str, mark: str) -> None:
+    listing = tmp_path / "SHA256SUMS"
+    with pytest.raises(PipelineError) as caught:
+        parse_checksum_list(f"{ABC_SHA256}  abc.gz\n{ABC_SHA256} {mark}{name}\n", listing)
+    assert str(caught.value) == (
+        f"{listing}: line 2 lists '{name}', not a file in this directory (a name, or ./name, expected)"
+    )
+
+
+def test_checksum_list_with_one_file_twice(tmp_path: Path) -> None:
+    listing = tmp_path / "SHA256SUMS"
+    assert parse_checksum_list(f"{ABC_SHA256}  abc.gz\n{ABC_SHA256}  ./abc.gz\n", listing) == {"abc.gz": ABC_SHA256}
+    with pytest.raises(PipelineError) as caught:
+        parse_checksum_list(f"{ABC_SHA256}  abc.gz\n{'0' * 64}  ./abc.gz\n", listing)
+    assert str(caught.value) == f"{listing}: line 2 lists abc.gz again, with another sha256"
+
+
 @pytest.fixture
 def plain_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A mirror directory holding abc.gz (the bytes b"abc"), no SHA256SUMS, no opt-in."""
@@ -266,6 +306,30 @@ def test_an_opted_in_list_is_used(plain_dir: Path, monkeypatch: pytest.MonkeyPat
     checksums = mirror_checksums(plain_dir, {"abc.gz": ABC_MD5}, "md5")
     assert checksums == Checksums({"abc.gz": ABC_SHA256}, "sha256", ignored_list=False)
     assert read_verified(plain_dir, "abc.gz", checksums, 3) == b"abc"
+
+
+@pytest.mark.skipif(shutil.which("sha256sum") is None, reason="needs GNU coreutils' sha256sum")
+@pytest.mark.parametrize("command", ["sha256sum ./*.gz", "sha256sum -b ./*.gz", "sha256sum -b *.gz", "sha256sum *.gz"])
+def test_an_opted_in_list_written_by_sha256sum(plain_dir: Path, monkeypatch: pytest.MonkeyPatch, command: str) -> None:
+    """The list sha256sum itself writes in the directory, with or without ./ and -b: abc.gz is read and verified."""
+    monkeypatch.setenv("DATA_MIRROR_TRUST_SUMS", "1")
+    listing = subprocess.run(["sh", "-c", command], cwd=plain_dir, capture_output=True, check=True).stdout
+    (plain_dir / "SHA256SUMS").write_bytes(listing)
+    checksums = mirror_checksums(plain_dir, {"abc.gz": ABC_MD5}, "md5")
+    assert checksums == Checksums({"abc.gz": ABC_SHA256}, "sha256", ignored_list=False)
+    assert read_verified(plain_dir, "abc.gz", checksums, 3) == b"abc"
+
+
+def test_an_opted_in_list_naming_a_file_outside_is_refused(plain_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sum for ../abc.gz (where a matching file lies) is no sum for the mirror's own abc.gz: the list is refused."""
+    monkeypatch.setenv("DATA_MIRROR_TRUST_SUMS", "1")
+    (plain_dir.parent / "abc.gz").write_bytes(b"abc")
+    (plain_dir / "SHA256SUMS").write_text(f"{ABC_SHA256}  ../abc.gz\n", encoding="utf-8")
+    with pytest.raises(PipelineError) as caught:
+        mirror_checksums(plain_dir, {"abc.gz": ABC_MD5}, "md5")
+    listing = plain_dir / "SHA256SUMS"
+    expected = f"{listing}: line 1 lists '../abc.gz', not a file in this directory (a name, or ./name, expected)"
+    assert str(caught.value) == expected
 
 
 def test_an_opted_in_list_that_is_not_utf8(plain_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
