@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -80,10 +81,31 @@ def predict_passengers(args: argparse.Namespace, out: TextIO) -> None:
     write_csv(out, {name: table[name].to_numpy() for name in table.columns}, header=True)
 
 
+def _same_file(first: Path, second: Path) -> bool:
+    """Whether two paths name one file: the same path once resolved, or one existing file (a hard or symbolic link)."""
+    if first.resolve() == second.resolve():
+        return True
+    try:
+        return os.path.samefile(first, second)
+    except OSError:  # either is missing (or unreadable): not one existing file
+        return False
+
+
+def refuse_overwriting_an_input(args: argparse.Namespace) -> None:
+    """Refuse an --out that is the model, the input or one of the input directory's PNGs: the CSV would replace it."""
+    if _same_file(args.out, args.model):
+        raise PipelineError(f"--out {args.out} is the model file --model {args.model}: the CSV would replace it")
+    if _same_file(args.out, args.input):
+        raise PipelineError(f"--out {args.out} is the input {args.input}: the CSV would replace it")
+    if args.out.suffix.lower() == ".png" and args.input.is_dir() and _same_file(args.out.parent, args.input):
+        raise PipelineError(f"--out {args.out} is a PNG in the input directory {args.input}: the CSV would replace it")
+
+
 def main() -> None:
     args = parser().parse_args()
     if args.threshold is not None and not math.isfinite(args.threshold):
         raise PipelineError(f"--threshold {args.threshold}: not a finite number")
+    refuse_overwriting_an_input(args)
     use_system_allocator()
     # The output's temporary file is created first: an --out that cannot be written is refused before any work.
     with atomic_path(args.out, make_parents=False) as tmp, open(tmp, "w", encoding="utf-8", newline="") as out:

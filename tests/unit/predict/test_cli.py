@@ -314,3 +314,83 @@ def test_a_run_gives_freed_arrow_memory_back_to_the_system(
         assert pa.default_memory_pool().backend_name == "system"
     finally:
         pa.set_memory_pool(before)
+
+
+# Each case: how --out names a file the run reads, given the directory holding the model m.skops, the input
+# in.parquet, new.csv and the PNG directory pngs/; (argv, the expected error line). Every file read is junk:
+# the refusal comes before the model or the input is opened, so no other error can come first.
+SAME_FILE_CASES = {
+    "out is the model": lambda d: (
+        ["digits", d / "in.parquet", "--model", d / "m.skops", "--out", d / "m.skops"],
+        f"error: --out {d / 'm.skops'} is the model file --model {d / 'm.skops'}: the CSV would replace it",
+    ),
+    "out is the model by another spelling": lambda d: (
+        ["digits", d / "in.parquet", "--model", d / "m.skops", "--out", d / "pngs" / ".." / "." / "m.skops"],
+        f"error: --out {d / 'pngs' / '..' / 'm.skops'} is the model file --model {d / 'm.skops'}: "
+        "the CSV would replace it",
+    ),
+    "out is a hard link to the model": lambda d: (
+        ["passengers", d / "new.csv", "--model", d / "m.skops", "--out", d / "hard.skops"],
+        f"error: --out {d / 'hard.skops'} is the model file --model {d / 'm.skops'}: the CSV would replace it",
+    ),
+    "out is a symbolic link to the input": lambda d: (
+        ["digits", d / "in.parquet", "--model", d / "m.skops", "--out", d / "link.parquet"],
+        f"error: --out {d / 'link.parquet'} is the input {d / 'in.parquet'}: the CSV would replace it",
+    ),
+    "the input is a symbolic link to out": lambda d: (
+        ["digits", d / "link.parquet", "--model", d / "m.skops", "--out", d / "in.parquet"],
+        f"error: --out {d / 'in.parquet'} is the input {d / 'link.parquet'}: the CSV would replace it",
+    ),
+    "out is the passengers CSV": lambda d: (
+        ["passengers", d / "new.csv", "--model", d / "m.skops", "--out", d / "new.csv"],
+        f"error: --out {d / 'new.csv'} is the input {d / 'new.csv'}: the CSV would replace it",
+    ),
+    "out is a PNG of the input directory": lambda d: (
+        ["digits", d / "pngs", "--model", d / "m.skops", "--out", d / "pngs" / "a.PNG"],
+        f"error: --out {d / 'pngs' / 'a.PNG'} is a PNG in the input directory {d / 'pngs'}: the CSV would replace it",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SAME_FILE_CASES))
+def test_an_out_that_is_the_model_or_the_input_is_refused_and_nothing_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], case: str
+) -> None:
+    (tmp_path / "pngs").mkdir()
+    for name, data in {
+        "m.skops": b"model",
+        "in.parquet": b"digits",
+        "new.csv": b"passengers",
+        "pngs/a.PNG": b"png",
+    }.items():
+        (tmp_path / name).write_bytes(data)
+    (tmp_path / "hard.skops").hardlink_to(tmp_path / "m.skops")
+    (tmp_path / "link.parquet").symlink_to("in.parquet")
+    before = entries(tmp_path)
+    argv, line = SAME_FILE_CASES[case](tmp_path)
+    assert run(monkeypatch, *argv) == 2
+    assert capsys.readouterr().err == line + "\n"
+    assert entries(tmp_path) == before  # no file replaced, no temporary file left
+
+
+def entries(root: Path) -> dict[str, bytes | str]:
+    """Every entry under ``root``: a file's bytes, a symbolic link's target."""
+    return {
+        path.relative_to(root).as_posix(): str(path.readlink()) if path.is_symlink() else path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_symlink() or path.is_file()
+    }
+
+
+def test_an_out_beside_the_inputs_is_written(tmp_path: Path, softmax: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not over-refused: a new file in the model's directory, or a CSV in the PNG directory, is an output like any."""
+    scores = "0.0,9.0,0.0,0.5,0.0,0.0,0.0,0.0,0.0,0.0"  # pixel 1 = 9: digit 1 scores 9, digit 3 its 0.5
+    write_idx_images(tmp_path / "images.gz", first_pixels([0, 9]))
+    (tmp_path / "pngs").mkdir()
+    Image.fromarray(first_pixels([0, 9]).reshape(28, 28), mode="L").save(tmp_path / "pngs" / "a.png")
+    out = tmp_path / "s.skops.csv"
+    assert run(monkeypatch, "digits", tmp_path / "images.gz", "--model", softmax, "--out", out) == 0
+    assert out.read_text(encoding="utf-8").splitlines()[1] == f"0,1,{scores}"
+    out = tmp_path / "pngs" / "p.csv"
+    assert run(monkeypatch, "digits", tmp_path / "pngs", "--model", softmax, "--out", out) == 0
+    assert out.read_text(encoding="utf-8").splitlines()[1] == f"a.png,1,{scores}"
