@@ -13,7 +13,6 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 from pipelib.errors import PipelineError, run_stage
 
@@ -38,6 +37,12 @@ CAUSES = (
 
 def remote_of(project: Path, name: str | None) -> tuple[str, str]:
     """The remote ``name`` (default: the project's default remote) and its URL, credentials left out."""
+    name, url = configured_remote(project, name)
+    return name, _without_password(url)
+
+
+def configured_remote(project: Path, name: str | None) -> tuple[str, str]:
+    """The remote ``name`` (default: the project's default remote) and its URL as configured, any password in it."""
     from dvc.config import Config, ConfigError
     from dvc.exceptions import NotDvcRepoError
     from dvc.repo import Repo
@@ -53,15 +58,49 @@ def remote_of(project: Path, name: str | None) -> tuple[str, str]:
         raise PipelineError("no DVC remote given (-r NAME) and no default remote: see docs/sharing.md")
     if name not in config["remote"]:
         raise PipelineError(f"remote '{name}' is not configured in .dvc/config or .dvc/config.local")
-    return name, _without_password(config["remote"][name]["url"])
+    return name, str(config["remote"][name]["url"])
+
+
+def _userinfo(url: str) -> tuple[str, str, str] | None:
+    """(scheme, user, what follows the user information) of a URL with a password in it; None without one.
+
+    The user information ends at the last ``@``: a password with an unencoded ``/``, ``@``, ``#``
+    or ``?`` (``ssh://alice:s3cr/etpw@host/path``) is taken whole, where ``urlsplit`` would end
+    the host at the ``/``. A port followed by a path holding ``@`` reads as a password too:
+    a URL shown short rather than a secret shown.
+    """
+    scheme, separator, rest = url.partition("://")
+    userinfo, at, after = rest.rpartition("@")
+    user, colon, _ = userinfo.partition(":")
+    return (scheme, user, after) if separator and at and colon else None
 
 
 def _without_password(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password is None:
+    """``url`` without the password of its user information, whatever characters the password holds."""
+    parts = _userinfo(url)
+    if parts is None:
         return url
-    host = f"{parts.username}@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=host))
+    scheme, user, after = parts
+    return f"{scheme}://{user}@{after}" if user else f"{scheme}://{after}"
+
+
+def hide_password(text: str, url: str) -> str:
+    """``text`` (DVC's words) with the password of ``url`` and every piece of it DVC may quote replaced by ``***``.
+
+    DVC parses ``ssh://alice:s3cr/etpw@host`` its own way and says "Port could not be cast to integer
+    value as 's3cr'": the pieces between the URL's delimiters are hidden as whole words too.
+    """
+    parts = _userinfo(url)
+    if parts is None:
+        return text
+    scheme, user, after = parts
+    password = url[len(f"{scheme}://{user}:") : len(url) - len(after) - 1]
+    if not password:
+        return text
+    text = text.replace(password, "***")
+    for piece in sorted(set(re.split(r"[/@?#:]", password)) - {""}, key=len, reverse=True):
+        text = re.sub(rf"(?<!\w){re.escape(piece)}(?!\w)", "***", text)
+    return text
 
 
 def summarize(command: str, output: str, returncode: int) -> str | None:
@@ -96,7 +135,8 @@ def dvc_command(command: str, remote: str, extra: list[str]) -> list[str]:
 
 def run(command: str, name: str | None, extra: list[str], project: Path) -> str:
     """Run ``dvc COMMAND`` against the remote; its output, or PipelineError with one line."""
-    remote, url = remote_of(project, name)
+    remote, configured = configured_remote(project, name)
+    url = _without_password(configured)
     argv = dvc_command(command, remote, extra)
     result = subprocess.run(argv, cwd=project, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
     log = project / ".dvc" / "tmp" / f"remote-{command}.log"
@@ -104,6 +144,7 @@ def run(command: str, name: str | None, extra: list[str], project: Path) -> str:
     log.write_text(result.stdout, encoding="utf-8")
     cause = summarize(command, result.stdout, result.returncode)
     if cause is not None:
+        cause = hide_password(cause, configured)
         direction = "to" if command == "push" else "from"
         raise PipelineError(
             f"dvc {command} {direction} remote '{remote}' ({url}) failed: {cause} [log: .dvc/tmp/{log.name}]"

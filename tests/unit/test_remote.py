@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from pipelib.errors import PipelineError
-from pipelib.remote import arguments, dvc_command, main, remote_of, run, summarize
+from pipelib.remote import arguments, dvc_command, hide_password, main, remote_of, run, summarize
 
 REFUSED_PUSH = """\
 ERROR: failed to transfer '/p/a/.dvc/cache/runs/69/6969/8a31' - [Errno 111] Connect call failed ('127.0.0.1', 36695)
@@ -181,11 +181,54 @@ def test_causes_are_cut_to_one_line_of_200_characters() -> None:
         ("https://bob:secret@store.example.org/dvc", "https://bob@store.example.org/dvc"),
         ("s3://bucket/path", "s3://bucket/path"),
         ("ssh://carol@host.example/store", "ssh://carol@host.example/store"),
+        # a password DVC takes as it is, unencoded: every character of it hidden
+        ("ssh://alice:s3cr/etpw@host/path", "ssh://alice@host/path"),
+        ("ssh://alice:a@b/c?e:f@host.example:22/store", "ssh://alice@host.example:22/store"),
+        ("https://:token/x@store.example.org/dvc", "https://store.example.org/dvc"),
+        ("ssh://alice:@host/store", "ssh://alice@host/store"),
+        # no user information: unchanged, an @ in the path included
+        ("ssh://host.example/store@2024", "ssh://host.example/store@2024"),
+        ("/mnt/team/dvc@store", "/mnt/team/dvc@store"),
+        # a port, then an @ in the path: as "user:password@" as "alice:1234/5678@host" is; hidden, to be safe
+        ("ssh://host.example:2222/store@2024", "ssh://host.example@2024"),
     ],
 )
 def test_remote_urls_are_shown_without_a_password(project: Path, url: str, shown: str) -> None:
     (project / ".dvc" / "config.local").write_text(f"['remote \"shared\"']\n    url = {url}\n", encoding="utf-8")
     assert remote_of(project, None) == ("shared", shown)
+
+
+@pytest.mark.parametrize(
+    ("text", "url", "shown"),
+    [
+        (
+            "Port could not be cast to integer value as 's3cr'",
+            "ssh://alice:s3cr/etpw@h/p",
+            "Port could not be cast to integer value as '***'",
+        ),
+        ("bad netloc alice:s3cr/etpw@h", "ssh://alice:s3cr/etpw@h/p", "bad netloc alice:***@h"),
+        ("'etpw@h' and 'a@b' and 'c'", "https://:a@b/c@h/p", "'etpw@h' and '***@***' and '***'"),
+        ("ssh: permission denied for alice", "ssh://alice:pw@h/p", "ssh: permission denied for alice"),
+        ("a password word: pwd, pw.", "ssh://alice:pw@h/p", "a password word: ***d, ***."),  # whole: anywhere
+        ("s3cr", "ssh://alice@h/s3cr", "s3cr"),  # no password in the URL: nothing to hide
+        ("s3cr", "/mnt/s3cr", "s3cr"),
+    ],
+)
+def test_dvc_s_words_lose_every_piece_of_the_password(text: str, url: str, shown: str) -> None:
+    assert hide_password(text, url) == shown
+
+
+def test_a_password_with_a_slash_is_in_no_error_line(project: Path) -> None:
+    """DVC's own error for an unencoded ``/`` in the password quotes a piece of it; the wrapper's line does not."""
+    (project / ".dvc" / "config.local").write_text(
+        "['remote \"shared\"']\n    url = ssh://alice:s3cr/etpw@127.0.0.1:1/store\n", encoding="utf-8"
+    )
+    with pytest.raises(PipelineError) as error:
+        run("push", None, [], project)
+    line = str(error.value)
+    assert line.startswith("dvc push to remote 'shared' (ssh://alice@127.0.0.1:1/store) failed: "), line
+    assert "s3cr" not in line and "etpw" not in line, line
+    assert "s3cr" in (project / ".dvc" / "tmp" / "remote-push.log").read_text(encoding="utf-8")  # DVC's own words
 
 
 def test_remote_of_outside_a_dvc_project_or_without_a_default(
