@@ -25,10 +25,19 @@ PREFIXES = re.compile(
     r"^(unexpected error|failed to connect to \w+ \([^)]*\)|failed to transfer '[^']*'"
     r"|failed to \w+ data \w+ the cloud) - "
 )
+# "Permission denied" depends on the remote: a local (or NFS/SMB-mounted) directory's EACCES
+# ("[Errno 13] Permission denied: '<path>'"), an SFTP server refusing a logged-in user a file
+# (a bare "Permission denied"), or a login refused ("Permission denied for user U on host H").
+LOGIN_REFUSED = "authentication failed"
+DENIED = {
+    "local": "permission denied on the remote directory (its owner or mode)",
+    "ssh": "permission denied on the remote path (logged in, but its owner or mode refuses the user)",
+}
 CAUSES = (
     (re.compile(r"Connect call failed|Connection refused", re.I), "connection refused (is the server up?)"),
     (re.compile(r"Name or service not known|nodename nor servname|getaddrinfo failed", re.I), "unknown host"),
-    (re.compile(r"Permission denied|Authentication failed|No authentication methods", re.I), "authentication failed"),
+    (re.compile(r"Permission denied for user|Authentication failed|No authentication methods", re.I), LOGIN_REFUSED),
+    (re.compile(r"Permission denied|\[Errno 13\]", re.I), "denied"),  # worded by the remote's kind: DENIED
     (re.compile(r"Unable to locate credentials|NoCredentialsError|credentials", re.I), "missing credentials"),
     (re.compile(r"Connection lost|connection reset|Broken pipe|Connection closed", re.I), "connection lost"),
     (re.compile(r"timed out|timeout", re.I), "timed out"),
@@ -103,8 +112,17 @@ def hide_password(text: str, url: str) -> str:
     return text
 
 
-def summarize(command: str, output: str, returncode: int) -> str | None:
-    """The cause of a failed ``dvc COMMAND`` from its output, in a few words; None if it succeeded."""
+def remote_kind(url: str) -> str:
+    """``local`` for a path (or ``file://``), otherwise the URL's scheme (``ssh``, ``https``, ``s3``...)."""
+    scheme, separator, _ = url.partition("://")
+    return scheme.lower() if separator and scheme.lower() != "file" else "local"
+
+
+def summarize(command: str, output: str, returncode: int, kind: str) -> str | None:
+    """The cause of a failed ``dvc COMMAND`` against a remote of ``kind`` (:func:`remote_kind`), in a few words.
+
+    None if it succeeded.
+    """
     missing = len(set(MISSING.findall(output)))
     errors = [PREFIXES.sub("", line).strip() for line in ERROR.findall(output)]
     if returncode == 0 and not missing:
@@ -112,6 +130,7 @@ def summarize(command: str, output: str, returncode: int) -> str | None:
     for error in errors:
         for pattern, words in CAUSES:
             if pattern.search(error):
+                words = DENIED.get(kind, LOGIN_REFUSED) if words == "denied" else words
                 return f"{words}: {_shorten(error)}"
     if missing:
         if command == "push":
@@ -142,7 +161,7 @@ def run(command: str, name: str | None, extra: list[str], project: Path) -> str:
     log = project / ".dvc" / "tmp" / f"remote-{command}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     log.write_text(result.stdout, encoding="utf-8")
-    cause = summarize(command, result.stdout, result.returncode)
+    cause = summarize(command, result.stdout, result.returncode, remote_kind(configured))
     if cause is not None:
         cause = hide_password(cause, configured)
         direction = "to" if command == "push" else "from"

@@ -90,9 +90,10 @@ def descendants(pid: int) -> list[int]:
 class SshServer:
     """``sshd -D`` on 127.0.0.1 with files under ``root``; :meth:`start`, :meth:`stop`, :meth:`kill`."""
 
-    def __init__(self, root: Path, delay: float = 0.0) -> None:
+    def __init__(self, root: Path, delay: float = 0.0, sftp_prefix: tuple[str, ...] = ()) -> None:
         self.root = root
         self.delay = delay
+        self.sftp_prefix = sftp_prefix  # a command the SFTP server runs under (``setpriv ... --``)
         self.user = getpass.getuser()
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
@@ -118,6 +119,7 @@ class SshServer:
             subsystem = f"{sys.executable} {relay} {self.delay} {sftp}"
         else:
             subsystem = sftp
+        subsystem = " ".join([*self.sftp_prefix, subsystem])
         return textwrap.dedent(
             f"""\
             ListenAddress 127.0.0.1

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -399,6 +400,29 @@ def test_misconfigured_remote_fails_in_one_line(shared: Shared, tmp_path: Path, 
     line = error_line(remote(shared, project, "push", "-r", name), name)
     assert words in line, line
     assert workspace(project) == before and cache_objects(project) == cache
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("setpriv") is None, reason="needs root and setpriv")
+def test_an_ssh_path_the_user_may_not_read_is_not_an_authentication_failure(shared: Shared, tmp_path: Path) -> None:
+    """A real SFTP "Permission denied" after a good login: objects of mode 000, read by an SFTP server
+    running as root without CAP_DAC_OVERRIDE (so modes bind it), on a copy of the SSH store."""
+    store = tmp_path / "store"
+    shutil.copytree(shared.stores["ssh"], store)
+    for path in (store / "files" / "md5").rglob("*"):
+        if path.is_file():
+            path.chmod(0o000)
+    server = sshd.SshServer(
+        shared.root / "ssh", sftp_prefix=("setpriv", "--bounding-set=-dac_override,-dac_read_search", "--")
+    ).start()
+    try:
+        b = fresh_clone(shared, tmp_path / "b", "ssh", url=f"{server.url}{store}")
+        before = workspace(b)
+        line = error_line(remote(shared, b, "pull"), "ssh")
+    finally:
+        server.stop()
+    assert "failed: permission denied on the remote path (logged in, but its owner or mode refuses the user): " in line
+    assert "authentication" not in line, line
+    assert workspace(b) == before
 
 
 def test_no_remote_configured(shared: Shared, tmp_path: Path) -> None:

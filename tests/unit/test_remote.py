@@ -5,13 +5,26 @@ The outputs below are DVC 3.67's own, captured from the runs in tests/integratio
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
+import helpers
 import pytest
 
 from pipelib.errors import PipelineError
-from pipelib.remote import arguments, dvc_command, hide_password, main, remote_of, run, summarize
+from pipelib.remote import (
+    arguments,
+    dvc_command,
+    hide_password,
+    main,
+    remote_kind,
+    remote_of,
+    run,
+    summarize,
+)
 
 REFUSED_PUSH = """\
 ERROR: failed to transfer '/p/a/.dvc/cache/runs/69/6969/8a31' - [Errno 111] Connect call failed ('127.0.0.1', 36695)
@@ -44,34 +57,91 @@ Everything is up to date.
 
 
 def test_success_is_not_a_failure() -> None:
-    assert summarize("push", "23 files pushed\n", 0) is None
+    assert summarize("push", "23 files pushed\n", 0, "ssh") is None
 
 
 def test_refused_connection_is_one_cause() -> None:
-    assert summarize("push", REFUSED_PUSH, 255) == (
+    assert summarize("push", REFUSED_PUSH, 255, "ssh") == (
         "connection refused (is the server up?): [Errno 111] Connect call failed ('127.0.0.1', 36695)"
     )
 
 
 def test_denied_login_names_it_once() -> None:
-    assert summarize("pull", DENIED_PULL, 1) == (
+    assert summarize("pull", DENIED_PULL, 1, "ssh") == (
         "authentication failed: Permission denied for user root on host 127.0.0.1"
     )
 
 
+# "Permission denied" from each kind of remote, captured from real runs (root without CAP_DAC_OVERRIDE, below).
+LOCAL_DENIED_PUSH = """\
+ERROR: unexpected error - [Errno 13] Permission denied: '/s/files'
+
+Having any troubles? Hit us up at https://dvc.org/support, we are always happy to help!
+"""
+LOCAL_DENIED_PULL = """\
+ERROR: unexpected error - [Errno 13] Permission denied: '/s/files/md5/76/4efa883dda1e11db47671c4a3bbd9e'
+"""
+SFTP_DENIED_PULL = """\
+ERROR: failed to transfer '764efa883dda1e11db47671c4a3bbd9e' - Permission denied
+ERROR: failed to pull data from the cloud - 1 files failed to download
+"""
+LOCAL_DIRECTORY = "permission denied on the remote directory (its owner or mode)"
+SSH_PATH = "permission denied on the remote path (logged in, but its owner or mode refuses the user)"
+
+
+@pytest.mark.parametrize(
+    ("command", "output", "kind", "cause"),
+    [
+        ("push", LOCAL_DENIED_PUSH, "local", f"{LOCAL_DIRECTORY}: [Errno 13] Permission denied: '/s/files'"),
+        (
+            "pull",
+            LOCAL_DENIED_PULL,
+            "local",
+            f"{LOCAL_DIRECTORY}: [Errno 13] Permission denied: '/s/files/md5/76/4efa883dda1e11db47671c4a3bbd9e'",
+        ),
+        ("pull", SFTP_DENIED_PULL, "ssh", f"{SSH_PATH}: Permission denied"),
+        ("pull", DENIED_PULL, "ssh", "authentication failed: Permission denied for user root on host 127.0.0.1"),
+        # a remote reached over HTTP(S) or a cloud API: "Permission denied" is its refusal of the credentials
+        ("pull", SFTP_DENIED_PULL, "https", "authentication failed: Permission denied"),
+        ("push", LOCAL_DENIED_PUSH, "webdavs", "authentication failed: [Errno 13] Permission denied: '/s/files'"),
+    ],
+)
+def test_permission_denied_is_named_by_the_kind_of_remote(command: str, output: str, kind: str, cause: str) -> None:
+    assert summarize(command, output, 1, kind) == cause
+
+
+@pytest.mark.parametrize(
+    ("url", "kind"),
+    [
+        ("/mnt/team/dvc-store", "local"),
+        ("../store", "local"),
+        ("file:///mnt/store", "local"),
+        ("ssh://alice@host/store", "ssh"),
+        ("SSH://alice@host/store", "ssh"),
+        ("https://store.example.org/dvc", "https"),
+        ("s3://bucket/path", "s3"),
+    ],
+)
+def test_remote_kind(url: str, kind: str) -> None:
+    assert remote_kind(url) == kind
+
+
 def test_missing_objects_are_counted() -> None:
-    assert summarize("pull", MISSING_PULL, 1) == "2 files are missing from the remote (a wrong URL, or never pushed?)"
+    assert (
+        summarize("pull", MISSING_PULL, 1, "local")
+        == "2 files are missing from the remote (a wrong URL, or never pushed?)"
+    )
 
 
 def test_push_with_missing_objects_fails_though_dvc_exits_0() -> None:
-    cause = summarize("push", MISSING_PUSH, 0)
+    cause = summarize("push", MISSING_PUSH, 0, "ssh")
     assert cause is not None and cause.startswith("1 files are in neither the local cache nor the remote")
 
 
 def test_an_unknown_error_keeps_dvc_s_words_on_one_line() -> None:
-    cause = summarize("fetch", "ERROR: unexpected error - something\nodd happened\n", 255)
+    cause = summarize("fetch", "ERROR: unexpected error - something\nodd happened\n", 255, "ssh")
     assert cause == "something"
-    assert summarize("fetch", "", 3) == "dvc fetch exited 3"
+    assert summarize("fetch", "", 3, "ssh") == "dvc fetch exited 3"
 
 
 @pytest.fixture
@@ -124,7 +194,7 @@ def test_remote_of_an_unknown_name(project: Path) -> None:
     ],
 )
 def test_each_known_cause_is_named(line: str, cause: str) -> None:
-    assert summarize("pull", f"{line}\n", 1) == cause
+    assert summarize("pull", f"{line}\n", 1, "ssh") == cause
 
 
 def test_the_first_known_cause_wins_over_dvc_s_wrapper_lines() -> None:
@@ -132,20 +202,20 @@ def test_the_first_known_cause_wins_over_dvc_s_wrapper_lines() -> None:
         "ERROR: failed to fetch data from the cloud - 3 files failed to download\n"
         "ERROR: failed to transfer 'md5/ab/cd' - timeout\n"
     )
-    assert summarize("fetch", output, 1) == "timed out: timeout"
-    assert summarize("fetch", "WARNING: x\nERROR: failed to fetch data from the cloud - 3 files failed\n", 1) == (
-        "3 files failed"
-    )
+    assert summarize("fetch", output, 1, "ssh") == "timed out: timeout"
+    assert summarize(
+        "fetch", "WARNING: x\nERROR: failed to fetch data from the cloud - 3 files failed\n", 1, "ssh"
+    ) == ("3 files failed")
 
 
 def test_missing_objects_of_a_successful_pull_and_repeated_hashes() -> None:
     output = "md5: " + "a" * 32 + "\nmd5: " + "a" * 32 + "\nmd5: " + "b" * 32 + "\nnot md5: " + "c" * 32 + "\n"
-    assert summarize("pull", output, 0) == "2 files are missing from the remote (a wrong URL, or never pushed?)"
-    assert summarize("push", output, 0) == (
+    assert summarize("pull", output, 0, "ssh") == "2 files are missing from the remote (a wrong URL, or never pushed?)"
+    assert summarize("push", output, 0, "ssh") == (
         "2 files are in neither the local cache nor the remote (run dvc repro or dvc pull first)"
     )
-    assert summarize("fetch", output, 0) == "2 files are missing from the remote (a wrong URL, or never pushed?)"
-    assert summarize("push", "md5: " + "A" * 32 + "\nERROR: stop\n", 1) == "stop"  # hashes are lower-case hex
+    assert summarize("fetch", output, 0, "ssh") == "2 files are missing from the remote (a wrong URL, or never pushed?)"
+    assert summarize("push", "md5: " + "A" * 32 + "\nERROR: stop\n", 1, "ssh") == "stop"  # hashes are lower-case hex
 
 
 def test_missing_objects_of_dvc_2_files_are_counted_too() -> None:
@@ -155,23 +225,23 @@ def test_missing_objects_of_dvc_2_files_are_counted_too() -> None:
         "md5-dos2unix: 0123456789abcdef0123456789abcdef\n"
         "Everything is up to date.\n"
     )
-    assert summarize("push", output, 0) == (
+    assert summarize("push", output, 0, "ssh") == (
         "1 files are in neither the local cache nor the remote (run dvc repro or dvc pull first)"
     )
 
 
 def test_a_failure_with_nothing_recognised() -> None:
-    assert summarize("push", "some output\n", 1) == "dvc push exited 1"
-    assert summarize("push", "ERROR: a\nERROR: b\n", 1) == "a"
-    assert summarize("push", "WARNING: a\n", 0) is None
+    assert summarize("push", "some output\n", 1, "ssh") == "dvc push exited 1"
+    assert summarize("push", "ERROR: a\nERROR: b\n", 1, "ssh") == "a"
+    assert summarize("push", "WARNING: a\n", 0, "ssh") is None
 
 
 def test_causes_are_cut_to_one_line_of_200_characters() -> None:
-    assert summarize("pull", "ERROR: " + "x" * 200 + "\n", 1) == "x" * 200
-    assert summarize("pull", "ERROR: " + "x" * 201 + "\n", 1) == "x" * 197 + "..."
-    assert summarize("pull", "ERROR: a  b\tc\n", 1) == "a b c"
-    assert summarize("pull", "ERROR: one: two\n", 1) == "one: two"
-    assert summarize("pull", "ERROR: same: same\n", 1) == "same"  # DVC repeats a cause after a colon
+    assert summarize("pull", "ERROR: " + "x" * 200 + "\n", 1, "ssh") == "x" * 200
+    assert summarize("pull", "ERROR: " + "x" * 201 + "\n", 1, "ssh") == "x" * 197 + "..."
+    assert summarize("pull", "ERROR: a  b\tc\n", 1, "ssh") == "a b c"
+    assert summarize("pull", "ERROR: one: two\n", 1, "ssh") == "one: two"
+    assert summarize("pull", "ERROR: same: same\n", 1, "ssh") == "same"  # DVC repeats a cause after a colon
 
 
 @pytest.mark.parametrize(
@@ -344,3 +414,56 @@ def test_main_pushes_to_the_default_remote_and_prints_dvc_s_output(
     printed = capsys.readouterr().out
     assert "Everything is up to date." in printed
     assert (project / ".dvc" / "tmp" / "remote-push.log").read_text(encoding="utf-8") == printed
+
+
+def without_dac_override(project: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    """``python -m pipelib.remote ARGV`` as root without CAP_DAC_OVERRIDE (and DAC_READ_SEARCH): file modes bind it."""
+    env = {**os.environ, "PYTHONPATH": str(helpers.REPO_ROOT)}  # this checkout's pipelib, not an installed one
+    return subprocess.run(
+        [
+            "setpriv",
+            "--bounding-set=-dac_override,-dac_read_search",
+            "--",
+            sys.executable,
+            "-m",
+            "pipelib.remote",
+            *argv,
+        ],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("setpriv") is None, reason="needs root and setpriv (util-linux)")
+def test_a_local_remote_directory_that_refuses_the_user_is_not_an_authentication_failure(project: Path) -> None:
+    """A real EACCES on a local remote: a read-only directory refuses a push, an unreadable object a pull."""
+    store = local_remote(project)
+    (project / "data.txt").write_text("hi\n", encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "dvc", "add", "-q", "data.txt"], cwd=project, check=True)
+    store.mkdir(mode=0o555)
+    store.chmod(0o555)  # whatever the umask
+    pushed = without_dac_override(project, "push")
+    assert (pushed.returncode, pushed.stdout) == (2, "")
+    assert pushed.stderr == (
+        f"error: dvc push to remote 'local' ({store}) failed: {LOCAL_DIRECTORY}: "
+        f"[Errno 13] Permission denied: '{store / 'files'}' [log: .dvc/tmp/remote-push.log]\n"
+    )
+    assert list(store.iterdir()) == []
+
+    store.chmod(0o755)
+    run("push", None, [], project)
+    (obj,) = (path for path in (store / "files" / "md5").rglob("*") if path.is_file())  # md5 of "hi\n"
+    assert obj.relative_to(store).as_posix() == "files/md5/76/4efa883dda1e11db47671c4a3bbd9e"
+    obj.chmod(0o000)
+    shutil.rmtree(project / ".dvc" / "cache")
+    (project / "data.txt").unlink()
+    pulled = without_dac_override(project, "pull")
+    assert (pulled.returncode, pulled.stdout) == (2, "")
+    assert pulled.stderr == (
+        f"error: dvc pull from remote 'local' ({store}) failed: {LOCAL_DIRECTORY}: "
+        f"[Errno 13] Permission denied: '{obj}' [log: .dvc/tmp/remote-pull.log]\n"
+    )
+    assert not (project / "data.txt").exists()
