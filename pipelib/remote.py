@@ -13,6 +13,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from pipelib.errors import PipelineError, run_stage
 
@@ -46,12 +47,13 @@ CAUSES = (
 
 def remote_of(project: Path, name: str | None) -> tuple[str, str]:
     """The remote ``name`` (default: the project's default remote) and its URL, credentials left out."""
-    name, url = configured_remote(project, name)
-    return name, _without_password(url)
+    name, section = configured_remote(project, name)
+    return name, _without_password(str(section["url"]))
 
 
-def configured_remote(project: Path, name: str | None) -> tuple[str, str]:
-    """The remote ``name`` (default: the project's default remote) and its URL as configured, any password in it."""
+def configured_remote(project: Path, name: str | None) -> tuple[str, dict[str, Any]]:
+    """The remote ``name`` (default: the project's default remote) and its options as configured (the URL with
+    any password in it), .dvc/config.local over .dvc/config."""
     from dvc.config import Config, ConfigError
     from dvc.exceptions import NotDvcRepoError
     from dvc.repo import Repo
@@ -67,7 +69,7 @@ def configured_remote(project: Path, name: str | None) -> tuple[str, str]:
         raise PipelineError("no DVC remote given (-r NAME) and no default remote: see docs/sharing.md")
     if name not in config["remote"]:
         raise PipelineError(f"remote '{name}' is not configured in .dvc/config or .dvc/config.local")
-    return name, str(config["remote"][name]["url"])
+    return name, dict(config["remote"][name])
 
 
 def _userinfo(url: str) -> tuple[str, str, str] | None:
@@ -132,11 +134,45 @@ def summarize(command: str, output: str, returncode: int, kind: str) -> str | No
             if pattern.search(error):
                 words = DENIED.get(kind, LOGIN_REFUSED) if words == "denied" else words
                 return f"{words}: {_shorten(error)}"
+    targets = _checkout_failures(output)
+    if targets and not missing:
+        return (
+            f"{_count(len(targets), 'output')} not checked out, an object corrupt (refused by verify) or missing: "
+            + (_listed(targets))
+        )
     if missing:
         if command == "push":
             return f"{missing} files are in neither the local cache nor the remote (run dvc repro or dvc pull first)"
         return f"{missing} files are missing from the remote (a wrong URL, or never pushed?)"
     return _shorten(errors[0]) if errors else f"dvc {command} exited {returncode}"
+
+
+def _checkout_failures(output: str) -> list[str]:
+    """The targets DVC lists after "Checkout failed for following targets:", one a line, up to its hint."""
+    _, found, rest = output.partition("Checkout failed for following targets:\n")
+    if not found:
+        return []
+    targets = []
+    for line in rest.splitlines():
+        if not line.strip() or line.startswith(("Is your cache up to date?", "<https://", "ERROR:", "WARNING:")):
+            break
+        targets.append(line.strip())
+    return targets
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
+def _listed(names: list[str], width: int = 120) -> str:
+    """``names`` joined by commas, as many as fit in ``width`` characters, then "and N more"."""
+    shown: list[str] = []
+    for index, name in enumerate(names):
+        rest = len(names) - index
+        if shown and len(", ".join([*shown, name])) > width:
+            return ", ".join(shown) + f" and {rest} more"
+        shown.append(name)
+    return ", ".join(shown)
 
 
 def _shorten(text: str) -> str:
@@ -154,8 +190,15 @@ def dvc_command(command: str, remote: str, extra: list[str]) -> list[str]:
 
 def run(command: str, name: str | None, extra: list[str], project: Path) -> str:
     """Run ``dvc COMMAND`` against the remote; its output, or PipelineError with one line."""
-    remote, configured = configured_remote(project, name)
+    remote, section = configured_remote(project, name)
+    configured = str(section["url"])
     url = _without_password(configured)
+    if command != "push" and not section.get("verify", False):
+        raise PipelineError(
+            f"dvc {command} from remote '{remote}' ({url}) refused: the remote does not verify what it downloads, "
+            f"so a corrupt object would reach the workspace unnoticed; run dvc remote modify {remote} verify true "
+            "and commit .dvc/config (docs/sharing.md)"
+        )
     argv = dvc_command(command, remote, extra)
     result = subprocess.run(argv, cwd=project, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
     log = project / ".dvc" / "tmp" / f"remote-{command}.log"

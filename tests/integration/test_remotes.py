@@ -196,6 +196,8 @@ def shared(tmp_path_factory: pytest.TempPathFactory, tiny_run: Path, tiny_mirror
         dvc(state, a, "remote", "add", "local", str(stores["local"]))
         dvc(state, a, "remote", "add", "ssh", f"{server.url}{stores['ssh']}")
         dvc(state, a, "remote", "modify", "--local", "ssh", "keyfile", str(server.client_key))
+        for name in REMOTES:  # the documented setup (docs/sharing.md): pulls check every object's hash
+            dvc(state, a, "remote", "modify", name, "verify", "true")
         git(a, "add", "-A")
         git(a, "commit", "-q", "-m", "A's results")
         results = outputs(a)
@@ -423,6 +425,25 @@ def test_an_ssh_path_the_user_may_not_read_is_not_an_authentication_failure(shar
     assert "failed: permission denied on the remote path (logged in, but its owner or mode refuses the user): " in line
     assert "authentication" not in line, line
     assert workspace(b) == before
+
+
+def test_a_corrupt_object_on_the_remote_is_refused_naming_its_output(shared: Shared, tmp_path: Path) -> None:
+    """The remote's object of models/binary.skops overwritten (on a copy of the local store): the pull fails in
+    one line naming the model, which is neither in the workspace nor in the cache; everything else arrives."""
+    store = tmp_path / "store"
+    shutil.copytree(shared.stores["local"], store)
+    md5 = lock_md5(shared.a, "models/binary.skops")
+    (store / "files" / "md5" / md5[:2] / md5[2:]).write_bytes(b"not the model")
+    b = fresh_clone(shared, tmp_path / "b", "local", url=str(store))
+    line = error_line(remote(shared, b, "pull"), "local")
+    assert line == (
+        f"error: dvc pull from remote 'local' ({store}) failed: 1 output not checked out, an object corrupt "
+        "(refused by verify) or missing: models/binary.skops [log: .dvc/tmp/remote-pull.log]"
+    )
+    assert not (b / "models" / "binary.skops").exists()
+    assert not in_cache(b, md5)
+    pulled = outputs(b)
+    assert pulled == {name: data for name, data in shared.outputs.items() if name != "models/binary.skops"}
 
 
 def test_no_remote_configured(shared: Shared, tmp_path: Path) -> None:

@@ -126,6 +126,30 @@ def test_remote_kind(url: str, kind: str) -> None:
     assert remote_kind(url) == kind
 
 
+# A pull from a remote with ``verify = true`` whose object of data/x.txt was overwritten (DVC 3.67, a real run):
+# DVC drops the object that fails verification without a word and fails the checkout of its output.
+CORRUPT_PULL = """\
+A       one.txt
+4 files fetched and 1 file added
+ERROR: failed to pull data from the cloud - Checkout failed for following targets:
+data
+Is your cache up to date?
+<https://error.dvc.org/missing-files>
+"""
+
+
+def test_a_failed_checkout_names_its_targets() -> None:
+    assert summarize("pull", CORRUPT_PULL, 1, "local") == (
+        "1 output not checked out, an object corrupt (refused by verify) or missing: data"
+    )
+    many = CORRUPT_PULL.replace("data\n", "".join(f"models/mnist/model_{index:02}.skops\n" for index in range(12)))
+    assert summarize("pull", many, 1, "ssh") == (
+        "12 outputs not checked out, an object corrupt (refused by verify) or missing: "
+        + ", ".join(f"models/mnist/model_{index:02}.skops" for index in range(4))
+        + " and 8 more"
+    )
+
+
 def test_missing_objects_are_counted() -> None:
     assert (
         summarize("pull", MISSING_PULL, 1, "local")
@@ -378,7 +402,8 @@ def local_remote(project: Path) -> Path:
     """Make a directory beside the project the default remote (empty: it does not exist yet)."""
     store = project.parent / f"{project.name}-store"
     (project / ".dvc" / "config").write_text(
-        f"[core]\n    no_scm = True\n    remote = local\n['remote \"local\"']\n    url = {store}\n", encoding="utf-8"
+        f"[core]\n    no_scm = True\n    remote = local\n['remote \"local\"']\n    url = {store}\n    verify = true\n",
+        encoding="utf-8",
     )
     return store
 
@@ -467,3 +492,54 @@ def test_a_local_remote_directory_that_refuses_the_user_is_not_an_authentication
         f"[Errno 13] Permission denied: '{obj}' [log: .dvc/tmp/remote-pull.log]\n"
     )
     assert not (project / "data.txt").exists()
+
+
+def corrupt_a_pushed_object(project: Path) -> tuple[Path, Path]:
+    """data/x.txt and data/y.txt (a directory output) and one.txt pushed to the local remote, then the remote's
+    object of data/x.txt overwritten and the local cache and the files removed: a teammate's fresh pull."""
+    store = local_remote(project)
+    (project / "data").mkdir()
+    (project / "data" / "x.txt").write_text("hello\n", encoding="utf-8")
+    (project / "data" / "y.txt").write_text("world\n", encoding="utf-8")
+    (project / "one.txt").write_text("one\n", encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "dvc", "add", "-q", "data", "one.txt"], cwd=project, check=True)
+    run("push", None, [], project)
+    corrupt = store / "files" / "md5" / "b1" / "946ac92492d2347c6235b4d2611184"  # md5 of "hello\n"
+    corrupt.write_bytes(b"garbage\n")
+    shutil.rmtree(project / ".dvc" / "cache")
+    shutil.rmtree(project / "data")
+    (project / "one.txt").unlink()
+    return store, corrupt
+
+
+def test_a_corrupt_object_on_a_verifying_remote_fails_the_pull_naming_its_output(project: Path) -> None:
+    store, _ = corrupt_a_pushed_object(project)
+    with pytest.raises(PipelineError) as error:
+        run("pull", None, [], project)
+    assert str(error.value) == (
+        f"dvc pull from remote 'local' ({store}) failed: 1 output not checked out, an object corrupt "
+        "(refused by verify) or missing: data [log: .dvc/tmp/remote-pull.log]"
+    )
+    assert not (project / "data").exists()  # no garbage in the workspace
+    assert (project / "one.txt").read_text(encoding="utf-8") == "one\n"  # the sound output is checked out
+    cache = project / ".dvc" / "cache" / "files" / "md5"
+    assert not (cache / "b1" / "946ac92492d2347c6235b4d2611184").exists()  # nor in the cache
+
+
+def test_a_remote_that_does_not_verify_is_refused_before_a_pull(project: Path) -> None:
+    """Without ``verify`` DVC pulls the same corrupt object into the workspace with exit status 0."""
+    store, _ = corrupt_a_pushed_object(project)
+    (project / ".dvc" / "config.local").write_text("['remote \"local\"']\n    verify = false\n", encoding="utf-8")
+    for command in ("pull", "fetch"):
+        with pytest.raises(PipelineError) as error:
+            run(command, None, [], project)
+        assert str(error.value) == (
+            f"dvc {command} from remote 'local' ({store}) refused: the remote does not verify what it downloads, "
+            "so a corrupt object would reach the workspace unnoticed; run dvc remote modify local verify true "
+            "and commit .dvc/config (docs/sharing.md)"
+        )
+    assert not (project / ".dvc" / "tmp" / "remote-pull.log").exists()  # refused before DVC ran
+    assert not (project / "data").exists() and not (project / ".dvc" / "cache").exists()
+    (project / "extra.txt").write_text("pushed\n", encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "dvc", "add", "-q", "extra.txt"], cwd=project, check=True)
+    assert "1 file pushed" in run("push", None, [], project)  # a push downloads nothing: not refused
