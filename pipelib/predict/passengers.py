@@ -14,7 +14,7 @@ import pandas as pd
 
 from pipelib.errors import PipelineError
 from pipelib.regular_file import read_regular
-from pipelib.titanic.data import DOWNLOAD_MAX_BYTES, TEST_SCHEMA, parse_passengers
+from pipelib.titanic.data import DOWNLOAD_MAX_BYTES, TEST_SCHEMA, decode_csv, parse_passengers
 from pipelib.titanic.model import model_inputs, predict
 
 
@@ -24,11 +24,7 @@ def read_passenger_csv(source: Path) -> pd.DataFrame:
     At most 10 MB (the mirror's bound for a CSV), refused by its size before it is read.
     """
     data = read_regular(source, DOWNLOAD_MAX_BYTES, missing="no such file")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise PipelineError(f"{source}: not UTF-8 text ({error.reason} at byte {error.start})") from None
-    return parse_passengers(text, str(source), TEST_SCHEMA).to_pandas()
+    return parse_passengers(decode_csv(data, str(source)), str(source), TEST_SCHEMA).to_pandas()
 
 
 def predictions(model: Any, passengers: pd.DataFrame, threshold: float | None = None) -> pd.DataFrame:

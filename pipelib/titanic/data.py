@@ -142,6 +142,20 @@ def _parse_row(
             raise PipelineError(f"{source}: row {row_number}, column '{name}': {shown} is {error}") from None
 
 
+def decode_csv(data: bytes, source: str) -> str:
+    """A passengers CSV's bytes as text, however it was fetched or given (``python -m pipelib.predict``).
+
+    UTF-8 (a byte order mark is left for :func:`parse_passengers`); every line ending Excel
+    writes becomes a newline, as universal newlines read them: CR LF ("CSV (MS-DOS)", Windows),
+    LF, and CR alone ("CSV (Macintosh)" of old Mac Excel).
+    """
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise PipelineError(f"{source}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def parse_passengers(text: str, source: str, schema: pa.Schema) -> pa.Table:
     """Validate a Titanic CSV's text and convert it to a typed table with ``schema``.
 
@@ -231,11 +245,7 @@ def fetch_csv(name: str, base_url: str, required: bool) -> tuple[str, str] | Non
         if not (path.exists() or path.is_symlink()) and not required:
             return None
         data = read_verified(mirror, name, mirror_checksums(mirror, PUBLISHED_SHA256, "sha256"), DOWNLOAD_MAX_BYTES)
-        try:
-            # decoded as read_text would (universal newlines), from the bytes that were checked
-            return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8").read(), str(path)
-        except UnicodeDecodeError as error:
-            raise PipelineError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+        return decode_csv(data, str(path)), str(path)  # decoded from the bytes that were checked
     url = base_url.rstrip("/") + "/" + name
     try:
         payload = download(url)
@@ -246,4 +256,4 @@ def fetch_csv(name: str, base_url: str, required: bool) -> tuple[str, str] | Non
     actual = hashlib.sha256(payload).hexdigest()
     if actual != PUBLISHED_SHA256[name]:
         raise PipelineError(f"{url}: sha256 {actual} does not match the recorded {PUBLISHED_SHA256[name]}")
-    return payload.decode("utf-8"), url  # the recorded checksum is of a UTF-8 file
+    return decode_csv(payload, url), url

@@ -23,8 +23,8 @@ COEF = np.array([0, 0, 0, 0, 0.25, 0, 0, 0.5, 0, 0, -0.25, 0])
 MODEL = helpers.hand_titanic_model(COEF.tolist())
 
 
-def kaggle_csv(path: Path, rows: list[str] = ROWS, prefix: bytes = b"") -> Path:
-    path.write_bytes(prefix + "\n".join([HEADER, *rows, ""]).encode("utf-8"))
+def kaggle_csv(path: Path, rows: list[str] = ROWS, prefix: bytes = b"", newline: str = "\n") -> Path:
+    path.write_bytes(prefix + newline.join([HEADER, *rows, ""]).encode("utf-8"))
     return path
 
 
@@ -48,6 +48,16 @@ def test_a_score_of_exactly_zero_is_not_survival(tmp_path: Path) -> None:
 def test_an_excel_csv_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
     passengers = read_passenger_csv(kaggle_csv(tmp_path / "excel.csv", prefix=b"\xef\xbb\xbf"))
     assert passengers["PassengerId"].tolist() == [892, 893, 894, 896]
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\r"], ids=["windows-crlf", "old-mac-cr"])
+def test_excel_line_endings_are_read_as_the_fetch_stage_reads_them(tmp_path: Path, newline: str) -> None:
+    """Excel's "CSV (MS-DOS)" ends lines with CR LF, old Mac Excel's "CSV (Macintosh)" with CR alone."""
+    passengers = read_passenger_csv(kaggle_csv(tmp_path / "excel.csv", newline=newline))
+    assert passengers["PassengerId"].tolist() == [892, 893, 894, 896]
+    assert passengers["Name"].tolist()[0] == "Kelly, Mr. James"
+    assert passengers["Embarked"].tolist() == ["Q", "S", "Q", "S"]  # the last cell of each line, no CR left in it
+    assert passengers["Fare"].tolist() == [7.8292, 7.0, 9.6875, 12.2875]
 
 
 def test_a_missing_file_and_a_directory_are_one_line(tmp_path: Path) -> None:

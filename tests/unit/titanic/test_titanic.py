@@ -249,6 +249,15 @@ def test_fetch_from_mirror_with_sha256sums(titanic_mirror: Path) -> None:
     assert parse_passengers(text, source, TRAIN_SCHEMA).num_rows == 30
 
 
+@pytest.mark.parametrize("newline", [b"\r\n", b"\r"], ids=["windows-crlf", "old-mac-cr"])
+def test_fetch_reads_excel_line_endings_as_newlines(titanic_mirror: Path, newline: bytes) -> None:
+    lf = (titanic_mirror / "train.csv").read_bytes()
+    (titanic_mirror / "train.csv").write_bytes(lf.replace(b"\n", newline))
+    helpers.write_sha256sums(titanic_mirror, ["train.csv", "test.csv"])
+    fetched = fetch_csv("train.csv", "https://invalid.example/", required=True)
+    assert fetched is not None and fetched[0] == lf.decode("utf-8")
+
+
 def test_fetch_sha256_mismatch(titanic_mirror: Path) -> None:
     with open(titanic_mirror / "train.csv", "a", encoding="utf-8") as stream:
         stream.write("\n")
