@@ -156,6 +156,32 @@ def decode_csv(data: bytes, source: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+# What Excel writes as "CSV" where the decimal separator is a comma (much of Europe), and "Text (Tab delimited)".
+OTHER_SEPARATORS = {";": "';'", "\t": "tabs"}
+
+
+def _positions(names: list[str], required: list[str], source: str) -> dict[str, int]:
+    """Where each required column is in the header (its names stripped, as values are); one line if it cannot be told.
+
+    A header whose required names appear only once split at ';' or a tab is said to be
+    separated by that, rather than listed as missing every column.
+    """
+    missing = [name for name in required if name not in names]
+    if missing:
+        for separator, shown in OTHER_SEPARATORS.items():
+            split = {part.strip() for name in names for part in name.split(separator)}
+            if all(name in split for name in missing):
+                raise PipelineError(f"{source}: the file is separated by {shown} where ',' is expected")
+        raise PipelineError(f"{source}: missing required column(s) {', '.join(missing)}")
+    for name in required:
+        found = [str(position + 1) for position, other in enumerate(names) if other == name]
+        if len(found) > 1:
+            raise PipelineError(
+                f"{source}: column '{name}' appears {len(found)} times in the header (columns {', '.join(found)})"
+            )
+    return {name: names.index(name) for name in required}
+
+
 def parse_passengers(text: str, source: str, schema: pa.Schema) -> pa.Table:
     """Validate a Titanic CSV's text and convert it to a typed table with ``schema``.
 
@@ -166,10 +192,7 @@ def parse_passengers(text: str, source: str, schema: pa.Schema) -> pa.Table:
         header = next(reader, None)
         if not header:
             raise PipelineError(f"{source}: empty file, expected a header row")
-        missing = [name for name in schema.names if name not in header]
-        if missing:
-            raise PipelineError(f"{source}: missing required column(s) {', '.join(missing)}")
-        positions = {name: header.index(name) for name in schema.names}
+        positions = _positions([name.strip() for name in header], schema.names, source)
         columns: dict[str, list[Any]] = {name: [] for name in schema.names}
         ids = columns["PassengerId"]
         for row_number, row in enumerate(reader, start=1):

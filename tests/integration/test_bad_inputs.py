@@ -109,8 +109,10 @@ def file_bytes(relative: str, edit: Callable[[bytes], bytes], in_mirror: bool = 
     return breaks
 
 
-def titanic_csv(name: str, edit: Callable[[list[dict[str, str]]], None], drop: tuple[str, ...] = ()) -> Breaks:
-    """A mirror Titanic CSV's rows edited in place (and columns dropped), re-listed in SHA256SUMS."""
+def titanic_csv(
+    name: str, edit: Callable[[list[dict[str, str]]], None], drop: tuple[str, ...] = (), delimiter: str = ","
+) -> Breaks:
+    """A mirror Titanic CSV's rows edited in place (columns dropped, ``delimiter`` between cells), re-summed."""
 
     def breaks(project: Path, mirror: Path) -> None:
         path = mirror / "titanic" / name
@@ -119,7 +121,9 @@ def titanic_csv(name: str, edit: Callable[[list[dict[str, str]]], None], drop: t
         edit(rows)
         columns = [column for column in reader.fieldnames or [] if column not in drop]
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+        writer = csv.DictWriter(
+            buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n", delimiter=delimiter
+        )
         writer.writeheader()
         writer.writerows(rows)
         path.write_text(buffer.getvalue(), encoding="utf-8")
@@ -135,6 +139,12 @@ def set_cell(row: int, column: str, value: str) -> Callable[[list[dict[str, str]
         rows[row - 1][column] = value
 
     return edit
+
+
+def with_second_fare(data: bytes) -> bytes:
+    """A CSV with a second Fare column appended (7.5 in every row)."""
+    header, *rows = data.decode("utf-8").splitlines()
+    return "".join(line + "\n" for line in [header + ",Fare", *(row + ",7.5" for row in rows)]).encode("utf-8")
 
 
 def parquet(relative: str, edit: Callable[[pa.Table], pa.Table]) -> Breaks:
@@ -589,6 +599,18 @@ CASES = [
         "fetch_titanic",
         titanic_csv("train.csv", set_cell(3, "Age", "abc")),
         "error: {mirror}/titanic/train.csv: row 3, column 'Age': 'abc' is not a number",
+    ),
+    Case(
+        "titanic-csv-semicolon-separated",  # European Excel's "CSV": not "missing" every column
+        "fetch_titanic",
+        titanic_csv("train.csv", lambda rows: None, delimiter=";"),
+        "error: {mirror}/titanic/train.csv: the file is separated by ';' where ',' is expected",
+    ),
+    Case(
+        "titanic-csv-column-twice",
+        "fetch_titanic",
+        file_bytes("titanic/test.csv", with_second_fare, in_mirror=True, resum=True),
+        "error: {mirror}/titanic/test.csv: column 'Fare' appears 2 times in the header (columns 9, 12)",
     ),
     Case(
         "titanic-csv-unknown-sex",

@@ -218,6 +218,35 @@ def test_missing_columns_are_named_in_kaggle_order(tmp_path: Path, drop: list[st
         parse_passengers(path.read_text(encoding="utf-8"), str(path), TRAIN_SCHEMA)
 
 
+def test_column_names_are_stripped_as_values_are() -> None:
+    """``PassengerId, Survived, ...`` (a space after each comma) names the same columns."""
+    for header in (HEADER.replace(",", ", "), " " + HEADER.replace(",", " ,\t") + " "):
+        assert parse_passengers(csv_text(header=header), "train.csv", TRAIN_SCHEMA).to_pydict() == EXPECTED
+
+
+@pytest.mark.parametrize(("separator", "shown"), [(";", "';'"), ("\t", "tabs")])
+def test_a_file_separated_otherwise_is_named_so(separator: str, shown: str) -> None:
+    """European Excel's "CSV" (';') and "Text (Tab delimited)": one line saying so, not every column missing."""
+    rows = [separator.join(next(csv.reader([line]))) for line in ROWS]  # Kaggle's names hold no ';' or tab
+    text = csv_text(rows, HEADER.replace(",", separator))
+    with refused(f"excel.csv: the file is separated by {shown} where ',' is expected"):
+        parse_passengers(text, "excel.csv", TRAIN_SCHEMA)
+    with refused(f"excel.csv: the file is separated by {shown} where ',' is expected"):  # names padded too
+        parse_passengers(text.replace(separator, " " + separator + " "), "excel.csv", TRAIN_SCHEMA)
+
+
+def test_a_column_named_twice_is_refused() -> None:
+    """Which Age would be meant is not for the parser to guess; an extra column named twice is ignored as before."""
+    text = csv_text([line + ",30" for line in ROWS], HEADER + ",Age")
+    with refused("train.csv: column 'Age' appears 2 times in the header (columns 6, 13)"):
+        parse_passengers(text, "train.csv", TRAIN_SCHEMA)
+    text = csv_text([line + ",30" for line in ROWS], HEADER + ", Age ")
+    with refused("train.csv: column 'Age' appears 2 times in the header (columns 6, 13)"):
+        parse_passengers(text, "train.csv", TRAIN_SCHEMA)
+    text = csv_text([line + ",a,b" for line in ROWS], HEADER + ",Comment,Comment")
+    assert parse_passengers(text, "train.csv", TRAIN_SCHEMA).to_pydict() == EXPECTED
+
+
 @pytest.mark.parametrize("text", ["", "\n", "\n\n"])
 def test_an_empty_file_is_refused(text: str) -> None:
     with refused("empty.csv: empty file, expected a header row"):
