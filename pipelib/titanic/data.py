@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import math
+import re
 import time
 import urllib.error
 import urllib.request
@@ -55,11 +55,22 @@ TRAIN_SCHEMA = pa.schema(PASSENGER_FIELDS)
 TEST_SCHEMA = pa.schema([item for item in PASSENGER_FIELDS if item[0] != "Survived"])
 
 
+# A number as Kaggle's files and spreadsheets write one: ASCII digits with at most one point, an optional
+# exponent and sign. Python's float() takes more, and reads it as another number: '2_8' is 28.0, '7_25'
+# 725.0, fullwidth or Arabic-Indic digits are digits, and 'nan', 'inf', 'infinity' are numbers.
+DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+NOT_DECIMAL = "not a decimal number (ASCII digits with at most one '.' and an optional exponent, as 7.25 or 1e2)"
+# Upper bounds on the measured columns: every real value is far below them, and the preprocessing's
+# arithmetic stays far from float64's overflow (the StandardScaler squares each value: 1e200 squared is
+# inf, and the fit then sees NaN).
+MAX_AGE = 150  # years: no human is known to have lived past 122 (Jeanne Calment, 1875-1997)
+MAX_FARE = 1_000_000  # Kaggle's dearest ticket is 512.3292 (pounds of 1912); no passage ever cost near this
+
+
 def _float(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        raise ValueError("not a number") from None
+    if DECIMAL.fullmatch(text) is None:
+        raise ValueError(NOT_DECIMAL)
+    return float(text)
 
 
 def _integer(text: str) -> int:
@@ -76,11 +87,16 @@ def _count(text: str) -> int:
     return number
 
 
-def _number(text: str) -> float:
-    number = _float(text)
-    if not math.isfinite(number) or number < 0:
-        raise ValueError("not a finite number >= 0")
-    return number
+def _up_to(maximum: int, what: str) -> Callable[[str], float]:
+    """A converter to a number from 0 to ``maximum`` (refused as "not <what> from 0 to <maximum>")."""
+
+    def check(text: str) -> float:
+        number = _float(text)
+        if not 0 <= number <= maximum:  # 1e400 is read as inf, and refused here
+            raise ValueError(f"not {what} from 0 to {maximum:,}")
+        return number
+
+    return check
 
 
 def _text(text: str) -> str:
@@ -106,11 +122,11 @@ CONVERTERS: dict[str, tuple[Callable[[str], Any], bool]] = {
     "Pclass": (_one_of(CLASSES, _integer), False),
     "Name": (_text, False),
     "Sex": (_one_of(SEXES), False),
-    "Age": (_number, True),
+    "Age": (_up_to(MAX_AGE, "an age"), True),
     "SibSp": (_count, False),
     "Parch": (_count, False),
     "Ticket": (_text, True),
-    "Fare": (_number, True),
+    "Fare": (_up_to(MAX_FARE, "a fare"), True),
     "Cabin": (_text, True),
     "Embarked": (_one_of(PORTS), True),
 }

@@ -13,6 +13,8 @@ from pipelib.tables import read_table, write_table
 from pipelib.titanic.data import (
     CLASSES,
     CONVERTERS,
+    MAX_AGE,
+    MAX_FARE,
     MAX_PASSENGERS,
     MAX_TEXT_CHARS,
     PORTS,
@@ -25,7 +27,8 @@ from pipelib.titanic.model import Predictions
 # column -> allowed values of the categorical columns (missing only where the CSV allows it)
 ALLOWED = {"Survived": (0, 1), "Pclass": CLASSES, "Sex": SEXES, "Embarked": PORTS}
 OPTIONAL = {name for name, (_, may_be_empty) in CONVERTERS.items() if may_be_empty}
-NON_NEGATIVE = ("Age", "SibSp", "Parch", "Fare")
+# column -> the largest value the CSV parser accepts (from 0)
+UPPER_BOUNDS = {"Age": float(MAX_AGE), "SibSp": np.inf, "Parch": np.inf, "Fare": float(MAX_FARE)}
 
 
 def check_passengers(frame: pd.DataFrame, source: str | os.PathLike[str]) -> None:
@@ -40,10 +43,11 @@ def check_passengers(frame: pd.DataFrame, source: str | os.PathLike[str]) -> Non
                 raise PipelineError(
                     f"{source}: column '{name}' has value {bad[0]!r} (allowed: {', '.join(map(str, allowed))})"
                 )
-    for name in NON_NEGATIVE:
+    for name, upper in UPPER_BOUNDS.items():
         values = frame[name].dropna().to_numpy(dtype=np.float64)
-        if not (np.isfinite(values) & (values >= 0)).all():
-            raise PipelineError(f"{source}: column '{name}' has a value that is not a finite number >= 0")
+        if not (np.isfinite(values) & (values >= 0) & (values <= upper)).all():
+            allowed = ">= 0" if upper == np.inf else f"from 0 to {upper:,.0f}"
+            raise PipelineError(f"{source}: column '{name}' has a value that is not a finite number {allowed}")
     if frame["PassengerId"].duplicated().any():
         raise PipelineError(f"{source}: column 'PassengerId' has duplicate values")
 

@@ -598,7 +598,7 @@ CASES = [
         "titanic-csv-age-not-a-number",
         "fetch_titanic",
         titanic_csv("train.csv", set_cell(3, "Age", "abc")),
-        "error: {mirror}/titanic/train.csv: row 3, column 'Age': 'abc' is not a number",
+        "error: {mirror}/titanic/train.csv: row 3, column 'Age': 'abc' is not a decimal number (ASCII digits",
     ),
     Case(
         "titanic-csv-semicolon-separated",  # European Excel's "CSV": not "missing" every column
@@ -624,6 +624,18 @@ CASES = [
         "fetch_titanic",
         titanic_csv("train.csv", set_cell(2, "Survived", "2")),
         "error: {mirror}/titanic/train.csv: row 2, column 'Survived': '2' is not one of 0, 1",
+    ),
+    Case(
+        "titanic-csv-fare-1e200",  # accepted, it overflowed the SVC's StandardScaler: "Input X contains NaN"
+        "fetch_titanic",
+        titanic_csv("train.csv", set_cell(2, "Fare", "1e200")),
+        "error: {mirror}/titanic/train.csv: row 2, column 'Fare': '1e200' is not a fare from 0 to 1,000,000",
+    ),
+    Case(
+        "titanic-csv-age-with-underscore",  # Python's float() reads '2_8' as 28.0
+        "fetch_titanic",
+        titanic_csv("test.csv", set_cell(4, "Age", "2_8")),
+        "error: {mirror}/titanic/test.csv: row 4, column 'Age': '2_8' is not a decimal number",
     ),
     Case(
         "titanic-csv-not-utf8",
@@ -685,6 +697,12 @@ CASES = [
         "train_titanic@logistic",
         parquet(TITANIC_TRAIN, replace_column("Age", lambda table: table.column("Age").cast(pa.string()))),
         f"error: {TITANIC_TRAIN}: column 'Age' has type string, expected double",
+    ),
+    Case(
+        "titanic-parquet-fare-1e200",  # a parquet file not written by fetch_titanic: checked again
+        "train_titanic@svc",
+        parquet(TITANIC_TRAIN, replace_column("Fare", lambda table: pa.array([1e200] * table.num_rows, pa.float64()))),
+        f"error: {TITANIC_TRAIN}: column 'Fare' has a value that is not a finite number from 0 to 1,000,000",
     ),
     Case(
         "titanic-parquet-survived-2",

@@ -121,17 +121,38 @@ def test_values_are_stripped_and_blank_lines_skipped() -> None:
         parse_passengers(csv_text(rows), "train.csv", TRAIN_SCHEMA)
 
 
+NOT_DECIMAL = "is not a decimal number (ASCII digits with at most one '.' and an optional exponent, as 7.25 or 1e2)"
+
+
 @pytest.mark.parametrize(
     ("column", "value", "error"),
     [
-        ("Age", "twenty", "'twenty' is not a number"),
-        ("Age", "-0.5", "'-0.5' is not a finite number >= 0"),
-        ("Fare", "nan", "'nan' is not a finite number >= 0"),
-        ("Fare", "inf", "'inf' is not a finite number >= 0"),
+        ("Age", "twenty", f"'twenty' {NOT_DECIMAL}"),
+        ("Age", "-0.5", "'-0.5' is not an age from 0 to 150"),
+        ("Age", "150.01", "'150.01' is not an age from 0 to 150"),
+        ("Age", "1e300", "'1e300' is not an age from 0 to 150"),
+        ("Fare", "1000000.5", "'1000000.5' is not a fare from 0 to 1,000,000"),
+        ("Fare", "1e200", "'1e200' is not a fare from 0 to 1,000,000"),
+        ("Fare", "1e400", "'1e400' is not a fare from 0 to 1,000,000"),  # beyond float64: read as inf
+        ("Fare", "-7.25", "'-7.25' is not a fare from 0 to 1,000,000"),
+        # what Python's float() reads, but no spreadsheet writes for a number
+        ("Fare", "nan", f"'nan' {NOT_DECIMAL}"),
+        ("Fare", "inf", f"'inf' {NOT_DECIMAL}"),
+        ("Fare", "Infinity", f"'Infinity' {NOT_DECIMAL}"),
+        ("Age", "2_8", f"'2_8' {NOT_DECIMAL}"),  # float() gives 28.0
+        ("Fare", "7_25", f"'7_25' {NOT_DECIMAL}"),  # float() gives 725.0
+        ("Age", "\uff13\uff10", f"'\uff13\uff10' {NOT_DECIMAL}"),  # fullwidth 30: float() gives 30.0
+        ("Age", "\u0663\u0660", f"'\u0663\u0660' {NOT_DECIMAL}"),  # Arabic-Indic 30
+        ("Fare", "7,25", f"'7,25' {NOT_DECIMAL}"),  # a decimal comma
+        ("Fare", "7.2.5", f"'7.2.5' {NOT_DECIMAL}"),
+        ("Fare", "0x1f", f"'0x1f' {NOT_DECIMAL}"),
+        ("Fare", "1e", f"'1e' {NOT_DECIMAL}"),
+        ("Fare", ".", f"'.' {NOT_DECIMAL}"),
+        ("SibSp", "1_0", f"'1_0' {NOT_DECIMAL}"),  # float() gives 10.0
         ("SibSp", "1.5", "'1.5' is not a whole number"),
-        ("SibSp", "one", "'one' is not a number"),
+        ("SibSp", "one", f"'one' {NOT_DECIMAL}"),
         ("Parch", "-1", "'-1' is not a count >= 0"),
-        ("PassengerId", "1e", "'1e' is not a number"),
+        ("PassengerId", "1e", f"'1e' {NOT_DECIMAL}"),
         ("Pclass", "0", "'0' is not one of 1, 2, 3"),
         ("Pclass", "4", "'4' is not one of 1, 2, 3"),
         ("Survived", "2", "'2' is not one of 0, 1"),
@@ -151,7 +172,15 @@ def test_a_wrong_value_is_one_line_naming_file_row_and_column(column: str, value
     [
         ("Age", "0", 0.0),
         ("Age", "0.42", 0.42),  # Kaggle's youngest passenger
+        ("Age", "150", 150.0),
+        ("Age", "80.", 80.0),
+        ("Age", ".5", 0.5),
+        ("Age", "+22", 22.0),
         ("Fare", "0", 0.0),
+        ("Fare", "512.3292", 512.3292),  # Kaggle's dearest ticket
+        ("Fare", "1e6", 1_000_000.0),
+        ("Fare", "7.25E0", 7.25),
+        ("Fare", "1000000.0", 1_000_000.0),
         ("SibSp", "0", 0),
         ("Parch", "0", 0),
         ("Parch", "6.0", 6),  # a whole number written as a float
@@ -201,9 +230,9 @@ def test_text_of_256_characters_is_kept_and_257_refused() -> None:
 
 def test_a_bad_value_is_shown_whole_up_to_40_characters() -> None:
     forty = "x" * 40
-    with refused(f"train.csv: row 1, column 'Age': '{forty}' is not a number"):
+    with refused(f"train.csv: row 1, column 'Age': '{forty}' {NOT_DECIMAL}"):
         parse_passengers(with_value("Age", forty), "train.csv", TRAIN_SCHEMA)
-    with refused(f"train.csv: row 1, column 'Age': '{forty}'... is not a number"):
+    with refused(f"train.csv: row 1, column 'Age': '{forty}'... {NOT_DECIMAL}"):
         parse_passengers(with_value("Age", forty + "y"), "train.csv", TRAIN_SCHEMA)
 
 

@@ -72,9 +72,11 @@ def test_an_unlabelled_file_is_checked_without_survived(tmp_path: Path) -> None:
         ("Survived", [None, 1, 0], "column 'Survived' has missing values"),
         ("PassengerId", [1, 2, None], "column 'PassengerId' has missing values"),
         ("PassengerId", [7, 3, 7], "column 'PassengerId' has duplicate values"),
-        ("Age", [22.0, -1.0, None], "column 'Age' has a value that is not a finite number >= 0"),
-        ("Fare", [1.0, math.inf, 0.0], "column 'Fare' has a value that is not a finite number >= 0"),
-        ("Fare", [-0.01, 1.0, 0.0], "column 'Fare' has a value that is not a finite number >= 0"),
+        ("Age", [22.0, -1.0, None], "column 'Age' has a value that is not a finite number from 0 to 150"),
+        ("Age", [22.0, 150.5, None], "column 'Age' has a value that is not a finite number from 0 to 150"),
+        ("Fare", [1.0, math.inf, 0.0], "column 'Fare' has a value that is not a finite number from 0 to 1,000,000"),
+        ("Fare", [-0.01, 1.0, 0.0], "column 'Fare' has a value that is not a finite number from 0 to 1,000,000"),
+        ("Fare", [1e200, 1.0, 0.0], "column 'Fare' has a value that is not a finite number from 0 to 1,000,000"),
         ("SibSp", [0, -1, 0], "column 'SibSp' has a value that is not a finite number >= 0"),
         ("Parch", [0, 0, -2], "column 'Parch' has a value that is not a finite number >= 0"),
     ],
@@ -87,12 +89,12 @@ def test_a_bad_value_is_one_line_naming_file_and_column(
         read_passengers(path, labelled=True)
 
 
-def test_zero_and_fractions_are_non_negative(tmp_path: Path) -> None:
+def test_zero_fractions_and_the_bounds_are_accepted(tmp_path: Path) -> None:
     path = write(
-        tmp_path / "train.parquet", Age=[0.0, 0.5, 0.92], Fare=[0.0, 0.0, 0.5], SibSp=[0, 0, 0], Parch=[0, 0, 0]
+        tmp_path / "train.parquet", Age=[0.0, 0.5, 150.0], Fare=[0.0, 1e6, 0.5], SibSp=[0, 0, 0], Parch=[0, 0, 0]
     )
     frame = read_passengers(path, labelled=True)
-    assert frame["Age"].tolist() == [0.0, 0.5, 0.92] and frame["Fare"].tolist() == [0.0, 0.0, 0.5]
+    assert frame["Age"].tolist() == [0.0, 0.5, 150.0] and frame["Fare"].tolist() == [0.0, 1e6, 0.5]
 
 
 def test_text_cells_are_bounded_by_256_characters_of_four_bytes(tmp_path: Path) -> None:
