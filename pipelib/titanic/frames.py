@@ -46,8 +46,8 @@ def check_passengers(frame: pd.DataFrame, source: str | os.PathLike[str]) -> Non
     for name, upper in UPPER_BOUNDS.items():
         values = frame[name].dropna().to_numpy(dtype=np.float64)
         if not (np.isfinite(values) & (values >= 0) & (values <= upper)).all():
-            allowed = ">= 0" if upper == np.inf else f"from 0 to {upper:,.0f}"
-            raise PipelineError(f"{source}: column '{name}' has a value that is not a finite number {allowed}")
+            accepted = ">= 0" if upper == np.inf else f"from 0 to {upper:,.0f}"
+            raise PipelineError(f"{source}: column '{name}' has a value that is not a finite number {accepted}")
     if frame["PassengerId"].duplicated().any():
         raise PipelineError(f"{source}: column 'PassengerId' has duplicate values")
 
