@@ -132,6 +132,25 @@ CONVERTERS: dict[str, tuple[Callable[[str], Any], bool]] = {
 }
 
 
+# The columns the model's preprocessing imputes (pipelib.titanic.model NUMERIC and CATEGORICAL) that may
+# be empty. Training passengers need a value in each: the imputers learn from them what fills a missing
+# one, and on a column with none scikit-learn only warns and drops it, leaving a model whose imputer
+# statistics hold NaN (refused when loaded). Passengers to predict may lack them all.
+IMPUTED_OPTIONAL = ("Age", "Fare", "Embarked")
+
+
+def check_training_values(values: dict[str, int], source: str) -> None:
+    """Refuse training passengers with no value at all in a column the preprocessing imputes.
+
+    ``values`` holds, for each of :data:`IMPUTED_OPTIONAL`, how many passengers have a value.
+    """
+    for name in IMPUTED_OPTIONAL:
+        if values[name] == 0:
+            raise PipelineError(
+                f"{source}: column '{name}' is empty in every row; training needs some values to fill the missing ones"
+            )
+
+
 def _parse_row(
     row: list[str],
     row_number: int,
@@ -222,6 +241,10 @@ def parse_passengers(text: str, source: str, schema: pa.Schema) -> pa.Table:
         raise PipelineError(f"{source}: no data rows")
     if len(set(ids)) != len(ids):
         raise PipelineError(f"{source}: column 'PassengerId' has duplicate values")
+    if "Survived" in schema.names:
+        check_training_values(
+            {name: sum(value is not None for value in columns[name]) for name in IMPUTED_OPTIONAL}, source
+        )
     try:
         return pa.table({name: pa.array(columns[name], type=schema.field(name).type) for name in schema.names})
     except (pa.ArrowInvalid, OverflowError) as error:

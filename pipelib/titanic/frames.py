@@ -13,6 +13,7 @@ from pipelib.tables import read_table, write_table
 from pipelib.titanic.data import (
     CLASSES,
     CONVERTERS,
+    IMPUTED_OPTIONAL,
     MAX_AGE,
     MAX_FARE,
     MAX_PASSENGERS,
@@ -21,6 +22,7 @@ from pipelib.titanic.data import (
     SEXES,
     TEST_SCHEMA,
     TRAIN_SCHEMA,
+    check_training_values,
 )
 from pipelib.titanic.model import Predictions
 
@@ -50,6 +52,8 @@ def check_passengers(frame: pd.DataFrame, source: str | os.PathLike[str]) -> Non
             raise PipelineError(f"{source}: column '{name}' has a value that is not a finite number {accepted}")
     if frame["PassengerId"].duplicated().any():
         raise PipelineError(f"{source}: column 'PassengerId' has duplicate values")
+    if "Survived" in frame.columns:
+        check_training_values({name: int(frame[name].notna().sum()) for name in IMPUTED_OPTIONAL}, str(source))
 
 
 def read_passengers(source: str | os.PathLike[str], labelled: bool) -> pd.DataFrame:

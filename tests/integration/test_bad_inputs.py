@@ -147,6 +147,16 @@ def with_second_fare(data: bytes) -> bytes:
     return "".join(line + "\n" for line in [header + ",Fare", *(row + ",7.5" for row in rows)]).encode("utf-8")
 
 
+def blank_column(column: str) -> Callable[[list[dict[str, str]]], None]:
+    """Empty one CSV column in every row."""
+
+    def edit(rows: list[dict[str, str]]) -> None:
+        for row in rows:
+            row[column] = ""
+
+    return edit
+
+
 def parquet(relative: str, edit: Callable[[pa.Table], pa.Table]) -> Breaks:
     """A parquet file between stages rewritten (with the project's writer) after ``edit``."""
 
@@ -638,6 +648,12 @@ CASES = [
         "error: {mirror}/titanic/test.csv: row 4, column 'Age': '2_8' is not a decimal number",
     ),
     Case(
+        "titanic-csv-embarked-blank-everywhere",  # trained "successfully", then the model was refused as holding NaN
+        "fetch_titanic",
+        titanic_csv("train.csv", blank_column("Embarked")),
+        "error: {mirror}/titanic/train.csv: column 'Embarked' is empty in every row; training needs some values",
+    ),
+    Case(
         "titanic-csv-not-utf8",
         "fetch_titanic",
         file_bytes("titanic/train.csv", lambda data: data.replace(b"Surname4,", b"Surn\xe9me4,"), True, resum=True),
@@ -703,6 +719,13 @@ CASES = [
         "train_titanic@svc",
         parquet(TITANIC_TRAIN, replace_column("Fare", lambda table: pa.array([1e200] * table.num_rows, pa.float64()))),
         f"error: {TITANIC_TRAIN}: column 'Fare' has a value that is not a finite number from 0 to 1,000,000",
+    ),
+    Case(
+        "titanic-parquet-age-missing-everywhere",
+        "train_titanic@logistic",
+        parquet(TITANIC_TRAIN, replace_column("Age", lambda table: pa.nulls(table.num_rows, pa.float64()))),
+        f"error: {TITANIC_TRAIN}: column 'Age' is empty in every row; training needs some values to fill the missing",
+        existing=True,
     ),
     Case(
         "titanic-parquet-survived-2",

@@ -45,6 +45,19 @@ def test_a_score_of_exactly_zero_is_not_survival(tmp_path: Path) -> None:
     assert (table["score"].tolist(), table["Survived"].tolist()) == ([0.0], [0])
 
 
+def test_columns_empty_for_every_passenger_are_filled_as_in_training(tmp_path: Path) -> None:
+    """The hand model's preprocessing was fitted on Age and Fare 1, 2, 3 and ports C, Q, S: medians 2, port C."""
+    model = helpers.hand_titanic_model([0.5, 0, 0, 0.25, 0, 0, 0, 0, 0, 1.0, 0, 0])  # Age, Fare, Embarked_C
+    blank = [
+        '892,3,"Kelly, Mr. James",male,,0,0,330911,,,',
+        '893,3,"Wilkes, Mrs. James (Ellen Needs)",female,,1,0,363272,,,',
+        '894,2,"Myles, Mr. Thomas Francis",male,,0,0,240276,,,',
+        '896,1,"Hirvonen, Mrs. Alexander",female,,1,1,3101298,,,',
+    ]
+    passengers = read_passenger_csv(kaggle_csv(tmp_path / "blank.csv", blank))
+    assert predictions(model, passengers)["score"].tolist() == [0.5 * 2 + 0.25 * 2 + 1.0] * 4
+
+
 def test_an_excel_csv_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
     passengers = read_passenger_csv(kaggle_csv(tmp_path / "excel.csv", prefix=b"\xef\xbb\xbf"))
     assert passengers["PassengerId"].tolist() == [892, 893, 894, 896]

@@ -15,7 +15,8 @@ import pyarrow as pa
 import pytest
 
 from pipelib.errors import PipelineError
-from pipelib.titanic.data import TEST_SCHEMA, TRAIN_SCHEMA, parse_passengers
+from pipelib.titanic.data import CONVERTERS, IMPUTED_OPTIONAL, TEST_SCHEMA, TRAIN_SCHEMA, parse_passengers
+from pipelib.titanic.model import CATEGORICAL, NUMERIC
 
 HEADER = "PassengerId,Survived,Pclass,Name,Sex,Age,SibSp,Parch,Ticket,Fare,Cabin,Embarked"
 ROWS = [
@@ -228,6 +229,39 @@ def test_text_of_256_characters_is_kept_and_257_refused() -> None:
             parse_passengers(with_value(column, name[:257]), "train.csv", TRAIN_SCHEMA)
 
 
+def blank_everywhere(columns: list[str], header: str = HEADER) -> str:
+    """The hand-written rows (as in ``header``'s layout) with ``columns`` empty in every row."""
+    names = header.split(",")
+    rows = []
+    for line in ROWS:
+        cells = dict(zip(HEADER.split(","), next(csv.reader([line])), strict=True))
+        cells |= dict.fromkeys(columns, "")
+        rows.append(",".join('"' + cells[name] + '"' for name in names))
+    return csv_text(rows, header)
+
+
+@pytest.mark.parametrize("column", ["Age", "Fare", "Embarked"])
+def test_training_passengers_need_a_value_in_each_column_the_model_imputes(column: str) -> None:
+    with refused(
+        f"train.csv: column '{column}' is empty in every row; training needs some values to fill the missing ones"
+    ):
+        parse_passengers(blank_everywhere([column]), "train.csv", TRAIN_SCHEMA)
+
+
+def test_passengers_to_predict_may_lack_every_imputed_value_and_training_every_cabin() -> None:
+    header = HEADER.replace(",Survived", "")
+    table = parse_passengers(blank_everywhere(["Age", "Fare", "Embarked"], header), "test.csv", TEST_SCHEMA)
+    assert table.column("Age").null_count == table.column("Embarked").null_count == len(ROWS)
+    table = parse_passengers(blank_everywhere(["Ticket", "Cabin"]), "train.csv", TRAIN_SCHEMA)
+    assert table.column("Cabin").null_count == len(ROWS)
+
+
+def test_the_imputed_optional_columns_are_those_the_model_imputes() -> None:
+    """The parser's list is the model's columns that may be empty (the parser does not import scikit-learn)."""
+    imputed = [name for name in [*NUMERIC, *CATEGORICAL] if CONVERTERS[name][1]]
+    assert sorted(imputed) == sorted(IMPUTED_OPTIONAL) == ["Age", "Embarked", "Fare"]
+
+
 def test_a_bad_value_is_shown_whole_up_to_40_characters() -> None:
     forty = "x" * 40
     with refused(f"train.csv: row 1, column 'Age': '{forty}' {NOT_DECIMAL}"):
@@ -309,7 +343,7 @@ def test_text_that_is_not_csv_names_its_line() -> None:
 
 def passengers_csv(n: int) -> str:
     """``n`` valid passengers, ids 1..n."""
-    return csv_text([f"{i},0,3,Name {i},male,,0,0,,,," for i in range(1, n + 1)])
+    return csv_text([f"{i},0,3,Name {i},male,30,0,0,,7.25,,S" for i in range(1, n + 1)])
 
 
 def test_ten_thousand_passengers_are_accepted_and_one_more_refused() -> None:

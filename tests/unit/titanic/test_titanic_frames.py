@@ -89,6 +89,23 @@ def test_a_bad_value_is_one_line_naming_file_and_column(
         read_passengers(path, labelled=True)
 
 
+@pytest.mark.parametrize("column", ["Age", "Fare", "Embarked"])
+def test_training_passengers_need_a_value_in_each_imputed_column(tmp_path: Path, column: str) -> None:
+    """All three missing: nothing for the imputer to learn; passengers to predict may lack them all."""
+    path = write(tmp_path / "train.parquet", **{column: [None, None, None]})
+    message = f"{path}: column '{column}' is empty in every row; training needs some values to fill the missing ones"
+    with pytest.raises(PipelineError, match="^" + re.escape(message) + "$"):
+        read_passengers(path, labelled=True)
+    path = write(tmp_path / "test.parquet", labelled=False, **{column: [None, None, None]})
+    assert read_passengers(path, labelled=False)[column].isna().all()
+
+
+def test_training_passengers_may_lack_every_ticket_and_cabin(tmp_path: Path) -> None:
+    """The model reads neither column."""
+    path = write(tmp_path / "train.parquet", Ticket=[None, None, None], Cabin=[None, None, None])
+    assert len(read_passengers(path, labelled=True)) == 3
+
+
 def test_zero_fractions_and_the_bounds_are_accepted(tmp_path: Path) -> None:
     path = write(
         tmp_path / "train.parquet", Age=[0.0, 0.5, 150.0], Fare=[0.0, 1e6, 0.5], SibSp=[0, 0, 0], Parch=[0, 0, 0]
@@ -105,13 +122,13 @@ def test_text_cells_are_bounded_by_256_characters_of_four_bytes(tmp_path: Path) 
         "Survived": [0] * 1000,
         "Pclass": [3] * 1000,
         "Sex": ["male"] * 1000,
-        "Age": [None] * 1000,
+        "Age": [30.0] * 1000,
         "SibSp": [0] * 1000,
         "Parch": [0] * 1000,
         "Ticket": [None] * 1000,
-        "Fare": [None] * 1000,
+        "Fare": [7.25] * 1000,
         "Cabin": [None] * 1000,
-        "Embarked": [None] * 1000,
+        "Embarked": ["S"] * 1000,
     }
     widest = "\U0001d11e" * 256  # MUSICAL SYMBOL G CLEF: 4 bytes in UTF-8
     path = write(tmp_path / "wide.parquet", **rows, Name=[widest] * 1000)
