@@ -203,6 +203,10 @@ def evaluate(inputs: TitanicInputs, settings: TitanicEvaluateParams) -> TitanicE
         for name, (train, oof) in found.items()
     }
     names = model.feature_names(reference)
+    # No test.csv gives an empty test table (stages/fetch_titanic.py), and scikit-learn refuses to predict
+    # 0 passengers: their predictions are no predictions, an empty submission.
+    test = inputs.test
+    test_survived = reference.predict(model.model_inputs(test)).astype(int) if len(test) else np.zeros(0, dtype=int)
     return TitanicEvaluation(
         reference=settings.reference,
         n_rows=len(passengers),
@@ -211,8 +215,8 @@ def evaluate(inputs: TitanicInputs, settings: TitanicEvaluateParams) -> TitanicE
         extremes=extremes(reference, passengers, reference.decision_function(frame), settings.top_n),
         feature_names=names,
         coefficients=reference[-1].coef_.ravel(),
-        test_ids=inputs.test["PassengerId"].to_numpy(),
-        test_survived=reference.predict(model.model_inputs(inputs.test)).astype(int),
+        test_ids=test["PassengerId"].to_numpy(),
+        test_survived=test_survived,
         summary=summarize(passengers),
     )
 

@@ -75,6 +75,28 @@ def test_extremes_and_written_tables(inputs: TitanicInputs, tmp_path: Path) -> N
     assert len((tmp_path / "c.csv").read_text(encoding="utf-8").splitlines()) == 13
 
 
+def test_an_empty_test_table_gives_an_empty_submission_and_changes_nothing_else(
+    inputs: TitanicInputs, tmp_path: Path
+) -> None:
+    """What fetch_titanic writes without a test.csv: every other table as with the five test passengers."""
+    with_test = evaluate(inputs, SETTINGS)
+    without = evaluate(dataclasses.replace(inputs, test=TEST_SCHEMA.empty_table().to_pandas()), SETTINGS)
+    assert (without.test_ids.tolist(), without.test_survived.tolist()) == ([], [])
+    assert without.results == with_test.results and without.summary == with_test.summary
+    written = {}
+    for name, result in (("with", with_test), ("without", without)):
+        paths = [
+            tmp_path / name / f"{table}.csv" for table in ("extremes", "coefficients", "submission", "reliability")
+        ]
+        paths[0].parent.mkdir()
+        write_tables(result, *paths)
+        written[name] = {path.stem: path.read_text(encoding="utf-8") for path in paths}
+    assert written["without"]["submission"] == "PassengerId,Survived\n"
+    assert len(written["with"]["submission"].splitlines()) == 6
+    for table in ("extremes", "coefficients", "reliability"):
+        assert written["without"][table] == written["with"][table]
+
+
 def write_inputs(inputs: TitanicInputs, root: Path) -> list[Path]:
     """The stage's input files; returns the paths read_inputs takes after the names."""
     write_table(pa.Table.from_pandas(inputs.passengers, schema=TRAIN_SCHEMA, preserve_index=False), root / "t.parquet")
