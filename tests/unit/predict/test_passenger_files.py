@@ -73,6 +73,22 @@ def test_excel_line_endings_are_read_as_the_fetch_stage_reads_them(tmp_path: Pat
     assert passengers["Fare"].tolist() == [7.8292, 7.0, 9.6875, 12.2875]
 
 
+def test_what_european_excel_writes_is_named_and_spaced_column_names_are_read(tmp_path: Path) -> None:
+    """Excel's "CSV" where the decimal separator is a comma: ';' between cells, decimal commas."""
+    path = tmp_path / "excel.csv"
+    path.write_bytes(
+        b"PassengerId;Pclass;Name;Sex;Age;SibSp;Parch;Ticket;Fare;Cabin;Embarked\r\n"
+        b"892;3;Kelly, Mr. James;male;34,5;0;0;330911;7,8292;;Q\r\n"
+    )
+    with pytest.raises(PipelineError, match=r"excel\.csv: the file is separated by ';' where ',' is expected$"):
+        read_passenger_csv(path)
+    spaced = tmp_path / "spaced.csv"  # "PassengerId, Pclass, Name, ..."
+    spaced.write_text("\n".join([HEADER.replace(",", ", "), *ROWS, ""]), encoding="utf-8")
+    passengers = read_passenger_csv(spaced)
+    assert passengers["PassengerId"].tolist() == [892, 893, 894, 896]
+    assert passengers["Fare"].tolist() == [7.8292, 7.0, 9.6875, 12.2875]
+
+
 def test_a_missing_file_and_a_directory_are_one_line(tmp_path: Path) -> None:
     with pytest.raises(PipelineError, match=r"nowhere\.csv: no such file$"):
         read_passenger_csv(tmp_path / "nowhere.csv")
