@@ -18,6 +18,7 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeClassifier
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from pipelib.errors import PipelineError
 from pipelib.mnist import models
@@ -196,6 +197,28 @@ def test_predict_of_no_images(logistic: LogisticRegression) -> None:
     predicted = models.predict(logistic, np.zeros((0, 784), dtype=np.uint8))
     assert predicted.shape == (0,)
     assert predicted.dtype == np.int64
+
+
+class ThreadsSeen:
+    """A model whose predict notes the thread counts of the BLAS and OpenMP pools it runs under."""
+
+    def __init__(self) -> None:
+        self.seen: list[set[int]] = []
+
+    def predict(self, pixels: np.ndarray) -> np.ndarray:
+        self.seen.append({pool["num_threads"] for pool in threadpool_info()})
+        return np.zeros(len(pixels), dtype=np.int64)
+
+
+def test_predict_scores_on_one_thread_unless_told() -> None:
+    """The train stage scores its first training rows with predict's default: one thread, whatever the machine."""
+    assert threadpool_info(), "numpy's BLAS should be a thread pool threadpoolctl sees"
+    model, pixels = ThreadsSeen(), np.zeros((3, 784), dtype=np.uint8)
+    with threadpool_limits(limits=2):  # more than one before the call: predict itself brings it to one
+        models.predict(model, pixels)
+        assert model.seen == [{1}]
+        models.predict(model, pixels, n_jobs=1)
+    assert model.seen == [{1}, {1}]
 
 
 def test_input_dtype(digits: tuple[np.ndarray, np.ndarray], logistic: LogisticRegression) -> None:
