@@ -5,7 +5,7 @@ run-cache to a local-directory remote. Then, each in a fresh ``git clone`` of A,
 ``mnist.evaluate.threshold`` changed:
 
 * cold: no remote, empty cache, the data mirror: ``dvc repro`` runs the pipeline from the data;
-* warm: ``dvc pull`` first (timed apart), then ``dvc repro`` (evaluate_mnist and report);
+* warm: ``dvc pull`` first (timed apart), then ``dvc repro`` (operating_point and report);
 * on demand: ``dvc repro --pull --allow-missing`` from an empty cache, fetching only what the
   two stages read.
 

@@ -2,8 +2,7 @@
 
 A model file may come from a DVC remote or a registry: its arrays decide every
 prediction and its classes are written into the output CSV. These checks apply to the
-arrays once loaded, so any loader (the plain-array ``.npz`` files today) calls them on
-what it read.
+arrays once loaded, so any loader (the skops files today) calls them on what it read.
 """
 
 from __future__ import annotations
