@@ -19,7 +19,8 @@ from __future__ import annotations
 import os
 import re
 import typing
-from collections.abc import Collection
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -129,11 +130,21 @@ ESTIMATOR_PATH = "an import path sklearn.<module>.<Classifier> with <module> one
 )
 
 
+# Classifiers of those modules whose fitted state holds a type the model files do not load
+# (pipelib/skops_file.py trusts skops's defaults and ESTIMATOR_TYPES): trained, they could not be evaluated.
+UNLOADABLE_ESTIMATORS = {
+    "sklearn.ensemble.HistGradientBoostingClassifier": "its fitted trees are TreePredictor objects, a type skops "
+    "does not trust, so its model file would be refused when loaded",
+}
+
+
 def _allowed_module(path: str) -> tuple[str, str]:
     """The module and name of an import path from an allow-listed module (ValueError saying why not)."""
     module, _, name = path.rpartition(".")
     if module not in ESTIMATOR_MODULES:
         raise ValueError(f"must be {ESTIMATOR_PATH}, got {path!r}")
+    if path in UNLOADABLE_ESTIMATORS:
+        raise ValueError(f"cannot be {path}: {UNLOADABLE_ESTIMATORS[path]}")
     return module, name
 
 
@@ -188,8 +199,30 @@ class ModelEntry(Section):
         try:  # an unknown name is a TypeError of the constructor, a bad value scikit-learn's own error
             estimator_class(info.data["estimator"])(**params)._validate_params()
         except (InvalidParameterError, TypeError, ValueError) as error:
-            raise ValueError("refused by scikit-learn: " + " ".join(str(error).split())) from None
+            raise ValueError(f"refused by scikit-learn: {_one_line(error)}") from None
         return params
+
+
+def _one_line(error: BaseException) -> str:
+    """An exception's message with its line breaks and runs of spaces as single spaces."""
+    return " ".join(str(error).split())
+
+
+@contextmanager
+def refused_by_scikit_learn(key: str, when: str) -> Iterator[None]:
+    """scikit-learn refusing a registry entry while ``when`` (fitting, scoring) as one line naming ``key``.
+
+    Some hyperparameters can only be checked against the data, at fit or predict time:
+    ``n_neighbors`` above the training rows, a penalty the solver lacks, a radius with no
+    neighbours in it, a metric that needs an argument. scikit-learn refuses those with a
+    ValueError (its InvalidParameterError is one) or a TypeError; anything else stays a
+    bug's traceback. Wrap only scikit-learn's calls, so that the project's own errors are not
+    blamed on the entry.
+    """
+    try:
+        yield
+    except (ValueError, TypeError) as error:
+        raise PipelineError(f"params.yaml: '{key}' refused by scikit-learn when {when}: {_one_line(error)}") from None
 
 
 class MnistModelEntry(ModelEntry):
@@ -208,6 +241,9 @@ class TitanicModelEntry(ModelEntry):
         list[Literal["scale_numeric"]],
         Field(max_length=1, description="[] or [scale_numeric] (a StandardScaler on the numeric columns)"),
     ]
+
+
+REGISTRY = "a mapping of at least one model entry (docs/models.md)"
 
 
 def _check_names(models: dict[str, Any], reserved: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -234,7 +270,7 @@ class MnistParams(Section):
     augment: AugmentParams
     shuffle: ShuffleParams
     binary: BinaryParams
-    models: Annotated[dict[str, MnistModelEntry], Field(min_length=1)]
+    models: Annotated[dict[str, MnistModelEntry], Field(min_length=1, description=REGISTRY)]
     evaluate: BinaryEvaluateParams
     figures: FigureParams
     sweep: SweepParams
@@ -260,7 +296,7 @@ class TitanicEvaluateParams(Section):
 class TitanicParams(Section):
     source: TitanicSource
     cv_folds: Annotated[int, Field(ge=2, le=255)]  # fold ids are stored as uint8
-    models: Annotated[dict[str, TitanicModelEntry], Field(min_length=1)]
+    models: Annotated[dict[str, TitanicModelEntry], Field(min_length=1, description=REGISTRY)]
     evaluate: TitanicEvaluateParams
 
     @field_validator("models")
@@ -497,14 +533,31 @@ def require_row_below(key: str, row: int, n_rows: int) -> None:
         raise PipelineError(f"params.yaml: '{key}' must be below {n_rows}, got {row}")
 
 
-def require_fold_count(n_folds: int, target: Any, key: str, source: str | Path) -> None:
-    """Refuse a k-fold count above the smallest class's size (stratified folds need one member each).
+def require_fold_count(n_folds: int, target: Any, key: str, source: str | Path, classes: Mapping[Any, str]) -> None:
+    """Refuse a training set without both classes, and a k-fold count above the smallest class's size.
 
-    The class counts are in the data, not in params.yaml, so this is checked by the training
-    stages once they have read their input.
+    ``classes`` names what a row of each of the two classes is (e.g. ``{True: "image of the
+    positive digit 5 (mnist.positive_digit)", False: ...}``): a set lacking one is the data's
+    fault, not ``key``'s, and is said so; so is a class of one row, which no fold count (at
+    least 2) can split. Stratified folds need one member of each class. The class counts are
+    in the data, not in params.yaml, so this is checked by the training stages once they have
+    read their input.
     """
-    counts = np.unique(np.asarray(target), return_counts=True)[1]
-    smallest_class = int(counts.min()) if len(counts) > 1 else 0
+    values, counts = np.unique(np.asarray(target), return_counts=True)
+    found = dict(zip(values.tolist(), counts.tolist(), strict=True))
+    missing = [name for value, name in classes.items() if value not in found]
+    if missing:
+        rows = f"{len(target):,} row{'' if len(target) == 1 else 's'}"
+        raise PipelineError(
+            f"{source}: holds no {' and no '.join(missing)} among its {rows} "
+            "(the classifier needs rows of both classes)"
+        )
+    smallest_class = min(found.values())
+    if smallest_class < 2:
+        single = next(name for value, name in classes.items() if found[value] == 1)
+        raise PipelineError(
+            f"{source}: holds only one {single}: cross-validation ('{key}') needs at least 2 rows of each class"
+        )
     if n_folds > smallest_class:
         raise PipelineError(
             f"params.yaml: '{key}' must be at most {smallest_class} "

@@ -12,7 +12,7 @@ from pipelib import metrics
 from pipelib.cluster import dask_client, scheduler_address
 from pipelib.errors import run_stage
 from pipelib.mnist.dataset import read_mnist
-from pipelib.mnist.sweep import SEED_C, grid, run_sweep, validation_curves
+from pipelib.mnist.sweep import SEED_C, check_training_set, grid, run_sweep, validation_curves
 from pipelib.params import load_params
 from pipelib.plot_csv import write_csv
 from pipelib.tables import use_system_allocator
@@ -29,6 +29,7 @@ def main() -> None:
     params = load_params().mnist
     settings = params.sweep
     train, test = read_mnist(args.train), read_mnist(args.test)
+    check_training_set(train[1], settings.validation_fraction, params.positive_digit, settings.models, args.train)
     points = grid(settings.models, settings.C, settings.scaling)
     with dask_client(settings.workers, scheduler_address()) as client:
         results = run_sweep(

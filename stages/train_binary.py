@@ -30,7 +30,12 @@ def main() -> None:
     params = load_params().mnist
     pixels, labels = read_mnist(args.train)
     target = labels == params.positive_digit
-    require_fold_count(params.binary.cv_folds, target, "mnist.binary.cv_folds", args.train)
+    digit = params.positive_digit
+    classes = {
+        True: f"image of the positive digit {digit} (mnist.positive_digit)",
+        False: f"image of a digit other than {digit}",
+    }
+    require_fold_count(params.binary.cv_folds, target, "mnist.binary.cv_folds", args.train, classes)
     features = as_features(pixels, params.binary.dtype, params.binary.matrix)
     del pixels
     settings = params.binary

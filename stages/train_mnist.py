@@ -9,14 +9,24 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from pipelib.errors import run_stage
+import numpy as np
+
+from pipelib.errors import PipelineError, run_stage
 from pipelib.mnist import models, predictions
 from pipelib.mnist.dataset import MAX_AUGMENTED_IMAGES, read_mnist
 from pipelib.mnist.fitting import fit
-from pipelib.params import load_params, registry_entry
+from pipelib.params import load_params, refused_by_scikit_learn, registry_entry
 from pipelib.tables import use_system_allocator
 
 FIRST_ROWS = 10  # the seed prints softmax_reg.predict(X_train[:10])
+
+
+def require_two_digits(labels: np.ndarray, source: Path) -> None:
+    """A training set of one digit (``mnist.n_train: 1``, say) trains no classifier: said of the data, not a param."""
+    digits = np.unique(labels)
+    if len(digits) < 2:
+        held = f"only images of the digit {digits[0]}" if len(digits) else "no images"
+        raise PipelineError(f"{source}: holds {held} ({len(labels):,} rows): a classifier needs at least two digits")
 
 
 def main() -> None:
@@ -31,13 +41,15 @@ def main() -> None:
     test_pixels, test_labels = read_mnist(args.test)  # read first: a bad test set fails before the fit
     # Paths are made here from validated params: no params.yaml value is put in a shell command.
     pixels, labels = read_mnist(args.data / f"{entry.train}.parquet", max_rows=MAX_AUGMENTED_IMAGES)
+    require_two_digits(labels, args.data / f"{entry.train}.parquet")
     model = fit(entry, pixels, labels, name)
-    first = models.predict(model, pixels[:FIRST_ROWS])
-    del pixels
-    predicted = models.predict(model, test_pixels, entry.n_jobs, name)
+    with refused_by_scikit_learn(f"mnist.models.{name}.params", "scoring"):
+        first = models.predict(model, pixels[:FIRST_ROWS])
+        del pixels
+        predicted = models.predict(model, test_pixels, entry.n_jobs, name)
     facts = {"train_rows": len(labels), "first_train_predictions": [int(value) for value in first]}
-    if hasattr(model, "n_iter_"):
-        facts["n_iter"] = int(max(model.n_iter_))
+    if hasattr(model, "n_iter_"):  # an array (one count per class or fit) or, for a Perceptron or an SGD, an int
+        facts["n_iter"] = int(np.max(model.n_iter_))
     models.save(model, args.models / f"{name}.skops")
     predictions.write(args.predictions / f"{name}.parquet", test_labels, predicted, facts)
 

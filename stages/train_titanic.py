@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from pipelib.errors import run_stage
-from pipelib.params import load_params, registry_entry, require_fold_count
+from pipelib.params import load_params, refused_by_scikit_learn, registry_entry, require_fold_count
 from pipelib.titanic import model
 from pipelib.titanic.frames import read_passengers, write_out_of_fold
 
@@ -23,10 +23,13 @@ def main() -> None:
     name, entry = registry_entry(params.models, "train_titanic", "titanic.models")
     passengers = read_passengers(args.train, labelled=True)
     target = passengers["Survived"].to_numpy().astype(np.int64)
-    require_fold_count(params.cv_folds, target, "titanic.cv_folds", args.train)
+    classes = {1: "passenger who survived (Survived 1)", 0: "passenger who died (Survived 0)"}
+    require_fold_count(params.cv_folds, target, "titanic.cv_folds", args.train, classes)
     inputs = model.model_inputs(passengers)
-    fold, found = model.out_of_fold(model.build(entry), inputs, target, params.cv_folds)
-    fitted = model.fit_quietly(model.build(entry), inputs, target)
+    key = f"titanic.models.{name}.params"
+    fold, found = model.out_of_fold(model.build(entry), inputs, target, params.cv_folds, key)
+    with refused_by_scikit_learn(key, f"fitting all {len(target)} passengers"):
+        fitted = model.fit_quietly(model.build(entry), inputs, target)
     write_out_of_fold(args.out_of_fold / f"{name}.parquet", passengers["PassengerId"].to_numpy(), fold, target, found)
     model.save(fitted, args.models / f"{name}.skops")
 

@@ -21,7 +21,7 @@ from threadpoolctl import threadpool_limits
 from pipelib.log import progress
 from pipelib.mnist.features import as_features
 from pipelib.mnist.logistic_lbfgs import fit_lbfgs
-from pipelib.params import LogisticParams, MnistModelEntry, estimator_class
+from pipelib.params import LogisticParams, MnistModelEntry, estimator_class, refused_by_scikit_learn
 
 
 @dataclass(frozen=True)
@@ -168,7 +168,11 @@ def uses_project_fit(entry: MnistModelEntry) -> bool:
 
 
 def fit(entry: MnistModelEntry, pixels: np.ndarray, labels: np.ndarray, name: str) -> Any:
-    """The entry's estimator fitted on (n, 784) uint8 pixels as its ``dtype`` / ``matrix`` features."""
+    """The entry's estimator fitted on (n, 784) uint8 pixels as its ``dtype`` / ``matrix`` features.
+
+    ``name`` is the entry's name in ``mnist.models``: scikit-learn refusing its hyperparameters
+    for this data is one line naming ``mnist.models.<name>.params``.
+    """
     features = as_features(pixels, entry.dtype, entry.matrix)
     estimator = estimator_class(entry.estimator)(**entry.params)
     if uses_project_fit(entry):
@@ -176,7 +180,7 @@ def fit(entry: MnistModelEntry, pixels: np.ndarray, labels: np.ndarray, name: st
         return fit_logistic(features, labels, settings, name, entry.n_jobs).fitted(estimator)
     started = time.perf_counter()
     progress(f"{name}: fitting {type(estimator).__name__} on {features.shape[0]:,} x {features.shape[1]} {entry.dtype}")
-    with threadpool_limits(limits=entry.n_jobs):
+    with threadpool_limits(limits=entry.n_jobs), refused_by_scikit_learn(f"mnist.models.{name}.params", "fitting"):
         estimator.fit(features, labels)
     progress(f"{name}: fitted in {time.perf_counter() - started:.1f} s")
     return estimator

@@ -9,11 +9,13 @@ set never chooses.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 import numpy as np
 
+from pipelib.errors import PipelineError
 from pipelib.log import progress
 
 Model = Literal["softmax", "binary"]
@@ -49,8 +51,44 @@ def grid(models: list[Model], cs: list[float], scalings: list[Scaling]) -> list[
     return [Point(model, float(c), scaling) for model in models for scaling in scalings for c in sorted(cs)]
 
 
+def check_training_set(
+    labels: np.ndarray, fraction: float, positive_digit: int, models: list[Model], source: str
+) -> None:
+    """Refuse, before any fit, a training set the sweep cannot split or fit (one line naming the cause).
+
+    The stratified split puts ``ceil(fraction * n)`` rows in the validation part and the rest
+    in the fit part; each part needs an image of every digit, and every digit two images.
+    Each model needs two classes: two digits, and for the binary one the positive digit.
+    """
+    digits, counts = np.unique(labels, return_counts=True)
+    if len(digits) < 2:
+        held = f"only images of the digit {digits[0]}" if len(digits) else "no images"
+        raise PipelineError(f"{source}: holds {held}: the sweep's classifiers need at least two digits")
+    if "binary" in models and positive_digit not in digits:
+        raise PipelineError(
+            f"{source}: holds no image of the positive digit {positive_digit} (mnist.positive_digit): "
+            "the sweep's binary model needs both classes"
+        )
+    if counts.min() < 2:
+        raise PipelineError(
+            f"{source}: holds only one image of the digit {digits[counts.argmin()]}: "
+            "the sweep's stratified validation split needs at least two of each digit"
+        )
+    n_validation = math.ceil(fraction * len(labels))  # as scikit-learn's StratifiedShuffleSplit counts them
+    n_fit = len(labels) - n_validation
+    if min(n_fit, n_validation) < len(digits):
+        raise PipelineError(
+            f"params.yaml: 'mnist.sweep.validation_fraction' of {fraction} splits the {len(labels):,} rows of "
+            f"{source} into {n_fit:,} to fit and {n_validation:,} to validate: each part needs at least one "
+            f"image of each of its {len(digits)} digits"
+        )
+
+
 def validation_split(labels: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Row indices (fit, validation), stratified by digit, the same for the same seed."""
+    """Row indices (fit, validation), stratified by digit, the same for the same seed.
+
+    :func:`check_training_set` first: scikit-learn's refusal of a split it cannot make is a traceback.
+    """
     from sklearn.model_selection import StratifiedShuffleSplit
 
     splitter = StratifiedShuffleSplit(n_splits=1, test_size=fraction, random_state=seed)

@@ -27,7 +27,7 @@ class ReportInputs:
     titanic_details: dict[str, Any]
     extremes: list[dict[str, str]]
     coefficients: list[dict[str, str]]
-    sweep: dict[str, Any]  # metrics/sweep.json
+    sweep: dict[str, Any]  # metrics/sweep.json: the models mnist.sweep.models names
 
 
 def read_csv(path: Path_, leading: list[str]) -> list[dict[str, str]]:
@@ -49,6 +49,18 @@ def read_csv(path: Path_, leading: list[str]) -> list[dict[str, str]]:
         if None in row or None in row.values():
             raise PipelineError(f"{path}: row {number} does not have the header's {len(header)} fields")
     return rows
+
+
+def read_sweep(path: Path_) -> dict[str, Any]:
+    """metrics/sweep.json with every headline key of each model it holds: ``mnist.sweep.models`` may name one.
+
+    A file of neither model is reported as lacking the first model's first key.
+    """
+    models = {key.split(".")[0] for key in metrics.SWEEP_HEADLINE}
+    held = models & set(metrics.read_json(path))
+    return metrics.read_json(
+        path, tuple(key for key in metrics.SWEEP_HEADLINE if key.split(".")[0] in (held or models))
+    )
 
 
 def merged(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
@@ -104,5 +116,5 @@ def read_inputs(
         titanic_blocks,
         read_csv(extremes, EXTREMES_COLUMNS),
         read_csv(coefficients, COEFFICIENT_COLUMNS),
-        metrics.read_json(sweep, metrics.SWEEP_HEADLINE),
+        read_sweep(sweep),
     )

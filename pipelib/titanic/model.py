@@ -26,7 +26,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from pipelib import skops_file
 from pipelib.errors import PipelineError
 from pipelib.model_checks import SURVIVAL, check_allowed_estimator, check_classes, check_finite, check_float_arrays
-from pipelib.params import TitanicModelEntry, estimator_class
+from pipelib.params import TitanicModelEntry, estimator_class, refused_by_scikit_learn
 
 NUMERIC = ["Age", "SibSp", "Parch", "Fare"]
 CATEGORICAL = ["Pclass", "Sex", "Embarked"]
@@ -94,13 +94,15 @@ def predict(model: Any, inputs: Any) -> Predictions:
 
 
 def out_of_fold(
-    pipeline: Pipeline, inputs: pd.DataFrame, target: np.ndarray, n_folds: int
+    pipeline: Pipeline, inputs: pd.DataFrame, target: np.ndarray, n_folds: int, key: str
 ) -> tuple[np.ndarray, Predictions]:
     """(fold id, out-of-fold predictions) per row: the book's ``cross_val_score(model, X_train, y_train, cv=k)``.
 
     As in the book, the preprocessing (medians, most frequent values, categories, scaling) is
     fitted once on every row and the estimator is cross-validated on that matrix, with
-    scikit-learn's default folds for a classifier (stratified, not shuffled).
+    scikit-learn's default folds for a classifier (stratified, not shuffled). scikit-learn
+    refusing the estimator on a fold (``n_neighbors`` above its training rows, say) is one
+    line naming ``key``, the entry's params, and the fold.
     """
     matrix = clone(pipeline[0]).fit_transform(inputs)
     fold = np.empty(len(target), dtype=np.uint8)
@@ -108,8 +110,11 @@ def out_of_fold(
     score = np.empty(len(target)) if hasattr(pipeline, "decision_function") else None
     probability = np.empty(len(target)) if hasattr(pipeline, "predict_proba") else None
     for number, (train_rows, test_rows) in enumerate(StratifiedKFold(n_splits=n_folds).split(matrix, target)):
-        fitted = fit_quietly(clone(pipeline[-1]), matrix[train_rows], target[train_rows])
-        found = predict(fitted, matrix[test_rows])
+        which = f"fold {number + 1} of {n_folds} (titanic.cv_folds; {len(train_rows)} training rows)"
+        with refused_by_scikit_learn(key, f"fitting {which}"):
+            fitted = fit_quietly(clone(pipeline[-1]), matrix[train_rows], target[train_rows])
+        with refused_by_scikit_learn(key, f"scoring {which}"):
+            found = predict(fitted, matrix[test_rows])
         fold[test_rows] = number
         survived[test_rows] = found.survived
         if score is not None and found.score is not None:

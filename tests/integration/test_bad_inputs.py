@@ -375,6 +375,12 @@ def digits_with(table: pa.Table, value: int) -> pa.Array:
     return pa.array(predicted, pa.uint8())
 
 
+def without_fives(table: pa.Table) -> pa.Array:
+    """The table's labels with every 5 made a 4."""
+    labels = table.column("label").to_numpy()
+    return pa.array(np.where(labels == 5, 4, labels).astype(np.uint8))
+
+
 def nothing(project: Path, mirror: Path) -> None:
     """Nothing broken: the case changes the environment instead."""
 
@@ -395,6 +401,7 @@ KNN_ENTRY = {
     "matrix": "dense",
     "n_jobs": 1,
 }
+HIST_BOOSTING = "sklearn.ensemble.HistGradientBoostingClassifier"
 IMAGES, LABELS = "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"
 TEST_IMAGES, TEST_LABELS = "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"
 
@@ -509,6 +516,133 @@ CASES = [
         "fetch_titanic",
         params({"titanic.source.url": "http://example.com/titanic/"}),
         "'titanic.source.url' must be an https:// URL, got 'http://example.com/titanic/'",
+    ),
+    Case(
+        "params-empty-mnist-registry",
+        "train_mnist@knn",
+        params({"mnist.models": {}}),
+        "error: params.yaml: 'mnist.models' must be a mapping of at least one model entry (docs/models.md), "
+        "got {{}}",  # braces doubled: the text is formatted with the mirror
+    ),
+    Case(
+        "params-empty-titanic-registry",
+        "train_titanic@logistic",
+        params({"titanic.models": {}}),
+        "error: params.yaml: 'titanic.models' must be a mapping of at least one model entry (docs/models.md), "
+        "got {{}}",  # braces doubled: the text is formatted with the mirror
+        existing=True,
+    ),
+    Case(
+        "params-estimator-whose-model-file-skops-refuses",  # it would train, then evaluate_mnist refuse its file
+        "train_mnist@knn",
+        params({"mnist.models.knn": {**KNN_ENTRY, "estimator": HIST_BOOSTING, "params": {}}}),
+        f"error: params.yaml: 'mnist.models.knn.estimator' cannot be {HIST_BOOSTING}: its fitted trees are "
+        "TreePredictor objects, a type skops does not trust, so its model file would be refused when loaded",
+    ),
+    Case(
+        "params-sweep-validation-fraction-0.99",  # 60 training rows: 60 to validate, none to fit
+        "sweep",
+        params({"mnist.sweep.validation_fraction": 0.99}),
+        "error: params.yaml: 'mnist.sweep.validation_fraction' of 0.99 splits the 60 rows of "
+        f"{TRAIN} into 0 to fit and 60 to validate: each part needs at least one image of each of its 10 digits",
+        existing=True,
+    ),
+    Case(
+        "params-sweep-validation-fraction-0.001",
+        "sweep",
+        params({"mnist.sweep.validation_fraction": 0.001}),
+        "error: params.yaml: 'mnist.sweep.validation_fraction' of 0.001 splits the 60 rows of "
+        f"{TRAIN} into 59 to fit and 1 to validate",
+    ),
+    # hyperparameters scikit-learn refuses only against the data, when fitting or scoring
+    Case(
+        "sklearn-knn-more-neighbours-than-training-images",
+        "train_mnist@knn",
+        params({"mnist.models.knn.params": {"n_neighbors": 1000}}),
+        "error: params.yaml: 'mnist.models.knn.params' refused by scikit-learn when scoring: Expected n_neighbors "
+        "<= n_samples_fit, but n_neighbors = 1000, n_samples_fit = 60, n_samples = 10",
+        existing=True,
+    ),
+    Case(
+        "sklearn-knn-mahalanobis-without-its-matrix",
+        "train_mnist@knn",
+        params({"mnist.models.knn.params": {"metric": "mahalanobis"}}),
+        "error: params.yaml: 'mnist.models.knn.params' refused by scikit-learn when scoring: The 'VI' parameter "
+        "is required for the mahalanobis metric when Y is passed.",
+    ),
+    Case(
+        "sklearn-l1-penalty-with-lbfgs",
+        "train_mnist@softmax",
+        params({"mnist.models.softmax.params": {"C": 10.0, "penalty": "l1"}}),
+        "error: params.yaml: 'mnist.models.softmax.params' refused by scikit-learn when fitting: Solver lbfgs "
+        "supports only 'l2' or None penalties, got l1 penalty.",
+    ),
+    Case(
+        "sklearn-titanic-l1-penalty-with-lbfgs",
+        "train_titanic@logistic",
+        params({"titanic.models.logistic.params": {"C": 1.0, "penalty": "l1"}}),
+        "error: params.yaml: 'titanic.models.logistic.params' refused by scikit-learn when fitting fold 1 of 3 "
+        "(titanic.cv_folds; 20 training rows): Solver lbfgs supports only 'l2' or None penalties, got l1 penalty.",
+        existing=True,
+    ),
+    Case(
+        "sklearn-titanic-knn-more-neighbours-than-fold-rows",  # 30 passengers, 3 folds: 20 to fit, 10 to score
+        "train_titanic@svc",
+        params(
+            {
+                "titanic.models.svc": {
+                    "estimator": KNN_ENTRY["estimator"],
+                    "params": {"n_neighbors": 25},
+                    "preprocess": [],
+                }
+            }
+        ),
+        "error: params.yaml: 'titanic.models.svc.params' refused by scikit-learn when scoring fold 1 of 3 "
+        "(titanic.cv_folds; 20 training rows): Expected n_neighbors <= n_samples_fit, but n_neighbors = 25, "
+        "n_samples_fit = 20, n_samples = 10",
+    ),
+    Case(
+        "sklearn-titanic-radius-without-neighbours",
+        "train_titanic@svc",
+        params(
+            {
+                "titanic.models.svc.estimator": "sklearn.neighbors.RadiusNeighborsClassifier",
+                "titanic.models.svc.params": {"radius": 1.0},
+            }
+        ),
+        "error: params.yaml: 'titanic.models.svc.params' refused by scikit-learn when scoring fold 1 of 3 "
+        "(titanic.cv_folds; 20 training rows): No neighbors found for test samples array([",
+        existing=True,
+    ),
+    # training sets without two classes: the data's fault, said of the file, not of a fold count
+    Case(
+        "binary-train-without-the-positive-digit",
+        "train_binary",
+        parquet(TRAIN, replace_column("label", without_fives)),
+        f"error: {TRAIN}: holds no image of the positive digit 5 (mnist.positive_digit) among its 60 rows (the "
+        "classifier needs rows of both classes)",
+        existing=True,
+    ),
+    Case(
+        "binary-train-of-one-image",  # mnist.n_train: 1, and that image a 5
+        "train_binary",
+        parquet(TRAIN, lambda table: table.slice(0, 1)),
+        f"error: {TRAIN}: holds no image of a digit other than 5 among its 1 row (the classifier needs rows of both "
+        "classes)",
+    ),
+    Case(
+        "mnist-train-of-one-digit",
+        "train_mnist@softmax",
+        parquet(TRAIN, replace_column("label", lambda table: pa.array(np.full(table.num_rows, 3, np.uint8)))),
+        f"error: {TRAIN}: holds only images of the digit 3 (60 rows): a classifier needs at least two digits",
+        existing=True,
+    ),
+    Case(
+        "titanic-train-nobody-survived",
+        "train_titanic@logistic",
+        parquet(TITANIC_TRAIN, replace_column("Survived", lambda table: pa.array(np.zeros(table.num_rows, np.int8)))),
+        f"error: {TITANIC_TRAIN}: holds no passenger who survived (Survived 1) among its 30 rows (the classifier "
+        "needs rows of both classes)",
     ),
     # the MNIST mirror: checksums, then every IDX header and length
     Case(

@@ -28,6 +28,7 @@ from pipelib.params import (
     Section,
     allowed,
     load_params,
+    refused_by_scikit_learn,
     registry_entry,
     require_fold_count,
     require_only_entries,
@@ -674,17 +675,21 @@ def test_row_index_below_the_table_is_accepted_and_at_its_end_refused() -> None:
         require_row_below("mnist.figures.some_digit", 0, 0)
 
 
+CLASSES = {True: "image of the positive digit 5 (mnist.positive_digit)", False: "image of a digit other than 5"}
+
+
 def fold_refusal(n_folds: int, target: Any) -> str:
     with pytest.raises(PipelineError) as caught:
-        require_fold_count(n_folds, target, "mnist.binary.cv_folds", "data/train.parquet")
+        require_fold_count(n_folds, target, "mnist.binary.cv_folds", "data/train.parquet", CLASSES)
+    assert "\n" not in str(caught.value)
     return str(caught.value)
 
 
 def test_fold_count_up_to_the_smallest_class() -> None:
     """Three of class 0 and four of class 1: at most 3 folds, each holding one of every class."""
     target = np.array([0, 0, 0, 1, 1, 1, 1])
-    require_fold_count(2, target, "mnist.binary.cv_folds", "data/train.parquet")
-    require_fold_count(3, target, "mnist.binary.cv_folds", "data/train.parquet")
+    require_fold_count(2, target, "mnist.binary.cv_folds", "data/train.parquet", CLASSES)
+    require_fold_count(3, target, "mnist.binary.cv_folds", "data/train.parquet", CLASSES)
     assert fold_refusal(4, target) == (
         "params.yaml: 'mnist.binary.cv_folds' must be at most 3 "
         "(members of the smallest class in data/train.parquet), got 4"
@@ -693,16 +698,38 @@ def test_fold_count_up_to_the_smallest_class() -> None:
 
 def test_fold_count_with_classes_of_equal_size() -> None:
     target = [True, False, True, False]
-    require_fold_count(2, target, "mnist.binary.cv_folds", "data/train.parquet")
+    require_fold_count(2, target, "mnist.binary.cv_folds", "data/train.parquet", CLASSES)
     assert fold_refusal(3, target).startswith("params.yaml: 'mnist.binary.cv_folds' must be at most 2 (")
 
 
-@pytest.mark.parametrize("target", [[1, 1, 1, 1, 1], []], ids=["one-class", "empty"])
-def test_fold_count_with_a_single_class_or_none(target: list[int]) -> None:
-    """With one class (or none) there is no second class to stratify on: no fold count will do."""
-    assert fold_refusal(2, np.array(target)) == (
-        "params.yaml: 'mnist.binary.cv_folds' must be at most 0 "
-        "(members of the smallest class in data/train.parquet), got 2"
+@pytest.mark.parametrize(
+    ("target", "missing"),
+    [
+        ([False] * 5, "image of the positive digit 5 (mnist.positive_digit) among its 5 rows"),
+        ([True] * 3, "image of a digit other than 5 among its 3 rows"),
+        ([False], "image of the positive digit 5 (mnist.positive_digit) among its 1 row"),  # mnist.n_train: 1
+        (
+            [],
+            "image of the positive digit 5 (mnist.positive_digit) and no image of a digit other than 5 "
+            "among its 0 rows",
+        ),
+    ],
+    ids=["no-positive", "only-positive", "one-row", "empty"],
+)
+def test_a_training_set_without_both_classes_is_the_datas_fault_not_the_fold_counts(
+    target: list[bool], missing: str
+) -> None:
+    """With one class (or none) there is no second class to learn or stratify on: the file is named, not cv_folds."""
+    assert fold_refusal(2, np.array(target, dtype=bool)) == (
+        f"data/train.parquet: holds no {missing} (the classifier needs rows of both classes)"
+    )
+
+
+def test_a_class_of_one_row_cannot_be_split_by_any_fold_count() -> None:
+    """cv_folds is at least 2: "must be at most 1" would ask for what params.yaml refuses."""
+    assert fold_refusal(2, np.array([True, False, False, False])) == (
+        "data/train.parquet: holds only one image of the positive digit 5 (mnist.positive_digit): "
+        "cross-validation ('mnist.binary.cv_folds') needs at least 2 rows of each class"
     )
 
 
@@ -793,7 +820,18 @@ def test_a_new_entry_needs_only_its_lines(tmp_path: Path) -> None:
             "forest",
             "'titanic.evaluate' has reference 'forest', not one of titanic.models (logistic, random_forest, svc)",
         ),
-        ("titanic.models", {}, "'titanic.models' must be a valid value, got {}"),
+        (
+            "titanic.models",
+            {},
+            "'titanic.models' must be a mapping of at least one model entry (docs/models.md), got {}",
+        ),
+        (
+            "titanic.models.svc.estimator",
+            "sklearn.ensemble.HistGradientBoostingClassifier",  # it would train, then its model file be refused
+            "'titanic.models.svc.estimator' cannot be sklearn.ensemble.HistGradientBoostingClassifier: its fitted "
+            "trees are TreePredictor objects, a type skops does not trust, so its model file would be refused when "
+            "loaded",
+        ),
     ],
 )
 def test_a_bad_registry_entry_is_refused_in_one_line(tmp_path: Path, key: str, value: Any, expected: str) -> None:
@@ -882,12 +920,36 @@ def test_a_new_mnist_entry_needs_only_its_lines(tmp_path: Path) -> None:
             "'mnist.evaluate' has reference 'forest', not one of mnist.models "
             "(softmax, softmax_augmented, knn, knn_augmented)",
         ),
-        ("mnist.models", {}, "'mnist.models' must be a valid value, got {}"),
+        ("mnist.models", {}, "'mnist.models' must be a mapping of at least one model entry (docs/models.md), got {}"),
     ],
 )
 def test_a_bad_mnist_registry_entry_is_refused_in_one_line(tmp_path: Path, key: str, value: Any, expected: str) -> None:
     """As train_mnist reads params.yaml (checked against scikit-learn)."""
     assert refusal(write_params(tmp_path, {key: value}), check_estimators=True) == f"params.yaml: {expected}"
+
+
+def test_an_estimator_whose_model_file_cannot_be_loaded_is_refused_in_either_registry(tmp_path: Path) -> None:
+    entry = {**KNN, "estimator": "sklearn.ensemble.HistGradientBoostingClassifier", "params": {}}
+    assert refusal(write_params(tmp_path, {"mnist.models.boosted": entry})).startswith(
+        "params.yaml: 'mnist.models.boosted.estimator' cannot be sklearn.ensemble.HistGradientBoostingClassifier: "
+        "its fitted trees are TreePredictor objects"
+    )
+    other = {**KNN, "estimator": "sklearn.ensemble.GradientBoostingClassifier", "params": {}}  # its trees load
+    assert load_params(write_params(tmp_path, {"mnist.models.boosted": other}), check_estimators=True)
+
+
+def test_the_refused_estimators_model_file_is_what_the_loader_refuses(tmp_path: Path) -> None:
+    """Why it is refused, checked: fitted and saved, the model file does not load (skops_file.ESTIMATOR_TYPES)."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from pipelib import skops_file
+
+    features, target = np.arange(40.0).reshape(20, 2), np.arange(20) % 2
+    skops_file.save(HistGradientBoostingClassifier(max_iter=2).fit(features, target), tmp_path / "boosted.skops")
+    with pytest.raises(
+        PipelineError, match=r"untrusted type sklearn\.ensemble\._hist_gradient_boosting\.predictor\.TreePredictor$"
+    ):
+        skops_file.load(tmp_path / "boosted.skops", skops_file.ESTIMATOR_TYPES)
 
 
 def test_the_titanic_baseline_names_are_free_in_the_mnist_registry(tmp_path: Path) -> None:
@@ -941,6 +1003,8 @@ def test_registry_entry_outside_its_dvc_stage_is_refused(
         ("titanic.models.svc.estimator", "sklearn.naive_bayes.GaussianNB"),
         ("titanic.models.svc.preprocess", ["minmax"]),
         ("titanic.evaluate.reference", "forest"),
+        ("titanic.models.svc.estimator", "sklearn.ensemble.HistGradientBoostingClassifier"),
+        ("titanic.models", {}),
     ],
 )
 def test_registry_checks_without_scikit_learn_are_made_by_every_stage(tmp_path: Path, key: str, value: Any) -> None:
@@ -992,3 +1056,46 @@ def test_only_entry_files_are_accepted(tmp_path: Path) -> None:
             f"{tmp_path / name}: not the file of an entry of titanic.models (left by a removed entry? delete it)"
         )
         (tmp_path / name).unlink()
+
+
+# --- scikit-learn's refusals at fit and predict time -------------------------------------------------
+
+
+def test_a_refusal_at_predict_time_is_one_line_naming_the_key() -> None:
+    """Six training rows cannot give ten neighbours: scikit-learn says so only when asked for them."""
+    from sklearn.neighbors import KNeighborsClassifier
+
+    features = np.arange(12.0).reshape(6, 2)
+    with pytest.raises(PipelineError) as caught, refused_by_scikit_learn("mnist.models.knn.params", "scoring"):
+        KNeighborsClassifier(n_neighbors=10).fit(features, [0, 1] * 3).predict(features)
+    assert str(caught.value) == (
+        "params.yaml: 'mnist.models.knn.params' refused by scikit-learn when scoring: Expected n_neighbors <= "
+        "n_samples_fit, but n_neighbors = 10, n_samples_fit = 6, n_samples = 6"
+    )
+
+
+def test_a_refusal_over_several_lines_becomes_one() -> None:
+    """No training point within the radius of any of 40 far points: scikit-learn lists them over several lines."""
+    from sklearn.neighbors import RadiusNeighborsClassifier
+
+    model = RadiusNeighborsClassifier(radius=1.0).fit(np.zeros((4, 2)), [0, 1, 0, 1])
+    with pytest.raises(PipelineError) as caught, refused_by_scikit_learn("titanic.models.near.params", "scoring"):
+        model.predict(np.full((40, 2), 100.0))
+    message = str(caught.value)
+    assert message.startswith(
+        "params.yaml: 'titanic.models.near.params' refused by scikit-learn when scoring: No neighbors found for "
+        "test samples array([ 0, 1, 2, 3,"
+    )
+    assert "\n" not in message and "  " not in message
+    assert message.endswith(
+        "39]), you can try using larger radius, giving a label for outliers, or considering removing them from "
+        "your dataset."
+    )
+
+
+def test_other_errors_are_not_blamed_on_the_entry() -> None:
+    """Only scikit-learn's ValueError and TypeError are its refusals; anything else is a bug and keeps its traceback."""
+    with pytest.raises(KeyError), refused_by_scikit_learn("mnist.models.knn.params", "fitting"):
+        raise KeyError("coef_")
+    with refused_by_scikit_learn("mnist.models.knn.params", "fitting"):
+        pass

@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipelib.errors import PipelineError
+from pipelib.report.inputs import read_sweep
 from pipelib.report.sweep import sweep_section
 
 METRICS = {
@@ -64,3 +72,31 @@ def test_the_binary_model_is_named_by_its_positive_digit() -> None:
         "| softmax (10 digits) | best on validation | 0.1 | divided by 255 | 0.9250 | 0.9261 |",
         "| softmax (10 digits) | the seed's setting | 10 | raw 0-255 | 0.9187 | 0.9243 |",
     ]
+
+
+SWEPT = {"C": 0.1, "scaling": "unit", "validation_accuracy": 0.9, "test_accuracy": 0.91}
+
+
+@pytest.mark.parametrize("models", [["softmax"], ["binary"], ["softmax", "binary"]])
+def test_a_sweep_of_either_model_or_both_is_read_whole(tmp_path: Path, models: list[str]) -> None:
+    """mnist.sweep.models may name one model: its file holds that model's keys only."""
+    data = {model: {"best": SWEPT, "seed_setting": {**SWEPT, "validation_accuracy": None}} for model in models}
+    (tmp_path / "sweep.json").write_text(json.dumps(data), encoding="utf-8")
+    assert read_sweep(tmp_path / "sweep.json") == data
+
+
+@pytest.mark.parametrize(
+    ("data", "lacking"),
+    [
+        ({}, "softmax.best.C"),  # neither model
+        ({"binary": {"best": SWEPT}}, "binary.seed_setting.C"),
+        ({"softmax": {"best": SWEPT, "seed_setting": {"C": 1.0}}}, "softmax.seed_setting.scaling"),
+    ],
+)
+def test_a_sweep_file_lacking_a_key_of_a_model_it_holds_is_refused(
+    tmp_path: Path, data: dict[str, Any], lacking: str
+) -> None:
+    (tmp_path / "sweep.json").write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(PipelineError) as caught:
+        read_sweep(tmp_path / "sweep.json")
+    assert str(caught.value) == f"{tmp_path / 'sweep.json'}: lacks the metric '{lacking}' (rerun dvc repro)"

@@ -20,6 +20,7 @@ from sklearn.model_selection import cross_val_predict, cross_val_score
 from sklearn.neighbors import KNeighborsClassifier
 
 from pipelib.binary_metrics import fold_accuracies
+from pipelib.errors import PipelineError
 from pipelib.mnist.features import as_features
 from pipelib.mnist.fitting import (
     LinearModel,
@@ -436,3 +437,25 @@ def test_a_fitted_linear_model_is_the_logistic_regression_of_its_arrays() -> Non
     fitted = binary.fitted(LogisticRegression())
     np.testing.assert_array_equal(fitted.decision_function(features), [1.0, -1.0, 0.0, -4.0])
     np.testing.assert_array_equal(fitted.predict(features), [True, False, False, False])  # score 0: the first class
+
+
+@pytest.mark.parametrize(
+    ("params", "refusal"),
+    [
+        ({"penalty": "l1"}, "Solver lbfgs supports only 'l2' or None penalties, got l1 penalty."),
+        ({"solver": "liblinear", "penalty": "elasticnet"}, "Only 'saga' solver supports elasticnet penalty, got"),
+    ],
+    ids=["l1-with-lbfgs", "elasticnet-with-liblinear"],
+)
+def test_scikit_learn_refusing_an_entry_at_fit_is_one_line_naming_its_params(
+    digits: tuple[np.ndarray, np.ndarray], params: dict[str, Any], refusal: str, recwarn: pytest.WarningsRecorder
+) -> None:
+    """A solver and penalty that do not go together pass params.yaml's checks and fail only in fit."""
+    pixels, labels = digits
+    entry = registry_entry(LOGISTIC, params, matrix="dense", n_jobs=1)
+    with pytest.raises(PipelineError) as caught:
+        fit(entry, pixels[:100], labels[:100], "lasso")
+    assert str(caught.value).startswith(
+        f"params.yaml: 'mnist.models.lasso.params' refused by scikit-learn when fitting: {refusal}"
+    )
+    assert "\n" not in str(caught.value)

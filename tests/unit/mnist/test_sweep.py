@@ -11,6 +11,7 @@ import helpers
 import numpy as np
 import pytest
 
+from pipelib.errors import PipelineError
 from pipelib.mnist.sweep import (
     MODELS,
     SCALE,
@@ -21,6 +22,7 @@ from pipelib.mnist.sweep import (
     ModelResult,
     Point,
     Scaling,
+    check_training_set,
     fit_and_score,
     grid,
     run_sweep,
@@ -52,6 +54,61 @@ def test_validation_split_is_stratified_disjoint_and_seeded() -> None:
     again = validation_split(labels, 0.2, seed=3)
     np.testing.assert_array_equal(again[1], validation_rows)
     assert not np.array_equal(validation_split(labels, 0.2, seed=4)[1], validation_rows)
+
+
+EVEN_DIGITS = (np.arange(200) % 10).astype(np.uint8)  # 20 images of each digit
+
+
+def sweep_refusal(labels: np.ndarray, fraction: float, models: list[Model] | None = None) -> str:
+    with pytest.raises(PipelineError) as caught:
+        check_training_set(labels, fraction, 5, models or ["softmax", "binary"], "data/mnist/train.parquet")
+    assert "\n" not in str(caught.value)
+    return str(caught.value)
+
+
+@pytest.mark.parametrize("fraction", [0.001, 0.04, 0.045, 0.05, 0.5, 0.95, 0.951, 0.99])
+def test_a_validation_fraction_is_accepted_exactly_when_scikit_learn_can_split_by_it(fraction: float) -> None:
+    """200 rows of 10 digits: 10 to 190 validation rows leave both parts a row of each digit (0.05 to 0.95)."""
+    try:
+        validation_split(EVEN_DIGITS, fraction, seed=0)
+        splits = True
+    except ValueError:
+        splits = False
+    assert splits is (0.05 <= fraction <= 0.95)
+    if splits:
+        check_training_set(EVEN_DIGITS, fraction, 5, ["softmax", "binary"], "data/mnist/train.parquet")
+    else:
+        assert sweep_refusal(EVEN_DIGITS, fraction).startswith("params.yaml: 'mnist.sweep.validation_fraction' of ")
+
+
+def test_a_validation_fraction_too_large_or_too_small_is_refused_with_the_sizes() -> None:
+    assert sweep_refusal(EVEN_DIGITS, 0.99) == (
+        "params.yaml: 'mnist.sweep.validation_fraction' of 0.99 splits the 200 rows of data/mnist/train.parquet "
+        "into 2 to fit and 198 to validate: each part needs at least one image of each of its 10 digits"
+    )
+    assert sweep_refusal(EVEN_DIGITS, 0.001) == (
+        "params.yaml: 'mnist.sweep.validation_fraction' of 0.001 splits the 200 rows of data/mnist/train.parquet "
+        "into 199 to fit and 1 to validate: each part needs at least one image of each of its 10 digits"
+    )
+
+
+def test_a_training_set_the_sweep_cannot_fit_is_refused_naming_the_file() -> None:
+    assert sweep_refusal(np.full(50, 3, np.uint8), 0.2) == (
+        "data/mnist/train.parquet: holds only images of the digit 3: the sweep's classifiers need at least two digits"
+    )
+    no_five = np.where(EVEN_DIGITS == 5, 4, EVEN_DIGITS).astype(np.uint8)
+    assert sweep_refusal(no_five, 0.2) == (
+        "data/mnist/train.parquet: holds no image of the positive digit 5 (mnist.positive_digit): the sweep's "
+        "binary model needs both classes"
+    )
+    check_training_set(no_five, 0.2, 5, ["softmax"], "data/mnist/train.parquet")  # no binary model: no 5 needed
+    one_nine = np.append(EVEN_DIGITS[EVEN_DIGITS != 9], 9).astype(np.uint8)
+    assert sweep_refusal(one_nine, 0.2) == (
+        "data/mnist/train.parquet: holds only one image of the digit 9: the sweep's stratified validation split "
+        "needs at least two of each digit"
+    )
+    with pytest.raises(ValueError, match="have only 1 member"):
+        validation_split(one_nine, 0.2, seed=0)  # what scikit-learn would have said, with a traceback
 
 
 def test_validation_curves_put_each_model_and_scaling_in_a_column() -> None:

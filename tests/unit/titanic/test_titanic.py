@@ -112,7 +112,7 @@ def test_out_of_fold_is_the_books_cross_validation(passengers: pd.DataFrame) -> 
     """Preprocessing fitted once on every row, then ``cross_val_predict`` of the estimator on that matrix."""
     target = passengers["Survived"].to_numpy().astype(np.int64)
     inputs = model_inputs(passengers)
-    fold, found = out_of_fold(build(LOGISTIC), inputs, target, 3)
+    fold, found = out_of_fold(build(LOGISTIC), inputs, target, 3, "titanic.models.logistic.params")
     matrix = build(LOGISTIC)[0].fit_transform(inputs)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -125,13 +125,43 @@ def test_out_of_fold_is_the_books_cross_validation(passengers: pd.DataFrame) -> 
     assert sorted(set(fold.tolist())) == [0, 1, 2]
 
 
+@pytest.mark.parametrize(
+    ("entry", "refusal"),
+    [
+        (
+            TitanicModelEntry(
+                estimator="sklearn.neighbors.KNeighborsClassifier", params={"n_neighbors": 40}, preprocess=[]
+            ),
+            "scoring fold 1 of 3 (titanic.cv_folds; 32 training rows): Expected n_neighbors <= n_samples_fit, "
+            "but n_neighbors = 40, n_samples_fit = 32, n_samples = 16",
+        ),
+        (
+            TitanicModelEntry(
+                estimator="sklearn.linear_model.LogisticRegression", params={"penalty": "l1"}, preprocess=[]
+            ),
+            "fitting fold 1 of 3 (titanic.cv_folds; 32 training rows): Solver lbfgs supports only 'l2' or None "
+            "penalties, got l1 penalty.",
+        ),
+    ],
+    ids=["knn-more-neighbours-than-fold-rows", "l1-with-lbfgs"],
+)
+def test_scikit_learn_refusing_an_entry_on_a_fold_is_one_line_naming_its_params(
+    passengers: pd.DataFrame, entry: TitanicModelEntry, refusal: str, recwarn: pytest.WarningsRecorder
+) -> None:
+    """48 passengers in 3 stratified folds: each fold is fitted on 32 of them and scores the other 16."""
+    target = passengers["Survived"].to_numpy().astype(np.int64)
+    with pytest.raises(PipelineError) as caught:
+        out_of_fold(build(entry), model_inputs(passengers), target, 3, "titanic.models.odd.params")
+    assert str(caught.value) == f"params.yaml: 'titanic.models.odd.params' refused by scikit-learn when {refusal}"
+
+
 def test_a_model_without_scores_gives_predictions_only(passengers: pd.DataFrame) -> None:
     entry = TitanicModelEntry(estimator="sklearn.svm.SVC", params={}, preprocess=["scale_numeric"])
     target = passengers["Survived"].to_numpy().astype(np.int64)
-    _, found = out_of_fold(build(entry), model_inputs(passengers), target, 3)
+    _, found = out_of_fold(build(entry), model_inputs(passengers), target, 3, "titanic.models.svc.params")
     assert found.probability is None and found.score is not None  # SVC: a decision function, no probabilities
     forest = TitanicModelEntry(estimator="sklearn.neighbors.KNeighborsClassifier", params={}, preprocess=[])
-    _, found = out_of_fold(build(forest), model_inputs(passengers), target, 3)
+    _, found = out_of_fold(build(forest), model_inputs(passengers), target, 3, "titanic.models.knn.params")
     assert found.score is None and found.probability is not None
 
 

@@ -38,7 +38,7 @@ def inputs() -> TitanicInputs:
     target = passengers["Survived"].to_numpy().astype(np.int64)
     models = {}
     for name, entry in ENTRIES.items():
-        fold, found = out_of_fold(build(entry), model_inputs(passengers), target, 3)
+        fold, found = out_of_fold(build(entry), model_inputs(passengers), target, 3, f"titanic.models.{name}.params")
         models[name] = FittedModel(fit_quietly(build(entry), model_inputs(passengers), target), found)
     test = passengers.drop(columns="Survived").head(5)
     return TitanicInputs(passengers, fold, models, test)
