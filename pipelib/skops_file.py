@@ -61,6 +61,11 @@ ESTIMATOR_TYPES = (
     "sklearn.neighbors._kd_tree.KDTree",
     "sklearn.neighbors._ball_tree.BallTree",
     "sklearn.metrics._dist_metrics.EuclideanDistance64",
+    # A KNN tree's metric for metric="manhattan" (or p=1) and "chebyshev": no arrays of their own (their
+    # distance loops run over the sizes the tree passes). Metrics whose arrays set the loop bounds
+    # (Minkowski weights, Mahalanobis VI) stay untrusted: a crafted file could make them read out of bounds.
+    "sklearn.metrics._dist_metrics.ManhattanDistance64",
+    "sklearn.metrics._dist_metrics.ChebyshevDistance64",
 )
 MAX_UNPACKED_BYTES = 256 * 1024**2  # everything the entries unpack to, unless the caller says otherwise
 # What zipfile, numpy and skops raise for a broken archive, .npy header or schema.

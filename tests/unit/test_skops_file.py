@@ -79,6 +79,28 @@ def test_a_type_beyond_skops_defaults_needs_naming(tmp_path: Path) -> None:
         skops_file.load(path, ())
 
 
+@pytest.mark.parametrize("metric", [{"metric": "manhattan"}, {"p": 1}, {"metric": "chebyshev"}, {}])
+def test_a_knn_tree_of_an_array_free_metric_loads(tmp_path: Path, metric: dict[str, object]) -> None:
+    from sklearn.neighbors import KNeighborsClassifier
+
+    model = KNeighborsClassifier(n_neighbors=3, algorithm="kd_tree", **metric).fit(ROWS, TARGET)
+    skops_file.save(model, tmp_path / "m.skops")
+    loaded = skops_file.load(tmp_path / "m.skops", skops_file.ESTIMATOR_TYPES)
+    np.testing.assert_array_equal(loaded.predict_proba(ROWS), model.predict_proba(ROWS))
+
+
+def test_a_knn_tree_of_a_metric_with_arrays_is_refused(tmp_path: Path) -> None:
+    """Minkowski weights set its distance loop's bound: a crafted file could make it read out of bounds."""
+    from sklearn.neighbors import KNeighborsClassifier
+
+    model = KNeighborsClassifier(n_neighbors=3, algorithm="kd_tree", p=3).fit(ROWS, TARGET)
+    skops_file.save(model, tmp_path / "m.skops")
+    with pytest.raises(
+        PipelineError, match=re.escape("untrusted type sklearn.metrics._dist_metrics.MinkowskiDistance64") + "$"
+    ):
+        skops_file.load(tmp_path / "m.skops", skops_file.ESTIMATOR_TYPES)
+
+
 def test_a_fresh_process_trusts_skops_defaults_and_no_more(tmp_path: Path) -> None:
     """A stage process imports skops without its estimator list (to start faster); loading must still trust
     every scikit-learn estimator skops trusts by default, and still refuse what skops refuses."""
