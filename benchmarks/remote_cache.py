@@ -58,7 +58,7 @@ def one_repeat(root: Path, a: Path, mirror: Path, empty: Path) -> dict[str, floa
     warm = clone(a, root / "warm")
     times["warm: dvc pull"], _ = timed(warm, empty, "pull")
     times["warm: dvc repro (after the pull)"], output = timed(warm, empty, "repro")
-    assert helpers.stages_run(output) == {"evaluate_mnist", "report"}, output
+    assert helpers.stages_run(output) == {"operating_point", "report"}, output
 
     lazy = clone(a, root / "lazy")
     times["on demand: dvc repro --pull --allow-missing"], output = timed(
