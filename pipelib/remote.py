@@ -193,7 +193,7 @@ def run(command: str, name: str | None, extra: list[str], project: Path) -> str:
     remote, section = configured_remote(project, name)
     configured = str(section["url"])
     url = _without_password(configured)
-    if command != "push" and not section.get("verify", False):
+    if command != "push" and not section.get("verify", remote_kind(configured) == "gdrive"):  # DVC's defaults
         raise PipelineError(
             f"dvc {command} from remote '{remote}' ({url}) refused: the remote does not verify what it downloads, "
             f"so a corrupt object would reach the workspace unnoticed; run dvc remote modify {remote} verify true "
@@ -203,10 +203,10 @@ def run(command: str, name: str | None, extra: list[str], project: Path) -> str:
     result = subprocess.run(argv, cwd=project, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
     log = project / ".dvc" / "tmp" / f"remote-{command}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
-    log.write_text(result.stdout, encoding="utf-8")
-    cause = summarize(command, result.stdout, result.returncode, remote_kind(configured))
+    output = hide_password(result.stdout, configured)  # before any cut: a cut could leave a piece unmatched
+    log.write_text(output, encoding="utf-8")
+    cause = summarize(command, output, result.returncode, remote_kind(configured))
     if cause is not None:
-        cause = hide_password(cause, configured)
         direction = "to" if command == "push" else "from"
         raise PipelineError(
             f"dvc {command} {direction} remote '{remote}' ({url}) failed: {cause} [log: .dvc/tmp/{log.name}]"

@@ -15,6 +15,7 @@ import json
 import math
 import os
 import shutil
+import sys
 import tempfile
 import zipfile
 import zlib
@@ -75,8 +76,9 @@ _READ_ERRORS += (ValueError, KeyError, TypeError, AttributeError, RecursionError
 _READ_ERRORS += (sio.exceptions.UntrustedTypesFoundException,)
 
 
-def _canonical(source: BinaryIO, target: BinaryIO) -> None:
-    """skops's zip with its ``id()``-based file names and ids renumbered in order of appearance, fixed dates.
+def _canonical(source: BinaryIO, target: BinaryIO) -> bytes:
+    """skops's zip with its ``id()``-based file names and ids renumbered in order of appearance, fixed dates;
+    the same zip with every entry but the schema left empty (what :func:`_untrusted_types` reads).
 
     Entries are copied a megabyte at a time: a KNN's training images are not held twice.
     """
@@ -106,16 +108,48 @@ def _canonical(source: BinaryIO, target: BinaryIO) -> None:
             large = archive.getinfo(old).file_size > zipfile.ZIP64_LIMIT
             with archive.open(old) as reading, out.open(info, "w", force_zip64=large) as writing:
                 shutil.copyfileobj(reading, writing, 1 << 20)
+    skeleton = io.BytesIO()
+    with zipfile.ZipFile(skeleton, "w") as archive:
+        archive.writestr(SCHEMA, schema)
+        for name in files.values():
+            archive.writestr(name, b"")
+    return skeleton.getvalue()
 
 
-def save(estimator: Any, target: str | os.PathLike[str]) -> None:
-    """Write a fitted estimator as a skops file, atomically."""
+def save(estimator: Any, target: str | os.PathLike[str], key: str = "") -> None:
+    """Write a fitted estimator as a skops file, atomically; nothing written if :func:`load` would refuse it.
+
+    A hyperparameter can put a scikit-learn type skops does not trust into a fitted model (a KNN
+    tree's Minkowski metric for ``p=3``): refused here, naming the params ``key`` if given, not
+    after training when the file is first loaded.
+    """
     with atomic_path(target) as tmp, tempfile.TemporaryFile(dir=Path(tmp).parent) as raw:
         # deflated at once (level 1: fast): a KNN's 941 MB of images are not held a third time uncompressed
         sio.dump(estimator, raw, compression=zipfile.ZIP_DEFLATED, compresslevel=1)
         raw.seek(0)
         with open(tmp, "wb") as stream:
-            _canonical(raw, stream)
+            skeleton = _canonical(raw, stream)
+        # scikit-learn's own types only: a hyperparameter chooses among those; anything else a file may
+        # hold is a crafted file's business, which load refuses (and the tests write such files with save)
+        refused = [name for name in sio.get_untrusted_types(data=skeleton) if not _loadable(name)]
+        if refused:
+            held = f"params.yaml: '{key}' gives a model holding" if key else f"{target}: not written: it would hold"
+            raise PipelineError(f"{held} {refused[0]}, a type model files may not hold (docs/trust.md)")
+
+
+def _loadable(name: str) -> bool:
+    """Not a scikit-learn type :func:`load` refuses: another package's, in ESTIMATOR_TYPES, or a public estimator.
+
+    skops lists every scikit-learn estimator with ``all_estimators()`` (0.2 s, every module);
+    an estimator's class is already imported here (it was just fitted), so it is asked instead.
+    No security check, only an early warning: :func:`load` checks every type of a file it reads.
+    """
+    from sklearn.base import BaseEstimator
+
+    module, _, attribute = name.rpartition(".")
+    found = getattr(sys.modules.get(module), attribute, None)
+    public = isinstance(found, type) and issubclass(found, BaseEstimator) and not attribute.startswith("_")
+    return not name.startswith("sklearn.") or name in ESTIMATOR_TYPES or public
 
 
 def _check_archive(archive: zipfile.ZipFile, where: str, max_unpacked: int) -> None:

@@ -11,22 +11,14 @@ from pathlib import Path
 
 import numpy as np
 
-from pipelib.errors import PipelineError, run_stage
+from pipelib.errors import run_stage
 from pipelib.mnist import models, predictions
-from pipelib.mnist.dataset import MAX_AUGMENTED_IMAGES, read_mnist
+from pipelib.mnist.dataset import MAX_AUGMENTED_IMAGES, read_mnist, require_two_digits
 from pipelib.mnist.fitting import fit
 from pipelib.params import load_params, refused_by_scikit_learn, registry_entry
 from pipelib.tables import use_system_allocator
 
 FIRST_ROWS = 10  # the seed prints softmax_reg.predict(X_train[:10])
-
-
-def require_two_digits(labels: np.ndarray, source: Path) -> None:
-    """A training set of one digit (``mnist.n_train: 1``, say) trains no classifier: said of the data, not a param."""
-    digits = np.unique(labels)
-    if len(digits) < 2:
-        held = f"only images of the digit {digits[0]}" if len(digits) else "no images"
-        raise PipelineError(f"{source}: holds {held} ({len(labels):,} rows): a classifier needs at least two digits")
 
 
 def main() -> None:
@@ -41,7 +33,7 @@ def main() -> None:
     test_pixels, test_labels = read_mnist(args.test)  # read first: a bad test set fails before the fit
     # Paths are made here from validated params: no params.yaml value is put in a shell command.
     pixels, labels = read_mnist(args.data / f"{entry.train}.parquet", max_rows=MAX_AUGMENTED_IMAGES)
-    require_two_digits(labels, args.data / f"{entry.train}.parquet")
+    require_two_digits(labels, args.data / f"{entry.train}.parquet", "a classifier needs")
     model = fit(entry, pixels, labels, name)
     with refused_by_scikit_learn(f"mnist.models.{name}.params", "scoring"):
         first = models.predict(model, pixels[:FIRST_ROWS])
@@ -50,7 +42,7 @@ def main() -> None:
     facts = {"train_rows": len(labels), "first_train_predictions": [int(value) for value in first]}
     if hasattr(model, "n_iter_"):  # an array (one count per class or fit) or, for a Perceptron or an SGD, an int
         facts["n_iter"] = int(np.max(model.n_iter_))
-    models.save(model, args.models / f"{name}.skops")
+    models.save(model, args.models / f"{name}.skops", f"mnist.models.{name}.params")
     predictions.write(args.predictions / f"{name}.parquet", test_labels, predicted, facts)
 
 

@@ -31,7 +31,7 @@ def main() -> None:
     with refused_by_scikit_learn(key, f"fitting all {len(target)} passengers"):
         fitted = model.fit_quietly(model.build(entry), inputs, target)
     write_out_of_fold(args.out_of_fold / f"{name}.parquet", passengers["PassengerId"].to_numpy(), fold, target, found)
-    model.save(fitted, args.models / f"{name}.skops")
+    model.save(fitted, args.models / f"{name}.skops", key)
 
 
 if __name__ == "__main__":

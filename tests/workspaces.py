@@ -50,6 +50,11 @@ class StageCommand:
     args: tuple[str, ...]
     outs: tuple[str, ...]
 
+    @property
+    def dvc_env(self) -> dict[str, str]:
+        """What DVC sets for the command: ``DVC_STAGE``, which a ``foreach`` stage takes its entry's name from."""
+        return {"DVC_STAGE": self.name}
+
 
 def _path_of(entry: str | dict[str, Any]) -> str:
     return entry if isinstance(entry, str) else next(iter(entry))
@@ -109,7 +114,7 @@ def run_stage_in_process(
 
     name = command.module if "." in command.module else f"stages.{command.module}"  # a dotted one: that module
     module = importlib.import_module(name)
-    variables = {**helpers.stage_env(mirror, project), "DVC_STAGE": command.name, **(env or {})}  # as DVC sets it
+    variables = {**helpers.stage_env(mirror, project), **command.dvc_env, **(env or {})}
     saved_environ, saved_argv, saved_cwd = dict(os.environ), sys.argv, os.getcwd()
     logger = logging.getLogger("pipelib")
     saved_logger = (logger.handlers[:], logger.level, logger.propagate)

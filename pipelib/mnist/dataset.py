@@ -74,3 +74,13 @@ def check_digit_labels(labels: np.ndarray, source: str | os.PathLike[str]) -> No
     """MNIST labels must be digits 0-9, whichever file they come from."""
     if labels.size and labels.max() > 9:
         raise PipelineError(f"{source}: label {int(labels.max())} is not a digit 0-9")
+
+
+def require_two_digits(labels: np.ndarray, source: str | os.PathLike[str], needs: str) -> tuple[np.ndarray, np.ndarray]:
+    """(digits, their counts) of a training set; one digit trains no classifier, said of the data, not a param
+    (``mnist.n_train: 1``, say). ``needs`` names who needs two digits, for the error line."""
+    digits, counts = np.unique(labels, return_counts=True)
+    if len(digits) < 2:
+        held = f"only images of the digit {digits[0]}" if len(digits) else "no images"
+        raise PipelineError(f"{source}: holds {held} ({len(labels):,} rows): {needs} at least two digits")
+    return digits, counts

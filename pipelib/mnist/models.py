@@ -47,9 +47,9 @@ def predict(model: Any, pixels: np.ndarray, n_jobs: int = 1, name: str = "") -> 
     return np.concatenate(found) if found else np.empty(0, dtype=np.int64)
 
 
-def save(model: Any, target: str | os.PathLike[str]) -> None:
-    """Write a fitted MNIST model as a skops file (same fit, same bytes)."""
-    skops_file.save(model, target)
+def save(model: Any, target: str | os.PathLike[str], key: str = "") -> None:
+    """Write a fitted MNIST model as a skops file (same fit, same bytes); ``key``: its params, named if refused."""
+    skops_file.save(model, target, key)
 
 
 def load(source: str | os.PathLike[str]) -> Any:

@@ -17,6 +17,7 @@ import numpy as np
 
 from pipelib.errors import PipelineError
 from pipelib.log import progress
+from pipelib.mnist.dataset import require_two_digits
 
 Model = Literal["softmax", "binary"]
 Scaling = Literal["raw", "unit"]
@@ -60,10 +61,7 @@ def check_training_set(
     in the fit part; each part needs an image of every digit, and every digit two images.
     Each model needs two classes: two digits, and for the binary one the positive digit.
     """
-    digits, counts = np.unique(labels, return_counts=True)
-    if len(digits) < 2:
-        held = f"only images of the digit {digits[0]}" if len(digits) else "no images"
-        raise PipelineError(f"{source}: holds {held}: the sweep's classifiers need at least two digits")
+    digits, counts = require_two_digits(labels, source, "the sweep's classifiers need")
     if "binary" in models and positive_digit not in digits:
         raise PipelineError(
             f"{source}: holds no image of the positive digit {positive_digit} (mnist.positive_digit): "

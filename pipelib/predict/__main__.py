@@ -83,7 +83,7 @@ def predict_passengers(args: argparse.Namespace, out: TextIO) -> None:
 
 def _same_file(first: Path, second: Path) -> bool:
     """Whether two paths name one file: the same path once resolved, or one existing file (a hard or symbolic link)."""
-    if first.resolve() == second.resolve():
+    if os.path.realpath(first) == os.path.realpath(second):  # unlike Path.resolve, no error on a symlink loop
         return True
     try:
         return os.path.samefile(first, second)

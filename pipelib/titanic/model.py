@@ -124,9 +124,9 @@ def out_of_fold(
     return fold, Predictions(survived, score, probability)
 
 
-def save(pipeline: Pipeline, target: str | os.PathLike[str]) -> None:
-    """Write the fitted Pipeline as a skops file (same fit, same bytes)."""
-    skops_file.save(pipeline, target)
+def save(pipeline: Pipeline, target: str | os.PathLike[str], key: str = "") -> None:
+    """Write the fitted Pipeline as a skops file (same fit, same bytes); ``key``: its params, named if refused."""
+    skops_file.save(pipeline, target, key)
 
 
 def load(source: str | os.PathLike[str]) -> Pipeline:

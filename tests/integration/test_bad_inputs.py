@@ -533,7 +533,7 @@ CASES = [
         existing=True,
     ),
     Case(
-        "params-estimator-whose-model-file-skops-refuses",  # it would train, then evaluate_mnist refuse its file
+        "params-estimator-whose-model-file-skops-refuses",  # it would train, then predict refuse its file
         "train_mnist@knn",
         params({"mnist.models.knn": {**KNN_ENTRY, "estimator": HIST_BOOSTING, "params": {}}}),
         f"error: params.yaml: 'mnist.models.knn.estimator' cannot be {HIST_BOOSTING}: its fitted trees are "
@@ -1115,7 +1115,7 @@ def run_subprocess(
     project: Path, mirror: Path, command: workspaces.StageCommand, env: dict[str, str]
 ) -> subprocess.CompletedProcess[str]:
     """The real entry point: ``python -m stages.<module> ARGS`` in ``project``."""
-    return helpers.run_stage_script(project, mirror, command.module, *command.args, env=env)
+    return helpers.run_stage_script(project, mirror, command.module, *command.args, env={**command.dvc_env, **env})
 
 
 @dataclass(frozen=True)
@@ -1254,7 +1254,7 @@ def test_oversized_input_is_refused_in_little_memory(
     result = subprocess.run(
         [sys.executable, "-c", MEASURE, str(report), f"stages.{command.module}", *command.args],
         cwd=project,
-        env=helpers.stage_env(stage_workspace[1], project),
+        env={**helpers.stage_env(stage_workspace[1], project), **command.dvc_env},
         capture_output=True,
         text=True,
         check=False,

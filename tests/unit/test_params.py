@@ -945,7 +945,9 @@ def test_the_refused_estimators_model_file_is_what_the_loader_refuses(tmp_path: 
     from pipelib import skops_file
 
     features, target = np.arange(40.0).reshape(20, 2), np.arange(20) % 2
-    skops_file.save(HistGradientBoostingClassifier(max_iter=2).fit(features, target), tmp_path / "boosted.skops")
+    (tmp_path / "boosted.skops").write_bytes(
+        skops_file.sio.dumps(HistGradientBoostingClassifier(max_iter=2).fit(features, target))
+    )
     with pytest.raises(
         PipelineError, match=r"untrusted type sklearn\.ensemble\._hist_gradient_boosting\.predictor\.TreePredictor$"
     ):

@@ -89,15 +89,21 @@ def test_a_knn_tree_of_an_array_free_metric_loads(tmp_path: Path, metric: dict[s
     np.testing.assert_array_equal(loaded.predict_proba(ROWS), model.predict_proba(ROWS))
 
 
-def test_a_knn_tree_of_a_metric_with_arrays_is_refused(tmp_path: Path) -> None:
-    """Minkowski weights set its distance loop's bound: a crafted file could make it read out of bounds."""
+def test_a_knn_tree_of_a_metric_with_arrays_is_not_saved(tmp_path: Path) -> None:
+    """Minkowski weights set its distance loop's bound: a crafted file could make it read out of bounds, so load
+    refuses the type; save refuses it first, naming the params, and writes nothing."""
     from sklearn.neighbors import KNeighborsClassifier
 
     model = KNeighborsClassifier(n_neighbors=3, algorithm="kd_tree", p=3).fit(ROWS, TARGET)
-    skops_file.save(model, tmp_path / "m.skops")
-    with pytest.raises(
-        PipelineError, match=re.escape("untrusted type sklearn.metrics._dist_metrics.MinkowskiDistance64") + "$"
-    ):
+    with pytest.raises(PipelineError) as error:
+        skops_file.save(model, tmp_path / "m.skops", "mnist.models.knn.params")
+    assert str(error.value) == (
+        "params.yaml: 'mnist.models.knn.params' gives a model holding "
+        "sklearn.metrics._dist_metrics.MinkowskiDistance64, a type model files may not hold (docs/trust.md)"
+    )
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "m.skops").write_bytes(skops_file.sio.dumps(model))  # what save refused: load refuses it too
+    with pytest.raises(PipelineError, match=re.escape("type sklearn.metrics._dist_metrics.MinkowskiDistance64") + "$"):
         skops_file.load(tmp_path / "m.skops", skops_file.ESTIMATOR_TYPES)
 
 

@@ -94,7 +94,8 @@ def test_a_validation_fraction_too_large_or_too_small_is_refused_with_the_sizes(
 
 def test_a_training_set_the_sweep_cannot_fit_is_refused_naming_the_file() -> None:
     assert sweep_refusal(np.full(50, 3, np.uint8), 0.2) == (
-        "data/mnist/train.parquet: holds only images of the digit 3: the sweep's classifiers need at least two digits"
+        "data/mnist/train.parquet: holds only images of the digit 3 (50 rows): "
+        "the sweep's classifiers need at least two digits"
     )
     no_five = np.where(EVEN_DIGITS == 5, 4, EVEN_DIGITS).astype(np.uint8)
     assert sweep_refusal(no_five, 0.2) == (

@@ -373,6 +373,22 @@ def test_an_out_that_is_the_model_or_the_input_is_refused_and_nothing_changes(
     assert entries(tmp_path) == before  # no file replaced, no temporary file left
 
 
+@pytest.mark.parametrize("role", ["input", "model", "out"])
+def test_a_symlink_loop_is_refused_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], role: str
+) -> None:
+    """Comparing --out with the inputs must not stop at a loop (Path.resolve raises RuntimeError on one)."""
+    (tmp_path / "loop").symlink_to("loop")
+    (tmp_path / "m.skops").write_bytes(b"model")
+    (tmp_path / "in.parquet").write_bytes(b"digits")
+    paths = {"input": tmp_path / "in.parquet", "model": tmp_path / "m.skops", "out": tmp_path / "o.csv"}
+    paths[role] = tmp_path / "loop"
+    status = run(monkeypatch, "digits", paths["input"], "--model", paths["model"], "--out", paths["out"])
+    error = capsys.readouterr().err
+    assert status == 2
+    assert error.startswith("error: ") and error.count("\n") == 1 and "Traceback" not in error
+
+
 def entries(root: Path) -> dict[str, bytes | str]:
     """Every entry under ``root``: a file's bytes, a symbolic link's target."""
     return {
