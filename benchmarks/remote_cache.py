@@ -53,7 +53,7 @@ def one_repeat(root: Path, a: Path, mirror: Path, empty: Path) -> dict[str, floa
     helpers.run_dvc(cold, mirror, "remote", "remove", "store")
     times["cold: dvc repro (from the data)"], output = timed(cold, mirror, "repro")
     # every stage but figures_mnist, whose inputs come out byte-identical and outputs are in git
-    assert {"fetch_mnist", "train_binary", "evaluate_mnist", "report"} <= helpers.stages_run(output), output
+    assert {"fetch_mnist", "train_binary", "operating_point", "report"} <= helpers.stages_run(output), output
 
     warm = clone(a, root / "warm")
     times["warm: dvc pull"], _ = timed(warm, empty, "pull")
@@ -64,7 +64,7 @@ def one_repeat(root: Path, a: Path, mirror: Path, empty: Path) -> dict[str, floa
     times["on demand: dvc repro --pull --allow-missing"], output = timed(
         lazy, empty, "repro", "--pull", "--allow-missing"
     )
-    assert helpers.stages_run(output) == {"evaluate_mnist", "report"}, output
+    assert helpers.stages_run(output) == {"operating_point", "report"}, output
     return times
 
 
