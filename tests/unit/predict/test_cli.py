@@ -81,6 +81,28 @@ def test_a_png_directory_with_the_softmax_model(tmp_path: Path, softmax: Path, m
     )
 
 
+def test_one_progress_line_when_every_image_is_scored(
+    tmp_path: Path, softmax: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Fewer images than a block: the one line says all of them are scored, nothing more."""
+    write_idx_images(tmp_path / "images.gz", first_pixels([1], [2], [3]))
+    assert run(monkeypatch, "digits", tmp_path / "images.gz", "--model", softmax, "--out", tmp_path / "p.csv") == 0
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split("] ", 1)[1] for line in lines if "predict:" in line] == ["predict: 3 of 3 images scored"]
+
+
+@pytest.mark.parametrize("threshold", ["nan", "inf", "-inf"])
+def test_a_threshold_that_is_no_finite_number_is_refused(
+    tmp_path: Path, binary: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], threshold: str
+) -> None:
+    write_idx_images(tmp_path / "images.gz", first_pixels([1]))
+    out = tmp_path / "p.csv"
+    status = run(
+        monkeypatch, "digits", tmp_path / "images.gz", "--model", binary, "--out", out, f"--threshold={threshold}"
+    )
+    assert failure(capsys, status, out) == f"error: --threshold {float(threshold)}: not a finite number"
+
+
 def test_convert_and_invert_reach_the_images(tmp_path: Path, binary: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "pngs").mkdir()
     Image.new("RGB", (28, 28), (30, 30, 30)).save(tmp_path / "pngs" / "grey.png")
